@@ -1,0 +1,188 @@
+//! The command line: argument parsing and one function per command. Errors come back as
+//! [`crate::Error`] and become the exit codes of the contract.
+
+mod context;
+mod oauth_cmds;
+mod output;
+mod profiles;
+mod prompt;
+mod setup;
+
+use crate::store::StoreKind;
+use crate::Error;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::path::PathBuf;
+
+pub use context::Context;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pancred",
+    version,
+    about = "A terminal credential manager for OAuth 2.0 clients",
+    long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI.",
+    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_REDIS_URL, PAN_CREDENTIALS_DBFILE,\nPAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalArgs {
+    /// Profile to use [env: PANCRED_PROFILE] [default: the store's default profile, else "default"]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Where profiles live
+    #[arg(long, global = true, value_enum, env = "PANCRED_STORE", value_name = "STORE")]
+    pub store: Option<StoreKind>,
+    /// pancloud credentials file for the file store [env: PAN_CREDENTIALS_DBFILE] [default: ~/.config/pancloud/credentials.json]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
+    /// Redis server for the redis store (redis:// or rediss://)
+    #[arg(long, global = true, env = "PANCRED_REDIS_URL", hide_env_values = true, value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// Seconds before expiry at which a token counts as expiring
+    #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
+    pub leeway: i64,
+    /// Explicit client id (with the files below, these win over PAN_* variables and the store)
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Read an explicit client secret from PATH ("-" for standard input); secrets never go in arguments
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Read an explicit refresh token from PATH ("-" for standard input)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub refresh_token_file: Option<PathBuf>,
+    /// Read an explicit access token from PATH ("-" for standard input)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub access_token_file: Option<PathBuf>,
+    /// Read a developer token from PATH ("-" for standard input)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub developer_token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Args, Default)]
+pub struct JsonFlag {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One row per profile: name, default mark, dialect, token state, time left
+    List(JsonFlag),
+    /// One profile in full (secrets masked)
+    Show(JsonFlag),
+    /// Store a profile from a JSON file of profile fields (like `summit.py -C --R0 FILE --write`)
+    Init {
+        /// JSON object of profile fields ("-" for standard input)
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Write it; without this, only check and print what would be stored
+        #[arg(long)]
+        write: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Prompt for CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN and PROFILE, then write them
+    Generate,
+    /// Delete the selected profile
+    Remove {
+        /// Do not ask for confirmation
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Make NAME the default profile
+    Use { name: String },
+    /// Print an authorization URL (fresh state; PKCE in the oauth2 dialect)
+    AuthUrl(JsonFlag),
+    /// Authorize in the browser: serve the loopback redirect, exchange the code, store the tokens
+    Login {
+        /// Only print the URL; do not open a browser
+        #[arg(long)]
+        no_browser: bool,
+        /// Listen on this port (0: any free port) instead of the redirect URI's
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+        /// Give up after this many seconds
+        #[arg(long, default_value_t = 300, value_name = "SECS")]
+        timeout: u64,
+    },
+    /// Exchange an authorization code pasted by hand (pancloud's fetch_tokens)
+    Exchange {
+        /// The code ("-" to read it from standard input)
+        #[arg(long)]
+        code: String,
+    },
+    /// Print a valid access token, refreshing first if it is missing or about to expire
+    Token {
+        /// Never refresh: print the cached token or fail if it is stale
+        #[arg(long)]
+        no_refresh: bool,
+    },
+    /// Refresh now and store the result
+    Refresh(JsonFlag),
+    /// Revoke tokens at the provider (both when neither flag is given) and forget them
+    Revoke {
+        #[arg(long)]
+        access_token: bool,
+        #[arg(long)]
+        refresh_token: bool,
+    },
+    /// Copy every profile of a pancloud credentials file into the selected store
+    Import {
+        /// The pancloud file [default: PAN_CREDENTIALS_DBFILE, else ~/.config/pancloud/credentials.json]
+        #[arg(long, value_name = "PATH")]
+        from: Option<PathBuf>,
+    },
+    /// Print a shell completion script
+    Completions { shell: clap_complete::Shell },
+    /// Serve a local authorization server to try pancred against
+    Sandbox {
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        port: u16,
+    },
+    /// Open the TUI on demo profiles against a built-in local provider
+    Demo,
+}
+
+/// Parses the process's arguments, runs the command, and returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let ctx = Context::new(cli.global);
+    match dispatch(&ctx, cli.command) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("pancred: error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
+    match command {
+        None => Err(Error::Other("the TUI is not available in this build; see `pancred --help`".into())),
+        Some(Command::List(j)) => profiles::list(ctx, j.json),
+        Some(Command::Show(j)) => profiles::show(ctx, j.json),
+        Some(Command::Init { from, write, json }) => setup::init(ctx, &from, write, json.json),
+        Some(Command::Generate) => setup::generate(ctx),
+        Some(Command::Remove { yes }) => profiles::remove(ctx, yes),
+        Some(Command::Use { name }) => profiles::use_profile(ctx, &name),
+        Some(Command::Import { from }) => setup::import(ctx, from.as_deref()),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "pancred", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(cmd) => oauth_cmds::run(ctx, cmd),
+    }
+}

@@ -1,0 +1,145 @@
+//! Putting profiles into a store: `init` (summit.py -C --R0 FILE --write), `generate`
+//! (credentials_generate.py) and `import` (a whole pancloud file).
+
+use super::output::{print_json, print_text, show_text};
+use super::prompt::{ask, ask_secret, confirm};
+use super::Context;
+use crate::profile::{Profile, DEFAULT_PROFILE, FIELD_NAMES};
+use crate::store::file::FileStore;
+use crate::store::Store;
+use crate::summary::ProfileSummary;
+use crate::Error;
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::path::Path;
+
+fn read_init_file(path: &Path) -> Result<Map<String, Value>, Error> {
+    let mut text = String::new();
+    let res = if path == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)).map(|_| ())
+    };
+    let shown = path.display();
+    res.map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{shown}: not valid JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(Error::Usage(format!("{shown}: expected a JSON object of profile fields")));
+    };
+    let unknown: Vec<&str> = map.keys().map(String::as_str).filter(|k| !FIELD_NAMES.contains(k)).collect();
+    if !unknown.is_empty() {
+        return Err(Error::Usage(format!(
+            "{shown}: unknown field(s) {}; the fields are: {}",
+            unknown.join(", "),
+            FIELD_NAMES.join(", ")
+        )));
+    }
+    Ok(map)
+}
+
+pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), Error> {
+    let fields = read_init_file(from)?;
+    let from_file = match fields.get("profile") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => return Err(Error::Usage(format!("{}: \"profile\" must be a non-empty string", from.display()))),
+    };
+    let name = ctx
+        .global
+        .profile
+        .clone()
+        .or(from_file)
+        .or_else(|| std::env::var("PANCRED_PROFILE").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
+    let store = ctx.store()?;
+    let existing = store.load(&name)?;
+    // Like pancloud's upsert: the file's fields replace, the profile's other fields stay.
+    let mut doc = existing.as_ref().map(Profile::to_json).and_then(|v| v.as_object().cloned()).unwrap_or_default();
+    for (k, v) in fields {
+        doc.insert(k, v);
+    }
+    doc.insert("profile".into(), Value::String(name.clone()));
+    let profile = Profile::from_json(Value::Object(doc)).map_err(|e| Error::Usage(format!("{}: {e}", from.display())))?;
+    let summary = ProfileSummary::new(&profile, store.default_profile()?.as_deref() == Some(&name), ctx.now(), ctx.global.leeway);
+    if write {
+        store.upsert(&profile)?;
+        eprintln!(
+            "{} profile '{name}' in {}.",
+            if existing.is_some() { "Updated" } else { "Wrote" },
+            store.location()
+        );
+    } else {
+        eprintln!("Checked {}: this is what `--write` would store (nothing written).", from.display());
+    }
+    if json {
+        print_json(&summary)
+    } else {
+        print_text(&show_text(&summary, &format!("{}: {}", store.kind(), store.location())))
+    }
+}
+
+pub fn generate(ctx: &Context) -> Result<(), Error> {
+    let store = ctx.store()?;
+    let suggested = ctx.profile_name(&store)?;
+    let client_id = ask("CLIENT_ID: ")?.trim().to_string();
+    let client_secret = ask_secret("CLIENT_SECRET: ")?;
+    let refresh_token = ask_secret("REFRESH_TOKEN: ")?;
+    let answer = ask(&format!("PROFILE [{suggested}]: "))?;
+    let name = match answer.trim() {
+        "" => suggested,
+        n => n.to_string(),
+    };
+    if !confirm(&format!("Write credentials to PROFILE '{name}'"))? {
+        eprintln!("Nothing written.");
+        return Err(Error::Cancelled);
+    }
+    let mut profile = store.load(&name)?.unwrap_or_else(|| Profile::new(&name));
+    profile.client_id = (!client_id.is_empty()).then_some(client_id);
+    profile.client_secret = client_secret;
+    profile.refresh_token = refresh_token;
+    // New credentials: a cached access token from the old ones no longer belongs here.
+    profile.forget_access_token();
+    store.upsert(&profile)?;
+    eprintln!("Wrote profile '{name}' to {}.", store.location());
+    Ok(())
+}
+
+pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
+    let path = match from {
+        Some(p) => p.to_path_buf(),
+        None => crate::store::file::default_path()?,
+    };
+    if !path.is_file() {
+        return Err(Error::Usage(format!("{}: no such pancloud credentials file", path.display())));
+    }
+    let source = FileStore::new(&path);
+    let dest = ctx.store()?;
+    if dest.kind() == "file" {
+        let same = std::fs::canonicalize(&path).ok() == std::fs::canonicalize(dest.location()).ok();
+        if same {
+            return Err(Error::Usage(format!(
+                "{} is already the selected store; choose another with --store",
+                path.display()
+            )));
+        }
+    }
+    let profiles = source.list()?;
+    if profiles.is_empty() {
+        eprintln!("{} holds no profiles; nothing to import.", path.display());
+        return Ok(());
+    }
+    let mut lines = String::new();
+    for p in &profiles {
+        let existed = dest.load(&p.profile)?.is_some();
+        dest.upsert(p)?;
+        lines.push_str(&format!("{} {}\n", if existed { "replaced" } else { "imported" }, p.profile));
+    }
+    eprintln!(
+        "Copied {} profile(s) from {} into the {} store ({}).",
+        profiles.len(),
+        path.display(),
+        dest.kind(),
+        dest.location()
+    );
+    print_text(&lines)
+}

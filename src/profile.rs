@@ -1,0 +1,323 @@
+//! A profile: one named set of OAuth settings and secrets (field names follow pancloud's constructor).
+
+use crate::jwt;
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+pub const DEFAULT_PROFILE: &str = "default";
+pub const PANCLOUD_AUTH_BASE_URL: &str = "https://identity.paloaltonetworks.com/as/authorization.oauth2";
+pub const PANCLOUD_API_BASE_URL: &str = "https://api.paloaltonetworks.com";
+pub const DEVELOPER_TOKEN_URL: &str = "https://app.apiexplorer.rocks/request_token";
+/// Seconds before expiry at which a token counts as expiring (and `pancred token` refreshes it).
+pub const DEFAULT_LEEWAY: i64 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// The Application Framework API: JSON bodies, `/api/oauth2/RequestToken`.
+    #[default]
+    Pancloud,
+    /// RFC 6749 form bodies, RFC 7009 revocation, RFC 7636 PKCE.
+    #[serde(rename = "oauth2")]
+    OAuth2,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Pancloud => "pancloud",
+            Dialect::OAuth2 => "oauth2",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    #[default]
+    ClientSecretBasic,
+    ClientSecretPost,
+    None,
+}
+
+impl ClientAuth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuth::ClientSecretBasic => "client_secret_basic",
+            ClientAuth::ClientSecretPost => "client_secret_post",
+            ClientAuth::None => "none",
+        }
+    }
+}
+
+/// Where an access token stands, for lists, colours and the decision to refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenState {
+    Valid,
+    /// Expires within the leeway: still usable, about to be refreshed.
+    Expiring,
+    Expired,
+    /// No access token at all.
+    Missing,
+}
+
+impl TokenState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenState::Valid => "valid",
+            TokenState::Expiring => "expiring",
+            TokenState::Expired => "expired",
+            TokenState::Missing => "missing",
+        }
+    }
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+fn is_true(v: &bool) -> bool {
+    *v
+}
+fn yes() -> bool {
+    true
+}
+
+/// One profile. Serialized, it is exactly a document of pancloud's credentials file: pancloud's
+/// fields under their own names, pancred's additions beside them, and unknown fields kept as found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub profile: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developer_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developer_token_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_base_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dialect: Dialect,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub client_auth: ClientAuth,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub auth_params: Map<String, Value>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub cache_token: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// Allow `http://` endpoints on hosts other than loopback (off: plain HTTP only to 127.0.0.1/::1/localhost).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub allow_insecure_http: bool,
+    /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Profile {
+    pub fn new(name: impl Into<String>) -> Self {
+        Profile {
+            profile: name.into(),
+            client_id: None,
+            client_secret: None,
+            refresh_token: None,
+            access_token: None,
+            developer_token: None,
+            developer_token_url: None,
+            auth_base_url: None,
+            token_url: None,
+            revoke_url: None,
+            issuer: None,
+            dialect: Dialect::default(),
+            client_auth: ClientAuth::default(),
+            redirect_uri: None,
+            scope: None,
+            instance_id: None,
+            region: None,
+            auth_params: Map::new(),
+            cache_token: true,
+            expires_at: None,
+            allow_insecure_http: false,
+            extra: Map::new(),
+        }
+    }
+
+    /// A profile from a pancloud document (or any JSON object of profile fields).
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let mut value = value;
+        // pancloud writes `null` for absent credentials; treat null and "" as unset.
+        if let Value::Object(map) = &mut value {
+            map.retain(|k, v| {
+                !(v.is_null() || (v.as_str() == Some("") && k != "profile"))
+            });
+        }
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Expiry of the access token: the JWT's `exp` when it has one, else the stored `expires_at`.
+    ///
+    /// The JWT comes first because pancloud rewrites `access_token` without touching `expires_at`.
+    pub fn effective_expires_at(&self) -> Option<i64> {
+        let token = self.access_token.as_ref()?;
+        jwt::expiry(token.expose()).or(self.expires_at)
+    }
+
+    /// A token whose expiry is unknown (opaque, no `expires_in`) counts as valid: only the
+    /// provider can tell, and the HTTP helper retries once after a 401.
+    pub fn token_state(&self, now: i64, leeway: i64) -> TokenState {
+        if self.access_token.is_none() {
+            return TokenState::Missing;
+        }
+        match self.effective_expires_at() {
+            None => TokenState::Valid,
+            Some(exp) if exp <= now => TokenState::Expired,
+            Some(exp) if exp - now <= leeway => TokenState::Expiring,
+            Some(_) => TokenState::Valid,
+        }
+    }
+
+    pub fn auth_base_url(&self) -> &str {
+        self.auth_base_url.as_deref().unwrap_or(match self.dialect {
+            Dialect::Pancloud => PANCLOUD_AUTH_BASE_URL,
+            Dialect::OAuth2 => "",
+        })
+    }
+
+    pub fn developer_token_url(&self) -> &str {
+        self.developer_token_url.as_deref().unwrap_or(DEVELOPER_TOKEN_URL)
+    }
+
+    /// Sets a newly received access token and its expiry (JWT `exp`, else `expires_in` from `now`).
+    pub fn set_access_token(&mut self, token: Secret, expires_in: Option<i64>, now: i64) {
+        self.expires_at = jwt::expiry(token.expose()).or(expires_in.map(|s| now + s));
+        self.access_token = Some(token);
+    }
+
+    pub fn forget_access_token(&mut self) {
+        self.access_token = None;
+        self.expires_at = None;
+    }
+}
+
+/// The names every profile field may take in an `init` file or a form.
+pub const FIELD_NAMES: &[&str] = &[
+    "profile",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "developer_token",
+    "developer_token_url",
+    "auth_base_url",
+    "token_url",
+    "revoke_url",
+    "issuer",
+    "dialect",
+    "client_auth",
+    "redirect_uri",
+    "scope",
+    "instance_id",
+    "region",
+    "auth_params",
+    "cache_token",
+    "expires_at",
+    "allow_insecure_http",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::make_unsigned;
+    use serde_json::json;
+
+    #[test]
+    fn pancloud_document_round_trips_with_unknown_fields() {
+        let doc = json!({
+            "access_token": "at", "client_id": "cid", "client_secret": "cs",
+            "profile": "lab", "refresh_token": "rt", "someone_elses": {"x": 1}
+        });
+        let p = Profile::from_json(doc.clone()).unwrap();
+        assert_eq!(p.client_id.as_deref(), Some("cid"));
+        assert_eq!(p.refresh_token.as_ref().unwrap().expose(), "rt");
+        assert_eq!(p.to_json(), doc);
+    }
+
+    #[test]
+    fn nulls_are_unset_and_defaults_are_not_written() {
+        let p = Profile::from_json(json!({"profile": "p", "client_secret": null, "access_token": ""})).unwrap();
+        assert!(p.client_secret.is_none() && p.access_token.is_none());
+        assert_eq!(p.to_json(), json!({"profile": "p"}));
+    }
+
+    #[test]
+    fn wrong_types_are_errors() {
+        assert!(Profile::from_json(json!({"profile": "p", "expires_at": "soon"})).is_err());
+        assert!(Profile::from_json(json!({"profile": "p", "dialect": "saml"})).is_err());
+        assert!(Profile::from_json(json!({"client_id": "no name"})).is_err());
+        assert!(Profile::from_json(json!(["not", "an", "object"])).is_err());
+    }
+
+    #[test]
+    fn states_by_expiry() {
+        let now = 1_000_000;
+        let mut p = Profile::new("p");
+        assert_eq!(p.token_state(now, 60), TokenState::Missing);
+        p.access_token = Some(Secret::new("opaque"));
+        assert_eq!(p.token_state(now, 60), TokenState::Valid);
+        p.expires_at = Some(now + 30);
+        assert_eq!(p.token_state(now, 60), TokenState::Expiring);
+        p.expires_at = Some(now - 1);
+        assert_eq!(p.token_state(now, 60), TokenState::Expired);
+        // A JWT's own exp beats a stale stored expires_at.
+        p.access_token = Some(Secret::new(make_unsigned(&json!({"exp": now + 3600}))));
+        assert_eq!(p.token_state(now, 60), TokenState::Valid);
+    }
+
+    #[test]
+    fn set_access_token_prefers_jwt_exp() {
+        let mut p = Profile::new("p");
+        p.set_access_token(Secret::new("opaque"), Some(300), 1000);
+        assert_eq!(p.expires_at, Some(1300));
+        p.set_access_token(Secret::new(make_unsigned(&json!({"exp": 5000}))), Some(300), 1000);
+        assert_eq!(p.expires_at, Some(5000));
+    }
+
+    #[test]
+    fn debug_masks_secrets() {
+        let mut p = Profile::new("p");
+        p.client_secret = Some(Secret::new("topsecret"));
+        assert!(!format!("{p:?}").contains("topsecret"));
+    }
+}

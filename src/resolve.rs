@@ -1,0 +1,248 @@
+//! pancloud's credential resolver, kept exactly: explicit values, else the `PAN_*` variables,
+//! else the store, and whichever source has any one credential supplies all four.
+
+use crate::profile::{ClientAuth, Profile};
+use crate::secret::Secret;
+
+/// The four credentials the resolver picks as a set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialSet {
+    pub access_token: Option<Secret>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+}
+
+impl CredentialSet {
+    pub fn is_empty(&self) -> bool {
+        self.access_token.is_none()
+            && self.client_id.is_none()
+            && self.client_secret.is_none()
+            && self.refresh_token.is_none()
+    }
+
+    fn from_profile(p: &Profile) -> Self {
+        CredentialSet {
+            access_token: if p.cache_token { p.access_token.clone() } else { None },
+            client_id: p.client_id.clone(),
+            client_secret: p.client_secret.clone(),
+            refresh_token: p.refresh_token.clone(),
+        }
+    }
+}
+
+/// Where the credential set came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Explicit,
+    Environment,
+    Store,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Explicit => "explicit",
+            Source::Environment => "environment",
+            Source::Store => "store",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub credentials: CredentialSet,
+    pub source: Source,
+    /// A developer token, when one applies (explicit, else `PAN_DEVELOPER_TOKEN`, else the profile's).
+    pub developer_token: Option<Secret>,
+}
+
+pub const ENV_ACCESS_TOKEN: &str = "PAN_ACCESS_TOKEN";
+pub const ENV_CLIENT_ID: &str = "PAN_CLIENT_ID";
+pub const ENV_CLIENT_SECRET: &str = "PAN_CLIENT_SECRET";
+pub const ENV_REFRESH_TOKEN: &str = "PAN_REFRESH_TOKEN";
+pub const ENV_DEVELOPER_TOKEN: &str = "PAN_DEVELOPER_TOKEN";
+
+/// Resolves the credentials. `env` reads a variable (empty counts as unset, as in pancloud);
+/// `stored` is the selected profile as the store has it.
+pub fn resolve(
+    explicit: &CredentialSet,
+    explicit_developer_token: Option<&Secret>,
+    env: &dyn Fn(&str) -> Option<String>,
+    stored: Option<&Profile>,
+) -> Resolved {
+    let var = |k: &str| env(k).filter(|v| !v.is_empty());
+    let (credentials, source) = if !explicit.is_empty() {
+        (explicit.clone(), Source::Explicit)
+    } else if [ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REFRESH_TOKEN]
+        .iter()
+        .any(|k| var(k).is_some())
+    {
+        let set = CredentialSet {
+            access_token: var(ENV_ACCESS_TOKEN).map(Secret::new),
+            client_id: var(ENV_CLIENT_ID),
+            client_secret: var(ENV_CLIENT_SECRET).map(Secret::new),
+            refresh_token: var(ENV_REFRESH_TOKEN).map(Secret::new),
+        };
+        (set, Source::Environment)
+    } else {
+        (stored.map(CredentialSet::from_profile).unwrap_or_default(), Source::Store)
+    };
+    // pan-cortex-data-lake 2.0: a developer token from the environment or the store applies only
+    // when no explicit credentials and no PAN_ACCESS_TOKEN are present.
+    let developer_token = explicit_developer_token.cloned().or_else(|| {
+        if source == Source::Explicit || var(ENV_ACCESS_TOKEN).is_some() {
+            None
+        } else {
+            var(ENV_DEVELOPER_TOKEN)
+                .map(Secret::new)
+                .or_else(|| stored.and_then(|p| p.developer_token.clone()))
+        }
+    });
+    Resolved {
+        credentials,
+        source,
+        developer_token,
+    }
+}
+
+impl Resolved {
+    /// What a refresh still lacks: nothing with a developer token; else client_id, client_secret
+    /// (unless the client is public) and refresh_token.
+    pub fn missing_for_refresh(&self, client_auth: ClientAuth) -> Vec<&'static str> {
+        if self.developer_token.is_some() {
+            return Vec::new();
+        }
+        let c = &self.credentials;
+        let mut missing = Vec::new();
+        if c.client_id.is_none() {
+            missing.push("client_id");
+        }
+        if c.client_secret.is_none() && client_auth != ClientAuth::None {
+            missing.push("client_secret");
+        }
+        if c.refresh_token.is_none() {
+            missing.push("refresh_token");
+        }
+        missing
+    }
+
+    /// The profile the engine works with: settings from `base`, credentials from the resolution.
+    pub fn apply_to(&self, base: &Profile) -> Profile {
+        let mut p = base.clone();
+        let c = &self.credentials;
+        if self.source != Source::Store {
+            // The stored expiry belongs to the stored token, not to one given from outside.
+            if c.access_token != p.access_token {
+                p.expires_at = None;
+            }
+            p.access_token = c.access_token.clone();
+            p.client_id = c.client_id.clone();
+            p.client_secret = c.client_secret.clone();
+            p.refresh_token = c.refresh_token.clone();
+        }
+        p.developer_token = self.developer_token.clone();
+        p
+    }
+}
+
+/// Reads the process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use std::collections::HashMap;
+
+    fn stored() -> Profile {
+        let mut p = Profile::new("default");
+        p.access_token = Some(Secret::new("store-at"));
+        p.client_id = Some("store-id".into());
+        p.client_secret = Some(Secret::new("store-cs"));
+        p.refresh_token = Some(Secret::new("store-rt"));
+        p
+    }
+
+    fn set(at: Option<&str>, id: Option<&str>, cs: Option<&str>, rt: Option<&str>) -> CredentialSet {
+        CredentialSet {
+            access_token: at.map(Secret::new),
+            client_id: id.map(str::to_string),
+            client_secret: cs.map(Secret::new),
+            refresh_token: rt.map(Secret::new),
+        }
+    }
+
+    #[rstest]
+    // Nothing explicit, no env: the store supplies all four.
+    #[case::store_only(set(None, None, None, None), &[], Source::Store,
+        set(Some("store-at"), Some("store-id"), Some("store-cs"), Some("store-rt")))]
+    // One env var wins whole: the others stay empty, the store is not read.
+    #[case::one_env_var_wins_whole(set(None, None, None, None), &[("PAN_CLIENT_ID", "env-id")], Source::Environment,
+        set(None, Some("env-id"), None, None))]
+    #[case::env_access_token_only(set(None, None, None, None), &[("PAN_ACCESS_TOKEN", "env-at")], Source::Environment,
+        set(Some("env-at"), None, None, None))]
+    #[case::all_env(set(None, None, None, None),
+        &[("PAN_ACCESS_TOKEN", "a"), ("PAN_CLIENT_ID", "b"), ("PAN_CLIENT_SECRET", "c"), ("PAN_REFRESH_TOKEN", "d")],
+        Source::Environment, set(Some("a"), Some("b"), Some("c"), Some("d")))]
+    // An empty variable is unset, as Python's truthiness makes it.
+    #[case::empty_env_is_unset(set(None, None, None, None), &[("PAN_CLIENT_ID", "")], Source::Store,
+        set(Some("store-at"), Some("store-id"), Some("store-cs"), Some("store-rt")))]
+    // One explicit value wins whole over env and store.
+    #[case::one_explicit_wins_whole(set(None, None, None, Some("x-rt")), &[("PAN_CLIENT_ID", "env-id")], Source::Explicit,
+        set(None, None, None, Some("x-rt")))]
+    #[case::explicit_beats_env(set(Some("x-at"), Some("x-id"), None, None),
+        &[("PAN_ACCESS_TOKEN", "env-at"), ("PAN_CLIENT_SECRET", "env-cs")], Source::Explicit,
+        set(Some("x-at"), Some("x-id"), None, None))]
+    fn precedence(
+        #[case] explicit: CredentialSet,
+        #[case] env: &[(&str, &str)],
+        #[case] source: Source,
+        #[case] expected: CredentialSet,
+    ) {
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let r = resolve(&explicit, None, &|k| env.get(k).cloned(), Some(&stored()));
+        assert_eq!(r.source, source);
+        assert_eq!(r.credentials, expected);
+    }
+
+    #[test]
+    fn no_cached_token_when_cache_token_is_off() {
+        let mut p = stored();
+        p.cache_token = false;
+        let r = resolve(&CredentialSet::default(), None, &|_| None, Some(&p));
+        assert_eq!(r.credentials.access_token, None);
+    }
+
+    #[rstest]
+    #[case::explicit_arg(Some("x-dt"), &[], true, Some("x-dt"))]
+    #[case::env(None, &[("PAN_DEVELOPER_TOKEN", "env-dt")], false, Some("env-dt"))]
+    #[case::store(None, &[], false, Some("store-dt"))]
+    #[case::env_access_token_disables(None, &[("PAN_DEVELOPER_TOKEN", "env-dt"), ("PAN_ACCESS_TOKEN", "at")], false, None)]
+    #[case::explicit_creds_disable(None, &[("PAN_DEVELOPER_TOKEN", "env-dt")], true, None)]
+    fn developer_token(
+        #[case] arg: Option<&str>,
+        #[case] env: &[(&str, &str)],
+        #[case] explicit_creds: bool,
+        #[case] expected: Option<&str>,
+    ) {
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut p = stored();
+        p.developer_token = Some(Secret::new("store-dt"));
+        let explicit = if explicit_creds { set(None, Some("x-id"), None, None) } else { CredentialSet::default() };
+        let r = resolve(&explicit, arg.map(Secret::new).as_ref(), &|k| env.get(k).cloned(), Some(&p));
+        assert_eq!(r.developer_token.as_ref().map(|s| s.expose()), expected);
+    }
+
+    #[rstest]
+    #[case(set(None, None, None, None), ClientAuth::ClientSecretBasic, &["client_id", "client_secret", "refresh_token"])]
+    #[case(set(None, Some("i"), None, Some("r")), ClientAuth::ClientSecretBasic, &["client_secret"])]
+    #[case(set(None, Some("i"), None, Some("r")), ClientAuth::None, &[])]
+    #[case(set(Some("a"), Some("i"), Some("s"), None), ClientAuth::ClientSecretPost, &["refresh_token"])]
+    fn partial_credentials(#[case] c: CredentialSet, #[case] auth: ClientAuth, #[case] missing: &[&str]) {
+        let r = resolve(&c, None, &|_| None, None);
+        assert_eq!(r.missing_for_refresh(auth), missing);
+    }
+}

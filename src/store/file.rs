@@ -1,0 +1,310 @@
+//! pancloud's credentials file: a TinyDB database whose table `profiles` holds one document per
+//! profile. pancloud 1.5.1 reads what this writes and the other way round.
+//!
+//! Every read-modify-write holds a cross-process file lock and replaces the file atomically; a file
+//! that is not a TinyDB database of profiles is reported and never overwritten.
+
+use super::fsutil::{hex_name, lock_file, lock_path, to_python_json, write_atomic};
+use super::{ProfileLock, Store, StoreError};
+use crate::profile::Profile;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const TABLE: &str = "profiles";
+/// pancred's own settings (the default profile) live in a table of their own; pancloud never reads it.
+pub const SETTINGS_TABLE: &str = "pancred";
+/// How long a write waits for another process's write to finish.
+const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// `PAN_CREDENTIALS_DBFILE`, else `~/.config/pancloud/credentials.json`.
+pub fn default_path() -> Result<PathBuf, StoreError> {
+    if let Some(p) = std::env::var_os("PAN_CREDENTIALS_DBFILE").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let home = directories::BaseDirs::new()
+        .map(|b| b.home_dir().to_path_buf())
+        .ok_or_else(|| StoreError::Unavailable("cannot find the home folder (set HOME, or pass --credentials-file)".into()))?;
+    Ok(home.join(".config").join("pancloud").join("credentials.json"))
+}
+
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    path: PathBuf,
+}
+
+/// The parsed file: every table as found, so that a rewrite keeps what others stored.
+struct Db {
+    root: Map<String, Value>,
+}
+
+impl FileStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn corrupt(&self, what: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            location: self.path.display().to_string(),
+            what: what.into(),
+        }
+    }
+
+    fn read(&self) -> Result<Db, StoreError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(StoreError::io(self.path.display().to_string(), e)),
+        };
+        // A zero-byte file is TinyDB's empty database: pancloud leaves one when it opens a store
+        // it never writes to. Anything else must be a TinyDB JSON object.
+        if bytes.is_empty() {
+            return Ok(Db { root: Map::new() });
+        }
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            self.corrupt(format!(
+                "not valid JSON ({e}); the file was left as it is: repair it, or move it away to start afresh"
+            ))
+        })?;
+        let Value::Object(root) = value else {
+            return Err(self.corrupt("not a TinyDB database: the top level must be a JSON object of tables"));
+        };
+        let db = Db { root };
+        // Validate every document now, so no later write can build on a file it misread.
+        self.documents(&db)?;
+        Ok(db)
+    }
+
+    /// The documents of the profiles table in TinyDB id order, each parsed.
+    fn documents(&self, db: &Db) -> Result<Vec<(u64, Profile)>, StoreError> {
+        let table = match db.root.get(TABLE) {
+            None => return Ok(Vec::new()),
+            Some(Value::Object(t)) => t,
+            Some(_) => return Err(self.corrupt(format!("table \"{TABLE}\" is not a JSON object of documents"))),
+        };
+        let mut docs = Vec::with_capacity(table.len());
+        for (id, doc) in table {
+            let n: u64 = id
+                .parse()
+                .map_err(|_| self.corrupt(format!("document id \"{id}\" in \"{TABLE}\" is not a number")))?;
+            if !doc.is_object() {
+                return Err(self.corrupt(format!("document {id} in \"{TABLE}\" is not a JSON object")));
+            }
+            let profile = Profile::from_json(doc.clone())
+                .map_err(|e| self.corrupt(format!("document {id} in \"{TABLE}\": {e}")))?;
+            docs.push((n, profile));
+        }
+        docs.sort_by_key(|(n, _)| *n);
+        Ok(docs)
+    }
+
+    /// Runs `f` on the parsed file under the write lock and writes the result if `f` says it changed.
+    fn modify<T>(&self, f: impl FnOnce(&mut Db) -> Result<(T, bool), StoreError>) -> Result<T, StoreError> {
+        let _lock = lock_file(
+            &lock_path(&self.path, "file"),
+            WRITE_LOCK_WAIT,
+            &self.path.display().to_string(),
+        )?;
+        let mut db = self.read()?;
+        let (out, changed) = f(&mut db)?;
+        if changed {
+            write_atomic(&self.path, &to_python_json(&Value::Object(db.root)))?;
+        }
+        Ok(out)
+    }
+
+    fn table_mut<'a>(db: &'a mut Db, name: &str) -> Result<&'a mut Map<String, Value>, StoreError> {
+        let entry = db.root.entry(name.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        entry
+            .as_object_mut()
+            .ok_or_else(|| StoreError::Backend(format!("table \"{name}\" is not an object")))
+    }
+
+    fn settings(db: &Db) -> Option<&Map<String, Value>> {
+        db.root.get(SETTINGS_TABLE)?.as_object()?.get("1")?.as_object()
+    }
+}
+
+fn next_id(table: &Map<String, Value>) -> u64 {
+    table.keys().filter_map(|k| k.parse::<u64>().ok()).max().unwrap_or(0) + 1
+}
+
+struct FileProfileLock(#[allow(dead_code)] super::fsutil::FileLock);
+impl ProfileLock for FileProfileLock {}
+
+impl Store for FileStore {
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
+        let db = self.read()?;
+        Ok(self.documents(&db)?.into_iter().map(|(_, p)| p).find(|p| p.profile == name))
+    }
+
+    fn list(&self) -> Result<Vec<Profile>, StoreError> {
+        let db = self.read()?;
+        let mut seen = std::collections::HashSet::new();
+        // TinyDB's get() returns the first match, so a duplicate document is shadowed.
+        Ok(self
+            .documents(&db)?
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| seen.insert(p.profile.clone()))
+            .collect())
+    }
+
+    fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        let doc = profile.to_json();
+        self.modify(|db| {
+            let table = Self::table_mut(db, TABLE)?;
+            let ids: Vec<String> = table
+                .iter()
+                .filter(|(_, d)| d.get("profile").and_then(Value::as_str) == Some(&profile.profile))
+                .map(|(id, _)| id.clone())
+                .collect();
+            if ids.is_empty() {
+                table.insert(next_id(table).to_string(), doc);
+            } else {
+                // Like TinyDB's upsert, every matching document is updated.
+                for id in ids {
+                    table.insert(id, doc.clone());
+                }
+            }
+            Ok(((), true))
+        })
+    }
+
+    fn remove(&self, name: &str) -> Result<bool, StoreError> {
+        self.modify(|db| {
+            let table = Self::table_mut(db, TABLE)?;
+            let before = table.len();
+            table.retain(|_, d| d.get("profile").and_then(Value::as_str) != Some(name));
+            let removed = table.len() != before;
+            if removed && Self::settings(db).and_then(|s| s.get("default_profile")).and_then(Value::as_str) == Some(name) {
+                db.root.remove(SETTINGS_TABLE);
+            }
+            Ok((removed, removed))
+        })
+    }
+
+    fn default_profile(&self) -> Result<Option<String>, StoreError> {
+        let db = self.read()?;
+        Ok(Self::settings(&db)
+            .and_then(|s| s.get("default_profile"))
+            .and_then(Value::as_str)
+            .map(str::to_string))
+    }
+
+    fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
+        self.modify(|db| {
+            let table = Self::table_mut(db, SETTINGS_TABLE)?;
+            let mut doc = table.get("1").and_then(Value::as_object).cloned().unwrap_or_default();
+            doc.insert("default_profile".into(), Value::String(name.to_string()));
+            table.insert("1".into(), Value::Object(doc));
+            Ok(((), true))
+        })
+    }
+
+    fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
+        let path = lock_path(&self.path, &format!("refresh-{}", hex_name(name)));
+        let lock = lock_file(&path, timeout, &format!("profile '{name}' in {}", self.path.display()))?;
+        Ok(Box::new(FileProfileLock(lock)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use serde_json::json;
+
+    fn store() -> (tempfile::TempDir, FileStore) {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = FileStore::new(tmp.path().join("credentials.json"));
+        (tmp, s)
+    }
+
+    #[test]
+    fn writes_pancloud_layout() {
+        let (_t, s) = store();
+        let mut p = Profile::new("default");
+        p.client_id = Some("cid".into());
+        p.client_secret = Some(Secret::new("cs"));
+        s.upsert(&p).unwrap();
+        let text = std::fs::read_to_string(s.path()).unwrap();
+        assert_eq!(
+            text,
+            "{\n    \"profiles\": {\n        \"1\": {\n            \"client_id\": \"cid\",\n            \"client_secret\": \"cs\",\n            \"profile\": \"default\"\n        }\n    }\n}"
+        );
+    }
+
+    #[test]
+    fn upsert_keeps_ids_and_other_tables() {
+        let (_t, s) = store();
+        std::fs::write(
+            s.path(),
+            json!({"_default": {"1": {"x": 1}}, "profiles": {"3": {"profile": "a"}, "7": {"profile": "b"}}}).to_string(),
+        )
+        .unwrap();
+        let mut b = s.load("b").unwrap().unwrap();
+        b.scope = Some("s".into());
+        s.upsert(&b).unwrap();
+        s.upsert(&Profile::new("c")).unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(s.path()).unwrap()).unwrap();
+        assert_eq!(v["_default"], json!({"1": {"x": 1}}));
+        assert_eq!(v["profiles"]["7"]["scope"], "s");
+        assert_eq!(v["profiles"]["8"]["profile"], "c");
+        let names: Vec<_> = s.list().unwrap().into_iter().map(|p| p.profile).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn default_profile_round_trip_and_cleared_on_remove() {
+        let (_t, s) = store();
+        s.upsert(&Profile::new("a")).unwrap();
+        assert_eq!(s.default_profile().unwrap(), None);
+        s.set_default_profile("a").unwrap();
+        assert_eq!(s.default_profile().unwrap().as_deref(), Some("a"));
+        assert!(s.remove("a").unwrap());
+        assert_eq!(s.default_profile().unwrap(), None);
+    }
+
+    #[test]
+    fn bad_files_are_errors_and_left_alone() {
+        for bad in [
+            "{\"profiles\": {\"1\": {\"profile\": ",
+            "not json",
+            "   \n",
+            "[1, 2]",
+            "{\"profiles\": []}",
+            "{\"profiles\": {\"x\": {\"profile\": \"a\"}}}",
+            "{\"profiles\": {\"1\": \"a\"}}",
+            "{\"profiles\": {\"1\": {\"client_id\": \"no profile\"}}}",
+        ] {
+            let (_t, s) = store();
+            std::fs::write(s.path(), bad).unwrap();
+            assert!(matches!(s.list(), Err(StoreError::Corrupt { .. })), "{bad}");
+            assert!(s.upsert(&Profile::new("z")).is_err(), "{bad}");
+            assert!(s.set_default_profile("z").is_err(), "{bad}");
+            assert_eq!(std::fs::read_to_string(s.path()).unwrap(), bad);
+        }
+    }
+
+    #[test]
+    fn zero_byte_file_is_an_empty_database() {
+        let (_t, s) = store();
+        std::fs::write(s.path(), "").unwrap();
+        assert!(s.list().unwrap().is_empty());
+        s.upsert(&Profile::new("a")).unwrap();
+        assert_eq!(s.list().unwrap().len(), 1);
+    }
+}

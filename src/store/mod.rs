@@ -1,0 +1,123 @@
+//! Where profiles live. Every store implements [`Store`]; the engine, the CLI and the TUI see only it.
+
+pub mod file;
+pub mod fsutil;
+pub mod memory;
+
+use crate::profile::Profile;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store's data is not what it should be; it is left exactly as it was.
+    #[error("{location}: {what}")]
+    Corrupt { location: String, what: String },
+    #[error("{location}: {source}")]
+    Io {
+        location: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("timed out after {waited:?} waiting for the lock on {what}; another pancred may be stuck (it releases the lock when it exits)")]
+    LockTimeout { waited: Duration, what: String },
+    /// The backend cannot be reached at all (no keyring, Redis down).
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn io(location: impl Into<String>, source: std::io::Error) -> Self {
+        StoreError::Io {
+            location: location.into(),
+            source,
+        }
+    }
+}
+
+/// Held while a profile's tokens are being refreshed; dropping it releases the lock.
+pub trait ProfileLock: Send {}
+
+/// A place that keeps profiles. Implementations are synchronous (keyring APIs are); async callers
+/// go through `spawn_blocking`.
+pub trait Store: Send + Sync {
+    /// `file`, `keyring`, `memory`, `redis`, ...
+    fn kind(&self) -> &'static str;
+    /// Where the data is, for humans: a path, a URL, a keyring service name.
+    fn location(&self) -> String;
+    fn load(&self, name: &str) -> Result<Option<Profile>, StoreError>;
+    /// Every profile, in the store's order.
+    fn list(&self) -> Result<Vec<Profile>, StoreError>;
+    /// Inserts or replaces the profile named `profile.profile`, atomically.
+    fn upsert(&self, profile: &Profile) -> Result<(), StoreError>;
+    /// Removes a profile; `Ok(false)` when there was none.
+    fn remove(&self, name: &str) -> Result<bool, StoreError>;
+    /// The profile chosen by `pancred use`, if any.
+    fn default_profile(&self) -> Result<Option<String>, StoreError>;
+    fn set_default_profile(&self, name: &str) -> Result<(), StoreError>;
+    /// The per-profile refresh lock, shared by every process using this store.
+    fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Which store to open (`--store`, `PANCRED_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum StoreKind {
+    /// The OS keyring when one answers, else the file store (with a warning).
+    #[default]
+    Auto,
+    Keyring,
+    File,
+    Memory,
+    Redis,
+}
+
+/// Everything needed to open a store.
+#[derive(Debug, Clone, Default)]
+pub struct StoreConfig {
+    pub kind: StoreKind,
+    pub credentials_file: Option<PathBuf>,
+    pub redis_url: Option<String>,
+}
+
+/// An opened store, with what the user must be told about the choice (the `auto` fallback).
+pub struct Opened {
+    pub store: SharedStore,
+    pub warning: Option<String>,
+}
+
+/// Opens the configured store.
+pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
+    let file = || -> Result<SharedStore, StoreError> {
+        let path = match &config.credentials_file {
+            Some(p) => p.clone(),
+            None => file::default_path()?,
+        };
+        Ok(Arc::new(file::FileStore::new(path)))
+    };
+    match config.kind {
+        StoreKind::File => Ok(Opened {
+            store: file()?,
+            warning: None,
+        }),
+        StoreKind::Memory => Ok(Opened {
+            store: Arc::new(memory::MemoryStore::new()),
+            warning: None,
+        }),
+        // Until the keyring store lands, auto means the file store.
+        StoreKind::Auto => Ok(Opened {
+            store: file()?,
+            warning: None,
+        }),
+        StoreKind::Keyring => Err(StoreError::Unavailable(
+            "the keyring store is not available in this build".into(),
+        )),
+        StoreKind::Redis => Err(StoreError::Unavailable(
+            "the redis store is not available in this build".into(),
+        )),
+    }
+}
