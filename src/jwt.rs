@@ -2,7 +2,7 @@
 //!
 //! Any input is safe: what is not a JWT yields `None`, never a panic.
 
-use base64::engine::general_purpose::{URL_SAFE_NO_PAD, STANDARD_NO_PAD};
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::{Map, Value};
 
@@ -83,7 +83,15 @@ mod tests {
     #[test]
     fn anything_else_is_not_a_jwt() {
         for t in [
-            "", ".", "..", "a.b", "a.b.c.d", "opaque-token", "x.!!!.y", "x.bnVsbA.y", "é.é.é",
+            "",
+            ".",
+            "..",
+            "a.b",
+            "a.b.c.d",
+            "opaque-token",
+            "x.!!!.y",
+            "x.bnVsbA.y",
+            "é.é.é",
             "eyJhbGciOiJub25lIn0.eyJleHAiOjE.sig",
         ] {
             assert_eq!(expiry(t), None, "{t:?}");

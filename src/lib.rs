@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod engine;
 pub mod error;
 pub mod jwt;
 pub mod oauth;
@@ -15,6 +16,7 @@ pub mod secret;
 pub mod store;
 pub mod summary;
 
+pub use engine::Engine;
 pub use error::{Error, Result};
 pub use profile::{Dialect, Profile, TokenState};
 pub use secret::Secret;

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 pub const DEFAULT_PROFILE: &str = "default";
-pub const PANCLOUD_AUTH_BASE_URL: &str = "https://identity.paloaltonetworks.com/as/authorization.oauth2";
+pub const PANCLOUD_AUTH_BASE_URL: &str =
+    "https://identity.paloaltonetworks.com/as/authorization.oauth2";
 pub const PANCLOUD_API_BASE_URL: &str = "https://api.paloaltonetworks.com";
 pub const DEVELOPER_TOKEN_URL: &str = "https://app.apiexplorer.rocks/request_token";
 /// Seconds before expiry at which a token counts as expiring (and `pancred token` refreshes it).
@@ -175,9 +176,7 @@ impl Profile {
         let mut value = value;
         // pancloud writes `null` for absent credentials; treat null and "" as unset.
         if let Value::Object(map) = &mut value {
-            map.retain(|k, v| {
-                !(v.is_null() || (v.as_str() == Some("") && k != "profile"))
-            });
+            map.retain(|k, v| !(v.is_null() || (v.as_str() == Some("") && k != "profile")));
         }
         serde_json::from_value(value).map_err(|e| e.to_string())
     }
@@ -216,7 +215,9 @@ impl Profile {
     }
 
     pub fn developer_token_url(&self) -> &str {
-        self.developer_token_url.as_deref().unwrap_or(DEVELOPER_TOKEN_URL)
+        self.developer_token_url
+            .as_deref()
+            .unwrap_or(DEVELOPER_TOKEN_URL)
     }
 
     /// Sets a newly received access token and its expiry (JWT `exp`, else `expires_in` from `now`).
@@ -276,7 +277,9 @@ mod tests {
 
     #[test]
     fn nulls_are_unset_and_defaults_are_not_written() {
-        let p = Profile::from_json(json!({"profile": "p", "client_secret": null, "access_token": ""})).unwrap();
+        let p =
+            Profile::from_json(json!({"profile": "p", "client_secret": null, "access_token": ""}))
+                .unwrap();
         assert!(p.client_secret.is_none() && p.access_token.is_none());
         assert_eq!(p.to_json(), json!({"profile": "p"}));
     }
@@ -310,7 +313,11 @@ mod tests {
         let mut p = Profile::new("p");
         p.set_access_token(Secret::new("opaque"), Some(300), 1000);
         assert_eq!(p.expires_at, Some(1300));
-        p.set_access_token(Secret::new(make_unsigned(&json!({"exp": 5000}))), Some(300), 1000);
+        p.set_access_token(
+            Secret::new(make_unsigned(&json!({"exp": 5000}))),
+            Some(300),
+            1000,
+        );
         assert_eq!(p.expires_at, Some(5000));
     }
 

@@ -23,7 +23,11 @@ impl CredentialSet {
 
     fn from_profile(p: &Profile) -> Self {
         CredentialSet {
-            access_token: if p.cache_token { p.access_token.clone() } else { None },
+            access_token: if p.cache_token {
+                p.access_token.clone()
+            } else {
+                None
+            },
             client_id: p.client_id.clone(),
             client_secret: p.client_secret.clone(),
             refresh_token: p.refresh_token.clone(),
@@ -74,9 +78,14 @@ pub fn resolve(
     let var = |k: &str| env(k).filter(|v| !v.is_empty());
     let (credentials, source) = if !explicit.is_empty() {
         (explicit.clone(), Source::Explicit)
-    } else if [ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REFRESH_TOKEN]
-        .iter()
-        .any(|k| var(k).is_some())
+    } else if [
+        ENV_ACCESS_TOKEN,
+        ENV_CLIENT_ID,
+        ENV_CLIENT_SECRET,
+        ENV_REFRESH_TOKEN,
+    ]
+    .iter()
+    .any(|k| var(k).is_some())
     {
         let set = CredentialSet {
             access_token: var(ENV_ACCESS_TOKEN).map(Secret::new),
@@ -86,7 +95,10 @@ pub fn resolve(
         };
         (set, Source::Environment)
     } else {
-        (stored.map(CredentialSet::from_profile).unwrap_or_default(), Source::Store)
+        (
+            stored.map(CredentialSet::from_profile).unwrap_or_default(),
+            Source::Store,
+        )
     };
     // pan-cortex-data-lake 2.0: a developer token from the environment or the store applies only
     // when no explicit credentials and no PAN_ACCESS_TOKEN are present.
@@ -166,7 +178,12 @@ mod tests {
         p
     }
 
-    fn set(at: Option<&str>, id: Option<&str>, cs: Option<&str>, rt: Option<&str>) -> CredentialSet {
+    fn set(
+        at: Option<&str>,
+        id: Option<&str>,
+        cs: Option<&str>,
+        rt: Option<&str>,
+    ) -> CredentialSet {
         CredentialSet {
             access_token: at.map(Secret::new),
             client_id: id.map(str::to_string),
@@ -202,7 +219,10 @@ mod tests {
         #[case] source: Source,
         #[case] expected: CredentialSet,
     ) {
-        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let r = resolve(&explicit, None, &|k| env.get(k).cloned(), Some(&stored()));
         assert_eq!(r.source, source);
         assert_eq!(r.credentials, expected);
@@ -228,11 +248,23 @@ mod tests {
         #[case] explicit_creds: bool,
         #[case] expected: Option<&str>,
     ) {
-        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let mut p = stored();
         p.developer_token = Some(Secret::new("store-dt"));
-        let explicit = if explicit_creds { set(None, Some("x-id"), None, None) } else { CredentialSet::default() };
-        let r = resolve(&explicit, arg.map(Secret::new).as_ref(), &|k| env.get(k).cloned(), Some(&p));
+        let explicit = if explicit_creds {
+            set(None, Some("x-id"), None, None)
+        } else {
+            CredentialSet::default()
+        };
+        let r = resolve(
+            &explicit,
+            arg.map(Secret::new).as_ref(),
+            &|k| env.get(k).cloned(),
+            Some(&p),
+        );
         assert_eq!(r.developer_token.as_ref().map(|s| s.expose()), expected);
     }
 
@@ -241,7 +273,11 @@ mod tests {
     #[case(set(None, Some("i"), None, Some("r")), ClientAuth::ClientSecretBasic, &["client_secret"])]
     #[case(set(None, Some("i"), None, Some("r")), ClientAuth::None, &[])]
     #[case(set(Some("a"), Some("i"), Some("s"), None), ClientAuth::ClientSecretPost, &["refresh_token"])]
-    fn partial_credentials(#[case] c: CredentialSet, #[case] auth: ClientAuth, #[case] missing: &[&str]) {
+    fn partial_credentials(
+        #[case] c: CredentialSet,
+        #[case] auth: ClientAuth,
+        #[case] missing: &[&str],
+    ) {
         let r = resolve(&c, None, &|_| None, None);
         assert_eq!(r.missing_for_refresh(auth), missing);
     }

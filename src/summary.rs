@@ -37,7 +37,18 @@ pub struct ProfileSummary {
 }
 
 /// Claims shown to users; the rest of the payload may hold anything.
-pub const SHOWN_CLAIMS: &[&str] = &["sub", "aud", "scope", "scp", "iat", "exp", "iss", "client_id", "azp", "jti"];
+pub const SHOWN_CLAIMS: &[&str] = &[
+    "sub",
+    "aud",
+    "scope",
+    "scp",
+    "iat",
+    "exp",
+    "iss",
+    "client_id",
+    "azp",
+    "jti",
+];
 
 impl ProfileSummary {
     pub fn new(p: &Profile, is_default: bool, now: i64, leeway: i64) -> Self {
@@ -46,7 +57,11 @@ impl ProfileSummary {
             .access_token
             .as_ref()
             .and_then(|t| jwt::claims(t.expose()))
-            .map(|c| c.into_iter().filter(|(k, _)| SHOWN_CLAIMS.contains(&k.as_str())).collect())
+            .map(|c| {
+                c.into_iter()
+                    .filter(|(k, _)| SHOWN_CLAIMS.contains(&k.as_str()))
+                    .collect()
+            })
             .unwrap_or_default();
         ProfileSummary {
             profile: p.profile.clone(),
@@ -107,7 +122,12 @@ pub fn format_utc(ts: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
 }
 
 #[cfg(test)]
@@ -134,7 +154,9 @@ mod tests {
         )));
         let s = ProfileSummary::new(&p, true, now, 60);
         let text = serde_json::to_string(&s).unwrap();
-        assert!(!text.contains("sekrit") && !text.contains(p.access_token.as_ref().unwrap().expose()));
+        assert!(
+            !text.contains("sekrit") && !text.contains(p.access_token.as_ref().unwrap().expose())
+        );
         assert!(!s.claims.contains_key("private"));
         assert_eq!(s.expires_in, Some(843));
         assert_eq!(s.time_left(), "14m 03s");

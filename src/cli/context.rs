@@ -55,7 +55,9 @@ impl Context {
         if let Some(p) = self.global.profile.clone().or_else(env_profile) {
             return Ok(p);
         }
-        Ok(store.default_profile()?.unwrap_or_else(|| DEFAULT_PROFILE.to_string()))
+        Ok(store
+            .default_profile()?
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_string()))
     }
 
     /// The selected profile as stored, if it exists.
@@ -80,12 +82,19 @@ impl Context {
     /// Credentials given on the command line (the id as a flag, secrets from files).
     pub fn explicit(&self) -> Result<(CredentialSet, Option<Secret>), Error> {
         let g = &self.global;
-        let stdin_users = [&g.client_secret_file, &g.refresh_token_file, &g.access_token_file, &g.developer_token_file]
-            .iter()
-            .filter(|p| p.as_deref() == Some(Path::new("-")))
-            .count();
+        let stdin_users = [
+            &g.client_secret_file,
+            &g.refresh_token_file,
+            &g.access_token_file,
+            &g.developer_token_file,
+        ]
+        .iter()
+        .filter(|p| p.as_deref() == Some(Path::new("-")))
+        .count();
         if stdin_users > 1 {
-            return Err(Error::Usage("only one of the --*-file options can read standard input".into()));
+            return Err(Error::Usage(
+                "only one of the --*-file options can read standard input".into(),
+            ));
         }
         let read = |p: &Option<std::path::PathBuf>| p.as_deref().map(read_secret_file).transpose();
         let set = CredentialSet {
@@ -105,7 +114,9 @@ impl Context {
 }
 
 fn env_profile() -> Option<String> {
-    std::env::var("PANCRED_PROFILE").ok().filter(|s| !s.is_empty())
+    std::env::var("PANCRED_PROFILE")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// A secret from a file or standard input; surrounding whitespace (the newline) is dropped.
@@ -114,7 +125,9 @@ pub fn read_secret_file(path: &Path) -> Result<Option<Secret>, Error> {
     let res = if path == Path::new("-") {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)).map(|_| ())
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .map(|_| ())
     };
     res.map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
     Ok(Secret::non_empty(text.trim().to_string()))

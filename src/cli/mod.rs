@@ -36,13 +36,25 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// Where profiles live
-    #[arg(long, global = true, value_enum, env = "PANCRED_STORE", value_name = "STORE")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "PANCRED_STORE",
+        value_name = "STORE"
+    )]
     pub store: Option<StoreKind>,
     /// pancloud credentials file for the file store [env: PAN_CREDENTIALS_DBFILE] [default: ~/.config/pancloud/credentials.json]
     #[arg(long, global = true, value_name = "PATH")]
     pub credentials_file: Option<PathBuf>,
     /// Redis server for the redis store (redis:// or rediss://)
-    #[arg(long, global = true, env = "PANCRED_REDIS_URL", hide_env_values = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "PANCRED_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub redis_url: Option<String>,
     /// Seconds before expiry at which a token counts as expiring
     #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
@@ -171,7 +183,9 @@ pub fn run() -> i32 {
 
 fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
     match command {
-        None => Err(Error::Other("the TUI is not available in this build; see `pancred --help`".into())),
+        None => Err(Error::Other(
+            "the TUI is not available in this build; see `pancred --help`".into(),
+        )),
         Some(Command::List(j)) => profiles::list(ctx, j.json),
         Some(Command::Show(j)) => profiles::show(ctx, j.json),
         Some(Command::Init { from, write, json }) => setup::init(ctx, &from, write, json.json),
@@ -180,7 +194,12 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
         Some(Command::Use { name }) => profiles::use_profile(ctx, &name),
         Some(Command::Import { from }) => setup::import(ctx, from.as_deref()),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "pancred", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "pancred",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
         Some(cmd) => oauth_cmds::run(ctx, cmd),

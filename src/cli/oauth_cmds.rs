@@ -4,5 +4,7 @@ use super::{Command, Context};
 use crate::Error;
 
 pub fn run(_ctx: &Context, cmd: Command) -> Result<(), Error> {
-    Err(Error::Other(format!("{cmd:?} is not available in this build")))
+    Err(Error::Other(format!(
+        "{cmd:?} is not available in this build"
+    )))
 }

@@ -1,7 +1,7 @@
 //! How profiles look on stdout: aligned text for people, JSON for programs. Secrets never appear.
 
-use crate::summary::{format_utc, ProfileSummary};
 use crate::secret::MASK;
+use crate::summary::{format_utc, ProfileSummary};
 use crate::Error;
 use serde::Serialize;
 use std::io::Write;
@@ -13,8 +13,16 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
 }
 
 pub fn list_table(rows: &[ProfileSummary]) -> String {
-    let name_w = rows.iter().map(|r| r.profile.chars().count()).max().unwrap_or(0).max("PROFILE".len());
-    let mut out = format!("  {:<name_w$}  {:<8}  {:<8}  TIME LEFT\n", "PROFILE", "DIALECT", "STATE");
+    let name_w = rows
+        .iter()
+        .map(|r| r.profile.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("PROFILE".len());
+    let mut out = format!(
+        "  {:<name_w$}  {:<8}  {:<8}  TIME LEFT\n",
+        "PROFILE", "DIALECT", "STATE"
+    );
     for r in rows {
         out.push_str(&format!(
             "{} {:<name_w$}  {:<8}  {:<8}  {}\n",
@@ -39,7 +47,10 @@ fn presence(has: bool) -> &'static str {
 pub fn show_text(s: &ProfileSummary, store: &str) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let mut lines: Vec<(&str, String)> = vec![
-        ("profile", format!("{}{}", s.profile, if s.default { " (default)" } else { "" })),
+        (
+            "profile",
+            format!("{}{}", s.profile, if s.default { " (default)" } else { "" }),
+        ),
         ("store", store.to_string()),
         ("dialect", s.dialect.to_string()),
         ("client_id", opt(&s.client_id)),
@@ -49,7 +60,10 @@ pub fn show_text(s: &ProfileSummary, store: &str) -> String {
         ("developer_token", presence(s.has_developer_token).into()),
         ("state", s.state.as_str().into()),
         ("time left", s.time_left()),
-        ("expires at", s.expires_at.map(format_utc).unwrap_or_else(|| "-".into())),
+        (
+            "expires at",
+            s.expires_at.map(format_utc).unwrap_or_else(|| "-".into()),
+        ),
     ];
     if s.dialect == "oauth2" {
         lines.push(("client_auth", s.client_auth.into()));
@@ -60,12 +74,22 @@ pub fn show_text(s: &ProfileSummary, store: &str) -> String {
         lines.push(("instance_id", opt(&s.instance_id)));
         lines.push(("region", opt(&s.region)));
     }
-    lines.push(("auth_base_url", if s.auth_base_url.is_empty() { "-".into() } else { s.auth_base_url.clone() }));
+    lines.push((
+        "auth_base_url",
+        if s.auth_base_url.is_empty() {
+            "-".into()
+        } else {
+            s.auth_base_url.clone()
+        },
+    ));
     lines.push(("token_url", opt(&s.token_url)));
     lines.push(("redirect_uri", opt(&s.redirect_uri)));
     lines.push(("scope", opt(&s.scope)));
     if !s.auth_params.is_empty() {
-        lines.push(("auth_params", serde_json::Value::Object(s.auth_params.clone()).to_string()));
+        lines.push((
+            "auth_params",
+            serde_json::Value::Object(s.auth_params.clone()).to_string(),
+        ));
     }
     if !s.cache_token {
         lines.push(("cache_token", "false".into()));

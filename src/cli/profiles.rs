@@ -13,7 +13,14 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
     let rows: Vec<ProfileSummary> = store
         .list()?
         .iter()
-        .map(|p| ProfileSummary::new(p, default.as_deref() == Some(&p.profile), now, ctx.global.leeway))
+        .map(|p| {
+            ProfileSummary::new(
+                p,
+                default.as_deref() == Some(&p.profile),
+                now,
+                ctx.global.leeway,
+            )
+        })
         .collect();
     if json {
         return print_json(&rows);
@@ -36,7 +43,10 @@ pub fn show(ctx: &Context, json: bool) -> Result<(), Error> {
     if json {
         return print_json(&summary);
     }
-    print_text(&show_text(&summary, &format!("{}: {}", store.kind(), store.location())))
+    print_text(&show_text(
+        &summary,
+        &format!("{}: {}", store.kind(), store.location()),
+    ))
 }
 
 pub fn remove(ctx: &Context, yes: bool) -> Result<(), Error> {

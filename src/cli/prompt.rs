@@ -23,7 +23,8 @@ pub fn ask(question: &str) -> Result<String, Error> {
 /// Asks for a secret: hidden on a terminal, a plain line from a pipe.
 pub fn ask_secret(question: &str) -> Result<Option<Secret>, Error> {
     let value = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(question).map_err(|e| Error::Other(format!("cannot read the answer: {e}")))?
+        rpassword::prompt_password(question)
+            .map_err(|e| Error::Other(format!("cannot read the answer: {e}")))?
     } else {
         eprint!("{question}");
         let _ = std::io::stderr().flush();
@@ -38,5 +39,8 @@ pub fn confirm(question: &str) -> Result<bool, Error> {
         Err(Error::Cancelled) => return Ok(false),
         other => other?,
     };
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

@@ -18,15 +18,24 @@ fn read_init_file(path: &Path) -> Result<Map<String, Value>, Error> {
     let res = if path == Path::new("-") {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)).map(|_| ())
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .map(|_| ())
     };
     let shown = path.display();
     res.map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{shown}: not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Usage(format!("{shown}: not valid JSON: {e}")))?;
     let Value::Object(map) = value else {
-        return Err(Error::Usage(format!("{shown}: expected a JSON object of profile fields")));
+        return Err(Error::Usage(format!(
+            "{shown}: expected a JSON object of profile fields"
+        )));
     };
-    let unknown: Vec<&str> = map.keys().map(String::as_str).filter(|k| !FIELD_NAMES.contains(k)).collect();
+    let unknown: Vec<&str> = map
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !FIELD_NAMES.contains(k))
+        .collect();
     if !unknown.is_empty() {
         return Err(Error::Usage(format!(
             "{shown}: unknown field(s) {}; the fields are: {}",
@@ -42,39 +51,68 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     let from_file = match fields.get("profile") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(_) => return Err(Error::Usage(format!("{}: \"profile\" must be a non-empty string", from.display()))),
+        Some(_) => {
+            return Err(Error::Usage(format!(
+                "{}: \"profile\" must be a non-empty string",
+                from.display()
+            )))
+        }
     };
     let name = ctx
         .global
         .profile
         .clone()
         .or(from_file)
-        .or_else(|| std::env::var("PANCRED_PROFILE").ok().filter(|s| !s.is_empty()))
+        .or_else(|| {
+            std::env::var("PANCRED_PROFILE")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
     let store = ctx.store()?;
     let existing = store.load(&name)?;
     // Like pancloud's upsert: the file's fields replace, the profile's other fields stay.
-    let mut doc = existing.as_ref().map(Profile::to_json).and_then(|v| v.as_object().cloned()).unwrap_or_default();
+    let mut doc = existing
+        .as_ref()
+        .map(Profile::to_json)
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
     for (k, v) in fields {
         doc.insert(k, v);
     }
     doc.insert("profile".into(), Value::String(name.clone()));
-    let profile = Profile::from_json(Value::Object(doc)).map_err(|e| Error::Usage(format!("{}: {e}", from.display())))?;
-    let summary = ProfileSummary::new(&profile, store.default_profile()?.as_deref() == Some(&name), ctx.now(), ctx.global.leeway);
+    let profile = Profile::from_json(Value::Object(doc))
+        .map_err(|e| Error::Usage(format!("{}: {e}", from.display())))?;
+    let summary = ProfileSummary::new(
+        &profile,
+        store.default_profile()?.as_deref() == Some(&name),
+        ctx.now(),
+        ctx.global.leeway,
+    );
     if write {
         store.upsert(&profile)?;
         eprintln!(
             "{} profile '{name}' in {}.",
-            if existing.is_some() { "Updated" } else { "Wrote" },
+            if existing.is_some() {
+                "Updated"
+            } else {
+                "Wrote"
+            },
             store.location()
         );
     } else {
-        eprintln!("Checked {}: this is what `--write` would store (nothing written).", from.display());
+        eprintln!(
+            "Checked {}: this is what `--write` would store (nothing written).",
+            from.display()
+        );
     }
     if json {
         print_json(&summary)
     } else {
-        print_text(&show_text(&summary, &format!("{}: {}", store.kind(), store.location())))
+        print_text(&show_text(
+            &summary,
+            &format!("{}: {}", store.kind(), store.location()),
+        ))
     }
 }
 
@@ -110,7 +148,10 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
         None => crate::store::file::default_path()?,
     };
     if !path.is_file() {
-        return Err(Error::Usage(format!("{}: no such pancloud credentials file", path.display())));
+        return Err(Error::Usage(format!(
+            "{}: no such pancloud credentials file",
+            path.display()
+        )));
     }
     let source = FileStore::new(&path);
     let dest = ctx.store()?;
@@ -132,7 +173,11 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
     for p in &profiles {
         let existed = dest.load(&p.profile)?.is_some();
         dest.upsert(p)?;
-        lines.push_str(&format!("{} {}\n", if existed { "replaced" } else { "imported" }, p.profile));
+        lines.push_str(&format!(
+            "{} {}\n",
+            if existed { "replaced" } else { "imported" },
+            p.profile
+        ));
     }
     eprintln!(
         "Copied {} profile(s) from {} into the {} store ({}).",

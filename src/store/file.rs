@@ -24,8 +24,15 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
     }
     let home = directories::BaseDirs::new()
         .map(|b| b.home_dir().to_path_buf())
-        .ok_or_else(|| StoreError::Unavailable("cannot find the home folder (set HOME, or pass --credentials-file)".into()))?;
-    Ok(home.join(".config").join("pancloud").join("credentials.json"))
+        .ok_or_else(|| {
+            StoreError::Unavailable(
+                "cannot find the home folder (set HOME, or pass --credentials-file)".into(),
+            )
+        })?;
+    Ok(home
+        .join(".config")
+        .join("pancloud")
+        .join("credentials.json"))
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +78,8 @@ impl FileStore {
             ))
         })?;
         let Value::Object(root) = value else {
-            return Err(self.corrupt("not a TinyDB database: the top level must be a JSON object of tables"));
+            return Err(self
+                .corrupt("not a TinyDB database: the top level must be a JSON object of tables"));
         };
         let db = Db { root };
         // Validate every document now, so no later write can build on a file it misread.
@@ -84,15 +92,23 @@ impl FileStore {
         let table = match db.root.get(TABLE) {
             None => return Ok(Vec::new()),
             Some(Value::Object(t)) => t,
-            Some(_) => return Err(self.corrupt(format!("table \"{TABLE}\" is not a JSON object of documents"))),
+            Some(_) => {
+                return Err(self.corrupt(format!(
+                    "table \"{TABLE}\" is not a JSON object of documents"
+                )))
+            }
         };
         let mut docs = Vec::with_capacity(table.len());
         for (id, doc) in table {
-            let n: u64 = id
-                .parse()
-                .map_err(|_| self.corrupt(format!("document id \"{id}\" in \"{TABLE}\" is not a number")))?;
+            let n: u64 = id.parse().map_err(|_| {
+                self.corrupt(format!(
+                    "document id \"{id}\" in \"{TABLE}\" is not a number"
+                ))
+            })?;
             if !doc.is_object() {
-                return Err(self.corrupt(format!("document {id} in \"{TABLE}\" is not a JSON object")));
+                return Err(
+                    self.corrupt(format!("document {id} in \"{TABLE}\" is not a JSON object"))
+                );
             }
             let profile = Profile::from_json(doc.clone())
                 .map_err(|e| self.corrupt(format!("document {id} in \"{TABLE}\": {e}")))?;
@@ -103,7 +119,10 @@ impl FileStore {
     }
 
     /// Runs `f` on the parsed file under the write lock and writes the result if `f` says it changed.
-    fn modify<T>(&self, f: impl FnOnce(&mut Db) -> Result<(T, bool), StoreError>) -> Result<T, StoreError> {
+    fn modify<T>(
+        &self,
+        f: impl FnOnce(&mut Db) -> Result<(T, bool), StoreError>,
+    ) -> Result<T, StoreError> {
         let _lock = lock_file(
             &lock_path(&self.path, "file"),
             WRITE_LOCK_WAIT,
@@ -118,19 +137,31 @@ impl FileStore {
     }
 
     fn table_mut<'a>(db: &'a mut Db, name: &str) -> Result<&'a mut Map<String, Value>, StoreError> {
-        let entry = db.root.entry(name.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let entry = db
+            .root
+            .entry(name.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         entry
             .as_object_mut()
             .ok_or_else(|| StoreError::Backend(format!("table \"{name}\" is not an object")))
     }
 
     fn settings(db: &Db) -> Option<&Map<String, Value>> {
-        db.root.get(SETTINGS_TABLE)?.as_object()?.get("1")?.as_object()
+        db.root
+            .get(SETTINGS_TABLE)?
+            .as_object()?
+            .get("1")?
+            .as_object()
     }
 }
 
 fn next_id(table: &Map<String, Value>) -> u64 {
-    table.keys().filter_map(|k| k.parse::<u64>().ok()).max().unwrap_or(0) + 1
+    table
+        .keys()
+        .filter_map(|k| k.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1
 }
 
 struct FileProfileLock(#[allow(dead_code)] super::fsutil::FileLock);
@@ -147,7 +178,11 @@ impl Store for FileStore {
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
         let db = self.read()?;
-        Ok(self.documents(&db)?.into_iter().map(|(_, p)| p).find(|p| p.profile == name))
+        Ok(self
+            .documents(&db)?
+            .into_iter()
+            .map(|(_, p)| p)
+            .find(|p| p.profile == name))
     }
 
     fn list(&self) -> Result<Vec<Profile>, StoreError> {
@@ -189,7 +224,12 @@ impl Store for FileStore {
             let before = table.len();
             table.retain(|_, d| d.get("profile").and_then(Value::as_str) != Some(name));
             let removed = table.len() != before;
-            if removed && Self::settings(db).and_then(|s| s.get("default_profile")).and_then(Value::as_str) == Some(name) {
+            if removed
+                && Self::settings(db)
+                    .and_then(|s| s.get("default_profile"))
+                    .and_then(Value::as_str)
+                    == Some(name)
+            {
                 db.root.remove(SETTINGS_TABLE);
             }
             Ok((removed, removed))
@@ -207,7 +247,11 @@ impl Store for FileStore {
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
         self.modify(|db| {
             let table = Self::table_mut(db, SETTINGS_TABLE)?;
-            let mut doc = table.get("1").and_then(Value::as_object).cloned().unwrap_or_default();
+            let mut doc = table
+                .get("1")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             doc.insert("default_profile".into(), Value::String(name.to_string()));
             table.insert("1".into(), Value::Object(doc));
             Ok(((), true))
@@ -216,7 +260,11 @@ impl Store for FileStore {
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let path = lock_path(&self.path, &format!("refresh-{}", hex_name(name)));
-        let lock = lock_file(&path, timeout, &format!("profile '{name}' in {}", self.path.display()))?;
+        let lock = lock_file(
+            &path,
+            timeout,
+            &format!("profile '{name}' in {}", self.path.display()),
+        )?;
         Ok(Box::new(FileProfileLock(lock)))
     }
 }

@@ -34,8 +34,15 @@ fn parent_of(path: &Path) -> &Path {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let dir = parent_of(path);
     ensure_private_dir(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     let loc = || path.display().to_string();
     let result = (|| -> io::Result<()> {
         let mut f = OpenOptions::new()
@@ -95,8 +102,13 @@ pub fn lock_file(path: &Path, timeout: Duration, what: &str) -> Result<FileLock,
 
 /// The lock-file path for `data` and a purpose: `.NAME.locks/PURPOSE.lock` beside the data file.
 pub fn lock_path(data: &Path, purpose: &str) -> PathBuf {
-    let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    parent_of(data).join(format!(".{name}.locks")).join(format!("{purpose}.lock"))
+    let name = data
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parent_of(data)
+        .join(format!(".{name}.locks"))
+        .join(format!("{purpose}.lock"))
 }
 
 /// A file-name-safe, collision-free rendering of a profile name (hex of its bytes).
@@ -109,7 +121,10 @@ pub fn hex_name(name: &str) -> String {
 pub fn to_python_json(value: &Value) -> Vec<u8> {
     let value = &sorted(value);
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiPretty(PrettyFormatter::with_indent(b"    ")));
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        AsciiPretty(PrettyFormatter::with_indent(b"    ")),
+    );
     // Serializing a Value into a Vec cannot fail.
     let _ = serde::Serialize::serialize(value, &mut ser);
     out
@@ -120,7 +135,12 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -130,7 +150,11 @@ fn sorted(value: &Value) -> Value {
 struct AsciiPretty<'a>(PrettyFormatter<'a>);
 
 impl Formatter for AsciiPretty<'_> {
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         for ch in fragment.chars() {
             if ch.is_ascii() {
                 let mut b = [0u8; 1];
@@ -150,7 +174,11 @@ impl Formatter for AsciiPretty<'_> {
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_array(w)
     }
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.0.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -162,7 +190,11 @@ impl Formatter for AsciiPretty<'_> {
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_object(w)
     }
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.0.begin_object_key(w, first)
     }
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -185,7 +217,10 @@ mod tests {
         let s = String::from_utf8(to_python_json(&v)).unwrap();
         let expected = "{\n    \"profiles\": {\n        \"1\": {\n            \"a\": {},\n            \"b\": [\n                1,\n                2\n            ],\n            \"profile\": \"d\\u00e9faut\"\n        }\n    }\n}";
         assert_eq!(s, expected);
-        assert_eq!(String::from_utf8(to_python_json(&json!("😀"))).unwrap(), "\"\\ud83d\\ude00\"");
+        assert_eq!(
+            String::from_utf8(to_python_json(&json!("😀"))).unwrap(),
+            "\"\\ud83d\\ude00\""
+        );
     }
 
     #[test]

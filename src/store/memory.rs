@@ -66,7 +66,12 @@ impl Store for MemoryStore {
     }
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
-        Ok(self.state().profiles.iter().find(|p| p.profile == name).cloned())
+        Ok(self
+            .state()
+            .profiles
+            .iter()
+            .find(|p| p.profile == name)
+            .cloned())
     }
 
     fn list(&self) -> Result<Vec<Profile>, StoreError> {
@@ -75,7 +80,11 @@ impl Store for MemoryStore {
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
         let mut st = self.state();
-        match st.profiles.iter_mut().find(|p| p.profile == profile.profile) {
+        match st
+            .profiles
+            .iter_mut()
+            .find(|p| p.profile == profile.profile)
+        {
             Some(slot) => *slot = profile.clone(),
             None => st.profiles.push(profile.clone()),
         }
@@ -139,7 +148,10 @@ mod tests {
         p.client_id = Some("x".into());
         s.upsert(&p).unwrap();
         assert_eq!(s.list().unwrap().len(), 1);
-        assert_eq!(s.load("a").unwrap().unwrap().client_id.as_deref(), Some("x"));
+        assert_eq!(
+            s.load("a").unwrap().unwrap().client_id.as_deref(),
+            Some("x")
+        );
         assert!(s.remove("a").unwrap());
         assert!(!s.remove("a").unwrap());
     }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need (Debian packages, the
+# pancloud peer in a venv, the npm test provider), then formatting, lints and every test, with a
+# real Secret Service (gnome-keyring on a private D-Bus), a kernel keyring session and Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TERM_COLOR=never
+STATE=$ROOT/target/test-env
+mkdir -p "$STATE"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Debian packages"
+pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server tmux hyperfine chromium python3-venv)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+step "pancloud 1.5.1 (the peer) in a venv"
+VENV=$STATE/pancloud-venv
+if ! "$VENV/bin/python" -c 'import pancloud, tinydb; assert pancloud.__version__ == "1.5.1"' 2>/dev/null; then
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'pancloud==1.5.1' 'tinydb<4'
+fi
+export PANCRED_TEST_PYTHON=$VENV/bin/python
+
+if [ -f tests/js/package-lock.json ]; then
+  step "npm ci (oidc-provider, playwright-core)"
+  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  export PANCRED_TEST_JS=$ROOT/tests/js
+fi
+export PANCRED_TEST_CHROMIUM=/usr/bin/chromium
+
+step "cargo fmt --check"
+cargo fmt --check
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "Redis on a free loopback port"
+REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+  --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
+trap 'kill "$(cat "$STATE/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+export PANCRED_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/
+export PANCRED_TEST_REDIS_SERVER=$(command -v redis-server)
+
+# Every external part above is required: a test that cannot find one fails instead of skipping.
+export PANCRED_REQUIRE_ALL=1
+
+step "cargo test (inside a private D-Bus session with an unlocked gnome-keyring, and a kernel keyring session)"
+KR=$(mktemp -d)
+mkdir -p "$KR/data" "$KR/runtime" && chmod 700 "$KR/runtime"
+export XDG_DATA_HOME=$KR/data XDG_RUNTIME_DIR=$KR/runtime
+cargo build --all-targets --quiet
+dbus-run-session -- keyctl session - sh -c '
+  printf %s pancred-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  cargo test --all-targets --no-fail-fast
+'
