@@ -12,6 +12,7 @@ pub mod jwt;
 pub mod oauth;
 pub mod profile;
 pub mod resolve;
+pub mod sandbox;
 pub mod secret;
 pub mod store;
 pub mod summary;
