@@ -6,6 +6,7 @@ mod oauth_cmds;
 mod output;
 mod profiles;
 mod prompt;
+mod sandbox_cmds;
 mod setup;
 
 use crate::store::StoreKind;
@@ -153,13 +154,25 @@ pub enum Command {
     },
     /// Print a shell completion script
     Completions { shell: clap_complete::Shell },
-    /// Serve a local authorization server to try pancred against
+    /// Serve a local authorization server to try pancred against (loopback only; Ctrl-C stops it)
     Sandbox {
+        /// Port on 127.0.0.1 (0: any free port)
+        #[arg(long, default_value_t = sandbox_cmds::DEFAULT_PORT, value_name = "N")]
+        port: u16,
+        /// Lifetime of the access tokens it issues, in seconds
+        #[arg(long, default_value_t = crate::sandbox::DEFAULT_TOKEN_LIFETIME, value_name = "SECS",
+              value_parser = clap::value_parser!(i64).range(1..=86_400))]
+        token_lifetime: i64,
+    },
+    /// Open the TUI on demo profiles against a built-in local provider (nothing is saved)
+    Demo {
+        /// Port of the built-in provider on 127.0.0.1 (0: any free port)
         #[arg(long, default_value_t = 0, value_name = "N")]
         port: u16,
+        /// Append the provider's request log to FILE (watch it with `tail -f FILE`)
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
     },
-    /// Open the TUI on demo profiles against a built-in local provider
-    Demo,
 }
 
 /// Parses the process's arguments, runs the command, and returns the exit code.
@@ -202,6 +215,11 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
             );
             Ok(())
         }
+        Some(Command::Sandbox {
+            port,
+            token_lifetime,
+        }) => sandbox_cmds::sandbox(port, token_lifetime),
+        Some(Command::Demo { port, log }) => sandbox_cmds::demo(ctx, port, log.as_deref()),
         Some(cmd) => oauth_cmds::run(ctx, cmd),
     }
 }
