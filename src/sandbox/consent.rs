@@ -25,7 +25,7 @@ pub async fn oauth2(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respo
 /// A request that cannot be trusted to redirect (unknown client, bad redirect URI) gets a page.
 enum Refusal {
     Page(String),
-    Redirect(Authorization, &'static str, String),
+    Redirect(Box<Authorization>, &'static str, String),
 }
 
 fn authorize(app: &App, path: &str, query: Option<String>, require_pkce: bool) -> Response {
@@ -99,7 +99,13 @@ fn check(app: &App, p: &Params, require_pkce: bool) -> Result<Authorization, Ref
         state: p.get("state").cloned(),
         code_challenge: p.get("code_challenge").cloned(),
     };
-    let refuse = |error, why: &str| Err(Refusal::Redirect(auth.clone(), error, why.to_string()));
+    let refuse = |error, why: &str| {
+        Err(Refusal::Redirect(
+            Box::new(auth.clone()),
+            error,
+            why.to_string(),
+        ))
+    };
     if p.get("response_type").map(String::as_str) != Some("code") {
         return refuse("unsupported_response_type", "response_type must be code");
     }
