@@ -30,8 +30,12 @@ fn stored(sb: &Sandbox, name: &str) -> Value {
 fn jwt_exp(token: &str) -> i64 {
     use base64::Engine;
     let payload = token.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
-    serde_json::from_slice::<Value>(&bytes).unwrap()["exp"].as_i64().unwrap()
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice::<Value>(&bytes).unwrap()["exp"]
+        .as_i64()
+        .unwrap()
 }
 
 fn setup(roll: bool) -> (Sandbox, PancloudStub) {
@@ -64,20 +68,34 @@ fn code_exchange_sends_pancloud_fields_and_stores_tokens() {
     let names: Vec<&str> = q.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
-        ["client_id", "instance_id", "redirect_uri", "region", "response_type", "scope", "state"]
+        [
+            "client_id",
+            "instance_id",
+            "redirect_uri",
+            "region",
+            "response_type",
+            "scope",
+            "state"
+        ]
     );
     assert!(q.contains(&("client_id".into(), stub::CLIENT_ID.into())));
     assert!(q.contains(&("redirect_uri".into(), stub::REDIRECT_URI.into())));
     assert!(q.contains(&("response_type".into(), "code".into())));
     let state = out["state"].as_str().unwrap();
-    assert!(uuid::Uuid::parse_str(state).is_ok_and(|u| u.get_version_num() == 4), "{state}");
+    assert!(
+        uuid::Uuid::parse_str(state).is_ok_and(|u| u.get_version_num() == 4),
+        "{state}"
+    );
     // A second URL gets a fresh state.
     let again: Value =
         serde_json::from_str(&sb.run(&["--profile", "lab", "auth-url", "--json"]).stdout).unwrap();
     assert_ne!(again["state"], out["state"]);
 
     // The code comes on standard input here, as a user would paste it.
-    let r = sb.run_with_input(&["--profile", "lab", "exchange", "--code", "-"], &format!("{}\n", stub::CODE));
+    let r = sb.run_with_input(
+        &["--profile", "lab", "exchange", "--code", "-"],
+        &format!("{}\n", stub::CODE),
+    );
     ok(&r);
     let reqs = s.requests();
     let last = reqs.last().unwrap();
@@ -95,7 +113,10 @@ fn code_exchange_sends_pancloud_fields_and_stores_tokens() {
     assert_eq!(doc["access_token"], json!(at));
     assert_eq!(doc["refresh_token"], json!(stub::FIRST_REFRESH_TOKEN));
     assert_eq!(doc["expires_at"], json!(jwt_exp(&at)));
-    assert!(doc.get("pending_state").is_none() && doc.get("pkce_verifier").is_none(), "{doc}");
+    assert!(
+        doc.get("pending_state").is_none() && doc.get("pkce_verifier").is_none(),
+        "{doc}"
+    );
 }
 
 #[test]
@@ -110,7 +131,10 @@ fn refresh_without_a_rolled_token_keeps_the_stored_one() {
     );
     let doc = stored(&sb, "lab");
     assert_eq!(doc["refresh_token"], json!(stub::FIRST_REFRESH_TOKEN));
-    assert_eq!(doc["access_token"], json!(s.state().last_access_token.clone().unwrap()));
+    assert_eq!(
+        doc["access_token"],
+        json!(s.state().last_access_token.clone().unwrap())
+    );
     // A second refresh still works with the same refresh token.
     ok(&sb.run(&["--profile", "lab", "refresh"]));
     assert_eq!(s.refresh_calls(), 2);
@@ -129,7 +153,10 @@ fn refresh_with_a_rolled_token_stores_the_new_one() {
     // The stub accepts only the current refresh token: a second refresh proves the rolled one
     // was stored and used.
     ok(&sb.run(&["--profile", "lab", "refresh"]));
-    assert_eq!(s.requests().last().unwrap().body["refresh_token"], json!(rolled));
+    assert_eq!(
+        s.requests().last().unwrap().body["refresh_token"],
+        json!(rolled)
+    );
     assert!(!r.all().contains(&rolled), "a refresh token was printed");
 }
 
@@ -141,7 +168,10 @@ fn revoke_both_kinds_and_forget_them() {
     let r = sb.run(&["--profile", "lab", "revoke", "--access-token"]);
     ok(&r);
     let doc = stored(&sb, "lab");
-    assert!(doc.get("access_token").is_none() && doc.get("expires_at").is_none(), "{doc}");
+    assert!(
+        doc.get("access_token").is_none() && doc.get("expires_at").is_none(),
+        "{doc}"
+    );
     assert_eq!(doc["refresh_token"], json!(stub::FIRST_REFRESH_TOKEN));
 
     ok(&sb.run(&["--profile", "lab", "refresh"]));
@@ -166,7 +196,10 @@ fn revoke_both_kinds_and_forget_them() {
         ]
     );
     let doc = stored(&sb, "lab");
-    assert!(doc.get("access_token").is_none() && doc.get("refresh_token").is_none(), "{doc}");
+    assert!(
+        doc.get("access_token").is_none() && doc.get("refresh_token").is_none(),
+        "{doc}"
+    );
     assert_eq!(doc["client_id"], json!(stub::CLIENT_ID));
     // Nothing left to refresh with: partial credentials, exit 3.
     let r = sb.run(&["--profile", "lab", "refresh"]);
@@ -184,14 +217,31 @@ fn developer_token_is_redeemed_and_only_the_access_token_stored() {
     init(&sb, &p);
     let tok = sb.path().join("dev-token");
     std::fs::write(&tok, format!("{}\n", stub::DEVELOPER_TOKEN)).unwrap();
-    let r = sb.run(&["--profile", "dev", "--developer-token-file", tok.to_str().unwrap(), "refresh"]);
+    let r = sb.run(&[
+        "--profile",
+        "dev",
+        "--developer-token-file",
+        tok.to_str().unwrap(),
+        "refresh",
+    ]);
     ok(&r);
     let req = s.requests().pop().unwrap();
     assert_eq!(req.path, "/request_token");
-    assert_eq!(req.authorization, Some(format!("Bearer {}", stub::DEVELOPER_TOKEN)));
+    assert_eq!(
+        req.authorization,
+        Some(format!("Bearer {}", stub::DEVELOPER_TOKEN))
+    );
     let doc = stored(&sb, "dev");
-    assert_eq!(doc["access_token"], json!(s.state().last_access_token.clone().unwrap()));
-    for k in ["developer_token", "refresh_token", "client_secret", "client_id"] {
+    assert_eq!(
+        doc["access_token"],
+        json!(s.state().last_access_token.clone().unwrap())
+    );
+    for k in [
+        "developer_token",
+        "refresh_token",
+        "client_secret",
+        "client_id",
+    ] {
         assert!(doc.get(k).is_none(), "{k} stored: {doc}");
     }
     // From the environment too (PAN_DEVELOPER_TOKEN), as in pancloud 2.0.
@@ -211,10 +261,23 @@ fn provider_failures_exit_4_and_change_nothing() {
     ok(&sb.run(&["--profile", "lab", "refresh"]));
     let cases: Vec<(Fault, &[&str])> = vec![
         (Fault::Html500, &["HTTP 500", "Internal Server Error"]),
-        (Fault::InvalidGrant, &["invalid_grant", "refresh token expired or revoked", "HTTP 400"]),
-        (Fault::NotJson200, &["not JSON", "token issued, have a nice day"]),
+        (
+            Fault::InvalidGrant,
+            &[
+                "invalid_grant",
+                "refresh token expired or revoked",
+                "HTTP 400",
+            ],
+        ),
+        (
+            Fault::NotJson200,
+            &["not JSON", "token issued, have a nice day"],
+        ),
         (Fault::NoAccessToken200, &["no access_token"]),
-        (Fault::Slow(Duration::from_secs(6)), &["no answer within 1.0s", "PANCRED_HTTP_TIMEOUT"]),
+        (
+            Fault::Slow(Duration::from_secs(6)),
+            &["no answer within 1.0s", "PANCRED_HTTP_TIMEOUT"],
+        ),
     ];
     let before = std::fs::read(&sb.creds).unwrap();
     for (fault, words) in cases {
@@ -231,9 +294,16 @@ fn provider_failures_exit_4_and_change_nothing() {
             assert!(r.stderr.contains(w), "{fault:?}: {w:?} not in {}", r.stderr);
         }
         assert!(r.stdout.is_empty(), "{fault:?}: {}", r.stdout);
-        assert_eq!(std::fs::read(&sb.creds).unwrap(), before, "{fault:?} changed the store");
+        assert_eq!(
+            std::fs::read(&sb.creds).unwrap(),
+            before,
+            "{fault:?} changed the store"
+        );
         if matches!(fault, Fault::Slow(_)) {
-            assert!(started.elapsed() < Duration::from_secs(5), "the timeout did not cut the call short");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the timeout did not cut the call short"
+            );
         }
     }
     // The same faults on the code exchange.

@@ -149,22 +149,23 @@ fn revoke(ctx: &Context, access: bool, refresh: bool) -> Result<(), Error> {
         }
     };
     let (engine, name) = engine(ctx)?;
-    let before = block_on(engine.load(&name))?;
-    let after = block_on(engine.revoke(&name, what))?;
-    let mut done = Vec::new();
-    let had = |f: fn(&Profile) -> bool| before.as_ref().is_some_and(f);
-    if what.access_token && had(|p| p.access_token.is_some()) && after.access_token.is_none() {
-        done.push("access token");
-    }
-    if what.refresh_token && had(|p| p.refresh_token.is_some()) && after.refresh_token.is_none() {
-        done.push("refresh token");
-    }
-    if done.is_empty() {
-        eprintln!("Revoked at the provider (profile '{name}').");
-    } else {
+    let report = block_on(engine.revoke_report(&name, what))?;
+    let words = |v: &[&str]| {
+        v.iter()
+            .map(|h| h.replace('_', " "))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    if !report.revoked.is_empty() {
         eprintln!(
-            "Revoked and forgot the {} of profile '{name}'.",
-            done.join(" and ")
+            "Revoked the {} of profile '{name}'.",
+            words(&report.revoked)
+        );
+    }
+    if !report.not_revocable.is_empty() {
+        eprintln!(
+            "pancred: warning: the provider cannot revoke the {} (unsupported_token_type); forgot it here, but it stays valid until it expires.",
+            words(&report.not_revocable)
         );
     }
     Ok(())

@@ -9,6 +9,8 @@ mod flight;
 mod refresh;
 mod revoke;
 
+pub use revoke::RevokeReport;
+
 use crate::clock::{Clock, SystemClock};
 use crate::oauth::Caller;
 use crate::profile::{Profile, DEFAULT_LEEWAY};

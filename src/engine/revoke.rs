@@ -6,14 +6,31 @@ use crate::profile::{ClientAuth, Dialect, Profile};
 use crate::secret::Secret;
 use crate::{Error, Result};
 
+/// What a revocation did.
+#[derive(Debug, Clone)]
+pub struct RevokeReport {
+    /// The profile as stored afterwards.
+    pub profile: Profile,
+    /// `access_token` / `refresh_token`: revoked at the provider.
+    pub revoked: Vec<&'static str>,
+    /// Tokens the provider cannot revoke (RFC 7009 `unsupported_token_type`, e.g. JWT access
+    /// tokens): forgotten here, but valid until they expire.
+    pub not_revocable: Vec<&'static str>,
+}
+
 impl Engine {
-    /// Revokes at the provider and forgets what was revoked. The access token goes first, so
-    /// that a failure revoking the refresh token leaves the grant usable and stored as it was.
+    /// Revokes at the provider and forgets what was revoked.
     pub async fn revoke(&self, profile: &str, what: RevokeWhat) -> Result<Profile> {
+        Ok(self.revoke_report(profile, what).await?.profile)
+    }
+
+    /// [`Engine::revoke`], saying what was revoked. The access token goes first, so that a
+    /// failure revoking the refresh token leaves the grant usable and stored as it was.
+    pub async fn revoke_report(&self, profile: &str, what: RevokeWhat) -> Result<RevokeReport> {
         let _lock = self.lock(profile).await?;
         let stored = self.load_existing(profile).await?;
         let (p, _) = self.working(profile, Some(&stored));
-        let mut targets: Vec<(&str, Secret)> = Vec::new();
+        let mut targets: Vec<(&'static str, Secret)> = Vec::new();
         if what.access_token {
             if let Some(t) = &p.access_token {
                 targets.push(("access_token", t.clone()));
@@ -53,10 +70,18 @@ impl Engine {
             Dialect::Pancloud => None,
         };
         let mut current = stored;
+        let (mut revoked, mut not_revocable) = (Vec::new(), Vec::new());
         for (hint, token) in targets {
-            match &endpoints {
-                Some(e) => oauth2::revoke(&caller, e, &p, &token, hint).await?,
-                None => pancloud::revoke(&caller, &p, &token, hint).await?,
+            let result = match &endpoints {
+                Some(e) => oauth2::revoke(&caller, e, &p, &token, hint).await,
+                None => pancloud::revoke(&caller, &p, &token, hint).await,
+            };
+            match result {
+                Ok(()) => revoked.push(hint),
+                Err(e) if e.provider_error() == Some("unsupported_token_type") => {
+                    not_revocable.push(hint)
+                }
+                Err(e) => return Err(e.into()),
             }
             // Forget the stored copy only when it is the token just revoked (one given in
             // PAN_* or a flag is not the store's).
@@ -71,6 +96,10 @@ impl Engine {
             }
             self.upsert(current.clone()).await?;
         }
-        Ok(current)
+        Ok(RevokeReport {
+            profile: current,
+            revoked,
+            not_revocable,
+        })
     }
 }

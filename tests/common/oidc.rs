@@ -130,7 +130,10 @@ impl Oidc {
     /// Logs in as alice and consents, starting from an authorization URL; returns the `code`
     /// and `state` of the final redirect to `redirect_prefix`.
     pub fn authorize(&self, auth_url: &str, redirect_prefix: &str) -> (String, String) {
-        block(drive_login(auth_url.to_string(), redirect_prefix.to_string()))
+        block(drive_login(
+            auth_url.to_string(),
+            redirect_prefix.to_string(),
+        ))
     }
 }
 
@@ -165,9 +168,15 @@ async fn drive_login(auth_url: String, redirect_prefix: String) -> (String, Stri
                 let q: std::collections::HashMap<String, String> =
                     target.query_pairs().into_owned().collect();
                 if let Some(e) = q.get("error") {
-                    panic!("the provider answered with error {e}: {:?}", q.get("error_description"));
+                    panic!(
+                        "the provider answered with error {e}: {:?}",
+                        q.get("error_description")
+                    );
                 }
-                return (q["code"].clone(), q.get("state").cloned().unwrap_or_default());
+                return (
+                    q["code"].clone(),
+                    q.get("state").cloned().unwrap_or_default(),
+                );
             }
             next = client.get(target).send().await.unwrap();
             continue;

@@ -167,7 +167,9 @@ fn lock(s: &Shared) -> MutexGuard<'_, StubState> {
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn record(s: &Shared, path: &str, h: &HeaderMap, body: &Bytes) -> (Option<Fault>, Duration) {
@@ -183,7 +185,11 @@ fn record(s: &Shared, path: &str, h: &HeaderMap, body: &Bytes) -> (Option<Fault>
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: String) -> Response {
-    (status, axum::Json(json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        axum::Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }
 
 /// Applies a fault, if one is set; `None` means answer normally.
@@ -253,15 +259,33 @@ async fn request_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> Re
         return r;
     }
     if header(&h, "content-type").as_deref() != Some("application/json") {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "expected a JSON body".into());
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "expected a JSON body".into(),
+        );
     }
     let creds = [("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)];
     let mut st = lock(&s);
     match json.get("grant_type").and_then(Value::as_str) {
         Some("authorization_code") => {
             let mut expect = creds.to_vec();
-            expect.extend([("grant_type", "authorization_code"), ("code", CODE), ("redirect_uri", REDIRECT_URI)]);
-            if let Err(e) = check_body(&json, &["grant_type", "client_id", "client_secret", "code", "redirect_uri"], &expect) {
+            expect.extend([
+                ("grant_type", "authorization_code"),
+                ("code", CODE),
+                ("redirect_uri", REDIRECT_URI),
+            ]);
+            if let Err(e) = check_body(
+                &json,
+                &[
+                    "grant_type",
+                    "client_id",
+                    "client_secret",
+                    "code",
+                    "redirect_uri",
+                ],
+                &expect,
+            ) {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", e);
             }
             let at = issue(&mut st);
@@ -271,13 +295,25 @@ async fn request_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> Re
         Some("refresh_token") => {
             let current = st.refresh_token.clone();
             let mut expect = creds.to_vec();
-            expect.extend([("grant_type", "refresh_token"), ("refresh_token", current.as_str())]);
-            if let Err(e) = check_body(&json, &["grant_type", "client_id", "client_secret", "refresh_token"], &expect) {
-                let kind = if e.starts_with("field refresh_token") { "invalid_grant" } else { "invalid_request" };
+            expect.extend([
+                ("grant_type", "refresh_token"),
+                ("refresh_token", current.as_str()),
+            ]);
+            if let Err(e) = check_body(
+                &json,
+                &["grant_type", "client_id", "client_secret", "refresh_token"],
+                &expect,
+            ) {
+                let kind = if e.starts_with("field refresh_token") {
+                    "invalid_grant"
+                } else {
+                    "invalid_request"
+                };
                 return oauth_error(StatusCode::BAD_REQUEST, kind, e);
             }
             let at = issue(&mut st);
-            let mut answer = json!({"access_token": at, "token_type": "Bearer", "expires_in": st.access_ttl});
+            let mut answer =
+                json!({"access_token": at, "token_type": "Bearer", "expires_in": st.access_ttl});
             if st.roll {
                 let next = format!("stub-refresh-{}", st.issued);
                 st.refresh_token = next.clone();
@@ -285,7 +321,11 @@ async fn request_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> Re
             }
             axum::Json(answer).into_response()
         }
-        _ => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unknown grant_type".into()),
+        _ => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "unknown grant_type".into(),
+        ),
     }
 }
 
@@ -295,7 +335,11 @@ async fn revoke_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> Res
         return r;
     }
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let hint = json.get("token_type_hint").and_then(Value::as_str).unwrap_or("").to_string();
+    let hint = json
+        .get("token_type_hint")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if let Err(e) = check_body(
         &json,
         &["client_id", "client_secret", "token", "token_type_hint"],
@@ -304,7 +348,11 @@ async fn revoke_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> Res
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", e);
     }
     if hint != "access_token" && hint != "refresh_token" {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", format!("bad token_type_hint {hint:?}"));
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("bad token_type_hint {hint:?}"),
+        );
     }
     let token = json["token"].as_str().unwrap_or("").to_string();
     let mut st = lock(&s);
@@ -322,7 +370,11 @@ async fn developer_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> 
         return r;
     }
     if header(&h, "authorization") != Some(format!("Bearer {DEVELOPER_TOKEN}")) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "unknown developer token".into());
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "unknown developer token".into(),
+        );
     }
     let mut st = lock(&s);
     let at = issue(&mut st);
