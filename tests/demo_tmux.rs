@@ -1,0 +1,173 @@
+//! `pancred demo` as a newcomer runs it: a real terminal (tmux), the built-in sandbox started
+//! in-process, demo profiles in every state; refreshing the expired one makes it valid, and
+//! leaving frees the sandbox's port.
+
+mod common;
+
+use common::have_program;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        Tmux {
+            socket: format!("pancred-demo-{}", std::process::id()),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "demo"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "demo"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Waits (generously: the machine may be loaded) until the screen satisfies `ok`.
+    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "waited for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// The list row of profile `name`: what follows the name up to the pane's border.
+fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
+    let line = screen.lines().find(|l| l.contains(&format!(" {name} ")))?;
+    let after = &line[line.find(name)? + name.len()..];
+    after.split('│').next()
+}
+
+fn port_is_free(port: u16) -> bool {
+    std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+#[test]
+fn demo_shows_every_state_refresh_makes_the_expired_one_valid_and_q_frees_the_port() {
+    if !have_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("sandbox.log");
+    // A port the OS calls free; the demo takes it (and says so if it cannot).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cmd = format!(
+        "env -i PATH=/usr/bin:/bin TERM=xterm-256color HOME={home} {bin} demo --port {port} --log {log}; \
+         echo EXIT=$?; sleep 60",
+        home = dir.path().display(),
+        bin = common::bin(),
+        log = log.display(),
+    );
+    let tmux = Tmux::new();
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "120",
+        "-y",
+        "35",
+        &cmd,
+    ]);
+
+    let first = tmux.wait("the five demo profiles", |s| {
+        s.contains("Profiles (5)") && row(s, "oauth2-expired").is_some()
+    });
+    for (name, state) in [
+        ("pancloud-valid", "valid"),
+        ("oauth2-expiring", "expiring"),
+        ("oauth2-expired", "expired"),
+        ("oauth2-new", "missing"),
+    ] {
+        let r = row(&first, name).unwrap_or_else(|| panic!("no row for {name}:\n{first}"));
+        assert!(
+            r.contains(state),
+            "{name} should be {state}: {r:?}\n{first}"
+        );
+    }
+    assert!(
+        first.contains("pancloud") && first.contains("oauth2"),
+        "both dialects"
+    );
+    for secret in ["demo-secret", "demo-developer-token", "sbx-rt-"] {
+        assert!(!first.contains(secret), "a secret on screen:\n{first}");
+    }
+    assert!(
+        !port_is_free(port),
+        "the sandbox listens while the demo runs"
+    );
+
+    // Select the expired profile and refresh it against the sandbox.
+    tmux.keys(&["g"]);
+    let start = Instant::now();
+    while !tmux.screen().contains("▶  oauth2-expired") {
+        tmux.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "cannot select oauth2-expired:\n{}",
+            tmux.screen()
+        );
+    }
+    tmux.keys(&["r"]);
+    let after = tmux.wait("the expired profile to become valid", |s| {
+        row(s, "oauth2-expired").is_some_and(|r| r.contains("valid") && !r.contains("expired"))
+    });
+    assert!(
+        row(&after, "oauth2-expiring").is_some_and(|r| !r.contains("valid")),
+        "only the selected profile was refreshed:\n{after}"
+    );
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log_text.contains("POST /token grant=refresh_token client=oauth2-demo auth=client_secret_post -> 200 tokens issued"),
+        "the sandbox saw the refresh:\n{log_text}"
+    );
+
+    tmux.keys(&["q"]);
+    let end = tmux.wait("pancred demo to exit", |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+    assert!(
+        port_is_free(port),
+        "the sandbox's port is free after leaving the demo"
+    );
+}
