@@ -143,8 +143,8 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Request, HeadError> {
     })
 }
 
-/// Writes a complete response and closes the write side. Errors are ignored: the browser may be gone.
-pub(crate) async fn respond<S: AsyncWrite + Unpin>(
+/// Writes a complete response and closes the write side (call [`linger`] after). Errors are ignored: the browser may be gone.
+pub(crate) async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     status: u16,
     content_type: &str,
@@ -172,7 +172,29 @@ pub(crate) async fn respond<S: AsyncWrite + Unpin>(
         stream.write_all(body.as_bytes()).await?;
         stream.shutdown().await
     };
-    let _ = tokio::time::timeout(limits.write_timeout, write).await;
+    if tokio::time::timeout(limits.write_timeout, write)
+        .await
+        .is_ok()
+    {
+        linger(stream).await;
+    }
+}
+
+/// Reads and drops what the client still sends, for a bounded time and amount: closing a socket
+/// with unread input sends a reset, which can destroy the answer before the client reads it.
+pub(crate) async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
+    const MAX: usize = 1 << 20;
+    let drain = async {
+        let mut sink = [0u8; 4096];
+        let mut total = 0;
+        while total < MAX {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 #[cfg(test)]

@@ -185,69 +185,71 @@ async fn serve(
     _slot: OwnedSemaphorePermit,
 ) {
     let limits = &shared.limits;
-    let head =
-        tokio::time::timeout(limits.read_timeout, http::read_head(&mut stream, limits)).await;
+    let (status, content_type, body, outcome) = answer(&mut stream, &shared).await;
+    if status == 0 {
+        return;
+    }
+    http::respond(&mut stream, status, content_type, &body, limits).await;
+    match outcome {
+        Some(outcome) => {
+            let _ = outcomes.send(outcome).await;
+        }
+        None => http::linger(&mut stream).await,
+    }
+}
+
+type Answer = (
+    u16,
+    &'static str,
+    String,
+    Option<Result<Callback, LoopbackError>>,
+);
+
+/// What to answer one connection, and whether it ends the wait. Status 0: close silently.
+async fn answer(stream: &mut TcpStream, shared: &Shared) -> Answer {
+    let limits = &shared.limits;
+    let plain = |status, text: &str| (status, TEXT, format!("{text}\n"), None);
+    let head = tokio::time::timeout(limits.read_timeout, http::read_head(stream, limits)).await;
     let request = match head {
         Ok(Ok(request)) => request,
-        Ok(Err(HeadError::Closed)) => return,
-        Ok(Err(HeadError::LineTooLong)) => {
-            return http::respond(&mut stream, 400, TEXT, "request line too long\n", limits).await
-        }
-        Ok(Err(HeadError::HeadersTooLarge)) => {
-            return http::respond(
-                &mut stream,
-                431,
-                TEXT,
-                "request headers too large\n",
-                limits,
-            )
-            .await
-        }
-        Ok(Err(HeadError::Malformed(why))) => {
-            return http::respond(&mut stream, 400, TEXT, &format!("{why}\n"), limits).await
-        }
-        Err(_) => return http::respond(&mut stream, 408, TEXT, "request timeout\n", limits).await,
+        Ok(Err(HeadError::Closed)) => return (0, TEXT, String::new(), None),
+        Ok(Err(HeadError::LineTooLong)) => return plain(400, "request line too long"),
+        Ok(Err(HeadError::HeadersTooLarge)) => return plain(431, "request headers too large"),
+        Ok(Err(HeadError::Malformed(why))) => return plain(400, why),
+        Err(_) => return plain(408, "request timeout"),
     };
     let (path, query) = request
         .target
         .split_once('?')
         .unwrap_or((request.target.as_str(), ""));
     if !same_path(path, &shared.path) {
-        return http::respond(&mut stream, 404, TEXT, "not found\n", limits).await;
+        return plain(404, "not found");
     }
     if request.method != "GET" {
-        return http::respond(&mut stream, 405, TEXT, "only GET\n", limits).await;
+        return plain(405, "only GET");
     }
     match callback::judge_query(query, &shared.state) {
         Verdict::Rejected {
             status,
             title,
             message,
-        } => {
-            http::respond(
-                &mut stream,
-                status,
-                HTML,
-                &pages::error(title, &message),
-                limits,
-            )
-            .await
-        }
-        Verdict::Final(outcome) => {
-            let page = match &outcome {
-                Ok(_) => pages::success(),
-                Err(LoopbackError::Provider { error, description }) => pages::error(
-                    "Authorization refused",
-                    &match description {
-                        Some(d) => format!("{error}: {d}"),
-                        None => error.clone(),
-                    },
-                ),
-                Err(e) => pages::error("Authorization failed", &e.to_string()),
+        } => (status, HTML, pages::error(title, &message), None),
+        Verdict::Final(Ok(cb)) => (200, HTML, pages::success(), Some(Ok(cb))),
+        Verdict::Final(Err(e)) => {
+            let message = match &e {
+                LoopbackError::Provider {
+                    error,
+                    description: Some(d),
+                } => format!("{error}: {d}"),
+                LoopbackError::Provider { error, .. } => error.clone(),
+                other => other.to_string(),
             };
-            let status = if outcome.is_ok() { 200 } else { 400 };
-            http::respond(&mut stream, status, HTML, &page, limits).await;
-            let _ = outcomes.send(outcome).await;
+            (
+                400,
+                HTML,
+                pages::error("Authorization refused", &message),
+                Some(Err(e)),
+            )
         }
     }
 }
