@@ -1,7 +1,9 @@
 //! The command line: argument parsing and one function per command. Errors come back as
 //! [`crate::Error`] and become the exit codes of the contract.
 
+mod browser;
 mod context;
+mod login;
 mod oauth_cmds;
 mod output;
 mod profiles;
@@ -202,6 +204,18 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
             );
             Ok(())
         }
+        Some(Command::Login {
+            no_browser,
+            port,
+            timeout,
+        }) => login::login(
+            ctx,
+            login::LoginArgs {
+                no_browser,
+                port,
+                timeout,
+            },
+        ),
         Some(cmd) => oauth_cmds::run(ctx, cmd),
     }
 }
