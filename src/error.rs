@@ -22,9 +22,6 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error("no profile '{profile}' in {location}")]
     NoSuchProfile { profile: String, location: String },
-    /// The browser flow's listener: its own exit codes (bad redirect 2, refused 4, cancelled 130).
-    #[error(transparent)]
-    Loopback(#[from] crate::loopback::LoopbackError),
     /// Exit 130.
     #[error("cancelled")]
     Cancelled,
@@ -39,7 +36,6 @@ impl Error {
             Error::PartialCredentials { .. } => 3,
             Error::Provider(_) => 4,
             Error::Store(_) => 5,
-            Error::Loopback(e) => e.exit_code(),
             Error::Cancelled => 130,
             Error::NoSuchProfile { .. } | Error::Other(_) => 1,
         }

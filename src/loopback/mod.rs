@@ -65,6 +65,22 @@ impl LoopbackError {
     }
 }
 
+/// Into the engine's error, keeping the exit codes above: a refusal is the provider's (4).
+impl From<LoopbackError> for crate::Error {
+    fn from(e: LoopbackError) -> Self {
+        match e {
+            LoopbackError::NotLoopback { .. } | LoopbackError::Pasted(_) => {
+                crate::Error::Usage(e.to_string())
+            }
+            LoopbackError::Provider { .. } => {
+                crate::Error::Provider(crate::oauth::OAuthError::Other(e.to_string()))
+            }
+            LoopbackError::Cancelled => crate::Error::Cancelled,
+            e => crate::Error::Other(e.to_string()),
+        }
+    }
+}
+
 /// A bound loopback listener. Dropping it, or the end of [`Listener::wait`], frees the port.
 pub struct Listener {
     socket: TcpListener,
