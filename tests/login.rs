@@ -202,3 +202,308 @@ fn a_redirect_pancred_cannot_serve_is_bad_input() {
     assert!(r.stderr.contains("pancred exchange --code"), "{}", r.stderr);
     assert_eq!(stored(&sb), before);
 }
+
+/// The store as it matters to a user: everything but the bookkeeping of an authorization in
+/// progress (state, PKCE verifier, redirect), which `pancred exchange --code` may still finish.
+fn settled(sb: &Sandbox) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in ["pkce_verifier", "pending_state", "pending_redirect_uri"] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v: Value = serde_json::from_slice(&stored(sb)).unwrap();
+    strip(&mut v);
+    v
+}
+
+fn show(sb: &Sandbox) -> Value {
+    let r = sb.run(&["show", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// `BROWSER` for the tests: headless Chromium through tests/js/browser-login.mjs.
+fn browser(js: &str) -> String {
+    format!("node {js}/browser-login.mjs")
+}
+
+/// A pancloud-dialect profile whose authorization URL needs no network to build.
+fn offline_profile(sb: &Sandbox, redirect: &str) {
+    init(
+        sb,
+        json!({"profile": "default", "client_id": "c", "client_secret": "s",
+               "refresh_token": "rt-before", "auth_base_url": "http://127.0.0.1:1/as/authorization.oauth2",
+               "token_url": "http://127.0.0.1:1", "redirect_uri": redirect}),
+    );
+}
+
+fn login_cmd(sb: &Sandbox, args: &[&str]) -> Command {
+    let mut all = vec!["login"];
+    all.extend_from_slice(args);
+    let mut c = sb.cmd(&all);
+    c.env_remove("SSH_CONNECTION");
+    c
+}
+
+#[test]
+fn timeout_ends_cleanly_and_frees_the_port() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    offline_profile(&sb, &format!("http://127.0.0.1:{port}/callback"));
+    let before = settled(&sb);
+    // A browser that opens nothing.
+    let mut cmd = login_cmd(&sb, &["--timeout", "2"]);
+    cmd.env("BROWSER", "true");
+    let mut login = Login::spawn(cmd, false);
+    assert_eq!(login.port(), port);
+    let (code, stdout, stderr) = login.finish();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("no authorization arrived within 2 seconds"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty());
+    assert_eq!(settled(&sb), before);
+    assert_port_free(port);
+}
+
+#[test]
+fn ctrl_c_exits_130_frees_the_port_and_over_ssh_prints_the_tunnel() {
+    let sb = Sandbox::new();
+    offline_profile(&sb, "http://127.0.0.1/callback");
+    let before = settled(&sb);
+    let mut cmd = login_cmd(&sb, &["--no-browser"]);
+    cmd.env("SSH_CONNECTION", "192.0.2.7 50000 192.0.2.1 22");
+    // Opening a browser must not even be tried: this one would leave a mark.
+    let mark = sb.path().join("browser-ran");
+    cmd.env("BROWSER", format!("touch {}", mark.display()));
+    let mut login = Login::spawn(cmd, false);
+    let url = login.url();
+    assert!(
+        url.starts_with("http://127.0.0.1:1/as/authorization.oauth2?"),
+        "{url}"
+    );
+    let port = login.port();
+    assert_ne!(port, 0);
+    assert!(
+        url.contains(&format!("127.0.0.1%3A{port}%2Fcallback")),
+        "{url}"
+    );
+    let hint = format!("ssh -L {port}:127.0.0.1:{port}");
+    login.wait_for("the SSH hint", |l| l.contains(&hint).then_some(()));
+    login.interrupt();
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(!mark.exists(), "--no-browser opened a browser");
+    assert!(!stderr.contains("opened with"));
+    assert_eq!(settled(&sb), before);
+    assert_port_free(port);
+}
+
+/// Logs in with the browser, then proves the stored tokens work: `pancred refresh` rotates them.
+fn login_then_refresh(sb: &Sandbox, js: &str, expect_port: Option<u16>) -> (u16, String) {
+    let mut cmd = login_cmd(sb, &[]);
+    cmd.env("BROWSER", browser(js));
+    let mut login = Login::spawn(cmd, false);
+    let url = login.url();
+    let port = login.port();
+    if let Some(p) = expect_port {
+        assert_eq!(port, p);
+    }
+    let (code, stdout, stderr) = login.finish();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "stdout carries no result for login: {stdout}"
+    );
+    assert!(
+        stderr.contains("browser-login: landed HTTP 200"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("logged in"), "{stderr}");
+    assert_port_free(port);
+    let after_login = show(sb);
+    assert_eq!(after_login["has_refresh_token"], true, "{after_login}");
+    assert_eq!(after_login["has_access_token"], true);
+    assert_eq!(after_login["state"], "valid");
+    let first_refresh = refresh_token_in_file(sb);
+    let r = sb.run(&["refresh"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_ne!(
+        refresh_token_in_file(sb),
+        first_refresh,
+        "the provider rotated the refresh token"
+    );
+    (port, url)
+}
+
+fn refresh_token_in_file(sb: &Sandbox) -> String {
+    let text = String::from_utf8(stored(sb)).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    fn find(v: &Value) -> Option<String> {
+        match v {
+            Value::Object(m) => m
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| m.values().find_map(find)),
+            _ => None,
+        }
+    }
+    find(&v).expect("a refresh token in the store")
+}
+
+#[test]
+fn browser_login_web_client_on_its_registered_port() {
+    let Some(js) = common::external("PANCRED_TEST_JS") else {
+        return;
+    };
+    let port = free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let oidc = common::oidc::Oidc::start_with(&[("PROVIDER_WEB_REDIRECTS", redirect.as_str())])
+        .expect("provider");
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        oidc.profile("default", &common::oidc::basic_client(), &redirect),
+    );
+    let (_, url) = login_then_refresh(&sb, &js, Some(port));
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    assert_eq!(oidc.counts()["code"], 1);
+}
+
+#[test]
+fn browser_login_native_client_on_an_ephemeral_port() {
+    let Some(js) = common::external("PANCRED_TEST_JS") else {
+        return;
+    };
+    let oidc = common::oidc::Oidc::start().expect("provider");
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        oidc.profile(
+            "default",
+            &common::oidc::native_client(),
+            "http://127.0.0.1/callback",
+        ),
+    );
+    let (port, url) = login_then_refresh(&sb, &js, None);
+    assert!(
+        url.contains(&format!("127.0.0.1%3A{port}%2Fcallback")),
+        "{url}"
+    );
+}
+
+#[test]
+fn denied_consent_ends_with_the_providers_error() {
+    let Some(js) = common::external("PANCRED_TEST_JS") else {
+        return;
+    };
+    let oidc = common::oidc::Oidc::start().expect("provider");
+    let sb = Sandbox::new();
+    let mut p = oidc.profile(
+        "default",
+        &common::oidc::native_client(),
+        "http://127.0.0.1/callback",
+    );
+    p["refresh_token"] = json!("rt-before");
+    init(&sb, p);
+    let before = settled(&sb);
+    let mut cmd = login_cmd(&sb, &[]);
+    cmd.env("BROWSER", browser(&js))
+        .env("BROWSER_LOGIN_ACTION", "deny");
+    let mut login = Login::spawn(cmd, false);
+    let port = login.port();
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("access_denied"), "{stderr}");
+    assert!(
+        stderr.contains("browser-login: landed HTTP 400"),
+        "{stderr}"
+    );
+    assert_eq!(settled(&sb), before);
+    assert_eq!(oidc.counts()["code"], 0);
+    assert_port_free(port);
+}
+
+#[test]
+fn forged_state_is_refused_and_the_wait_goes_on() {
+    let Some(js) = common::external("PANCRED_TEST_JS") else {
+        return;
+    };
+    let oidc = common::oidc::Oidc::start().expect("provider");
+    let sb = Sandbox::new();
+    let mut p = oidc.profile(
+        "default",
+        &common::oidc::native_client(),
+        "http://127.0.0.1/callback",
+    );
+    p["refresh_token"] = json!("rt-before");
+    init(&sb, p);
+    let before = settled(&sb);
+    let mut cmd = login_cmd(&sb, &[]);
+    cmd.env("BROWSER", browser(&js))
+        .env("BROWSER_LOGIN_ACTION", "tamper-state");
+    let mut login = Login::spawn(cmd, false);
+    let port = login.port();
+    // The browser got the provider's redirect with the forged state and an error page ...
+    login.wait_for("the browser's landing", |l| {
+        l.contains("browser-login: landed HTTP 400").then_some(())
+    });
+    // ... and pancred is still waiting.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        login.child.try_wait().unwrap().is_none(),
+        "a forged state ended the login"
+    );
+    login.interrupt();
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, 130, "{stderr}");
+    assert_eq!(settled(&sb), before);
+    assert_eq!(oidc.counts()["code"], 0, "no code was exchanged");
+    assert_port_free(port);
+}
+
+#[test]
+fn pasting_the_redirect_url_instead_of_waiting() {
+    let Some(_) = common::external("PANCRED_TEST_JS") else {
+        return;
+    };
+    let oidc = common::oidc::Oidc::start().expect("provider");
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        oidc.profile(
+            "default",
+            &common::oidc::native_client(),
+            "http://127.0.0.1/callback",
+        ),
+    );
+    let mut login = Login::spawn(login_cmd(&sb, &["--no-browser"]), true);
+    let url = login.url();
+    let port = login.port();
+    login.wait_for("the paste prompt", |l| {
+        l.contains("paste the redirect URL").then_some(())
+    });
+    // Someone logs in elsewhere; the redirect never reaches the listener.
+    let prefix = format!("http://127.0.0.1:{port}/callback");
+    let (code, state) = oidc.authorize(&url, &prefix);
+    login.paste("not a code at all");
+    login.wait_for("the complaint", |l| {
+        l.contains("still waiting").then_some(())
+    });
+    login.paste(&format!("{prefix}?code={code}&state=forged"));
+    login.paste(&format!("{prefix}?code={code}&state={state}&iss=x"));
+    let (status, _, stderr) = login.finish();
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stderr.contains("does not match"), "{stderr}");
+    assert_eq!(show(&sb)["has_refresh_token"], true);
+    assert_port_free(port);
+}
