@@ -97,10 +97,8 @@ impl Login {
     /// The port the listener bound, from the "waiting for the redirect to" line.
     fn port(&mut self) -> u16 {
         self.wait_for("waiting line", |l| {
-            let rest = l
-                .split("waiting for the redirect to http://127.0.0.1:")
-                .nth(1)?;
-            rest.split('/').next()?.parse().ok()
+            let rest = l.split("waiting for the redirect to ").nth(1)?;
+            url::Url::parse(rest.split(' ').next()?).ok()?.port()
         })
     }
 
@@ -506,4 +504,43 @@ fn pasting_the_redirect_url_instead_of_waiting() {
     assert!(stderr.contains("does not match"), "{stderr}");
     assert_eq!(show(&sb)["has_refresh_token"], true);
     assert_port_free(port);
+}
+
+#[test]
+fn browser_login_pancloud_dialect_against_the_stub() {
+    use common::pancloud_stub::{PancloudStub, AUTHORIZE_PATH, CODE, FIRST_REFRESH_TOKEN};
+    let Some(js) = common::external("PANCRED_TEST_JS") else {
+        return;
+    };
+    let stub = PancloudStub::start();
+    let sb = Sandbox::new();
+    let mut p = stub.profile("default");
+    p.as_object_mut().unwrap().remove("refresh_token");
+    p["auth_base_url"] = json!(format!("{}{AUTHORIZE_PATH}", stub.url));
+    p["redirect_uri"] = json!("http://localhost/pancloud/callback");
+    p["instance_id"] = json!("inst-1");
+    p["region"] = json!("americas");
+    init(&sb, p);
+    stub.state().roll = true;
+    let (port, url) = login_then_refresh(&sb, &js, None);
+    assert!(
+        url.contains("instance_id=inst-1") && url.contains("region=americas"),
+        "{url}"
+    );
+    // The exchange sent the code and the redirect with the port actually bound.
+    let exchange = stub
+        .requests()
+        .into_iter()
+        .find(|r| r.body["grant_type"] == "authorization_code")
+        .expect("a code exchange");
+    assert_eq!(exchange.body["code"], CODE);
+    assert_eq!(
+        exchange.body["redirect_uri"],
+        format!("http://localhost:{port}/pancloud/callback")
+    );
+    assert_ne!(
+        refresh_token_in_file(&sb),
+        FIRST_REFRESH_TOKEN,
+        "refresh rolled the token"
+    );
 }
