@@ -247,6 +247,9 @@ fn login_cmd(sb: &Sandbox, args: &[&str]) -> Command {
     all.extend_from_slice(args);
     let mut c = sb.cmd(&all);
     c.env_remove("SSH_CONNECTION");
+    if let Ok(chromium) = std::env::var("PANCRED_TEST_CHROMIUM") {
+        c.env("PANCRED_TEST_CHROMIUM", chromium);
+    }
     c
 }
 
@@ -543,4 +546,91 @@ fn browser_login_pancloud_dialect_against_the_stub() {
         FIRST_REFRESH_TOKEN,
         "refresh rolled the token"
     );
+}
+
+/// Sends raw bytes to the listener and returns the status of its answer (0: closed without one).
+fn poke(port: u16, bytes: &[u8]) -> u16 {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(LONG)).unwrap();
+    let _ = s.write_all(bytes);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn hostile_local_clients_do_not_end_or_hang_a_real_login() {
+    use common::pancloud_stub::{PancloudStub, AUTHORIZE_PATH};
+    let stub = PancloudStub::start();
+    let sb = Sandbox::new();
+    let mut p = stub.profile("default");
+    p["auth_base_url"] = json!(format!("{}{AUTHORIZE_PATH}", stub.url));
+    p["redirect_uri"] = json!("http://127.0.0.1/callback");
+    init(&sb, p);
+    let mut login = Login::spawn(login_cmd(&sb, &["--no-browser", "--timeout", "600"]), false);
+    let url = login.url();
+    let port = login.port();
+    // A client that connects and says nothing, held open through the rest.
+    let silent = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let huge_line = format!(
+        "GET /callback?code={} HTTP/1.1\r\n\r\n",
+        "a".repeat(200_000)
+    );
+    assert_eq!(poke(port, huge_line.as_bytes()), 400);
+    let huge_headers = format!(
+        "GET /callback HTTP/1.1\r\nCookie: {}\r\n\r\n",
+        "b".repeat(200_000)
+    );
+    assert_eq!(poke(port, huge_headers.as_bytes()), 431);
+    assert_eq!(poke(port, &[0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00]), 400);
+    assert_eq!(poke(port, b"GET /favicon.ico HTTP/1.1\r\n\r\n"), 404);
+    assert_eq!(
+        poke(
+            port,
+            b"GET /callback?code=evil&state=forged HTTP/1.1\r\n\r\n"
+        ),
+        400
+    );
+    let crowd: Vec<_> = (0..50)
+        .map(|i| {
+            std::thread::spawn(move || match i % 2 {
+                0 => poke(port, b"GET /favicon.ico HTTP/1.1\r\n\r\n"),
+                _ => poke(port, b"\x00\xff junk\r\n\r\n"),
+            })
+        })
+        .collect();
+    for (i, c) in crowd.into_iter().enumerate() {
+        assert_eq!(c.join().unwrap(), [404, 400][i % 2]);
+    }
+    assert!(
+        login.child.try_wait().unwrap().is_none(),
+        "hostile input ended the login"
+    );
+    // The provider's redirect, followed by hand: the stub approves at once.
+    let location = common::oidc::block(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 302);
+        r.headers()["location"].to_str().unwrap().to_string()
+    });
+    let target = location
+        .strip_prefix(&format!("http://127.0.0.1:{port}"))
+        .unwrap();
+    assert_eq!(
+        poke(port, format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes()),
+        200
+    );
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(show(&sb)["has_access_token"], true);
+    drop(silent);
+    assert_port_free(port);
 }
