@@ -54,12 +54,41 @@ fn open_with(list: &str, url: &str) -> Result<String, String> {
 }
 
 fn command_line(entry: &str, url: &str) -> Vec<String> {
-    let words: Vec<&str> = entry.split_whitespace().collect();
+    let words = split_words(entry);
     let mut argv: Vec<String> = words.iter().map(|w| w.replace("%s", url)).collect();
     if !words.iter().any(|w| w.contains("%s")) {
         argv.push(url.to_string());
     }
     argv
+}
+
+/// Splits like a POSIX shell without expansions (Python's webbrowser uses shlex): quotes group
+/// words, a backslash escapes the next character outside single quotes.
+fn split_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('\''), c) => word.get_or_insert_with(String::new).push(c),
+            (_, '\\') => {
+                if let Some(next) = chars.next() {
+                    word.get_or_insert_with(String::new).push(next);
+                }
+            }
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// A browser's chatter must not reach stdout, which carries only results.
@@ -86,6 +115,14 @@ mod tests {
             ["w3m", "-o", "x", "http://u"]
         );
         assert_eq!(command_line("sh -c echo-%s", "U"), ["sh", "-c", "echo-U"]);
+        assert_eq!(
+            command_line(r#"'/opt/My Browser/run' --new-tab "%s""#, "U"),
+            ["/opt/My Browser/run", "--new-tab", "U"]
+        );
+        assert_eq!(
+            command_line(r"my\ browser ''", "U"),
+            ["my browser", "", "U"]
+        );
     }
 
     #[test]

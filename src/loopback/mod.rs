@@ -1,6 +1,19 @@
 //! The loopback redirect listener of RFC 8252: catches the browser's redirect on 127.0.0.1 (or
 //! ::1), checks `state`, and hands back the code. Step by step, so a UI can show the URL and a
 //! waiting state: [`Listener::bind`], then [`Listener::redirect_uri`], then [`Listener::wait`].
+//!
+//! ```no_run
+//! # async fn demo(engine: pancred::Engine) -> Result<(), pancred::Error> {
+//! use pancred::loopback::Listener;
+//! use std::time::Duration;
+//! let listener = Listener::bind("http://127.0.0.1/callback", None).await?;
+//! let pending = engine.start_authorization("default", Some(listener.redirect_uri())).await?;
+//! // Show pending.url (and open a browser); the wait can run in a task of its own.
+//! let stop = std::future::pending::<()>(); // e.g. a key press in a UI
+//! let callback = listener.wait(&pending.state, Duration::from_secs(300), stop).await?;
+//! engine.exchange_code("default", callback.code.expose(), Some(&pending)).await?;
+//! # Ok(()) }
+//! ```
 
 mod callback;
 mod http;
