@@ -396,3 +396,64 @@ async fn the_expired_demo_profile_is_refreshed_by_pancred_token() {
         }
     }
 }
+
+/// The demo's profile without tokens, authorized as a user would: `pancred login` opens a real
+/// browser (headless Chromium) on the sandbox's consent page, Approve, and the tokens are stored.
+#[test]
+fn browser_login_authorizes_the_new_demo_profile_and_deny_changes_nothing() {
+    use common::login::{assert_port_free, browser, login_cmd, settled, Login};
+    let Some(js) = common::external("PANCRED_TEST_JS") else {
+        return;
+    };
+    let s = setup();
+    let all = demo::profiles(&s.provider, common::now()).unwrap();
+    let new = all.iter().find(|p| p.profile == demo::NEW).unwrap();
+    s.init(&new.to_json());
+    let before = settled(&s.sb);
+
+    let mut cmd = login_cmd(&s.sb, &["--profile", demo::NEW]);
+    cmd.env("BROWSER", browser(&js))
+        .env("BROWSER_LOGIN_ACTION", "deny");
+    let mut login = Login::spawn(cmd, false);
+    let port = login.port();
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("access_denied"), "{stderr}");
+    assert_eq!(settled(&s.sb), before, "a denied consent changes nothing");
+    assert_port_free(port);
+    assert_eq!(
+        s.log_lines("POST /consent client=oauth2-public-demo -> 303 denied")
+            .len(),
+        1
+    );
+
+    let mut cmd = login_cmd(&s.sb, &["--profile", demo::NEW]);
+    cmd.env("BROWSER", browser(&js));
+    let mut login = Login::spawn(cmd, false);
+    let url = login.url();
+    assert!(url.starts_with(&s.provider.url("/authorize?")), "{url}");
+    let port = login.port();
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("browser-login: landed HTTP 200"),
+        "{stderr}"
+    );
+    assert_port_free(port);
+    let doc = s.stored(demo::NEW);
+    assert_issued_here(&s.provider, &doc);
+    assert_eq!(
+        claims(doc["access_token"].as_str().unwrap())["aud"],
+        demo::PUBLIC_CLIENT
+    );
+    assert_eq!(
+        s.log_lines(
+            "POST /token grant=authorization_code client=oauth2-public-demo auth=none -> 200"
+        )
+        .len(),
+        1
+    );
+    // The public client's tokens refresh with PKCE-only credentials (no secret anywhere).
+    ok(&s.run(demo::NEW, &["refresh"]));
+    assert_ne!(s.stored(demo::NEW)["refresh_token"], doc["refresh_token"]);
+}

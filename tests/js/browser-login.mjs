@@ -1,7 +1,7 @@
 // A `BROWSER` for the pancred login tests: headless Chromium (playwright-core) opens the URL,
 // logs in at oidc-provider's dev login form (any login/password), consents, and follows the
-// redirect to pancred's loopback listener. Usage: BROWSER="node browser-login.mjs" (the URL is
-// appended by pancred).
+// redirect to pancred's loopback listener (at pancred's own sandbox provider, it answers the
+// Approve / Deny page). Usage: BROWSER="node browser-login.mjs" (the URL is appended by pancred).
 //
 // BROWSER_LOGIN_ACTION: `consent` (default) | `deny` (the consent page's Cancel: access_denied)
 //                       | `tamper-state` (changes state on the URL, as a forged link would).
@@ -46,6 +46,9 @@ try {
       await page.fill('input[name="login"]', 'alice');
       await page.fill('input[name="password"]', 'any-password');
       await page.click('button[type="submit"]');
+    } else if (await page.$('button[name="decision"][value="approve"]')) {
+      // pancred's own sandbox provider: one page with Approve and Deny.
+      await page.click(action === 'deny' ? 'button[value="deny"]' : 'button[value="approve"]');
     } else if (await page.$('input[name="prompt"][value="consent"]')) {
       if (action === 'deny') await page.click('a[href$="/abort"]');
       else await page.click('button[type="submit"]');
