@@ -66,11 +66,14 @@ impl Drop for Tmux {
     }
 }
 
-/// The list row of profile `name`: what follows the name up to the pane's border.
+/// The list row of profile `name` (left pane): what follows the name up to the pane's border.
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
-    let line = screen.lines().find(|l| l.contains(&format!(" {name} ")))?;
-    let after = &line[line.find(name)? + name.len()..];
-    after.split('│').next()
+    screen.lines().find_map(|l| {
+        let list = l.strip_prefix('│')?.split('│').next()?;
+        // Three cells of marks before the name (selection, default); `▶` and `★` are wider in bytes.
+        let cells = &list[list.char_indices().nth(3)?.0..];
+        cells.strip_prefix(name)?.strip_prefix(' ')
+    })
 }
 
 fn port_is_free(port: u16) -> bool {

@@ -129,7 +129,7 @@ def main():
     sys.stdout.write(
         "<!doctype html><meta charset=utf-8><style>"
         "html,body{margin:0;background:%s}"
-        "pre{margin:0;padding:12px 14px;font:14px/17px 'DejaVu Sans Mono',monospace;color:%s;"
+        "pre{margin:0;padding:12px 14px;font:14px/16px 'DejaVu Sans Mono',monospace;color:%s;"
         "white-space:pre}</style><pre>%s</pre>\n" % (BG, FG, body))
 
 

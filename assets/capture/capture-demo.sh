@@ -24,8 +24,8 @@ tmux -L "$SOCK" capture-pane -p -e > "$WORK/demo.ansi"
 tmux -L "$SOCK" send-keys q
 
 python3 assets/capture/ansi2html.py $COLS < "$WORK/demo.ansi" > "$WORK/demo.html"
-# 14px DejaVu Sans Mono is 8.43px wide and set 17px high; plus the page's padding.
-W=$(( (COLS * 843 + 99) / 100 + 28 )) H=$(( ROWS * 17 + 24 ))
+# 14px DejaVu Sans Mono is 8.43px wide and set 16px high (so box lines join); plus the padding.
+W=$(( (COLS * 843 + 99) / 100 + 28 )) H=$(( ROWS * 16 + 24 ))
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --hide-scrollbars \
   --force-device-scale-factor=1 --window-size=$W,$H --screenshot="$WORK/demo.png" \
   "file://$WORK/demo.html" >/dev/null 2>&1

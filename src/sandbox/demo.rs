@@ -118,7 +118,7 @@ pub fn profiles(sandbox: &SandboxHandle, now: i64) -> Result<Vec<Profile>, Sandb
         with_tokens(
             oauth2_profile(EXPIRED, sandbox, ClientAuth::ClientSecretPost),
             sandbox,
-            -600,
+            -120,
             now,
         )?,
         oauth2_profile(NEW, sandbox, ClientAuth::None),
