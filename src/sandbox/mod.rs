@@ -24,6 +24,7 @@ mod registry;
 mod reply;
 mod server;
 mod signer;
+mod tokens;
 
 pub use log::{file_sink, memory_sink, stdout_sink, LogSink};
 pub use registry::{pkce_challenge, DeveloperToken, SandboxClient, TokenSet};

@@ -4,6 +4,7 @@
 pub mod login;
 pub mod oidc;
 pub mod pancloud_stub;
+pub mod provider;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
