@@ -4,27 +4,11 @@
 
 mod common;
 
-use common::oidc::{basic_client, native_client, post_client, Client, Oidc, WEB_REDIRECT};
+use common::oidc::{
+    basic_client, init, native_client, post_client, stored, Client, Oidc, WEB_REDIRECT,
+};
 use common::{Run, Sandbox};
 use serde_json::{json, Value};
-
-fn init(sb: &Sandbox, fields: &Value) {
-    let f = sb.path().join("init.json");
-    std::fs::write(&f, fields.to_string()).unwrap();
-    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
-    assert_eq!(r.code, 0, "init: {}", r.all());
-}
-
-fn stored(sb: &Sandbox, name: &str) -> Value {
-    let file: Value = serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
-    file["profiles"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find(|d| d["profile"] == name)
-        .cloned()
-        .unwrap_or(Value::Null)
-}
 
 fn claims(token: &str) -> Value {
     use base64::Engine;

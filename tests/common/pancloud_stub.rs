@@ -383,6 +383,7 @@ async fn developer_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> 
 
 /// A protected resource: 200 for the latest access token issued, 401 for any other.
 async fn resource(State(s): State<Shared>, h: HeaderMap) -> Response {
+    record(&s, "/resource", &h, &Bytes::new());
     let st = lock(&s);
     let want = st.last_access_token.as_ref().map(|t| format!("Bearer {t}"));
     if want.is_some() && header(&h, "authorization") == want {
