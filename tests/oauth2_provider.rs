@@ -195,3 +195,50 @@ fn wrong_client_secret_is_refused_without_touching_the_store() {
     assert!(r.stderr.contains("invalid_client"), "{}", r.stderr);
     assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
 }
+
+#[test]
+fn discovery_falls_back_to_rfc8414_metadata() {
+    let s = common::pancloud_stub::PancloudStub::start();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        &json!({"profile": "as", "dialect": "oauth2", "issuer": s.url, "client_id": "c",
+                "client_auth": "none", "redirect_uri": "http://127.0.0.1:5/cb"}),
+    );
+    let r = sb.run(&["--profile", "as", "auth-url"]);
+    ok(&r);
+    assert!(
+        r.stdout.starts_with(&format!("{}/authorize?", s.url)),
+        "{}",
+        r.stdout
+    );
+    let paths: Vec<String> = s.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/.well-known/oauth-authorization-server"]);
+}
+
+#[test]
+fn discovery_failure_names_the_issuer_and_exits_4() {
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sb = Sandbox::new();
+    let issuer = format!("http://127.0.0.1:{port}");
+    init(
+        &sb,
+        &json!({"profile": "gone", "dialect": "oauth2", "issuer": issuer, "client_id": "c",
+                "client_secret": "s", "refresh_token": "r"}),
+    );
+    let before = std::fs::read(&sb.creds).unwrap();
+    let r = sb.run(&["--profile", "gone", "refresh"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(
+        r.stderr.contains(&format!("discovery at {issuer} failed")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("cannot connect"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
+}

@@ -60,6 +60,7 @@ pub struct StubState {
     pub last_access_token: Option<String>,
     pub access_ttl: i64,
     pub revoked: Vec<(String, String)>,
+    pub issuer: String,
 }
 
 pub struct PancloudStub {
@@ -84,12 +85,14 @@ impl PancloudStub {
             last_access_token: None,
             access_ttl: 3600,
             revoked: Vec::new(),
+            issuer: String::new(),
         }));
         let app = Router::new()
             .route("/api/oauth2/RequestToken", post(request_token))
             .route("/api/oauth2/RevokeToken", post(revoke_token))
             .route("/request_token", post(developer_token))
             .route("/resource", get(resource))
+            .route("/.well-known/oauth-authorization-server", get(metadata))
             .with_state(state.clone());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
         listener.set_nonblocking(true).unwrap();
@@ -111,6 +114,7 @@ impl PancloudStub {
                     .unwrap();
             });
         });
+        state.lock().unwrap().issuer = format!("http://127.0.0.1:{port}");
         PancloudStub {
             url: format!("http://127.0.0.1:{port}"),
             state,
@@ -391,4 +395,22 @@ async fn resource(State(s): State<Shared>, h: HeaderMap) -> Response {
     } else {
         (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
     }
+}
+
+/// RFC 8414 metadata only (no OpenID configuration), to exercise the discovery fallback.
+async fn metadata(State(s): State<Shared>, h: HeaderMap) -> Response {
+    record(
+        &s,
+        "/.well-known/oauth-authorization-server",
+        &h,
+        &Bytes::new(),
+    );
+    let issuer = lock(&s).issuer.clone();
+    axum::Json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/oauth2/token"),
+        "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
+    }))
+    .into_response()
 }
