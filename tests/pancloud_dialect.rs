@@ -322,3 +322,27 @@ fn plain_http_to_a_remote_host_is_refused() {
     assert!(r.stderr.contains("refusing plain http://"), "{}", r.stderr);
     assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
 }
+
+#[test]
+fn pancloud_reads_what_a_refresh_stored() {
+    let (sb, s) = setup(true);
+    ok(&sb.run(&["--profile", "lab", "refresh"]));
+    let Some(r) = sb.python(
+        "from pancloud import Credentials\n\
+         c = Credentials(profile='lab')\n\
+         print(c.access_token)\n\
+         print(c.refresh_token)",
+    ) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.all());
+    let st = s.state();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}\n{}\n",
+            st.last_access_token.as_ref().unwrap(),
+            st.refresh_token
+        )
+    );
+}
