@@ -87,11 +87,14 @@ PROVIDER_PID=$!
 for _ in $(seq 100); do grep -q listening "$WORK/provider.out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(awk '/listening/ {print $2}' "$WORK/provider.out")
 API=http://127.0.0.1:$PORT
+# pancloud's HTTP client appends the port itself ("{url}:{port}{path}").
 PEER_REFRESH="from pancloud import Credentials
-c = Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'}, token_url='$API')
+open_creds = lambda: Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'},
+                                 token_url='http://127.0.0.1', port=$PORT)
+c = open_creds()
 if c.jwt_is_expired(c.access_token):
     c.refresh()
-    c = Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'}, token_url='$API')
+    c = open_creds()
 print(c.access_token)"
 
 burst() { # burst NAME CMD... : 64 at once on a just-expired token
@@ -100,11 +103,13 @@ burst() { # burst NAME CMD... : 64 at once on a just-expired token
   "$PY" -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$API/reset?rt=rt-0', method='POST'))"
   rm -rf "$WORK/$name"; mkdir -p "$WORK/$name"
   local start end
+  local pids=()
   start=$(date +%s.%N)
   for i in $(seq "$BURST"); do
-    ( "$@" >"$WORK/$name/$i.out" 2>"$WORK/$name/$i.err"; echo $? >"$WORK/$name/$i.rc" ) &
+    ( set +e; "$@" >"$WORK/$name/$i.out" 2>"$WORK/$name/$i.err"; echo $? >"$WORK/$name/$i.rc" ) &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}" || true
   end=$(date +%s.%N)
   "$PY" - "$WORK/$name" "$API" "$name" "$BURST" "$start" "$end" "$OUT/burst-$name.json" <<'PYEOF'
 import json, os, sys, urllib.request
