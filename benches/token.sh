@@ -88,7 +88,14 @@ for _ in $(seq 100); do grep -q listening "$WORK/provider.out" 2>/dev/null && br
 PORT=$(awk '/listening/ {print $2}' "$WORK/provider.out")
 API=http://127.0.0.1:$PORT
 # pancloud's HTTP client appends the port itself ("{url}:{port}{path}").
-PEER_REFRESH="from pancloud import Credentials
+# Python's start-up and imports take long enough to spread 64 processes over seconds, letting the
+# first one's refresh land before the others look; so each pancloud process imports, says it is
+# ready, and waits for a common start signal before reading the file (pancred needs no such help).
+PEER_REFRESH="import os, sys, time
+from pancloud import Credentials
+open(os.environ['READY'], 'w').close()
+while not os.path.exists('$WORK/go'):
+    time.sleep(0.005)
 open_creds = lambda: Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'},
                                  token_url='http://127.0.0.1', port=$PORT)
 c = open_creds()
@@ -104,29 +111,41 @@ burst() { # burst NAME CMD... : 64 at once on a just-expired token
   rm -rf "$WORK/$name"; mkdir -p "$WORK/$name"
   local start end
   local pids=()
+  rm -f "$WORK/go"
   start=$(date +%s.%N)
   for i in $(seq "$BURST"); do
-    ( set +e; "$@" >"$WORK/$name/$i.out" 2>"$WORK/$name/$i.err"; echo $? >"$WORK/$name/$i.rc" ) &
+    ( set +e; READY=$WORK/$name/$i.ready "$@" >"$WORK/$name/$i.out" 2>"$WORK/$name/$i.err"; echo $? >"$WORK/$name/$i.rc" ) &
     pids+=($!)
   done
+  if [ "$name" = pancloud ]; then
+    until [ "$(find "$WORK/$name" -name '*.ready' | wc -l)" -ge "$BURST" ]; do sleep 0.05; done
+  fi
+  touch "$WORK/go"
   wait "${pids[@]}" || true
   end=$(date +%s.%N)
   "$PY" - "$WORK/$name" "$API" "$name" "$BURST" "$start" "$end" "$OUT/burst-$name.json" <<'PYEOF'
-import json, os, sys, urllib.request
+import base64, json, os, sys, time, urllib.request
 d, api, name, n, start, end, out = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
 rcs = [int(open(os.path.join(d, "%d.rc" % i)).read()) for i in range(1, n + 1)]
 toks = [open(os.path.join(d, "%d.out" % i)).read().strip() for i in range(1, n + 1)]
-ok = [t for rc, t in zip(rcs, toks) if rc == 0 and t]
+def valid(t):
+    try:
+        p = t.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["exp"] > time.time()
+    except Exception:
+        return False
+ok = [t for rc, t in zip(rcs, toks) if rc == 0 and valid(t)]
 counts = json.load(urllib.request.urlopen(api + "/counts"))
 res = {"tool": name, "processes": n, "succeeded": len(ok), "distinct_tokens": len(set(ok)),
        "provider_calls": counts["calls"], "provider_ok": counts["ok"], "provider_rejected": counts["rejected"],
        "wall_seconds": round(end - start, 3)}
 json.dump(res, open(out, "w"), indent=2)
-print("  %-8s %d/%d succeeded, %d distinct token(s); provider: %d refresh call(s), %d rejected (invalid_grant); %.2f s" % (
+print("  %-8s %d/%d printed a valid token, %d distinct; provider: %d refresh call(s), %d rejected (invalid_grant); %.2f s" % (
     name, res["succeeded"], n, res["distinct_tokens"], res["provider_calls"], res["provider_rejected"], res["wall_seconds"]))
 PYEOF
 }
 
-echo "burst: $BURST processes at once on a just-expired token (provider rotates refresh tokens, answers after ${DELAY}s):"
+echo "burst: $BURST processes at once on a just-expired token (provider rotates refresh tokens, answers after ${DELAY}s;"
+echo "       pancloud processes start together after their imports):"
 burst pancred "$BIN" --profile bench token
 burst pancloud "$PY" -c "$PEER_REFRESH"
