@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod jwt;
+pub mod loopback;
 pub mod oauth;
 pub mod profile;
 pub mod resolve;
