@@ -3,6 +3,7 @@
 pub mod file;
 pub mod fsutil;
 pub mod memory;
+pub mod redis;
 
 use crate::profile::Profile;
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("{0}")]
     Backend(String),
+    /// The store is not configured properly (a missing or bad setting): a usage error.
+    #[error("{0}")]
+    Config(String),
 }
 
 impl StoreError {
@@ -116,8 +120,12 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
         StoreKind::Keyring => Err(StoreError::Unavailable(
             "the keyring store is not available in this build".into(),
         )),
-        StoreKind::Redis => Err(StoreError::Unavailable(
-            "the redis store is not available in this build".into(),
-        )),
+        StoreKind::Redis => {
+            let cfg = self::redis::RedisConfig::from_env(config.redis_url.as_deref())?;
+            Ok(Opened {
+                store: Arc::new(self::redis::RedisStore::connect(&cfg)?),
+                warning: None,
+            })
+        }
     }
 }
