@@ -7,7 +7,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn tmux(socket: &str, args: &[&str]) -> String {
-    let out = Command::new("tmux").arg("-L").arg(socket).args(args).output().expect("tmux");
+    let out = Command::new("tmux")
+        .arg("-L")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("tmux");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -18,7 +23,10 @@ fn wait_for(socket: &str, text: &str) -> String {
         if screen.contains(text) {
             return screen;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "waited for {text:?}; screen:\n{screen}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited for {text:?}; screen:\n{screen}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -36,13 +44,35 @@ fn secrets_are_not_echoed() {
         creds = sb.creds.display(),
         bin = common::bin()
     );
-    tmux(&socket, &["new-session", "-d", "-s", "gen", "-x", "100", "-y", "20", &cmd]);
+    tmux(
+        &socket,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "gen",
+            "-x",
+            "100",
+            "-y",
+            "20",
+            &cmd,
+        ],
+    );
     wait_for(&socket, "CLIENT_ID:");
-    tmux(&socket, &["send-keys", "-t", "gen", "visible-client-id", "Enter"]);
+    tmux(
+        &socket,
+        &["send-keys", "-t", "gen", "visible-client-id", "Enter"],
+    );
     wait_for(&socket, "CLIENT_SECRET:");
-    tmux(&socket, &["send-keys", "-t", "gen", "HIDDEN-client-secret", "Enter"]);
+    tmux(
+        &socket,
+        &["send-keys", "-t", "gen", "HIDDEN-client-secret", "Enter"],
+    );
     wait_for(&socket, "REFRESH_TOKEN:");
-    tmux(&socket, &["send-keys", "-t", "gen", "HIDDEN-refresh-token", "Enter"]);
+    tmux(
+        &socket,
+        &["send-keys", "-t", "gen", "HIDDEN-refresh-token", "Enter"],
+    );
     wait_for(&socket, "PROFILE [default]:");
     tmux(&socket, &["send-keys", "-t", "gen", "tty", "Enter"]);
     wait_for(&socket, "Write credentials to PROFILE 'tty' [Y/N]?");
@@ -50,7 +80,10 @@ fn secrets_are_not_echoed() {
     let screen = wait_for(&socket, "EXIT=");
     tmux(&socket, &["kill-server"]);
     assert!(screen.contains("EXIT=0"), "{screen}");
-    assert!(screen.contains("visible-client-id"), "the client id is echoed: {screen}");
+    assert!(
+        screen.contains("visible-client-id"),
+        "the client id is echoed: {screen}"
+    );
     assert!(!screen.contains("HIDDEN"), "a secret was echoed:\n{screen}");
     let stored = std::fs::read_to_string(&sb.creds).unwrap();
     assert!(stored.contains("HIDDEN-client-secret") && stored.contains("HIDDEN-refresh-token"));

@@ -1,0 +1,341 @@
+//! The CLI on the redis store, against a real redis-server: round trips, two "machines" sharing
+//! one store, import, prefixes, passwords, and a server that is down or frozen.
+
+mod common;
+mod redis_support;
+
+use common::{external, Sandbox};
+use redis_support::{init_file, rcmd, rrun, unique_prefix, OwnRedis};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn list_json(sb: &Sandbox, url: &str, prefix: &str) -> Vec<Value> {
+    let r = rrun(sb, url, prefix, &["list", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+fn names(rows: &[Value]) -> Vec<&str> {
+    rows.iter()
+        .map(|r| r["profile"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn round_trip_shared_by_two_machines() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = unique_prefix("round-trip");
+    let (one, two) = (Sandbox::new(), Sandbox::new());
+    let exp = common::now() + 3600;
+    let alpha = init_file(
+        &one,
+        "alpha.json",
+        &json!({"profile": "alpha", "client_id": "id-alpha", "client_secret": "cs-SECRET-a",
+                "refresh_token": "rt-SECRET-a", "access_token": "at-SECRET-a", "expires_at": exp,
+                "dialect": "oauth2", "token_url": "http://127.0.0.1:9/token", "scope": "openid"}),
+    );
+    let beta = init_file(&one, "beta.json", &json!({"client_id": "id-beta"}));
+
+    let dry = rrun(&one, &url, &prefix, &["init", "--from", &alpha]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        list_json(&one, &url, &prefix).is_empty(),
+        "without --write nothing is stored"
+    );
+
+    let w = rrun(&one, &url, &prefix, &["init", "--from", &alpha, "--write"]);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let w = rrun(
+        &one,
+        &url,
+        &prefix,
+        &["init", "--from", &beta, "--write", "--profile", "beta"],
+    );
+    assert_eq!(w.code, 0, "{}", w.stderr);
+
+    // The other machine (another HOME, nothing on its disk) sees the same profiles, in order.
+    let rows = list_json(&two, &url, &prefix);
+    assert_eq!(names(&rows), ["alpha", "beta"]);
+    let show = rrun(
+        &two,
+        &url,
+        &prefix,
+        &["show", "--json", "--profile", "alpha"],
+    );
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    let a: Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(a["client_id"], "id-alpha");
+    assert_eq!(a["dialect"], "oauth2");
+    assert_eq!(a["scope"], "openid");
+    assert_eq!(a["expires_at"], exp);
+    assert_eq!(a["state"], "valid");
+    for flag in ["has_client_secret", "has_refresh_token", "has_access_token"] {
+        assert_eq!(a[flag], true, "{flag}");
+    }
+    assert!(!two.home.join(".config/pancloud").exists());
+
+    // An update from the second machine keeps the fields it did not name.
+    let patch = init_file(
+        &two,
+        "patch.json",
+        &json!({"scope": "openid offline_access"}),
+    );
+    let w = rrun(
+        &two,
+        &url,
+        &prefix,
+        &["init", "--from", &patch, "--write", "--profile", "alpha"],
+    );
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let text = rrun(&one, &url, &prefix, &["show", "--profile", "alpha"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("openid offline_access"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("id-alpha"));
+    for r in [&dry, &w, &text, &show] {
+        assert!(
+            !r.all().contains("SECRET"),
+            "a secret was shown: {}",
+            r.all()
+        );
+    }
+}
+
+#[test]
+fn remove_and_default_profile() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = unique_prefix("remove");
+    let sb = Sandbox::new();
+    for name in ["a", "b", "c"] {
+        let f = init_file(&sb, &format!("{name}.json"), &json!({"client_id": name}));
+        let args = ["init", "--from", &f, "--write", "--profile", name];
+        assert_eq!(rrun(&sb, &url, &prefix, &args).code, 0);
+    }
+    assert_eq!(rrun(&sb, &url, &prefix, &["use", "b"]).code, 0);
+    let rows = list_json(&sb, &url, &prefix);
+    let defaults: Vec<_> = rows.iter().filter(|r| r["default"] == true).collect();
+    assert_eq!(defaults.len(), 1);
+    assert_eq!(defaults[0]["profile"], "b");
+    // With no --profile, commands act on the default.
+    let show = rrun(&sb, &url, &prefix, &["show", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&show.stdout).unwrap()["client_id"],
+        "b"
+    );
+    assert_eq!(rrun(&sb, &url, &prefix, &["use", "nope"]).code, 1);
+
+    let rm = rrun(&sb, &url, &prefix, &["remove", "--yes"]);
+    assert_eq!(rm.code, 0, "{}", rm.stderr);
+    let rows = list_json(&sb, &url, &prefix);
+    assert_eq!(names(&rows), ["a", "c"]);
+    assert!(rows.iter().all(|r| r["default"] == false));
+    // Removing a profile that is not there is an error and touches nothing.
+    let again = rrun(&sb, &url, &prefix, &["remove", "--yes", "--profile", "b"]);
+    assert_eq!(again.code, 1);
+    assert_eq!(names(&list_json(&sb, &url, &prefix)), ["a", "c"]);
+    // A profile stored again after removal comes back at the end.
+    let f = init_file(&sb, "b2.json", &json!({"client_id": "b2"}));
+    let args = ["init", "--from", &f, "--write", "--profile", "b"];
+    assert_eq!(rrun(&sb, &url, &prefix, &args).code, 0);
+    assert_eq!(names(&list_json(&sb, &url, &prefix)), ["a", "c", "b"]);
+}
+
+#[test]
+fn import_a_pancloud_file() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = unique_prefix("import");
+    let sb = Sandbox::new();
+    // pancloud's TinyDB layout, as pancloud 1.5.1 writes it.
+    std::fs::create_dir_all(sb.creds.parent().unwrap()).unwrap();
+    let file = json!({"profiles": {
+        "1": {"profile": "default", "client_id": "cid-1", "client_secret": "cs-SECRET-1",
+              "refresh_token": "rt-SECRET-1", "access_token": null},
+        "2": {"profile": "prod", "client_id": "cid-2", "client_secret": "cs-SECRET-2",
+              "refresh_token": "rt-SECRET-2", "instance_id": "inst", "region": "americas"}
+    }});
+    std::fs::write(&sb.creds, file.to_string()).unwrap();
+    let before = std::fs::read(&sb.creds).unwrap();
+
+    let imp = rrun(&sb, &url, &prefix, &["import"]);
+    assert_eq!(imp.code, 0, "{}", imp.stderr);
+    assert!(!imp.all().contains("SECRET"));
+    assert_eq!(
+        std::fs::read(&sb.creds).unwrap(),
+        before,
+        "source untouched"
+    );
+
+    let other = Sandbox::new();
+    let rows = list_json(&other, &url, &prefix);
+    assert_eq!(names(&rows), ["default", "prod"]);
+    assert_eq!(rows[1]["client_id"], "cid-2");
+    assert_eq!(rows[1]["instance_id"], "inst");
+    assert_eq!(rows[1]["region"], "americas");
+    assert_eq!(rows[0]["has_refresh_token"], true);
+    assert_eq!(rows[0]["has_access_token"], false);
+    // Importing again replaces rather than duplicates.
+    let again = rrun(
+        &sb,
+        &url,
+        &prefix,
+        &["import", "--from", sb.creds.to_str().unwrap()],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("replaced prod"), "{}", again.stdout);
+    assert_eq!(list_json(&other, &url, &prefix).len(), 2);
+}
+
+#[test]
+fn prefixes_keep_fleets_apart() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let (p1, p2) = (unique_prefix("fleet-1"), unique_prefix("fleet-2"));
+    let sb = Sandbox::new();
+    for (prefix, id) in [(&p1, "id-one"), (&p2, "id-two")] {
+        let f = init_file(&sb, "d.json", &json!({"client_id": id}));
+        assert_eq!(
+            rrun(&sb, &url, prefix, &["init", "--from", &f, "--write"]).code,
+            0
+        );
+    }
+    assert_eq!(rrun(&sb, &url, &p2, &["use", "default"]).code, 0);
+    let one = list_json(&sb, &url, &p1);
+    let two = list_json(&sb, &url, &p2);
+    assert_eq!((one.len(), two.len()), (1, 1));
+    assert_eq!(one[0]["client_id"], "id-one");
+    assert_eq!(two[0]["client_id"], "id-two");
+    assert_eq!(
+        (&one[0]["default"], &two[0]["default"]),
+        (&json!(false), &json!(true))
+    );
+    assert_eq!(rrun(&sb, &url, &p1, &["remove", "--yes"]).code, 0);
+    assert!(list_json(&sb, &url, &p1).is_empty());
+    assert_eq!(list_json(&sb, &url, &p2)[0]["client_id"], "id-two");
+}
+
+#[test]
+fn a_missing_or_bad_url_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let mut c = sb.cmd(&["list", "--store", "redis"]);
+    let r: common::Run = c.output().unwrap().into();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--redis-url"), "{}", r.stderr);
+    for bad in ["http://:hunter2@127.0.0.1/", "127.0.0.1:6379"] {
+        let r: common::Run = sb
+            .cmd(&["list", "--store", "redis", "--redis-url", bad])
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+        assert!(r.stderr.contains("not valid"), "{}", r.stderr);
+        assert!(!r.all().contains("hunter2"), "{}", r.all());
+    }
+}
+
+#[test]
+fn passwords_from_the_url_or_rediscli_auth_never_shown() {
+    let pw = "pw-VERY-secret-9";
+    let Some(server) = OwnRedis::start(&["--requirepass", pw]) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let with_pw = format!("redis://:{pw}@127.0.0.1:{}/", server.port);
+    let f = init_file(&sb, "d.json", &json!({"client_id": "cid"}));
+    let mut outputs = Vec::new();
+
+    let w = rrun(&sb, &with_pw, "p:", &["init", "--from", &f, "--write"]);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    assert!(w.all().contains(&format!("127.0.0.1:{}", server.port)));
+    outputs.push(w);
+
+    let via_env: common::Run = rcmd(&sb, &server.url(), "p:", &["show", "--json"])
+        .env("REDISCLI_AUTH", pw)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(via_env.code, 0, "{}", via_env.stderr);
+    outputs.push(via_env);
+
+    for url in [
+        server.url(),
+        format!("redis://:wrong-pw@127.0.0.1:{}/", server.port),
+    ] {
+        let start = Instant::now();
+        let r = rrun(&sb, &url, "p:", &["list"]);
+        assert_eq!(r.code, 5, "{url}: {}", r.all());
+        assert!(r.stderr.contains("refused access"), "{}", r.stderr);
+        assert!(!r.all().contains("wrong-pw"), "{}", r.all());
+        assert!(start.elapsed() < Duration::from_secs(20));
+        outputs.push(r);
+    }
+    for r in &outputs {
+        assert!(!r.all().contains(pw), "the password was shown: {}", r.all());
+    }
+}
+
+#[test]
+fn redis_frozen_or_killed_gives_clear_errors_fast_and_writes_nothing() {
+    let Some(mut server) = OwnRedis::start(&[]) else {
+        return;
+    };
+    let url = server.url();
+    let sb = Sandbox::new();
+    let a = init_file(&sb, "a.json", &json!({"client_id": "a"}));
+    let b = init_file(&sb, "b.json", &json!({"client_id": "b"}));
+    assert_eq!(
+        rrun(
+            &sb,
+            &url,
+            "p:",
+            &["init", "--from", &a, "--write", "--profile", "a"]
+        )
+        .code,
+        0
+    );
+    let timed = |args: &[&str]| {
+        let start = Instant::now();
+        let r: common::Run = rcmd(&sb, &url, "p:", args)
+            .env("PANCRED_REDIS_TIMEOUT_MS", "1000")
+            .output()
+            .unwrap()
+            .into();
+        (r, start.elapsed())
+    };
+
+    // Frozen (SIGSTOP): the port accepts connections but nothing answers.
+    server.signal("STOP");
+    let write = ["init", "--from", &b, "--write", "--profile", "b"];
+    for args in [&["list"][..], &["show", "--profile", "a"], &write] {
+        let (r, took) = timed(args);
+        assert_eq!(r.code, 5, "{args:?}: {}", r.all());
+        assert!(
+            r.stderr.contains("did not answer within 1000 ms"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+        assert!(took < Duration::from_secs(15), "{args:?} took {took:?}");
+    }
+    server.signal("CONT");
+    assert_eq!(names(&list_json(&sb, &url, "p:")), ["a"], "nothing written");
+
+    // Killed: refused at once.
+    server.kill();
+    for args in [&["list"][..], &write, &["use", "a"]] {
+        let (r, took) = timed(args);
+        assert_eq!(r.code, 5, "{args:?}: {}", r.all());
+        assert!(r.stderr.contains("cannot reach Redis at"), "{}", r.stderr);
+        assert!(r.stderr.contains(&url), "{}", r.stderr);
+        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
+    }
+}
