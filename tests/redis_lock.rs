@@ -42,12 +42,16 @@ fn lock_holder_child() {
 
 /// The lock-holding child; killed (SIGKILL) at the latest when dropped, so a failing test
 /// leaves no process behind.
-struct Holder(std::process::Child, Option<std::process::ChildStdin>);
+struct Holder {
+    child: std::process::Child,
+    /// Closing it tells a holder that outlived its test to exit.
+    _stdin: Option<std::process::ChildStdin>,
+}
 
 impl Holder {
     fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -75,8 +79,8 @@ fn spawn_holder(url: &str, prefix: &str, ttl_ms: u64) -> Holder {
         .spawn()
         .unwrap();
     let out = child.stdout.take().unwrap();
-    let stdin = child.stdin.take();
-    let child = Holder(child, stdin);
+    let _stdin = child.stdin.take();
+    let child = Holder { child, _stdin };
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
