@@ -339,3 +339,44 @@ fn redis_frozen_or_killed_gives_clear_errors_fast_and_writes_nothing() {
         assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
     }
 }
+
+#[test]
+fn tls_with_a_private_ca() {
+    let sb = Sandbox::new();
+    let Some((server, ca)) = OwnRedis::start_tls(sb.path()) else {
+        return;
+    };
+    let url = server.tls_url();
+    let ca = ca.to_str().unwrap();
+    let with_ca = |args: &[&str]| -> common::Run {
+        rcmd(&sb, &url, "tls:", args)
+            .env("PANCRED_REDIS_CA_FILE", ca)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let f = init_file(&sb, "d.json", &json!({"client_id": "over-tls"}));
+    let w = with_ca(&["init", "--from", &f, "--write"]);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&with_ca(&["list", "--json"]).stdout).unwrap();
+    assert_eq!(rows[0]["client_id"], "over-tls");
+
+    // Without the CA the server's certificate is not trusted: a clear store error, not a hang.
+    let r = rrun(&sb, &url, "tls:", &["list"]);
+    assert_eq!(r.code, 5, "{}", r.all());
+    assert!(r.stderr.contains(&url), "{}", r.stderr);
+    assert!(r.stderr.contains("PANCRED_REDIS_CA_FILE"), "{}", r.stderr);
+    // A CA file for a plain URL, or one that is missing, is a usage error.
+    let plain: common::Run = rcmd(&sb, &server.url(), "tls:", &["list"])
+        .env("PANCRED_REDIS_CA_FILE", ca)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(plain.code, 2, "{}", plain.stderr);
+    let missing: common::Run = rcmd(&sb, &url, "tls:", &["list"])
+        .env("PANCRED_REDIS_CA_FILE", sb.path().join("nope.pem"))
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+}

@@ -5,6 +5,7 @@
 use crate::common::{external, Run, Sandbox};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,6 +51,92 @@ pub struct OwnRedis {
 
 impl OwnRedis {
     pub fn start(extra: &[&str]) -> Option<Self> {
+        Self::launch(extra, false)
+    }
+
+    /// A TLS-only server (`rediss://`) whose certificate for 127.0.0.1 is signed by a fresh CA;
+    /// returns it with the CA's PEM file. Keys and certificates come from the openssl command.
+    pub fn start_tls(dir: &Path) -> Option<(Self, PathBuf)> {
+        if !crate::common::have_program("openssl") {
+            return None;
+        }
+        let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+        std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let steps: [Vec<String>; 3] = [
+            [
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", &p("ca.key"), "-out", &p("ca.pem")],
+                &["-days", "2", "-subj", "/CN=pancred test CA"],
+                &["-addext", "basicConstraints=critical,CA:TRUE"],
+                &["-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+            ]
+            .concat()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            [
+                &["req"][..],
+                &ec,
+                &["-keyout", &p("server.key"), "-out", &p("server.csr")],
+                &["-subj", "/CN=127.0.0.1"],
+            ]
+            .concat()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            [
+                "x509",
+                "-req",
+                "-in",
+                &p("server.csr"),
+                "-CA",
+                &p("ca.pem"),
+                "-CAkey",
+                &p("ca.key"),
+                "-CAcreateserial",
+                "-out",
+                &p("server.pem"),
+                "-days",
+                "2",
+                "-extfile",
+                &p("ext.cnf"),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ];
+        for args in steps {
+            let out = Command::new("openssl").args(&args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let (cert, key, ca) = (p("server.pem"), p("server.key"), p("ca.pem"));
+        let tls = [
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
+        ];
+        let server = Self::launch(&tls, true)?;
+        Some((server, dir.join("ca.pem")))
+    }
+
+    fn launch(extra: &[&str], tls: bool) -> Option<Self> {
         let server = external("PANCRED_TEST_REDIS_SERVER")?;
         let password = extra
             .windows(2)
@@ -63,8 +150,14 @@ impl OwnRedis {
                 .local_addr()
                 .unwrap()
                 .port();
+            let port_args = match tls {
+                false => ["--port".to_string(), port.to_string()],
+                true => ["--port 0 --tls-port".to_string(), port.to_string()],
+            };
+            let port_args: Vec<&str> = port_args.iter().flat_map(|a| a.split(' ')).collect();
             let mut child = Command::new(&server)
-                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--bind", "127.0.0.1"])
+                .args(port_args)
                 .args(["--save", "", "--appendonly", "no"])
                 .args(extra)
                 .stdin(Stdio::null())
@@ -77,7 +170,12 @@ impl OwnRedis {
                 if child.try_wait().unwrap().is_some() {
                     break;
                 }
-                if ping(port) {
+                let up = match tls {
+                    false => ping(port),
+                    // Listening is enough: the TLS handshake is what the test checks.
+                    true => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+                };
+                if up {
                     return Some(OwnRedis {
                         child,
                         port,
@@ -95,6 +193,10 @@ impl OwnRedis {
     /// The URL without a password.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn tls_url(&self) -> String {
+        format!("rediss://127.0.0.1:{}/", self.port)
     }
 
     pub fn signal(&self, sig: &str) {

@@ -37,7 +37,32 @@ impl Conn {
             .password()
             .filter(|p| !p.is_empty())
             .map(str::to_string);
-        let client = Client::open(info).map_err(|_| bad_url())?;
+        let client = match &config.ca_file {
+            None => Client::open(info).map_err(|_| bad_url())?,
+            Some(path) => {
+                if !matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
+                    return Err(StoreError::Config(format!(
+                        "PANCRED_REDIS_CA_FILE is set, but {shown} is not a rediss:// (TLS) URL"
+                    )));
+                }
+                let pem = std::fs::read(path).map_err(|e| {
+                    StoreError::Config(format!(
+                        "cannot read the CA file {} (PANCRED_REDIS_CA_FILE): {e}",
+                        path.display()
+                    ))
+                })?;
+                let certs = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                };
+                Client::build_with_tls(info, certs).map_err(|e| {
+                    StoreError::Config(format!(
+                        "the CA file {} (PANCRED_REDIS_CA_FILE) holds no usable PEM certificate: {e}",
+                        path.display()
+                    ))
+                })?
+            }
+        };
         Ok(Conn {
             client,
             conn: Mutex::new(None),
@@ -98,6 +123,10 @@ impl Conn {
             StoreError::Unavailable(format!(
                 "Redis at {at} did not answer within {} ms while {doing} ({text}); is the server up and reachable?",
                 self.timeout.as_millis()
+            ))
+        } else if text.contains("certificate") {
+            StoreError::Unavailable(format!(
+                "Redis at {at} failed the TLS check while {doing}: {text}; for a server with a private CA, set PANCRED_REDIS_CA_FILE to its PEM certificate"
             ))
         } else if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() {
             StoreError::Unavailable(format!(

@@ -17,6 +17,7 @@ use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;
 use crate::secret::Secret;
 use conn::Conn;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +37,9 @@ pub struct RedisConfig {
     pub timeout: Duration,
     /// Used when the URL has no password (`REDISCLI_AUTH`, as redis-cli does).
     pub password: Option<Secret>,
+    /// PEM root certificates to trust for `rediss://` instead of the public web roots
+    /// (a private CA).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl RedisConfig {
@@ -46,11 +50,13 @@ impl RedisConfig {
             lock_ttl: DEFAULT_LOCK_TTL,
             timeout: DEFAULT_TIMEOUT,
             password: None,
+            ca_file: None,
         }
     }
 
     /// The URL given (`--redis-url`, `PANCRED_REDIS_URL`) with the rest from the environment:
-    /// `PANCRED_REDIS_PREFIX`, `PANCRED_REDIS_LOCK_TTL_MS`, `PANCRED_REDIS_TIMEOUT_MS`, `REDISCLI_AUTH`.
+    /// `PANCRED_REDIS_PREFIX`, `PANCRED_REDIS_LOCK_TTL_MS`, `PANCRED_REDIS_TIMEOUT_MS`,
+    /// `PANCRED_REDIS_CA_FILE`, `REDISCLI_AUTH`.
     pub fn from_env(url: Option<&str>) -> Result<Self, StoreError> {
         Self::from_lookup(url, &|k| std::env::var(k).ok())
     }
@@ -76,6 +82,7 @@ impl RedisConfig {
             config.timeout = millis("PANCRED_REDIS_TIMEOUT_MS", &ms)?;
         }
         config.password = env("REDISCLI_AUTH").map(Secret::new);
+        config.ca_file = env("PANCRED_REDIS_CA_FILE").map(PathBuf::from);
         Ok(config)
     }
 }
