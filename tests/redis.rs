@@ -380,3 +380,72 @@ fn tls_with_a_private_ca() {
         .into();
     assert_eq!(missing.code, 2, "{}", missing.stderr);
 }
+
+#[test]
+fn a_bad_value_in_redis_is_reported_and_left_alone() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = unique_prefix("bad-value");
+    let sb = Sandbox::new();
+    let f = init_file(&sb, "ok.json", &json!({"client_id": "fine"}));
+    let args = ["init", "--from", &f, "--write", "--profile", "ok"];
+    assert_eq!(rrun(&sb, &url, &prefix, &args).code, 0);
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let bad_key = format!("{prefix}profile:bad");
+    for (what, value) in [
+        ("not JSON", "{\"profile\": \"bad\",,"),
+        (
+            "wrong field type",
+            "{\"profile\": \"bad\", \"client_id\": 5}",
+        ),
+        ("another profile's document", "{\"profile\": \"ok\"}"),
+    ] {
+        redis::cmd("SET")
+            .arg(&bad_key)
+            .arg(value)
+            .query::<()>(&mut raw)
+            .unwrap();
+        redis::cmd("ZADD")
+            .arg(format!("{prefix}profiles"))
+            .arg(99)
+            .arg("bad")
+            .query::<()>(&mut raw)
+            .unwrap();
+        for args in [&["list"][..], &["show", "--profile", "bad"]] {
+            let r = rrun(&sb, &url, &prefix, args);
+            assert_eq!(r.code, 5, "{what}: {args:?}: {}", r.all());
+            assert!(r.stderr.contains(&bad_key), "{what}: {}", r.stderr);
+            assert!(r.stdout.is_empty());
+        }
+        let kept: String = redis::cmd("GET").arg(&bad_key).query(&mut raw).unwrap();
+        assert_eq!(kept, value, "{what}: the bad value was changed");
+        // Other profiles still work.
+        let ok = rrun(&sb, &url, &prefix, &["show", "--json", "--profile", "ok"]);
+        assert_eq!(ok.code, 0, "{what}: {}", ok.stderr);
+    }
+    // A key of the wrong Redis type is a store error too, and is not overwritten.
+    redis::cmd("DEL")
+        .arg(&bad_key)
+        .query::<()>(&mut raw)
+        .unwrap();
+    redis::cmd("HSET")
+        .arg(&bad_key)
+        .arg("f")
+        .arg("v")
+        .query::<()>(&mut raw)
+        .unwrap();
+    let g = init_file(&sb, "bad.json", &json!({"client_id": "x"}));
+    let r = rrun(
+        &sb,
+        &url,
+        &prefix,
+        &["init", "--from", &g, "--write", "--profile", "bad"],
+    );
+    assert_eq!(r.code, 5, "{}", r.all());
+    let kind: String = redis::cmd("TYPE").arg(&bad_key).query(&mut raw).unwrap();
+    assert_eq!(kind, "hash");
+}
