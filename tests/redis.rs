@@ -265,6 +265,14 @@ fn passwords_from_the_url_or_rediscli_auth_never_shown() {
         .into();
     assert_eq!(via_env.code, 0, "{}", via_env.stderr);
     outputs.push(via_env);
+    // A password in the URL wins over REDISCLI_AUTH.
+    let both: common::Run = rcmd(&sb, &with_pw, "p:", &["list"])
+        .env("REDISCLI_AUTH", "not-the-password")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    outputs.push(both);
 
     for url in [
         server.url(),
