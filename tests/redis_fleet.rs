@@ -1,6 +1,6 @@
-//! The fleet promise on the redis store: many `pancred token` processes on two "machines"
-//! (two HOME folders) sharing one Redis make one refresh call in total, and a lock holder killed
-//! mid-refresh holds the others up only until its lock expires.
+//! The provider commands on the redis store, and its fleet promise: many `pancred token`
+//! processes on two "machines" (two HOME folders) sharing one Redis make one refresh call in
+//! total; a lock holder killed mid-refresh holds the others up only until its lock expires.
 
 mod common;
 mod redis_support;
@@ -56,6 +56,49 @@ fn token_cmd(sb: &Sandbox, url: &str, prefix: &str, name: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn pancred token")
+}
+
+#[test]
+fn token_refresh_and_revoke_work_across_machines() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let Some(oidc) = Oidc::start() else {
+        return;
+    };
+    let prefix = unique_prefix("provider-commands");
+    let (one, two) = (Sandbox::new(), Sandbox::new());
+    login(&oidc, &one, &url, &prefix, "svc");
+    let start = oidc.refreshes();
+
+    // A valid cached token: printed on the other machine without a provider call.
+    let cached = rrun(&two, &url, &prefix, &["token", "--profile", "svc"]);
+    assert_eq!(cached.code, 0, "{}", cached.stderr);
+    assert_eq!(oidc.refreshes(), start);
+
+    // A refresh on one machine is what the other then prints.
+    let r = rrun(&one, &url, &prefix, &["refresh", "--profile", "svc"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(oidc.refreshes(), start + 1);
+    let after = rrun(
+        &two,
+        &url,
+        &prefix,
+        &["token", "--no-refresh", "--profile", "svc"],
+    );
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    assert_ne!(after.stdout, cached.stdout, "the refreshed token is shared");
+
+    // Revoked at the provider from the second machine, and forgotten for everyone.
+    let rv = rrun(&two, &url, &prefix, &["revoke", "--profile", "svc"]);
+    assert_eq!(rv.code, 0, "{}", rv.stderr);
+    assert!(rv.stderr.contains("Revoked the"), "{}", rv.stderr);
+    let shown = rrun(&one, &url, &prefix, &["show", "--json", "--profile", "svc"]);
+    let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(v["has_refresh_token"], false);
+    assert_eq!(v["has_access_token"], false);
+    let t = rrun(&one, &url, &prefix, &["token", "--profile", "svc"]);
+    assert_eq!(t.code, 3, "no refresh token left: {}", t.all());
 }
 
 #[test]
