@@ -52,6 +52,8 @@ fn expire(sb: &Sandbox, url: &str, prefix: &str, name: &str) {
 
 fn token_cmd(sb: &Sandbox, url: &str, prefix: &str, name: &str) -> Child {
     rcmd(sb, url, prefix, &["token", "--profile", name])
+        // Generous: 63 processes queue for the lock one after another on a loaded machine.
+        .env("PANCRED_LOCK_TIMEOUT", "120")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -285,4 +287,50 @@ fn redis_killed_mid_refresh_gives_clear_errors_and_no_hang() {
         "took {:?}",
         killed.elapsed()
     );
+}
+
+#[test]
+fn a_holder_killed_mid_refresh_with_rotating_tokens_leaves_the_grant_alive() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let Some(oidc) = Oidc::start() else {
+        return;
+    };
+    let prefix = unique_prefix("killed-rotating");
+    let (one, two) = (Sandbox::new(), Sandbox::new());
+    login(&oidc, &one, &url, &prefix, "idp");
+    expire(&one, &url, &prefix, "idp");
+    let count = |k: &str| oidc.counts()[k].as_u64().unwrap();
+    let (refreshes, requests) = (count("refresh"), count("token_requests"));
+    // The provider holds the holder's refresh request; the holder dies before it is answered.
+    oidc.set_token_delay(30_000);
+    let ttl = Duration::from_millis(2000);
+    let mut holder = rcmd(&one, &url, &prefix, &["token", "--profile", "idp"])
+        .env("PANCRED_REDIS_LOCK_TTL_MS", ttl.as_millis().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count("token_requests") == requests {
+        assert!(Instant::now() < deadline, "the refresh never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    oidc.set_token_delay(0);
+
+    let start = Instant::now();
+    let r = rrun(&two, &url, &prefix, &["token", "--profile", "idp"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(start.elapsed() < ttl + Duration::from_secs(20));
+    let claims = pancred::jwt::claims(r.stdout.trim()).expect("a JWT");
+    assert!(claims["exp"].as_i64().unwrap() > common::now() + 60);
+    assert_eq!(count("refresh"), refreshes + 1, "{}", oidc.counts());
+    assert_eq!(count("refresh_errors"), 0);
+    // The rotated refresh token the survivor stored is the grant's live one.
+    let again = rrun(&one, &url, &prefix, &["refresh", "--profile", "idp"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(count("refresh"), refreshes + 2);
 }
