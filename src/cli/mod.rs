@@ -49,7 +49,9 @@ pub struct GlobalArgs {
     /// pancloud credentials file for the file store [env: PAN_CREDENTIALS_DBFILE] [default: ~/.config/pancloud/credentials.json]
     #[arg(long, global = true, value_name = "PATH")]
     pub credentials_file: Option<PathBuf>,
-    /// Redis server for the redis store (redis:// or rediss://)
+    /// Redis server for the redis store: redis://[USER][:PASSWORD@]HOST[:PORT][/DB] or rediss:// (TLS).
+    /// Also read: REDISCLI_AUTH (password), PANCRED_REDIS_PREFIX (default "pancred:"),
+    /// PANCRED_REDIS_LOCK_TTL_MS, PANCRED_REDIS_TIMEOUT_MS, PANCRED_REDIS_CA_FILE
     #[arg(
         long,
         global = true,
