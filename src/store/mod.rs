@@ -109,10 +109,17 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             store: Arc::new(memory::MemoryStore::new()),
             warning: None,
         }),
-        StoreKind::Keyring => Ok(Opened {
-            store: Arc::new(keyring::KeyringStore::open()?),
-            warning: None,
-        }),
+        StoreKind::Keyring => match keyring::KeyringStore::open() {
+            Ok(k) => Ok(Opened {
+                store: Arc::new(k),
+                warning: None,
+            }),
+            Err(e) => Err(StoreError::Unavailable(format!(
+                "no usable OS keyring: {e}.\n  Start a Secret Service (e.g. gnome-keyring) in this \
+                 session and unlock it, set PANCRED_KEYRING=keyutils for the kernel keyring, or \
+                 choose --store file"
+            ))),
+        },
         // An explicit pancloud file means the file store, as it did before there was a keyring.
         StoreKind::Auto if config.credentials_file.is_some() => Ok(Opened {
             store: file()?,
