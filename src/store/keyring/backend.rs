@@ -171,8 +171,14 @@ mod platform {
     pub fn connect(backend: Backend) -> keyring_core::Result<Arc<CredentialStore>> {
         Ok(match backend {
             Backend::SecretService => {
+                // Both connections cost a few round trips; make them side by side.
+                let lock_check = std::thread::spawn(refuse_locked);
                 let store = zbus_secret_service_keyring_store::Store::new()?;
-                refuse_locked()?;
+                lock_check.join().unwrap_or_else(|_| {
+                    Err(keyring_core::Error::PlatformFailure(
+                        "checking whether the keyring is locked failed".into(),
+                    ))
+                })?;
                 store
             }
             Backend::KeyUtils => linux_keyutils_keyring_store::Store::new()?,

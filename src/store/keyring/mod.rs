@@ -181,7 +181,8 @@ impl Store for KeyringStore {
     fn remove(&self, name: &str) -> Result<bool, StoreError> {
         self.meta.modify(|meta| {
             let what = format!("removing the secrets of profile '{name}'");
-            let had_secrets = backend::delete(self.backend, self.entry(name)?, self.timeout, &what)?;
+            let had_secrets =
+                backend::delete(self.backend, self.entry(name)?, self.timeout, &what)?;
             let had_settings = meta.remove(name);
             Ok((had_secrets || had_settings, had_settings))
         })

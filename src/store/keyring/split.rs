@@ -47,19 +47,16 @@ pub fn merge(mut public: Map<String, Value>, secrets: Map<String, Value>) -> Map
 mod tests {
     use super::*;
     use crate::profile::Profile;
-    use crate::secret::Secret;
     use serde_json::json;
 
     #[test]
     fn every_secret_field_goes_to_the_keyring() {
-        let mut p = Profile::new("p");
-        p.client_id = Some("cid".into());
-        p.client_secret = Some(Secret::new("cs"));
-        p.refresh_token = Some(Secret::new("rt"));
-        p.access_token = Some(Secret::new("at"));
-        p.developer_token = Some(Secret::new("dt"));
-        p.expires_at = Some(42);
-        p.scope = Some("openid".into());
+        let mut doc =
+            json!({"profile": "p", "client_id": "cid", "expires_at": 42, "scope": "openid"});
+        for f in SECRET_FIELDS {
+            doc[*f] = json!(format!("s3cret-{f}"));
+        }
+        let p = Profile::from_json(doc).unwrap();
         let Value::Object(doc) = p.to_json() else {
             panic!("not an object")
         };
@@ -80,7 +77,9 @@ mod tests {
     fn unknown_secret_looking_fields_stay_out_of_the_file() {
         let doc = json!({"profile": "p", "id_token": "x", "api_key": "y", "db_password": "z",
                          "region": "eu", "someone_elses": 1});
-        let Value::Object(doc) = doc else { unreachable!() };
+        let Value::Object(doc) = doc else {
+            unreachable!()
+        };
         let (public, secrets) = split(doc);
         assert_eq!(
             Value::Object(public),

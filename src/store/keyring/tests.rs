@@ -1,6 +1,5 @@
 use super::*;
 use crate::profile::SECRET_FIELDS;
-use crate::secret::Secret;
 use keyring_core::mock;
 use std::os::unix::fs::PermissionsExt;
 
@@ -38,15 +37,17 @@ impl Fixture {
     }
 }
 
+/// A profile with every secret field set (generically, so a secret field added later is covered).
 fn full_profile(name: &str) -> Profile {
-    let mut p = Profile::new(name);
-    p.client_id = Some("cid".into());
-    p.client_secret = Some(Secret::new("s3cret-client"));
-    p.refresh_token = Some(Secret::new("s3cret-refresh"));
-    p.developer_token = Some(Secret::new("s3cret-developer"));
-    p.set_access_token(Secret::new("s3cret-access"), Some(3600), 1_000);
-    p.scope = Some("openid offline_access".into());
-    p
+    let mut doc = serde_json::Map::new();
+    doc.insert("profile".into(), name.into());
+    doc.insert("client_id".into(), "cid".into());
+    doc.insert("scope".into(), "openid offline_access".into());
+    doc.insert("expires_at".into(), 4600.into());
+    for f in SECRET_FIELDS {
+        doc.insert(f.to_string(), format!("s3cret-{f}").into());
+    }
+    Profile::from_json(Value::Object(doc)).unwrap()
 }
 
 #[test]
@@ -61,12 +62,20 @@ fn round_trip_through_keyring_and_file() {
 
     // One keyring entry holding every secret field; the file holds none of them.
     let stored: Value = serde_json::from_str(&fx.raw_entry("lab").get_password().unwrap()).unwrap();
-    let keys: Vec<&str> = stored.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = stored
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut expected = SECRET_FIELDS.to_vec();
     expected.sort();
     assert_eq!(keys, expected);
     let text = std::fs::read_to_string(&fx.path).unwrap();
-    assert!(!text.contains("s3cret"), "a secret reached the file: {text}");
+    assert!(
+        !text.contains("s3cret"),
+        "a secret reached the file: {text}"
+    );
     assert!(text.contains("\"expires_at\": 4600") && text.contains("offline_access"));
 
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -80,10 +89,10 @@ fn forgetting_secrets_removes_them_from_the_keyring() {
     let s = fx.store();
     let mut p = full_profile("p");
     s.upsert(&p).unwrap();
-    p.client_secret = None;
-    p.refresh_token = None;
-    p.developer_token = None;
-    p.forget_access_token();
+    let Value::Object(doc) = p.to_json() else {
+        panic!("not an object")
+    };
+    p = Profile::from_json(Value::Object(split::split(doc).0)).unwrap();
     s.upsert(&p).unwrap();
     assert!(matches!(
         fx.raw_entry("p").get_password(),
@@ -120,7 +129,7 @@ fn a_refused_keyring_write_changes_nothing() {
     let before = std::fs::read(&fx.path).unwrap();
     let mut changed = p.clone();
     changed.scope = Some("other".into());
-    changed.refresh_token = Some(Secret::new("rolled"));
+    changed.refresh_token = Some(crate::secret::Secret::new("rolled"));
     fx.fail_next_call("p", keyring_core::Error::NoStorageAccess("locked".into()));
     let err = s.upsert(&changed).unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
