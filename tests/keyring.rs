@@ -410,3 +410,71 @@ fn kernel_keyring_with_keyutils() {
         .unwrap();
     assert!(!gone.status.success(), "the kernel key survived remove");
 }
+
+/// A Secret Service whose default collection is locked (its own D-Bus session, so the shared
+/// keyring of the other tests stays unlocked): auto falls back, keyring fails, neither waits
+/// on an unlock prompt that nobody would see.
+#[test]
+fn a_locked_secret_service_is_not_used() {
+    if !["dbus-run-session", "dbus-send", "gnome-keyring-daemon"]
+        .iter()
+        .all(|p| common::have_program(p))
+    {
+        return;
+    }
+    let sb = Sandbox::new();
+    let (data, run) = (sb.path().join("data"), sb.path().join("run"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let script = r#"
+        get_locked() {
+          dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+            /org/freedesktop/secrets/aliases/default org.freedesktop.DBus.Properties.Get \
+            string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null | tail -1
+        }
+        printf %s pw | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+        GK=$!
+        for i in $(seq 200); do get_locked | grep -q boolean && break; sleep 0.1; done
+        dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
+          org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/aliases/default >/dev/null
+        echo "locked: $(get_locked)"
+        timeout 20 "$PANCRED" list >/dev/null 2>"$OUT/auto.err"; echo "auto: $?"
+        PANCRED_STORE=keyring timeout 20 "$PANCRED" list >/dev/null 2>"$OUT/keyring.err"; echo "keyring: $?"
+        kill $GK 2>/dev/null
+    "#;
+    let mut c = Command::new("timeout");
+    c.args(["120", "dbus-run-session", "--", "sh", "-c", script]);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PAN_") || k.starts_with("PANCRED_") || k.starts_with("DBUS_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("HOME", &sb.home)
+        .env("XDG_CONFIG_HOME", sb.home.join(".config"))
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_RUNTIME_DIR", &run)
+        .env("PAN_CREDENTIALS_DBFILE", &sb.creds)
+        .env("PANCRED", common::bin())
+        .env("OUT", sb.path());
+    let out: Run = c.output().expect("run dbus-run-session").into();
+    assert!(
+        out.stdout.contains("locked:    variant       boolean true"),
+        "{}",
+        out.all()
+    );
+    let auto_err = std::fs::read_to_string(sb.path().join("auto.err")).unwrap();
+    let keyring_err = std::fs::read_to_string(sb.path().join("keyring.err")).unwrap();
+    assert!(out.stdout.contains("auto: 0"), "{}\n{auto_err}", out.all());
+    assert!(
+        auto_err.contains("warning: no usable OS keyring"),
+        "{auto_err}"
+    );
+    assert!(auto_err.contains("locked"), "{auto_err}");
+    assert!(
+        out.stdout.contains("keyring: 5"),
+        "{}\n{keyring_err}",
+        out.all()
+    );
+    assert!(keyring_err.contains("locked"), "{keyring_err}");
+}
