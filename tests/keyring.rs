@@ -305,6 +305,15 @@ fn auto_uses_the_secret_service_when_it_answers() {
         keyring(&sb, &["--profile", &name, "remove", "--yes"]).code,
         0
     );
+
+    // Someone coming from pancloud: the profile is in the pancloud file, not yet in the keyring.
+    let old = unique("pancloud-only");
+    std::fs::create_dir_all(sb.creds.parent().unwrap()).unwrap();
+    let doc = json!({"profiles": {"1": {"profile": old, "client_id": "cid"}}});
+    std::fs::write(&sb.creds, doc.to_string()).unwrap();
+    let s = keyring(&sb, &["--profile", &old, "show"]);
+    assert_eq!(s.code, 1, "{}", s.all());
+    assert!(s.stderr.contains("`pancred import`"), "{}", s.stderr);
 }
 
 /// Runs pancred with a session bus address where no bus answers.

@@ -176,6 +176,9 @@ pub fn run() -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("pancred: error: {e}");
+            if let Error::NoSuchProfile { profile, .. } = &e {
+                ctx.import_hint(Some(profile));
+            }
             e.exit_code()
         }
     }
