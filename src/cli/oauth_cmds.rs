@@ -18,7 +18,6 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), Error> {
             refresh_token,
         } => revoke(ctx, access_token, refresh_token),
         Command::Token { no_refresh } => token(ctx, no_refresh),
-        Command::Login { .. } => Err(not_available("login")),
         Command::Sandbox { .. } => Err(not_available("sandbox")),
         Command::Demo => Err(not_available("demo")),
         other => Err(Error::Other(format!("{other:?} is not a provider command"))),

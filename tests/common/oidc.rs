@@ -51,9 +51,15 @@ pub struct Oidc {
 impl Oidc {
     /// Starts the provider; `None` when PANCRED_TEST_JS is not set (see `external`).
     pub fn start() -> Option<Oidc> {
+        Self::start_with(&[])
+    }
+
+    /// Starts the provider with extra environment (`PROVIDER_WEB_REDIRECTS`, ...).
+    pub fn start_with(env: &[(&str, &str)]) -> Option<Oidc> {
         let js = super::external("PANCRED_TEST_JS")?;
         let mut child = Command::new("node")
             .arg("provider.mjs")
+            .envs(env.iter().copied())
             .current_dir(&js)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -19,6 +19,8 @@ pub const CODE: &str = "stub-authorization-code";
 pub const REDIRECT_URI: &str = "https://app.example/callback";
 pub const DEVELOPER_TOKEN: &str = "stub-developer-token";
 pub const FIRST_REFRESH_TOKEN: &str = "stub-refresh-0";
+/// The authorization page: it approves at once and redirects with CODE and the state.
+pub const AUTHORIZE_PATH: &str = "/as/authorization.oauth2";
 
 /// What the next token answers do instead of succeeding.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +62,8 @@ pub struct StubState {
     pub last_access_token: Option<String>,
     pub access_ttl: i64,
     pub revoked: Vec<(String, String)>,
+    /// The redirect URI of the last authorization page visit; the code exchange must send it.
+    pub authorized_redirect: Option<String>,
 }
 
 pub struct PancloudStub {
@@ -84,12 +88,14 @@ impl PancloudStub {
             last_access_token: None,
             access_ttl: 3600,
             revoked: Vec::new(),
+            authorized_redirect: None,
         }));
         let app = Router::new()
             .route("/api/oauth2/RequestToken", post(request_token))
             .route("/api/oauth2/RevokeToken", post(revoke_token))
             .route("/request_token", post(developer_token))
             .route("/resource", get(resource))
+            .route(AUTHORIZE_PATH, get(authorize))
             .with_state(state.clone());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
         listener.set_nonblocking(true).unwrap();
@@ -270,10 +276,14 @@ async fn request_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> Re
     match json.get("grant_type").and_then(Value::as_str) {
         Some("authorization_code") => {
             let mut expect = creds.to_vec();
+            let redirect = st
+                .authorized_redirect
+                .clone()
+                .unwrap_or_else(|| REDIRECT_URI.to_string());
             expect.extend([
                 ("grant_type", "authorization_code"),
                 ("code", CODE),
-                ("redirect_uri", REDIRECT_URI),
+                ("redirect_uri", redirect.as_str()),
             ]);
             if let Err(e) = check_body(
                 &json,
@@ -390,4 +400,36 @@ async fn resource(State(s): State<Shared>, h: HeaderMap) -> Response {
     } else {
         (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
     }
+}
+
+/// pancloud's authorization page, approving at once: checks the query, then redirects to the
+/// redirect URI with the code and the state.
+async fn authorize(
+    State(s): State<Shared>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let get = |k: &str| q.get(k).map(String::as_str);
+    if get("client_id") != Some(CLIENT_ID) || get("response_type") != Some("code") {
+        return (StatusCode::BAD_REQUEST, "bad client_id or response_type").into_response();
+    }
+    let (Some(redirect), Some(state)) = (get("redirect_uri"), get("state")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "redirect_uri and state are required",
+        )
+            .into_response();
+    };
+    let Ok(mut target) = url::Url::parse(redirect) else {
+        return (StatusCode::BAD_REQUEST, "bad redirect_uri").into_response();
+    };
+    target
+        .query_pairs_mut()
+        .append_pair("code", CODE)
+        .append_pair("state", state);
+    lock(&s).authorized_redirect = Some(redirect.to_string());
+    (
+        StatusCode::FOUND,
+        [(axum::http::header::LOCATION, target.to_string())],
+    )
+        .into_response()
 }

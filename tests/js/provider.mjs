@@ -11,6 +11,8 @@ const host = '127.0.0.1';
 const port = Number(process.env.PROVIDER_PORT || 0);
 const accessTtl = Number(process.env.PROVIDER_ACCESS_TTL || 3600);
 const webRedirect = 'http://127.0.0.1:9/callback';
+// More exact redirect URIs for the web clients, comma-separated (a login test's fixed port).
+const extraRedirects = (process.env.PROVIDER_WEB_REDIRECTS || '').split(',').filter(Boolean);
 
 const counts = { refresh: 0, refresh_errors: 0, code: 0 };
 let tokenDelayMs = 0;
@@ -19,7 +21,7 @@ const web = (id, method) => ({
   client_id: id,
   client_secret: `${id}-secret-0123456789abcdef0123456789abcdef`,
   token_endpoint_auth_method: method,
-  redirect_uris: [webRedirect],
+  redirect_uris: [webRedirect, ...extraRedirects],
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
 });
