@@ -32,7 +32,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) => 2,
+            Error::Usage(_) | Error::Store(StoreError::Config(_)) => 2,
             Error::PartialCredentials { .. } => 3,
             Error::Provider(_) => 4,
             Error::Store(_) => 5,

@@ -12,7 +12,7 @@ mkdir -p "$STATE"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Debian packages"
-pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server tmux hyperfine chromium python3-venv)
+pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server openssl tmux hyperfine chromium python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -24,7 +24,9 @@ pub use context::Context;
     version,
     about = "A terminal credential manager for OAuth 2.0 clients",
     long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI.",
-    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_REDIS_URL, PANCRED_HTTP_TIMEOUT and PANCRED_LOCK_TIMEOUT (seconds),\nPAN_CREDENTIALS_DBFILE, PAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
+    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_KEYRING, PANCRED_REDIS_URL, PANCRED_REDIS_PREFIX,
+PANCRED_HTTP_TIMEOUT and PANCRED_LOCK_TIMEOUT (seconds), PAN_CREDENTIALS_DBFILE,
+PAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -50,7 +52,9 @@ pub struct GlobalArgs {
     /// pancloud credentials file for the file store [env: PAN_CREDENTIALS_DBFILE] [default: ~/.config/pancloud/credentials.json]
     #[arg(long, global = true, value_name = "PATH")]
     pub credentials_file: Option<PathBuf>,
-    /// Redis server for the redis store (redis:// or rediss://)
+    /// Redis server for the redis store: redis://[USER][:PASSWORD@]HOST[:PORT][/DB] or rediss:// (TLS).
+    /// Also read: REDISCLI_AUTH (password), PANCRED_REDIS_PREFIX (default "pancred:"),
+    /// PANCRED_REDIS_LOCK_TTL_MS, PANCRED_REDIS_TIMEOUT_MS, PANCRED_REDIS_CA_FILE
     #[arg(
         long,
         global = true,
@@ -191,6 +195,9 @@ pub fn run() -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("pancred: error: {e}");
+            if let Error::NoSuchProfile { profile, .. } = &e {
+                ctx.import_hint(Some(profile));
+            }
             e.exit_code()
         }
     }

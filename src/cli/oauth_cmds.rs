@@ -69,7 +69,11 @@ fn block_on<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result
 
 fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
-    let pending = block_on(engine.start_authorization(&name, None))?;
+    let pending = block_on(async {
+        let pending = engine.start_authorization(&name, None).await?;
+        engine.remember_authorization(&pending).await?;
+        Ok(pending)
+    })?;
     if json {
         return print_json(&serde_json::json!({
             "profile": pending.profile,

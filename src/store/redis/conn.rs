@@ -1,0 +1,187 @@
+//! One Redis connection shared by a store and its lock guards: opened with timeouts, replaced
+//! after an I/O failure, and turning Redis errors into [`StoreError`]s that never carry a password.
+
+use super::RedisConfig;
+use crate::store::StoreError;
+use redis::{Client, Connection, ConnectionLike, ErrorKind, RedisError};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+pub(super) struct Conn {
+    client: Client,
+    conn: Mutex<Option<Connection>>,
+    timeout: Duration,
+    /// The URL without its password, for messages.
+    pub(super) shown: String,
+    /// Scrubbed from every message, in case a server or library echoes it.
+    password: Option<String>,
+}
+
+impl Conn {
+    pub(super) fn open(config: &RedisConfig) -> Result<Self, StoreError> {
+        let shown = redact_url(&config.url);
+        let bad_url = || {
+            StoreError::Config(format!(
+                "the Redis URL {shown} is not valid: expected redis://[USER][:PASSWORD@]HOST[:PORT][/DB] or rediss://... (TLS)"
+            ))
+        };
+        let mut info: redis::ConnectionInfo = config.url.parse().map_err(|_| bad_url())?;
+        let mut settings = info.redis_settings().clone();
+        if settings.password().is_none() {
+            if let Some(p) = &config.password {
+                settings = settings.set_password(p.expose());
+                info = info.set_redis_settings(settings.clone());
+            }
+        }
+        let password = settings
+            .password()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        let client = match &config.ca_file {
+            None => Client::open(info).map_err(|_| bad_url())?,
+            Some(path) => {
+                if !matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
+                    return Err(StoreError::Config(format!(
+                        "PANCRED_REDIS_CA_FILE is set, but {shown} is not a rediss:// (TLS) URL"
+                    )));
+                }
+                let pem = std::fs::read(path).map_err(|e| {
+                    StoreError::Config(format!(
+                        "cannot read the CA file {} (PANCRED_REDIS_CA_FILE): {e}",
+                        path.display()
+                    ))
+                })?;
+                let certs = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                };
+                Client::build_with_tls(info, certs).map_err(|e| {
+                    StoreError::Config(format!(
+                        "the CA file {} (PANCRED_REDIS_CA_FILE) holds no usable PEM certificate: {e}",
+                        path.display()
+                    ))
+                })?
+            }
+        };
+        Ok(Conn {
+            client,
+            conn: Mutex::new(None),
+            timeout: config.timeout,
+            shown,
+            password,
+        })
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Connection>> {
+        // A panic mid-command at worst leaves a connection in an unknown state; `with` drops it on error.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the connection, connecting first if needed. After an I/O error the connection
+    /// is dropped, so the next call reconnects.
+    pub(super) fn with<T>(
+        &self,
+        doing: &str,
+        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let mut slot = self.slot();
+        if slot.as_ref().is_none_or(|c| !c.is_open()) {
+            *slot = Some(self.connect()?);
+        }
+        let Some(conn) = slot.as_mut() else {
+            return Err(StoreError::Backend("no Redis connection".into()));
+        };
+        match f(conn) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if e.is_io_error() || e.is_unrecoverable_error() {
+                    *slot = None;
+                }
+                Err(self.error(doing, e))
+            }
+        }
+    }
+
+    fn connect(&self) -> Result<Connection, StoreError> {
+        let conn = self
+            .client
+            .get_connection_with_timeout(self.timeout)
+            .map_err(|e| self.error("connecting", e))?;
+        let set = conn
+            .set_read_timeout(Some(self.timeout))
+            .and_then(|_| conn.set_write_timeout(Some(self.timeout)));
+        set.map_err(|e| self.error("connecting", e))?;
+        Ok(conn)
+    }
+
+    /// A Redis error as a store error: unreachable and refused logins are `Unavailable` (the
+    /// store cannot be used at all), the rest `Backend`.
+    pub(super) fn error(&self, doing: &str, e: RedisError) -> StoreError {
+        let text = self.scrub(&e.to_string());
+        let at = &self.shown;
+        if e.is_timeout() {
+            StoreError::Unavailable(format!(
+                "Redis at {at} did not answer within {} ms while {doing} ({text}); is the server up and reachable?",
+                self.timeout.as_millis()
+            ))
+        } else if text.contains("certificate") {
+            StoreError::Unavailable(format!(
+                "Redis at {at} failed the TLS check while {doing}: {text}; for a server with a private CA, set PANCRED_REDIS_CA_FILE to its PEM certificate"
+            ))
+        } else if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() {
+            StoreError::Unavailable(format!(
+                "cannot reach Redis at {at} while {doing}: {text}; is the server up and reachable?"
+            ))
+        } else if e.kind() == ErrorKind::AuthenticationFailed
+            || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
+        {
+            StoreError::Unavailable(format!(
+                "Redis at {at} refused access while {doing}: {text}; check the password (in the URL, or REDISCLI_AUTH)"
+            ))
+        } else {
+            StoreError::Backend(format!("Redis at {at}: {doing}: {text}"))
+        }
+    }
+
+    pub(super) fn scrub(&self, text: &str) -> String {
+        match &self.password {
+            Some(p) => text.replace(p.as_str(), crate::secret::MASK),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// The URL as it may be shown: any password replaced by `******`; unparseable URLs are not shown.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some(crate::secret::MASK));
+            }
+            u.to_string()
+        }
+        Err(_) => "(unparseable URL, not shown)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_only_the_password() {
+        assert_eq!(
+            redact_url("redis://:s3cret@127.0.0.1:6379/2"),
+            "redis://:******@127.0.0.1:6379/2"
+        );
+        assert_eq!(
+            redact_url("rediss://alice:s3cret@cache.example:6380/"),
+            "rediss://alice:******@cache.example:6380/"
+        );
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379/"),
+            "redis://127.0.0.1:6379/"
+        );
+        assert!(!redact_url("redis://:pw@[::1").contains("pw"));
+    }
+}

@@ -1,0 +1,319 @@
+//! A Redis server shared by many machines: one set of profiles, one refresh lock per profile.
+//!
+//! Keys, all under a configurable prefix (default `pancred:`):
+//! - `{prefix}profile:{name}`: the profile as one JSON string (the same document as in the file
+//!   store), written with the index by one Lua script, so a reader sees a whole profile or none;
+//! - `{prefix}profiles`: sorted set of profile names, scored in the order they were first stored;
+//! - `{prefix}seq`: the counter behind those scores;
+//! - `{prefix}default`: the default profile's name;
+//! - `{prefix}lock:{name}`: the refresh lock (see `lock.rs`).
+
+mod conn;
+mod lock;
+
+pub use conn::redact_url;
+
+use super::{ProfileLock, Store, StoreError};
+use crate::profile::Profile;
+use crate::secret::Secret;
+use conn::Conn;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const DEFAULT_PREFIX: &str = "pancred:";
+pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How to reach the server and lay out the keys.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// `redis://[USER][:PASSWORD@]HOST[:PORT][/DB]`, `rediss://...` for TLS.
+    pub url: String,
+    pub prefix: String,
+    /// How long a refresh lock outlives a holder that died.
+    pub lock_ttl: Duration,
+    /// Connect, read and write timeout for each Redis call.
+    pub timeout: Duration,
+    /// Used when the URL has no password (`REDISCLI_AUTH`, as redis-cli does).
+    pub password: Option<Secret>,
+    /// PEM root certificates to trust for `rediss://` instead of the public web roots
+    /// (a private CA).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl RedisConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            prefix: DEFAULT_PREFIX.into(),
+            lock_ttl: DEFAULT_LOCK_TTL,
+            timeout: DEFAULT_TIMEOUT,
+            password: None,
+            ca_file: None,
+        }
+    }
+
+    /// The URL given (`--redis-url`, `PANCRED_REDIS_URL`) with the rest from the environment:
+    /// `PANCRED_REDIS_PREFIX`, `PANCRED_REDIS_LOCK_TTL_MS`, `PANCRED_REDIS_TIMEOUT_MS`,
+    /// `PANCRED_REDIS_CA_FILE`, `REDISCLI_AUTH`.
+    pub fn from_env(url: Option<&str>) -> Result<Self, StoreError> {
+        Self::from_lookup(url, &|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(
+        url: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, StoreError> {
+        let env = |k: &str| env(k).filter(|v| !v.is_empty());
+        let url = url.filter(|u| !u.is_empty()).ok_or_else(|| {
+            StoreError::Config(
+                "the redis store needs a server: pass --redis-url redis://HOST:PORT/ or set PANCRED_REDIS_URL".into(),
+            )
+        })?;
+        let mut config = RedisConfig::new(url);
+        if let Some(p) = env("PANCRED_REDIS_PREFIX") {
+            config.prefix = p;
+        }
+        if let Some(ms) = env("PANCRED_REDIS_LOCK_TTL_MS") {
+            config.lock_ttl = millis("PANCRED_REDIS_LOCK_TTL_MS", &ms)?;
+        }
+        if let Some(ms) = env("PANCRED_REDIS_TIMEOUT_MS") {
+            config.timeout = millis("PANCRED_REDIS_TIMEOUT_MS", &ms)?;
+        }
+        config.password = env("REDISCLI_AUTH").map(Secret::new);
+        config.ca_file = env("PANCRED_REDIS_CA_FILE").map(PathBuf::from);
+        Ok(config)
+    }
+}
+
+fn millis(var: &str, value: &str) -> Result<Duration, StoreError> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_millis(n)),
+        _ => Err(StoreError::Config(format!(
+            "{var} must be a whole number of milliseconds above 0, not \"{value}\""
+        ))),
+    }
+}
+
+const UPSERT: &str = r"
+redis.call('SET', KEYS[1], ARGV[1])
+if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[2])
+end
+return 1";
+
+const REMOVE: &str = r"
+local n = redis.call('DEL', KEYS[1]) + redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('GET', KEYS[3]) == ARGV[1] then
+  redis.call('DEL', KEYS[3])
+end
+return n";
+
+pub struct RedisStore {
+    conn: Arc<Conn>,
+    prefix: String,
+    lock_ttl: Duration,
+}
+
+impl RedisStore {
+    /// Connects now, so an unreachable server or a refused password is reported at once.
+    pub fn connect(config: &RedisConfig) -> Result<Self, StoreError> {
+        let store = RedisStore {
+            conn: Arc::new(Conn::open(config)?),
+            prefix: config.prefix.clone(),
+            lock_ttl: config.lock_ttl,
+        };
+        store
+            .conn
+            .with("connecting", |c| redis::cmd("PING").query::<String>(c))?;
+        Ok(store)
+    }
+
+    fn profile_key(&self, name: &str) -> String {
+        format!("{}profile:{name}", self.prefix)
+    }
+
+    fn index_key(&self) -> String {
+        format!("{}profiles", self.prefix)
+    }
+
+    fn default_key(&self) -> String {
+        format!("{}default", self.prefix)
+    }
+
+    fn parse(&self, name: &str, json: &str) -> Result<Profile, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt {
+            location: format!("{} key {}", self.conn.shown, self.profile_key(name)),
+            what,
+        };
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            corrupt(format!(
+                "not a JSON profile ({e}); it was left as it is: fix it, or delete the key"
+            ))
+        })?;
+        let profile = Profile::from_json(value).map_err(corrupt)?;
+        if profile.profile != name {
+            return Err(corrupt(format!(
+                "holds profile '{}', not '{name}'",
+                profile.profile
+            )));
+        }
+        Ok(profile)
+    }
+}
+
+impl Store for RedisStore {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    fn location(&self) -> String {
+        format!("{} (keys {}*)", self.conn.shown, self.prefix)
+    }
+
+    fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
+        let json: Option<String> = self.conn.with("reading a profile", |c| {
+            redis::cmd("GET").arg(self.profile_key(name)).query(c)
+        })?;
+        json.map(|j| self.parse(name, &j)).transpose()
+    }
+
+    fn list(&self) -> Result<Vec<Profile>, StoreError> {
+        let names: Vec<String> = self.conn.with("listing profiles", |c| {
+            redis::cmd("ZRANGE")
+                .arg(self.index_key())
+                .arg(0)
+                .arg(-1)
+                .query(c)
+        })?;
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = names.iter().map(|n| self.profile_key(n)).collect();
+        let values: Vec<Option<String>> = self.conn.with("reading profiles", |c| {
+            redis::cmd("MGET").arg(&keys).query(c)
+        })?;
+        // A profile removed between the two calls is simply gone.
+        names
+            .iter()
+            .zip(values)
+            .filter_map(|(n, v)| v.map(|json| self.parse(n, &json)))
+            .collect()
+    }
+
+    fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        let json = serde_json::to_string(&profile.to_json())
+            .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
+        self.conn.with("writing a profile", |c| {
+            redis::Script::new(UPSERT)
+                .key(self.profile_key(&profile.profile))
+                .key(self.index_key())
+                .key(format!("{}seq", self.prefix))
+                .arg(json)
+                .arg(&profile.profile)
+                .invoke::<i64>(c)
+        })?;
+        Ok(())
+    }
+
+    fn remove(&self, name: &str) -> Result<bool, StoreError> {
+        let n: i64 = self.conn.with("removing a profile", |c| {
+            redis::Script::new(REMOVE)
+                .key(self.profile_key(name))
+                .key(self.index_key())
+                .key(self.default_key())
+                .arg(name)
+                .invoke(c)
+        })?;
+        Ok(n > 0)
+    }
+
+    fn default_profile(&self) -> Result<Option<String>, StoreError> {
+        self.conn.with("reading the default profile", |c| {
+            redis::cmd("GET").arg(self.default_key()).query(c)
+        })
+    }
+
+    fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
+        self.conn.with("setting the default profile", |c| {
+            redis::cmd("SET")
+                .arg(self.default_key())
+                .arg(name)
+                .query::<()>(c)
+        })
+    }
+
+    fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
+        let lock = lock::acquire(
+            &self.conn,
+            format!("{}lock:{name}", self.prefix),
+            format!("profile '{name}' in {}", self.location()),
+            self.lock_ttl,
+            timeout,
+        )?;
+        Ok(Box::new(lock))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn config_from_env() {
+        let c = RedisConfig::from_lookup(
+            Some("redis://127.0.0.1:1/"),
+            &lookup(&[
+                ("PANCRED_REDIS_PREFIX", "team-a:"),
+                ("PANCRED_REDIS_LOCK_TTL_MS", "1500"),
+                ("REDISCLI_AUTH", "pw"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.prefix, "team-a:");
+        assert_eq!(c.lock_ttl, Duration::from_millis(1500));
+        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(c.password.as_ref().map(Secret::expose), Some("pw"));
+
+        let d = RedisConfig::from_lookup(Some("redis://h/"), &lookup(&[])).unwrap();
+        assert_eq!(d.prefix, DEFAULT_PREFIX);
+        assert_eq!(d.lock_ttl, DEFAULT_LOCK_TTL);
+    }
+
+    #[test]
+    fn bad_config_is_a_config_error() {
+        for (url, vars) in [
+            (None, vec![]),
+            (Some(""), vec![]),
+            (Some("redis://h/"), vec![("PANCRED_REDIS_LOCK_TTL_MS", "0")]),
+            (
+                Some("redis://h/"),
+                vec![("PANCRED_REDIS_TIMEOUT_MS", "soon")],
+            ),
+        ] {
+            let r = RedisConfig::from_lookup(url, &lookup(&vars));
+            assert!(matches!(r, Err(StoreError::Config(_))), "{url:?} {vars:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_url_never_echoes_its_password() {
+        for url in ["http://:hunter2@127.0.0.1/", "redis//:hunter2@nowhere"] {
+            let err = match Conn::open(&RedisConfig::new(url)) {
+                Err(e) => e,
+                Ok(_) => panic!("{url} was accepted"),
+            };
+            assert!(matches!(err, StoreError::Config(_)), "{url}: {err}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! The provider commands on the redis store, and its fleet promise: many `pancred token`
+//! processes on two "machines" (two HOME folders) sharing one Redis make one refresh call in
+//! total; a lock holder killed mid-refresh holds the others up only until its lock expires.
+
+mod common;
+mod redis_support;
+
+use common::oidc::{basic_client, Oidc, WEB_REDIRECT};
+use common::pancloud_stub::{Fault, PancloudStub};
+use common::{external, Sandbox};
+use redis_support::{init_file, rcmd, rrun, unique_prefix};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// Logs profile `name` in at the provider through the CLI (auth-url, the provider's forms,
+/// exchange), so the Redis store holds a refresh token and a JWT access token.
+fn login(oidc: &Oidc, sb: &Sandbox, url: &str, prefix: &str, name: &str) {
+    let f = init_file(
+        sb,
+        "p.json",
+        &oidc.profile(name, &basic_client(), WEB_REDIRECT),
+    );
+    let w = rrun(sb, url, prefix, &["init", "--from", &f, "--write"]);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let auth = rrun(sb, url, prefix, &["auth-url", "--profile", name]);
+    assert_eq!(auth.code, 0, "{}", auth.stderr);
+    let (code, _state) = oidc.authorize(auth.stdout.trim(), WEB_REDIRECT);
+    let ex = rrun(
+        sb,
+        url,
+        prefix,
+        &["exchange", "--profile", name, "--code", &code],
+    );
+    assert_eq!(ex.code, 0, "{}", ex.stderr);
+}
+
+/// Drops the cached access token, as if it had expired.
+fn expire(sb: &Sandbox, url: &str, prefix: &str, name: &str) {
+    let f = init_file(
+        sb,
+        "expire.json",
+        &serde_json::json!({"access_token": null}),
+    );
+    let args = ["init", "--from", &f, "--write", "--profile", name];
+    let r = rrun(sb, url, prefix, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let shown = rrun(sb, url, prefix, &["show", "--json", "--profile", name]);
+    let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(v["has_access_token"], false);
+    assert_eq!(v["has_refresh_token"], true);
+}
+
+fn token_cmd(sb: &Sandbox, url: &str, prefix: &str, name: &str) -> Child {
+    rcmd(sb, url, prefix, &["token", "--profile", name])
+        // Generous: 63 processes queue for the lock one after another on a loaded machine.
+        .env("PANCRED_LOCK_TIMEOUT", "120")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn pancred token")
+}
+
+#[test]
+fn token_refresh_and_revoke_work_across_machines() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let Some(oidc) = Oidc::start() else {
+        return;
+    };
+    let prefix = unique_prefix("provider-commands");
+    let (one, two) = (Sandbox::new(), Sandbox::new());
+    login(&oidc, &one, &url, &prefix, "svc");
+    let start = oidc.refreshes();
+
+    // A valid cached token: printed on the other machine without a provider call.
+    let cached = rrun(&two, &url, &prefix, &["token", "--profile", "svc"]);
+    assert_eq!(cached.code, 0, "{}", cached.stderr);
+    assert_eq!(oidc.refreshes(), start);
+
+    // A refresh on one machine is what the other then prints.
+    let r = rrun(&one, &url, &prefix, &["refresh", "--profile", "svc"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(oidc.refreshes(), start + 1);
+    let after = rrun(
+        &two,
+        &url,
+        &prefix,
+        &["token", "--no-refresh", "--profile", "svc"],
+    );
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    assert_ne!(after.stdout, cached.stdout, "the refreshed token is shared");
+
+    // Revoked at the provider from the second machine, and forgotten for everyone.
+    let rv = rrun(&two, &url, &prefix, &["revoke", "--profile", "svc"]);
+    assert_eq!(rv.code, 0, "{}", rv.stderr);
+    assert!(rv.stderr.contains("Revoked the"), "{}", rv.stderr);
+    let shown = rrun(&one, &url, &prefix, &["show", "--json", "--profile", "svc"]);
+    let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(v["has_refresh_token"], false);
+    assert_eq!(v["has_access_token"], false);
+    let t = rrun(&one, &url, &prefix, &["token", "--profile", "svc"]);
+    assert_eq!(t.code, 3, "no refresh token left: {}", t.all());
+}
+
+#[test]
+fn sixty_four_processes_on_two_machines_make_one_refresh() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let Some(oidc) = Oidc::start() else {
+        return;
+    };
+    let prefix = unique_prefix("burst");
+    let machines = [Sandbox::new(), Sandbox::new()];
+    login(&oidc, &machines[0], &url, &prefix, "fleet");
+    expire(&machines[1], &url, &prefix, "fleet");
+    let before = oidc.counts();
+    // A slow token endpoint keeps the first refresh in flight while the others pile up.
+    oidc.set_token_delay(500);
+
+    let children: Vec<Child> = (0..64)
+        .map(|i| token_cmd(&machines[i % 2], &url, &prefix, "fleet"))
+        .collect();
+    let mut tokens = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "pancred token failed: {stderr}");
+        tokens.push(String::from_utf8(out.stdout).unwrap());
+    }
+    oidc.set_token_delay(0);
+    let after = oidc.counts();
+    assert_eq!(
+        after["refresh"].as_u64().unwrap() - before["refresh"].as_u64().unwrap(),
+        1,
+        "refresh calls for 64 processes: {before} -> {after}"
+    );
+    assert_eq!(after["refresh_errors"], before["refresh_errors"]);
+    let first = tokens[0].trim().to_string();
+    assert!(first.split('.').count() == 3, "a JWT access token: {first}");
+    assert!(
+        tokens.iter().all(|t| t.trim() == first),
+        "every process printed the same token"
+    );
+    let claims = pancred::jwt::claims(&first).expect("JWT claims");
+    assert!(claims["exp"].as_i64().unwrap() > common::now() + 60);
+
+    // The rotated refresh token was stored: the grant is alive and refreshes again.
+    let again = rrun(
+        &machines[1],
+        &url,
+        &prefix,
+        &["refresh", "--profile", "fleet"],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        oidc.counts()["refresh"].as_u64().unwrap() - before["refresh"].as_u64().unwrap(),
+        2
+    );
+}
+
+#[test]
+fn a_holder_killed_mid_refresh_holds_others_only_until_its_lock_expires() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let stub = PancloudStub::start();
+    let prefix = unique_prefix("killed-refresh");
+    let (one, two) = (Sandbox::new(), Sandbox::new());
+    let f = init_file(&one, "p.json", &stub.profile("svc"));
+    assert_eq!(
+        rrun(&one, &url, &prefix, &["init", "--from", &f, "--write"]).code,
+        0
+    );
+    let ttl = Duration::from_millis(2000);
+    let lock_key = format!("{prefix}lock:svc");
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+
+    // The holder's refresh call hangs at the provider; it is SIGKILLed while holding the lock.
+    stub.set_fault(Some(Fault::Slow(Duration::from_secs(10))));
+    let spawned = Instant::now();
+    let mut holder = rcmd(&one, &url, &prefix, &["token", "--profile", "svc"])
+        .env("PANCRED_REDIS_LOCK_TTL_MS", ttl.as_millis().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stub.refresh_calls() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the holder never called the provider"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let owner: Option<String> = redis::cmd("GET").arg(&lock_key).query(&mut raw).unwrap();
+    assert!(
+        owner.is_some(),
+        "the holder holds the lock while it refreshes"
+    );
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let killed = Instant::now();
+    stub.set_fault(None);
+    let left: i64 = redis::cmd("PTTL").arg(&lock_key).query(&mut raw).unwrap();
+    assert!(
+        left > 0,
+        "the dead holder's lock is still there, with an expiry ({left} ms)"
+    );
+
+    // Another machine waits for the dead holder's lock to expire, then refreshes itself.
+    let out = token_cmd(&two, &url, &prefix, "svc")
+        .wait_with_output()
+        .unwrap();
+    let waited = killed.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        Some(token.trim().to_string()),
+        stub.state().last_access_token,
+        "the token the provider issued to the survivor"
+    );
+    assert_eq!(stub.refresh_calls(), 2);
+    // The lock was taken after `spawned`, so it could not expire before spawned + ttl.
+    assert!(spawned.elapsed() >= ttl);
+    assert!(waited < ttl + Duration::from_secs(20), "waited {waited:?}");
+    // And it was stored: the next call is served from the cache.
+    let cached = rrun(
+        &one,
+        &url,
+        &prefix,
+        &["token", "--no-refresh", "--profile", "svc"],
+    );
+    assert_eq!(cached.code, 0, "{}", cached.stderr);
+    assert_eq!(cached.stdout, token);
+    assert_eq!(stub.refresh_calls(), 2);
+}
+
+#[test]
+fn redis_killed_mid_refresh_gives_clear_errors_and_no_hang() {
+    let Some(mut server) = redis_support::OwnRedis::start(&[]) else {
+        return;
+    };
+    let url = server.url();
+    let stub = PancloudStub::start();
+    let sb = Sandbox::new();
+    let f = init_file(&sb, "p.json", &stub.profile("svc"));
+    assert_eq!(
+        rrun(&sb, &url, "p:", &["init", "--from", &f, "--write"]).code,
+        0
+    );
+    stub.set_fault(Some(Fault::Slow(Duration::from_secs(3))));
+    // One process refreshes (waiting on the provider), another waits for its lock.
+    let holder = token_cmd(&sb, &url, "p:", "svc");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stub.refresh_calls() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the holder never called the provider"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let waiter = token_cmd(&sb, &url, "p:", "svc");
+    std::thread::sleep(Duration::from_millis(300));
+    server.kill();
+    let killed = Instant::now();
+    for (who, child) in [("holder", holder), ("waiter", waiter)] {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{who}: {stderr}");
+        assert!(stderr.contains("cannot reach Redis at"), "{who}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{who} printed a token it could not store"
+        );
+    }
+    assert!(
+        killed.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        killed.elapsed()
+    );
+}
+
+#[test]
+fn a_holder_killed_mid_refresh_with_rotating_tokens_leaves_the_grant_alive() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let Some(oidc) = Oidc::start() else {
+        return;
+    };
+    let prefix = unique_prefix("killed-rotating");
+    let (one, two) = (Sandbox::new(), Sandbox::new());
+    login(&oidc, &one, &url, &prefix, "idp");
+    expire(&one, &url, &prefix, "idp");
+    let count = |k: &str| oidc.counts()[k].as_u64().unwrap();
+    let (refreshes, requests) = (count("refresh"), count("token_requests"));
+    // The provider holds the holder's refresh request; the holder dies before it is answered.
+    oidc.set_token_delay(30_000);
+    let ttl = Duration::from_millis(2000);
+    let mut holder = rcmd(&one, &url, &prefix, &["token", "--profile", "idp"])
+        .env("PANCRED_REDIS_LOCK_TTL_MS", ttl.as_millis().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count("token_requests") == requests {
+        assert!(Instant::now() < deadline, "the refresh never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    oidc.set_token_delay(0);
+
+    let start = Instant::now();
+    let r = rrun(&two, &url, &prefix, &["token", "--profile", "idp"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(start.elapsed() < ttl + Duration::from_secs(20));
+    let claims = pancred::jwt::claims(r.stdout.trim()).expect("a JWT");
+    assert!(claims["exp"].as_i64().unwrap() > common::now() + 60);
+    assert_eq!(count("refresh"), refreshes + 1, "{}", oidc.counts());
+    assert_eq!(count("refresh_errors"), 0);
+    // The rotated refresh token the survivor stored is the grant's live one.
+    let again = rrun(&one, &url, &prefix, &["refresh", "--profile", "idp"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(count("refresh"), refreshes + 2);
+}

@@ -1,0 +1,242 @@
+//! Redis for the tests: the shared server of tests/run.sh (each test under its own key prefix),
+//! or a private `redis-server` a test can stop, freeze and kill.
+#![allow(dead_code)]
+
+use crate::common::{external, Run, Sandbox};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A key prefix no other test (or earlier run) uses.
+pub fn unique_prefix(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("t:{test}:{}:{nanos}:", std::process::id())
+}
+
+/// `pancred ARGS` on the redis store at `url` under `prefix`, in this sandbox's HOME.
+pub fn rcmd(sb: &Sandbox, url: &str, prefix: &str, args: &[&str]) -> Command {
+    let mut c = sb.cmd(args);
+    c.env("PANCRED_STORE", "redis")
+        .env("PANCRED_REDIS_URL", url)
+        .env("PANCRED_REDIS_PREFIX", prefix)
+        .env_remove("REDISCLI_AUTH");
+    c
+}
+
+pub fn rrun(sb: &Sandbox, url: &str, prefix: &str, args: &[&str]) -> Run {
+    rcmd(sb, url, prefix, args)
+        .output()
+        .expect("run pancred")
+        .into()
+}
+
+/// Writes a JSON file of profile fields into the sandbox and returns its path.
+pub fn init_file(sb: &Sandbox, name: &str, fields: &serde_json::Value) -> String {
+    let p = sb.path().join(name);
+    std::fs::write(&p, fields.to_string()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// A `redis-server` of the test's own on a free loopback port; killed when dropped.
+pub struct OwnRedis {
+    pub child: Child,
+    pub port: u16,
+    pub password: Option<String>,
+}
+
+impl OwnRedis {
+    pub fn start(extra: &[&str]) -> Option<Self> {
+        Self::launch(extra, false)
+    }
+
+    /// A TLS-only server (`rediss://`) whose certificate for 127.0.0.1 is signed by a fresh CA;
+    /// returns it with the CA's PEM file. Keys and certificates come from the openssl command.
+    pub fn start_tls(dir: &Path) -> Option<(Self, PathBuf)> {
+        if !crate::common::have_program("openssl") {
+            return None;
+        }
+        let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+        std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let steps: [Vec<String>; 3] = [
+            [
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", &p("ca.key"), "-out", &p("ca.pem")],
+                &["-days", "2", "-subj", "/CN=pancred test CA"],
+                &["-addext", "basicConstraints=critical,CA:TRUE"],
+                &["-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+            ]
+            .concat()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            [
+                &["req"][..],
+                &ec,
+                &["-keyout", &p("server.key"), "-out", &p("server.csr")],
+                &["-subj", "/CN=127.0.0.1"],
+            ]
+            .concat()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            [
+                "x509",
+                "-req",
+                "-in",
+                &p("server.csr"),
+                "-CA",
+                &p("ca.pem"),
+                "-CAkey",
+                &p("ca.key"),
+                "-CAcreateserial",
+                "-out",
+                &p("server.pem"),
+                "-days",
+                "2",
+                "-extfile",
+                &p("ext.cnf"),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ];
+        for args in steps {
+            let out = Command::new("openssl").args(&args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let (cert, key, ca) = (p("server.pem"), p("server.key"), p("ca.pem"));
+        let tls = [
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
+        ];
+        let server = Self::launch(&tls, true)?;
+        Some((server, dir.join("ca.pem")))
+    }
+
+    fn launch(extra: &[&str], tls: bool) -> Option<Self> {
+        let server = external("PANCRED_TEST_REDIS_SERVER")?;
+        let password = extra
+            .windows(2)
+            .find(|w| w[0] == "--requirepass")
+            .map(|w| w[1].to_string());
+        // The port is free when asked for; another process may take it before redis-server
+        // binds it, so a failed start is retried on a new port.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let port_args = match tls {
+                false => ["--port".to_string(), port.to_string()],
+                true => ["--port 0 --tls-port".to_string(), port.to_string()],
+            };
+            let port_args: Vec<&str> = port_args.iter().flat_map(|a| a.split(' ')).collect();
+            let mut child = Command::new(&server)
+                .args(["--bind", "127.0.0.1"])
+                .args(port_args)
+                .args(["--save", "", "--appendonly", "no"])
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start redis-server");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                let up = match tls {
+                    false => ping(port),
+                    // Listening is enough: the TLS handshake is what the test checks.
+                    true => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+                };
+                if up {
+                    return Some(OwnRedis {
+                        child,
+                        port,
+                        password,
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("redis-server did not start");
+    }
+
+    /// The URL without a password.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn tls_url(&self) -> String {
+        format!("rediss://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig}");
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        // A frozen server is thawed first, so that it dies at once.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(self.child.id().to_string())
+                .status();
+        }
+        self.kill();
+    }
+}
+
+/// Whether a Redis server answers on the port (any reply, `NOAUTH` included).
+fn ping(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 64];
+    matches!(s.read(&mut buf), Ok(n) if n > 0)
+}
