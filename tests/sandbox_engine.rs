@@ -401,7 +401,7 @@ async fn the_expired_demo_profile_is_refreshed_by_pancred_token() {
 /// browser (headless Chromium) on the sandbox's consent page, Approve, and the tokens are stored.
 #[test]
 fn browser_login_authorizes_the_new_demo_profile_and_deny_changes_nothing() {
-    use common::login::{assert_port_free, browser, login_cmd, settled, Login};
+    use common::login::{assert_port_free, browser, login_cmd, stored, Login};
     let Some(js) = common::external("PANCRED_TEST_JS") else {
         return;
     };
@@ -409,7 +409,7 @@ fn browser_login_authorizes_the_new_demo_profile_and_deny_changes_nothing() {
     let all = demo::profiles(&s.provider, common::now()).unwrap();
     let new = all.iter().find(|p| p.profile == demo::NEW).unwrap();
     s.init(&new.to_json());
-    let before = settled(&s.sb);
+    let before = stored(&s.sb);
 
     let mut cmd = login_cmd(&s.sb, &["--profile", demo::NEW]);
     cmd.env("BROWSER", browser(&js))
@@ -419,7 +419,7 @@ fn browser_login_authorizes_the_new_demo_profile_and_deny_changes_nothing() {
     let (code, _, stderr) = login.finish();
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("access_denied"), "{stderr}");
-    assert_eq!(settled(&s.sb), before, "a denied consent changes nothing");
+    assert_eq!(stored(&s.sb), before, "a denied consent changes nothing");
     assert_port_free(port);
     assert_eq!(
         s.log_lines("POST /consent client=oauth2-public-demo -> 303 denied")
