@@ -1,0 +1,1 @@
+//! Tests of the TUI state and screens.
