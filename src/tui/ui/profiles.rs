@@ -21,10 +21,10 @@ pub fn time_left(state: TokenState, left: Option<i64>) -> String {
 }
 
 const WIDTHS: [Constraint; 5] = [
-    Constraint::Length(1),
+    Constraint::Length(2),
     Constraint::Fill(1),
     Constraint::Length(8),
-    Constraint::Length(8),
+    Constraint::Length(12),
     Constraint::Length(18),
 ];
 
@@ -93,11 +93,15 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool) -> Row<'a> {
         )),
         None => Cell::from(Span::styled(state.as_str(), t.state(state))),
     };
-    let mark = if e.summary.default {
-        Span::styled("★", t.default_mark())
-    } else {
-        Span::raw(" ")
-    };
+    // The arrow keeps the selection visible without colour (NO_COLOR, screen captures).
+    let mark = Line::from(vec![
+        Span::styled(if selected { "▶" } else { " " }, t.key()),
+        if e.summary.default {
+            Span::styled("★", t.default_mark())
+        } else {
+            Span::raw(" ")
+        },
+    ]);
     let row = Row::new(vec![
         Cell::from(mark),
         Cell::from(e.name()),

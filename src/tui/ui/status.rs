@@ -69,8 +69,6 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             ("i", "import"),
             ("/", "filter"),
             ("s", "sort"),
-            ("?", "help"),
-            ("q", "quit"),
         ],
         Mode::Filter => &[("type", "to filter"), ("Enter", "keep"), ("Esc", "clear")],
         Mode::Help { .. } => &[("↑↓", "scroll"), ("Esc", "close")],
@@ -89,10 +87,26 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             ("Esc", "cancel"),
         ],
     };
+    let right_w = 16;
+    let room = (area.width as usize).saturating_sub(right_w);
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for (k, what) in pairs {
+        let w = k.chars().count() + what.chars().count() + 3;
+        // Drop the hints that do not fit rather than cut one in half.
+        if used + w > room {
+            break;
+        }
+        used += w;
         spans.push(Span::styled(*k, t.key()));
         spans.push(Span::styled(format!(" {what}  "), t.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let right = Line::from(vec![
+        Span::styled("?", t.key()),
+        Span::styled(" help  ", t.dim()),
+        Span::styled("q", t.key()),
+        Span::styled(" quit ", t.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(right).alignment(Alignment::Right), area);
 }
