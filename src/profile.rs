@@ -234,7 +234,12 @@ impl Profile {
 
 /// Profile fields holding secrets (every `Option<Secret>` field). Stores that keep secrets apart
 /// (the keyring) split a profile's JSON on this list; a new secret field must be added here.
-pub const SECRET_FIELDS: &[&str] = &["client_secret", "refresh_token", "access_token", "developer_token"];
+pub const SECRET_FIELDS: &[&str] = &[
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "developer_token",
+];
 
 /// The names every profile field may take in an `init` file or a form.
 pub const FIELD_NAMES: &[&str] = &[

@@ -119,16 +119,19 @@ fn env_profile() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// A secret from a file or standard input; surrounding whitespace (the newline) is dropped.
-pub fn read_secret_file(path: &Path) -> Result<Option<Secret>, Error> {
+/// The text of a file, or of standard input for `-`.
+pub fn read_input(path: &Path) -> Result<String, Error> {
     let mut text = String::new();
     let res = if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
+        std::io::stdin().read_to_string(&mut text)
     } else {
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_string(&mut text))
-            .map(|_| ())
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
     };
     res.map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
-    Ok(Secret::non_empty(text.trim().to_string()))
+    Ok(text)
+}
+
+/// A secret from a file or standard input; surrounding whitespace (the newline) is dropped.
+pub fn read_secret_file(path: &Path) -> Result<Option<Secret>, Error> {
+    Ok(Secret::non_empty(read_input(path)?.trim().to_string()))
 }

@@ -1,6 +1,7 @@
 //! Putting profiles into a store: `init` (summit.py -C --R0 FILE --write), `generate`
 //! (credentials_generate.py) and `import` (a whole pancloud file).
 
+use super::context::read_input;
 use super::output::{print_json, print_text, show_text};
 use super::prompt::{ask, ask_secret, confirm};
 use super::Context;
@@ -10,20 +11,11 @@ use crate::store::Store;
 use crate::summary::ProfileSummary;
 use crate::Error;
 use serde_json::{Map, Value};
-use std::io::Read;
 use std::path::Path;
 
 fn read_init_file(path: &Path) -> Result<Map<String, Value>, Error> {
-    let mut text = String::new();
-    let res = if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_string(&mut text))
-            .map(|_| ())
-    };
+    let text = read_input(path)?;
     let shown = path.display();
-    res.map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Usage(format!("{shown}: not valid JSON: {e}")))?;
     let Value::Object(map) = value else {

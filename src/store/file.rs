@@ -64,13 +64,17 @@ impl FileStore {
     fn read(&self) -> Result<Db, StoreError> {
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Db { root: Map::new() })
+            }
             Err(e) => return Err(StoreError::io(self.path.display().to_string(), e)),
         };
-        // A zero-byte file is TinyDB's empty database: pancloud leaves one when it opens a store
-        // it never writes to. Anything else must be a TinyDB JSON object.
-        if bytes.is_empty() {
-            return Ok(Db { root: Map::new() });
+        // pancloud and pancred never leave an empty file (a new store is `{"profiles": {}}`), but
+        // TinyDB's own non-atomic write does when interrupted: say so rather than start afresh.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(self.corrupt(
+                "the file is empty, probably cut short by an interrupted write; restore it from a backup, or remove it to start afresh",
+            ));
         }
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             self.corrupt(format!(
@@ -348,11 +352,12 @@ mod tests {
     }
 
     #[test]
-    fn zero_byte_file_is_an_empty_database() {
+    fn zero_byte_file_is_reported() {
         let (_t, s) = store();
         std::fs::write(s.path(), "").unwrap();
-        assert!(s.list().unwrap().is_empty());
-        s.upsert(&Profile::new("a")).unwrap();
-        assert_eq!(s.list().unwrap().len(), 1);
+        let err = s.list().unwrap_err().to_string();
+        assert!(err.contains("empty"), "{err}");
+        assert!(s.upsert(&Profile::new("a")).is_err());
+        assert_eq!(std::fs::read(s.path()).unwrap(), b"");
     }
 }

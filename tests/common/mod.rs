@@ -90,9 +90,12 @@ impl Sandbox {
 
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
         let mut c = self.cmd(args);
-        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().expect("spawn pancred");
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        // The command may stop reading early (it failed before asking): a closed pipe is fine.
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
         child.wait_with_output().unwrap().into()
     }
 
@@ -127,5 +130,26 @@ pub fn jwt(claims: &serde_json::Value) -> String {
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Whether a program the test needs is installed (tests/run.sh installs them all: there, a missing
+/// one fails the test; run alone, the test is skipped with a message).
+pub fn have_program(name: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("PANCRED_REQUIRE_ALL").is_ok() {
+            panic!("{name} is not installed: tests/run.sh installs it");
+        }
+        eprintln!("skipping: {name} is not installed (run tests/run.sh for the whole suite)");
+    }
+    found
 }
