@@ -260,7 +260,7 @@ pub fn check_url(value: &str, insecure_ok: bool) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if insecure_ok || is_loopback(url.host_str().unwrap_or_default()) => Ok(()),
-        "http" => Err("plain http only to 127.0.0.1, ::1 or localhost; use https".into()),
+        "http" => Err("use https (plain http only to loopback)".into()),
         other => Err(format!("{other}: only http and https URLs")),
     }
 }

@@ -299,7 +299,7 @@ fn the_form_refuses_bad_input() {
             .clone()
     };
     assert_eq!(err(&form, "profile").unwrap(), "'taken' already exists");
-    assert!(err(&form, "redirect_uri").unwrap().contains("plain http only"));
+    assert!(err(&form, "redirect_uri").unwrap().contains("use https"));
     assert!(err(&form, "auth_base_url").unwrap().contains("only http and https"));
     assert!(err(&form, "issuer").unwrap().starts_with("not a URL"));
     assert_eq!(form.focus, 0, "focus goes to the first error");

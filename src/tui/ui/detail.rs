@@ -146,7 +146,7 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         for (k, v) in &s.claims {
             let text = match k.as_str() {
                 "iat" | "exp" | "nbf" => claim_seconds(&s.claims, k)
-                    .map(|ts| format!("{} ({ts})", format_utc(ts)))
+                    .map(format_utc)
                     .unwrap_or_else(|| claim_text(v)),
                 _ => claim_text(v),
             };
