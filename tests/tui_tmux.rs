@@ -119,7 +119,15 @@ fn start(sb: &Sandbox, tmux: &Tmux) {
         bin = common::bin()
     );
     tmux.run(&[
-        "new-session", "-d", "-s", "tui", "-x", "120", "-y", "35", &cmd,
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "120",
+        "-y",
+        "35",
+        &cmd,
     ]);
 }
 
@@ -138,7 +146,10 @@ fn profiles_count_down_keys_move_and_q_restores_the_terminal() {
     });
     assert!(first.contains("expired 6m"), "{first}");
     assert!(first.contains("valid"), "{first}");
-    assert!(!first.contains("never-on-screen"), "a secret reached the screen");
+    assert!(
+        !first.contains("never-on-screen"),
+        "a secret reached the screen"
+    );
     let left = seconds_left(&first, "expiring").unwrap();
     assert!((25..=40).contains(&left), "{left}\n{first}");
     let later = tmux.wait("the countdown to move", |s| {
@@ -156,7 +167,9 @@ fn profiles_count_down_keys_move_and_q_restores_the_terminal() {
     let s = tmux.wait("the selection on valid", |s| s.contains("│▶  valid"));
     assert!(s.contains("cid-valid"), "the detail pane follows: {s}");
     tmux.keys(&["k"]);
-    tmux.wait("the selection back on expiring", |s| s.contains("│▶  expiring"));
+    tmux.wait("the selection back on expiring", |s| {
+        s.contains("│▶  expiring")
+    });
 
     // Help opens and closes.
     tmux.keys(&["?"]);
@@ -167,8 +180,14 @@ fn profiles_count_down_keys_move_and_q_restores_the_terminal() {
     tmux.keys(&["q"]);
     let end = tmux.wait("pancred to exit", |s| s.contains("EXIT="));
     assert!(end.contains("EXIT=0"), "{end}");
-    assert!(end.contains("TTY-RESTORED"), "terminal settings differ: {end}");
-    assert!(!end.contains("Profiles (3)"), "the TUI screen stayed: {end}");
+    assert!(
+        end.contains("TTY-RESTORED"),
+        "terminal settings differ: {end}"
+    );
+    assert!(
+        !end.contains("Profiles (3)"),
+        "the TUI screen stayed: {end}"
+    );
 }
 
 #[test]
@@ -199,5 +218,8 @@ fn a_failed_action_shows_in_the_status_line_and_the_tui_keeps_running() {
     );
     tmux.keys(&["q"]);
     let end = tmux.wait("pancred to exit", |s| s.contains("EXIT="));
-    assert!(end.contains("EXIT=0") && end.contains("TTY-RESTORED"), "{end}");
+    assert!(
+        end.contains("EXIT=0") && end.contains("TTY-RESTORED"),
+        "{end}"
+    );
 }

@@ -2,8 +2,8 @@
 
 use super::app::{App, Mode};
 use super::ui::layout;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent};
 use crossterm::event::MouseEventKind;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -179,8 +179,12 @@ pub fn from_mouse(m: MouseEvent, app: &App) -> Option<Action> {
     };
     let modal = !matches!(app.mode, Mode::Normal | Mode::Filter);
     match m.kind {
-        MouseEventKind::ScrollDown if modal => matches!(app.mode, Mode::Help { .. }).then_some(Action::Down),
-        MouseEventKind::ScrollUp if modal => matches!(app.mode, Mode::Help { .. }).then_some(Action::Up),
+        MouseEventKind::ScrollDown if modal => {
+            matches!(app.mode, Mode::Help { .. }).then_some(Action::Down)
+        }
+        MouseEventKind::ScrollUp if modal => {
+            matches!(app.mode, Mode::Help { .. }).then_some(Action::Up)
+        }
         _ if modal => None,
         MouseEventKind::Down(MouseButton::Left) if inside(areas.list_rows) => {
             let pos = app.offset + usize::from(m.row - areas.list_rows.y);

@@ -339,9 +339,7 @@ impl App {
 
     /// Something animates (a call in flight): the loop ticks faster while this holds.
     pub fn animating(&self) -> bool {
-        self.loading
-            || !self.busy.is_empty()
-            || matches!(self.mode, Mode::Authorize(_))
+        self.loading || !self.busy.is_empty() || matches!(self.mode, Mode::Authorize(_))
     }
 
     pub fn info(&mut self, text: impl Into<String>) {

@@ -86,7 +86,9 @@ pub fn parse_pasted(input: &str, expected_state: &str) -> Result<Secret, String>
     };
     if let Some(err) = get("error") {
         let desc = get("error_description").unwrap_or_default();
-        return Err(format!("the provider refused: {err} {desc}").trim().to_string());
+        return Err(format!("the provider refused: {err} {desc}")
+            .trim()
+            .to_string());
     }
     match get("state") {
         Some(s) if s == expected_state => {}

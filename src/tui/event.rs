@@ -63,7 +63,10 @@ pub fn spawn_input(tx: Sender) -> tokio::task::JoinHandle<()> {
 /// Ticks at the period in `period`, which the loop shortens while something animates.
 ///
 /// Ticks land just after wall-clock second boundaries so countdowns turn over with the clock.
-pub fn spawn_ticker(tx: Sender, mut period: watch::Receiver<Duration>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_ticker(
+    tx: Sender,
+    mut period: watch::Receiver<Duration>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let p = *period.borrow_and_update();

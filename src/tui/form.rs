@@ -98,7 +98,12 @@ impl Form {
                 "e.g. http://127.0.0.1:8765/callback",
             ),
             field("scope", Text, p.scope.as_deref(), ""),
-            field("instance_id", Text, p.instance_id.as_deref(), "pancloud only"),
+            field(
+                "instance_id",
+                Text,
+                p.instance_id.as_deref(),
+                "pancloud only",
+            ),
             field("region", Text, p.region.as_deref(), "pancloud only"),
         ];
         Form {

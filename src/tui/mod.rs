@@ -80,7 +80,11 @@ pub async fn run_async(engine: Engine, options: TuiOptions) -> Result<(), Error>
     let mut terminal = ratatui::try_init().map_err(term_err)?;
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
         ratatui_hook(info);
     }));
     let res = match crossterm::execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)
@@ -88,7 +92,11 @@ pub async fn run_async(engine: Engine, options: TuiOptions) -> Result<(), Error>
         Ok(()) => main_loop(&mut terminal, engine, options).await,
         Err(e) => Err(term_err(e)),
     };
-    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
     ratatui::restore();
     res
 }
@@ -103,7 +111,12 @@ async fn main_loop(
     let store = engine.store();
     let label = format!("{}: {}", store.kind(), store.location());
     let clock = engine.clock().clone();
-    let mut app = App::new(label, engine.leeway(), clock.now(), (size.width, size.height));
+    let mut app = App::new(
+        label,
+        engine.leeway(),
+        clock.now(),
+        (size.width, size.height),
+    );
     app.title = options.title.clone();
     app.banner = options.banner.clone();
 
@@ -115,9 +128,7 @@ async fn main_loop(
     runner.run(Effect::Load);
 
     let mut result = Ok(());
-    terminal
-        .draw(|f| ui::render(&app, f))
-        .map_err(term_err)?;
+    terminal.draw(|f| ui::render(&app, f)).map_err(term_err)?;
     while let Some(ev) = rx.recv().await {
         // Mouse motion and unbound keys change nothing, so they cost no frame.
         let mut redraw = false;

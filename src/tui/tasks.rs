@@ -89,9 +89,7 @@ impl Runner {
                     move |r| EngineEvent::Deleted(name, r),
                 )
             }
-            Effect::Import(path) => {
-                self.blocking(move |s| import(s, &path), EngineEvent::Imported)
-            }
+            Effect::Import(path) => self.blocking(move |s| import(s, &path), EngineEvent::Imported),
             Effect::StartAuthorization(name) => self.start_authorization(name),
             Effect::CancelAuthorization => {
                 if let Some(h) = self.auth.take() {
@@ -140,7 +138,10 @@ impl Runner {
             let uri = listener.as_ref().map(|l| l.redirect_uri());
             let started = engine.start_authorization(&name, uri.as_deref()).await;
             let expected = started.as_ref().ok().map(|p| p.state.clone());
-            Self::send(&tx, EngineEvent::AuthorizationStarted(name.clone(), started));
+            Self::send(
+                &tx,
+                EngineEvent::AuthorizationStarted(name.clone(), started),
+            );
             let (Some(listener), Some(expected)) = (listener, expected) else {
                 return;
             };

@@ -151,7 +151,10 @@ impl App {
             }
             Action::Copy => match access_token {
                 Some(token) => {
-                    let (state, _) = self.selected_entry().map(|e| e.live(self.now, self.leeway)).unzip();
+                    let (state, _) = self
+                        .selected_entry()
+                        .map(|e| e.live(self.now, self.leeway))
+                        .unzip();
                     let note = match state {
                         Some(crate::TokenState::Expired) => " (it has expired: press r to refresh)",
                         _ => "",

@@ -45,7 +45,10 @@ fn a_refresh_replaces_the_token_and_the_countdown_restarts() {
     assert_eq!(p.profile, "expired");
     p.access_token = Some(token(json!({"iat": NOW, "exp": NOW + 3600})));
     app.on_engine(EngineEvent::Refreshed("expired".into(), Ok(p)));
-    assert_eq!(entry_state(&app, "expired"), (TokenState::Valid, Some(3600)));
+    assert_eq!(
+        entry_state(&app, "expired"),
+        (TokenState::Valid, Some(3600))
+    );
     assert_eq!(app.is_busy("expired"), None);
     assert!(!app.animating());
     assert_eq!(
@@ -103,7 +106,10 @@ fn authorize_waits_then_exchanges_a_pasted_url() {
     let mut app = app();
     app.select(3);
     app.update(Action::Authorize);
-    let fx = app.on_engine(EngineEvent::AuthorizationStarted("valid".into(), Ok(pending())));
+    let fx = app.on_engine(EngineEvent::AuthorizationStarted(
+        "valid".into(),
+        Ok(pending()),
+    ));
     assert!(matches!(fx.as_slice(), [Effect::OpenBrowser(u)] if u.contains("state=abc")));
     app.update(Action::Paste(
         "http://127.0.0.1:8765/callback?code=xyz&state=abc\n".into(),
@@ -122,7 +128,10 @@ fn a_failed_exchange_keeps_the_dialog_open_to_try_again() {
     let mut app = app();
     app.update(Action::Authorize);
     let name = selected(&app);
-    app.on_engine(EngineEvent::AuthorizationStarted(name.clone(), Ok(pending())));
+    app.on_engine(EngineEvent::AuthorizationStarted(
+        name.clone(),
+        Ok(pending()),
+    ));
     app.update(Action::Paste("abc-code".into()));
     app.update(Action::Submit);
     app.on_engine(EngineEvent::Authorized(
@@ -141,7 +150,10 @@ fn a_result_for_a_cancelled_authorization_is_ignored() {
     let mut app = app();
     app.update(Action::Authorize);
     app.update(Action::Cancel);
-    let fx = app.on_engine(EngineEvent::AuthorizationStarted(selected(&app), Ok(pending())));
+    let fx = app.on_engine(EngineEvent::AuthorizationStarted(
+        selected(&app),
+        Ok(pending()),
+    ));
     assert!(fx.is_empty());
     assert_eq!(app.mode.name(), "normal");
 }
@@ -151,7 +163,9 @@ fn pasted_codes_and_urls() {
     assert_eq!(parse_pasted(" c0de \n", "s").unwrap().expose(), "c0de");
     let url = "http://localhost:1/cb?code=abc&state=s";
     assert_eq!(parse_pasted(url, "s").unwrap().expose(), "abc");
-    assert!(parse_pasted(url, "other").unwrap_err().contains("does not match"));
+    assert!(parse_pasted(url, "other")
+        .unwrap_err()
+        .contains("does not match"));
     let denied = "http://localhost:1/cb?error=access_denied&error_description=no&state=s";
     assert_eq!(
         parse_pasted(denied, "s").unwrap_err(),
@@ -300,7 +314,9 @@ fn the_form_refuses_bad_input() {
     };
     assert_eq!(err(&form, "profile").unwrap(), "'taken' already exists");
     assert!(err(&form, "redirect_uri").unwrap().contains("use https"));
-    assert!(err(&form, "auth_base_url").unwrap().contains("only http and https"));
+    assert!(err(&form, "auth_base_url")
+        .unwrap()
+        .contains("only http and https"));
     assert!(err(&form, "issuer").unwrap().starts_with("not a URL"));
     assert_eq!(form.focus, 0, "focus goes to the first error");
     set(&mut form, "profile", "fine");
@@ -341,7 +357,9 @@ fn osc52_carries_the_text_in_base64() {
 #[test]
 fn a_store_that_cannot_be_read_is_reported() {
     let mut app = app();
-    app.on_engine(EngineEvent::Loaded(Err(Error::Other("permission denied".into()))));
+    app.on_engine(EngineEvent::Loaded(Err(Error::Other(
+        "permission denied".into(),
+    ))));
     assert_eq!(
         status(&app),
         (

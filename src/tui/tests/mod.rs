@@ -39,12 +39,16 @@ pub fn profiles() -> Vec<Profile> {
     expiring.refresh_token = Some(Secret::new("r2"));
     expiring.token_url = Some("https://id.example/token".into());
     expiring.revoke_url = Some("https://id.example/revoke".into());
-    expiring.access_token = Some(token(json!({"sub": "bob", "iat": NOW - 3555, "exp": NOW + 45})));
+    expiring.access_token = Some(token(
+        json!({"sub": "bob", "iat": NOW - 3555, "exp": NOW + 45}),
+    ));
 
     let mut expired = Profile::new("expired");
     expired.client_id = Some("cid-expired".into());
     expired.refresh_token = Some(Secret::new("r3"));
-    expired.access_token = Some(token(json!({"sub": "carol", "iat": NOW - 3910, "exp": NOW - 310})));
+    expired.access_token = Some(token(
+        json!({"sub": "carol", "iat": NOW - 3910, "exp": NOW - 310}),
+    ));
 
     let mut bare = Profile::new("new-client");
     bare.client_id = Some("cid-bare".into());

@@ -70,7 +70,10 @@ fn confirm_revoke_names_what_and_where() {
     let mut app = app();
     select(&mut app, "expiring");
     app.update(Action::Revoke);
-    assert!(matches!(app.mode, Mode::Confirm(ConfirmKind::Revoke { .. })));
+    assert!(matches!(
+        app.mode,
+        Mode::Confirm(ConfirmKind::Revoke { .. })
+    ));
     insta::assert_snapshot!(text(&app));
 }
 
@@ -197,4 +200,20 @@ fn countdowns_move_with_the_clock() {
     app.update(Action::Tick(NOW + 3));
     let screen = text(&app);
     assert!(screen.contains("14m 00s") && !screen.contains("14m 03s"));
+}
+
+#[test]
+fn tiny_terminals_draw_without_panicking() {
+    for (w, h) in [(1, 1), (10, 4), (30, 8), (60, 12), (99, 20)] {
+        let mut app = app();
+        app.update(Action::Resize(w, h));
+        app.update(Action::Bottom);
+        draw(&app);
+        for action in [Action::Help, Action::Cancel, Action::Revoke, Action::Cancel, Action::New] {
+            app.update(action);
+            draw(&app);
+        }
+        app.mode = Mode::Authorize(Box::new(AuthState::new("valid".into())));
+        draw(&app);
+    }
 }

@@ -108,7 +108,13 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     }
 
     out.push(section(app, "Client", width));
-    kv(&mut out, app, width, "client_id", opt(app, s.client_id.as_deref()));
+    kv(
+        &mut out,
+        app,
+        width,
+        "client_id",
+        opt(app, s.client_id.as_deref()),
+    );
     for f in SecretField::ALL {
         let value = match (f.get(&e.profile), app.revealed == Some(f)) {
             (Some(secret), true) => Span::styled(secret.expose().to_string(), t.revealed()),
@@ -121,25 +127,85 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     out.push(section(app, "Endpoints", width));
     kv(&mut out, app, width, "dialect", Span::raw(s.dialect));
     if s.dialect == "oauth2" {
-        kv(&mut out, app, width, "client_auth", Span::raw(s.client_auth));
-        kv(&mut out, app, width, "issuer", opt(app, s.issuer.as_deref()));
+        kv(
+            &mut out,
+            app,
+            width,
+            "client_auth",
+            Span::raw(s.client_auth),
+        );
+        kv(
+            &mut out,
+            app,
+            width,
+            "issuer",
+            opt(app, s.issuer.as_deref()),
+        );
     }
-    kv(&mut out, app, width, "auth_base_url", opt(app, Some(&s.auth_base_url)));
-    kv(&mut out, app, width, "token_url", opt(app, s.token_url.as_deref()));
+    kv(
+        &mut out,
+        app,
+        width,
+        "auth_base_url",
+        opt(app, Some(&s.auth_base_url)),
+    );
+    kv(
+        &mut out,
+        app,
+        width,
+        "token_url",
+        opt(app, s.token_url.as_deref()),
+    );
     if s.dialect == "oauth2" {
-        kv(&mut out, app, width, "revoke_url", opt(app, s.revoke_url.as_deref()));
+        kv(
+            &mut out,
+            app,
+            width,
+            "revoke_url",
+            opt(app, s.revoke_url.as_deref()),
+        );
     } else {
-        kv(&mut out, app, width, "developer_token_url", Span::raw(s.developer_token_url.clone()));
-        kv(&mut out, app, width, "instance_id", opt(app, s.instance_id.as_deref()));
-        kv(&mut out, app, width, "region", opt(app, s.region.as_deref()));
+        kv(
+            &mut out,
+            app,
+            width,
+            "developer_token_url",
+            Span::raw(s.developer_token_url.clone()),
+        );
+        kv(
+            &mut out,
+            app,
+            width,
+            "instance_id",
+            opt(app, s.instance_id.as_deref()),
+        );
+        kv(
+            &mut out,
+            app,
+            width,
+            "region",
+            opt(app, s.region.as_deref()),
+        );
     }
-    kv(&mut out, app, width, "redirect_uri", opt(app, s.redirect_uri.as_deref()));
+    kv(
+        &mut out,
+        app,
+        width,
+        "redirect_uri",
+        opt(app, s.redirect_uri.as_deref()),
+    );
     kv(&mut out, app, width, "scope", opt(app, s.scope.as_deref()));
     if !s.auth_params.is_empty() {
         let params = serde_json::Value::Object(s.auth_params.clone()).to_string();
         kv(&mut out, app, width, "auth_params", Span::raw(params));
     }
-    kv(&mut out, app, width, "store", Span::raw(app.store_label.clone()));
+    kv(
+        &mut out,
+        app,
+        width,
+        "store",
+        Span::raw(app.store_label.clone()),
+    );
 
     if !s.claims.is_empty() {
         out.push(section(app, "Access token claims", width));

@@ -28,7 +28,9 @@ fn show(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, width: u1
     let r = centered(area, width, height as u16 + 2);
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         r,
     );
 }
@@ -143,7 +145,13 @@ pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
             Span::raw(" clear"),
         ]),
     ];
-    show(frame, area, modal(app, title.into(), t.border_focus()), lines, 76);
+    show(
+        frame,
+        area,
+        modal(app, title.into(), t.border_focus()),
+        lines,
+        76,
+    );
 }
 
 pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
@@ -165,18 +173,21 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
             };
             lines.push(Line::styled(format!(" {spin} {waiting}"), t.info()));
             lines.push(Line::raw(""));
-            lines.push(Line::raw(" Open this URL in a browser (^o opens it, ^y copies it):"));
+            lines.push(Line::raw(
+                " Open this URL in a browser (^o opens it, ^y copies it):",
+            ));
             lines.push(Line::styled(format!(" {}", p.url), t.label()));
-            if auth.listening.is_none() {
-                lines.push(Line::raw(""));
-                lines.push(Line::raw(
-                    " Then paste the code, or the whole URL the browser landed on:",
-                ));
-                lines.push(Line::from(Span::styled(
-                    format!(" {}▏", auth.input),
-                    t.input(),
-                )));
-            }
+            // Pasting stays possible with a listener too: the browser may run on another machine.
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(if auth.listening.is_some() {
+                " Or paste the code, or the whole URL the browser landed on:"
+            } else {
+                " Then paste the code, or the whole URL the browser landed on:"
+            }));
+            lines.push(Line::from(Span::styled(
+                format!(" {}▏", auth.input),
+                t.input(),
+            )));
         }
     }
     if let Some(e) = &auth.error {

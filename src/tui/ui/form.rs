@@ -32,7 +32,11 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
             Span::styled(format!("{:<LABEL$}", f.key), t.label()),
             Span::styled(
                 format!("{shown}{cursor}"),
-                if focused { t.input() } else { Default::default() },
+                if focused {
+                    t.input()
+                } else {
+                    Default::default()
+                },
             ),
         ];
         if let Some(e) = &f.error {

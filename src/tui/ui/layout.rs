@@ -38,7 +38,10 @@ pub fn areas(width: u16, height: u16, banner: bool) -> Areas {
     let split = if width >= WIDE { 55 } else { 50 };
     let [list, detail] = Layout::default()
         .direction(direction)
-        .constraints([Constraint::Percentage(split), Constraint::Percentage(100 - split)])
+        .constraints([
+            Constraint::Percentage(split),
+            Constraint::Percentage(100 - split),
+        ])
         .areas(main);
     let inner = Rect::new(
         list.x + 1,

@@ -1,9 +1,9 @@
 //! The profile list: name, default mark, dialect, token state and a live countdown.
 
 use super::layout::Areas;
-use crate::tui::app::{App, Entry, Mode};
 use crate::clock::format_span;
 use crate::profile::TokenState;
+use crate::tui::app::{App, Entry, Mode};
 use ratatui::layout::Constraint;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -39,10 +39,18 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .border_style(if focused { t.border_focus() } else { t.border() })
+        .border_style(if focused {
+            t.border_focus()
+        } else {
+            t.border()
+        })
         .title(Line::from(Span::styled(count, t.title())));
     if matches!(app.mode, Mode::Filter) || !app.filter.is_empty() {
-        let cursor = if matches!(app.mode, Mode::Filter) { "▏" } else { "" };
+        let cursor = if matches!(app.mode, Mode::Filter) {
+            "▏"
+        } else {
+            ""
+        };
         block = block.title_bottom(Line::from(vec![
             Span::styled(" / ", t.key()),
             Span::styled(format!("{}{cursor} ", app.filter), t.input()),
@@ -64,7 +72,10 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
         } else if app.entries.is_empty() {
             "No profiles yet. Press n to create one, or i to import a pancloud file.".into()
         } else {
-            format!("No profile matches '{}'. Esc clears the filter.", app.filter)
+            format!(
+                "No profile matches '{}'. Esc clears the filter.",
+                app.filter
+            )
         };
         frame.render_widget(
             Paragraph::new(msg)
@@ -76,10 +87,13 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
     }
     // Only the visible window is built, so a frame costs the same with ten profiles or ten thousand.
     let end = (app.offset + rows_area.height as usize).min(app.view.len());
-    let rows = app.view[app.offset..end].iter().enumerate().map(|(i, &idx)| {
-        let selected = app.offset + i == app.selected;
-        row(app, &app.entries[idx], selected)
-    });
+    let rows = app.view[app.offset..end]
+        .iter()
+        .enumerate()
+        .map(|(i, &idx)| {
+            let selected = app.offset + i == app.selected;
+            row(app, &app.entries[idx], selected)
+        });
     frame.render_widget(Table::new(rows, WIDTHS).column_spacing(1), rows_area);
 }
 
