@@ -9,6 +9,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod jwt;
+pub mod loopback;
 pub mod oauth;
 pub mod profile;
 pub mod resolve;

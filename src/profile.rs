@@ -138,6 +138,16 @@ pub struct Profile {
     /// Allow `http://` endpoints on hosts other than loopback (off: plain HTTP only to 127.0.0.1/::1/localhost).
     #[serde(default, skip_serializing_if = "is_default")]
     pub allow_insecure_http: bool,
+    /// The PKCE verifier of the last `auth-url`, kept until its code is exchanged (possibly by
+    /// another process: `pancred auth-url` now, `pancred exchange --code` later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkce_verifier: Option<Secret>,
+    /// The state of the last authorization URL, until its code is exchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_state: Option<String>,
+    /// The redirect URI the last authorization URL carried (the exchange must send the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_redirect_uri: Option<String>,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -167,6 +177,9 @@ impl Profile {
             cache_token: true,
             expires_at: None,
             allow_insecure_http: false,
+            pkce_verifier: None,
+            pending_state: None,
+            pending_redirect_uri: None,
             extra: Map::new(),
         }
     }
@@ -226,6 +239,13 @@ impl Profile {
         self.access_token = Some(token);
     }
 
+    /// Drops what an authorization in progress kept (after its exchange, or a new one).
+    pub fn clear_pending(&mut self) {
+        self.pkce_verifier = None;
+        self.pending_state = None;
+        self.pending_redirect_uri = None;
+    }
+
     pub fn forget_access_token(&mut self) {
         self.access_token = None;
         self.expires_at = None;
@@ -239,6 +259,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "refresh_token",
     "access_token",
     "developer_token",
+    "pkce_verifier",
 ];
 
 /// The names every profile field may take in an `init` file or a form.

@@ -1,7 +1,9 @@
 //! The command line: argument parsing and one function per command. Errors come back as
 //! [`crate::Error`] and become the exit codes of the contract.
 
+mod browser;
 mod context;
+mod login;
 mod oauth_cmds;
 mod output;
 mod profiles;
@@ -21,7 +23,7 @@ pub use context::Context;
     version,
     about = "A terminal credential manager for OAuth 2.0 clients",
     long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI.",
-    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_REDIS_URL, PAN_CREDENTIALS_DBFILE,\nPAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
+    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_REDIS_URL, PANCRED_HTTP_TIMEOUT (seconds), PAN_CREDENTIALS_DBFILE,\nPAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -126,8 +128,8 @@ pub enum Command {
     },
     /// Exchange an authorization code pasted by hand (pancloud's fetch_tokens)
     Exchange {
-        /// The code ("-" to read it from standard input)
-        #[arg(long)]
+        /// The code ("-" to read it from standard input); codes may begin with a hyphen
+        #[arg(long, allow_hyphen_values = true)]
         code: String,
     },
     /// Print a valid access token, refreshing first if it is missing or about to expire
@@ -208,6 +210,35 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
             );
             Ok(())
         }
+        Some(Command::Login {
+            no_browser,
+            port,
+            timeout,
+        }) => login::login(
+            ctx,
+            login::LoginArgs {
+                no_browser,
+                port,
+                timeout,
+            },
+        ),
         Some(cmd) => oauth_cmds::run(ctx, cmd),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_may_begin_with_a_hyphen() {
+        // Providers issue base64url codes: one in 64 starts with a hyphen.
+        let cli = Cli::try_parse_from(["pancred", "exchange", "--code", "-dXYZ_abc"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Exchange { code }) if code == "-dXYZ_abc"));
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

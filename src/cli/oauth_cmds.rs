@@ -1,10 +1,193 @@
-//! Commands that talk to providers.
+//! Commands that talk to providers: `auth-url`, `exchange`, `refresh`, `revoke`, `token`.
 
+use super::context::read_secret_file;
+use super::output::print_json;
 use super::{Command, Context};
-use crate::Error;
+use crate::engine::{CredentialPolicy, RevokeWhat};
+use crate::summary::ProfileSummary;
+use crate::{Engine, Error, Profile};
+use std::path::Path;
 
-pub fn run(_ctx: &Context, cmd: Command) -> Result<(), Error> {
-    Err(Error::Other(format!(
-        "{cmd:?} is not available in this build"
-    )))
+pub fn run(ctx: &Context, cmd: Command) -> Result<(), Error> {
+    match cmd {
+        Command::AuthUrl(j) => auth_url(ctx, j.json),
+        Command::Exchange { code } => exchange(ctx, &code),
+        Command::Refresh(j) => refresh(ctx, j.json),
+        Command::Revoke {
+            access_token,
+            refresh_token,
+        } => revoke(ctx, access_token, refresh_token),
+        Command::Token { no_refresh } => token(ctx, no_refresh),
+        Command::Sandbox { .. } => Err(not_available("sandbox")),
+        Command::Demo => Err(not_available("demo")),
+        other => Err(Error::Other(format!("{other:?} is not a provider command"))),
+    }
+}
+
+fn not_available(name: &str) -> Error {
+    Error::Other(format!("`pancred {name}` is not available in this build"))
+}
+
+/// The engine for the selected profile, with pancloud's resolver over the command line's
+/// explicit credentials.
+fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
+    let store = ctx.store()?;
+    let name = ctx.profile_name(&store)?;
+    let (explicit, developer_token) = ctx.explicit()?;
+    let engine = Engine::new(store)
+        .with_clock(ctx.clock.clone())
+        .with_leeway(ctx.global.leeway)
+        .with_policy(CredentialPolicy::Pancloud {
+            explicit,
+            developer_token,
+        });
+    Ok((engine, name))
+}
+
+/// One small runtime per command: provider calls are async, the CLI is not.
+fn block_on<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
+        .block_on(f)
+}
+
+fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {
+    let (engine, name) = engine(ctx)?;
+    let pending = block_on(engine.start_authorization(&name, None))?;
+    if json {
+        return print_json(&serde_json::json!({
+            "profile": pending.profile,
+            "url": pending.url,
+            "state": pending.state,
+            "redirect_uri": pending.redirect_uri,
+            "pkce": pending.pkce_verifier.is_some(),
+        }));
+    }
+    println!("{}", pending.url);
+    eprintln!(
+        "Open the URL, authorize, then run `pancred exchange --code CODE` with the code the provider returns."
+    );
+    Ok(())
+}
+
+fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
+    // The code is read before the engine so that `--code -` and a `--*-file -` conflict clearly.
+    let code = if code == "-" {
+        if [
+            &ctx.global.client_secret_file,
+            &ctx.global.refresh_token_file,
+            &ctx.global.access_token_file,
+            &ctx.global.developer_token_file,
+        ]
+        .iter()
+        .any(|p| p.as_deref() == Some(Path::new("-")))
+        {
+            return Err(Error::Usage(
+                "--code - and a --*-file - cannot both read standard input".into(),
+            ));
+        }
+        read_secret_file(Path::new("-"))?
+            .ok_or_else(|| Error::Usage("no authorization code on standard input".into()))?
+            .expose()
+            .to_string()
+    } else {
+        code.to_string()
+    };
+    let (engine, name) = engine(ctx)?;
+    let p = block_on(engine.exchange_code(&name, &code, None))?;
+    eprintln!(
+        "Stored the tokens of profile '{name}'{}.",
+        if p.refresh_token.is_some() {
+            ""
+        } else {
+            " (the provider returned no refresh token)"
+        }
+    );
+    print_state(ctx, &p, false)
+}
+
+fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
+    let (engine, name) = engine(ctx)?;
+    let p = block_on(engine.refresh(&name)).map_err(|e| hint_on_refresh(&name, e))?;
+    print_state(ctx, &p, json)
+}
+
+/// A refused refresh token deserves a next step, not only the provider's words.
+fn hint_on_refresh(profile: &str, e: Error) -> Error {
+    if let Error::Provider(o) = &e {
+        if o.is_invalid_grant() {
+            eprintln!(
+                "pancred: profile '{profile}': the provider no longer accepts its refresh token; authorize again (`pancred login`, or `pancred auth-url` then `pancred exchange --code`)."
+            );
+        }
+    }
+    e
+}
+
+fn print_state(ctx: &Context, p: &Profile, json: bool) -> Result<(), Error> {
+    let s = ProfileSummary::new(p, false, ctx.now(), ctx.global.leeway);
+    if json {
+        return print_json(&s);
+    }
+    println!("{}: {} ({})", s.profile, s.state.as_str(), s.time_left());
+    Ok(())
+}
+
+fn revoke(ctx: &Context, access: bool, refresh: bool) -> Result<(), Error> {
+    let what = if !access && !refresh {
+        RevokeWhat {
+            access_token: true,
+            refresh_token: true,
+        }
+    } else {
+        RevokeWhat {
+            access_token: access,
+            refresh_token: refresh,
+        }
+    };
+    let (engine, name) = engine(ctx)?;
+    let report = block_on(engine.revoke_report(&name, what))?;
+    let words = |v: &[&str]| {
+        v.iter()
+            .map(|h| h.replace('_', " "))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    if !report.revoked.is_empty() {
+        eprintln!(
+            "Revoked the {} of profile '{name}'.",
+            words(&report.revoked)
+        );
+    }
+    if !report.not_revocable.is_empty() {
+        eprintln!(
+            "pancred: warning: the provider cannot revoke the {} (unsupported_token_type); forgot it here, but it stays valid until it expires.",
+            words(&report.not_revocable)
+        );
+    }
+    Ok(())
+}
+
+fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
+    let (engine, name) = engine(ctx)?;
+    let token = if no_refresh {
+        let stored = block_on(engine.load(&name))?;
+        let (p, _) = engine.working(&name, stored.as_ref());
+        if stored.is_none() && p.access_token.is_none() {
+            return Err(engine.no_such(&name));
+        }
+        engine.usable(&p).ok_or_else(|| {
+            Error::Other(format!(
+                "the access token of profile '{name}' is {} and --no-refresh forbids refreshing it",
+                p.token_state(ctx.now(), ctx.global.leeway).as_str()
+            ))
+        })?
+    } else {
+        block_on(engine.fresh_access_token(&name)).map_err(|e| hint_on_refresh(&name, e))?
+    };
+    // stdout carries only the token, so that `$(pancred token)` is the token.
+    println!("{}", token.expose());
+    Ok(())
 }

@@ -1,6 +1,10 @@
 //! Shared by the integration tests: a private HOME per test, the real binary, external parts.
 #![allow(dead_code)]
 
+pub mod login;
+pub mod oidc;
+pub mod pancloud_stub;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,203 @@
+//! `pancred login`: the browser flow of RFC 8252. Bind the loopback redirect, start the
+//! authorization, open the browser, wait for the redirect (or a pasted one), exchange the code.
+
+use super::{browser, Context};
+use crate::engine::{CredentialPolicy, PendingAuthorization};
+use crate::loopback::{parse_pasted, Callback, Listener, LoopbackError, DEFAULT_REDIRECT_URI};
+use crate::{Engine, Error};
+use std::future::pending;
+use std::io::{BufRead, IsTerminal};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub struct LoginArgs {
+    pub no_browser: bool,
+    pub port: Option<u16>,
+    pub timeout: u64,
+}
+
+pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
+    let (store, profile) = ctx.existing()?;
+    let name = profile.profile.clone();
+    let redirect = profile
+        .redirect_uri
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
+    let (explicit, developer_token) = ctx.explicit()?;
+    let engine = Engine::new(store)
+        .with_clock(ctx.clock.clone())
+        .with_leeway(ctx.global.leeway)
+        .with_policy(CredentialPolicy::Pancloud {
+            explicit,
+            developer_token,
+        });
+    let pastes = paste_reader();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        // Everything, the listener included, is dropped when Ctrl-C wins: the port is freed.
+        tokio::select! {
+            result = flow(&engine, &name, &redirect, &args, pastes) => result,
+            _ = interrupted() => Err(Error::Cancelled),
+        }
+    })
+}
+
+async fn flow(
+    engine: &Engine,
+    name: &str,
+    redirect: &str,
+    args: &LoginArgs,
+    pastes: Option<mpsc::UnboundedReceiver<String>>,
+) -> Result<(), Error> {
+    let listener = Listener::bind(redirect, args.port)
+        .await
+        .map_err(|e| match e {
+            LoopbackError::NotLoopback { .. } => Error::Usage(format!(
+                "{e}. Use `pancred auth-url`, then `pancred exchange --code CODE` with the code the \
+                 provider redirects to"
+            )),
+            e => e.into(),
+        })?;
+    let pending = engine
+        .start_authorization(name, Some(listener.redirect_uri()))
+        .await?;
+    announce(name, &pending, &listener, args, pastes.is_some());
+    let timeout = Duration::from_secs(args.timeout);
+    let callback = wait_or_paste(listener, &pending.state, timeout, pastes).await?;
+    eprintln!("pancred: authorization received; exchanging the code");
+    engine
+        .exchange_code(name, callback.code.expose(), Some(&pending))
+        .await?;
+    eprintln!("pancred: logged in: tokens stored in profile '{name}'");
+    Ok(())
+}
+
+fn announce(
+    name: &str,
+    pending: &PendingAuthorization,
+    listener: &Listener,
+    args: &LoginArgs,
+    can_paste: bool,
+) {
+    eprintln!(
+        "pancred: to authorize profile '{name}', open this URL in a browser:\n\n    {}\n",
+        pending.url
+    );
+    if !args.no_browser {
+        match browser::open(&pending.url) {
+            Ok(how) => eprintln!("pancred: opened with {how}"),
+            Err(why) => eprintln!("pancred: {why}; open the URL above yourself"),
+        }
+    }
+    if let Ok(addr) = listener.local_addr() {
+        if std::env::var_os("SSH_CONNECTION").is_some_and(|v| !v.is_empty()) {
+            let port = addr.port();
+            let host = match addr.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                std::net::IpAddr::V4(ip) => ip.to_string(),
+            };
+            eprintln!(
+                "pancred: this is an SSH session. For a browser on your own computer to reach this \
+                 listener, open a tunnel from that computer first:\n\n    ssh -L {port}:{host}:{port} USER@THIS-HOST\n"
+            );
+        }
+    }
+    eprintln!(
+        "pancred: waiting for the redirect to {} (up to {} s; Ctrl-C to stop)",
+        listener.redirect_uri(),
+        args.timeout
+    );
+    if can_paste {
+        eprintln!("pancred: or paste the redirect URL (or just the code) here and press Enter");
+    }
+}
+
+enum Event {
+    Done(Result<Callback, LoopbackError>),
+    Pasted(Option<String>),
+}
+
+/// The browser's redirect or a pasted one, whichever comes first. A paste that is not usable is
+/// reported and the wait goes on.
+async fn wait_or_paste(
+    listener: Listener,
+    state: &str,
+    timeout: Duration,
+    mut pastes: Option<mpsc::UnboundedReceiver<String>>,
+) -> Result<Callback, Error> {
+    let wait = listener.wait(state, timeout, pending());
+    tokio::pin!(wait);
+    loop {
+        let event = tokio::select! {
+            done = &mut wait => Event::Done(done),
+            line = next_line(&mut pastes) => Event::Pasted(line),
+        };
+        match event {
+            Event::Done(result) => return Ok(result?),
+            // End of input: only the browser is left.
+            Event::Pasted(None) => pastes = None,
+            Event::Pasted(Some(line)) if line.trim().is_empty() => {}
+            Event::Pasted(Some(line)) => match parse_pasted(&line, state) {
+                Ok(callback) => return Ok(callback),
+                Err(e @ LoopbackError::Provider { .. }) => return Err(e.into()),
+                Err(e) => eprintln!("pancred: {e}; still waiting"),
+            },
+        }
+    }
+}
+
+async fn next_line(pastes: &mut Option<mpsc::UnboundedReceiver<String>>) -> Option<String> {
+    match pastes {
+        Some(rx) => rx.recv().await,
+        None => pending().await,
+    }
+}
+
+/// Lines from standard input when it is a terminal or a pipe. A plain thread, not tokio's stdin:
+/// a blocked read there would hold up the runtime's shutdown.
+fn paste_reader() -> Option<mpsc::UnboundedReceiver<String>> {
+    let stdin = std::io::stdin();
+    if !(stdin.is_terminal() || is_pipe(&stdin)) {
+        return None;
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Some(rx)
+}
+
+#[cfg(unix)]
+fn is_pipe(stdin: &std::io::Stdin) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    stdin
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata().ok())
+        .is_some_and(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+}
+
+#[cfg(not(unix))]
+fn is_pipe(_stdin: &std::io::Stdin) -> bool {
+    false
+}
+
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handling here: never report an interrupt that did not happen.
+        pending::<()>().await;
+    }
+}

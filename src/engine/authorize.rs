@@ -1,0 +1,140 @@
+//! Authorization: the URL to open (fresh state, PKCE kept in the profile) and the code exchange.
+
+use super::{Engine, PendingAuthorization};
+use crate::oauth::{discovery, oauth2, pancloud, pkce, TokenResponse};
+use crate::profile::{ClientAuth, Dialect, Profile};
+use crate::{Error, Result};
+
+impl Engine {
+    /// Starts an authorization: a fresh state (and PKCE verifier), and the URL to open.
+    /// `redirect_uri` overrides the profile's (the loopback listener's actual port).
+    ///
+    /// The verifier, state and redirect URI are stored in the profile, so that an exchange in
+    /// another process (`pancred exchange --code`) can finish what this started.
+    pub async fn start_authorization(
+        &self,
+        profile: &str,
+        redirect_uri: Option<&str>,
+    ) -> Result<PendingAuthorization> {
+        let stored = self.load_existing(profile).await?;
+        let (p, _) = self.working(profile, Some(&stored));
+        let redirect = redirect_uri
+            .map(str::to_string)
+            .or_else(|| p.redirect_uri.clone());
+        let state = uuid::Uuid::new_v4().to_string();
+        let (url, verifier) = match p.dialect {
+            Dialect::Pancloud => (
+                pancloud::authorization_url(&p, redirect.as_deref(), &state)?,
+                None,
+            ),
+            Dialect::OAuth2 => {
+                let endpoints = discovery::endpoints(&self.caller()?, &p).await?;
+                let verifier = pkce::new_verifier();
+                let url = oauth2::authorization_url(
+                    &endpoints,
+                    &p,
+                    redirect.as_deref(),
+                    &state,
+                    &verifier,
+                )?;
+                (url, Some(verifier))
+            }
+        };
+        {
+            let _lock = self.lock(profile).await?;
+            let mut current = self.load_existing(profile).await?;
+            current.pkce_verifier = verifier.clone();
+            current.pending_state = Some(state.clone());
+            current.pending_redirect_uri = redirect.clone();
+            self.upsert(current).await?;
+        }
+        Ok(PendingAuthorization {
+            profile: profile.to_string(),
+            url,
+            state,
+            pkce_verifier: verifier,
+            redirect_uri: redirect,
+        })
+    }
+
+    /// Exchanges an authorization code and stores the tokens. Without `pending`, the verifier and
+    /// redirect URI kept by the last `start_authorization` are used.
+    pub async fn exchange_code(
+        &self,
+        profile: &str,
+        code: &str,
+        pending: Option<&PendingAuthorization>,
+    ) -> Result<Profile> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(Error::Usage("the authorization code is empty".into()));
+        }
+        let stored = self.load_existing(profile).await?;
+        let (p, _) = self.working(profile, Some(&stored));
+        let mut missing = Vec::new();
+        if p.client_id.is_none() {
+            missing.push("client_id");
+        }
+        if p.client_secret.is_none() && p.client_auth != ClientAuth::None {
+            missing.push("client_secret");
+        }
+        if !missing.is_empty() {
+            return Err(Error::PartialCredentials {
+                profile: profile.to_string(),
+                missing,
+            });
+        }
+        let verifier = pending
+            .and_then(|a| a.pkce_verifier.clone())
+            .or_else(|| stored.pkce_verifier.clone());
+        let redirect = pending
+            .and_then(|a| a.redirect_uri.clone())
+            .or_else(|| stored.pending_redirect_uri.clone())
+            .or_else(|| p.redirect_uri.clone());
+        let caller = self.caller()?;
+        let tokens = match p.dialect {
+            Dialect::Pancloud => pancloud::exchange(&caller, &p, code, redirect.as_deref()).await?,
+            Dialect::OAuth2 => {
+                let endpoints = discovery::endpoints(&caller, &p).await?;
+                oauth2::exchange(
+                    &caller,
+                    &endpoints,
+                    &p,
+                    code,
+                    redirect.as_deref(),
+                    verifier.as_ref(),
+                )
+                .await?
+            }
+        };
+        let _lock = self.lock(profile).await?;
+        let mut current = self.load_existing(profile).await?;
+        let result = self.apply_exchange(&mut current, &p, tokens);
+        self.upsert(current).await?;
+        Ok(result)
+    }
+
+    /// Writes an exchange's tokens into `current` (as stored) and returns the profile as the
+    /// caller sees it, access token included even when cache_token keeps it out of the store.
+    fn apply_exchange(&self, current: &mut Profile, used: &Profile, t: TokenResponse) -> Profile {
+        let now = self.now();
+        if current.client_id.is_none() {
+            current.client_id = used.client_id.clone();
+        }
+        if current.client_secret.is_none() {
+            current.client_secret = used.client_secret.clone();
+        }
+        if let Some(rt) = &t.refresh_token {
+            current.refresh_token = Some(rt.clone());
+        }
+        current.clear_pending();
+        let mut result = current.clone();
+        result.set_access_token(t.access_token.clone(), t.expires_in, now);
+        if current.cache_token {
+            current.set_access_token(t.access_token, t.expires_in, now);
+        } else {
+            current.forget_access_token();
+        }
+        result
+    }
+}

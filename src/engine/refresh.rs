@@ -1,0 +1,150 @@
+//! Refreshing: one call to the provider under the profile's lock, the rolled refresh token
+//! stored before the access token is handed out, nothing stored when the call fails.
+
+use super::Engine;
+use crate::oauth::{developer, discovery, oauth2, pancloud, TokenResponse};
+use crate::profile::{Dialect, Profile, TokenState};
+use crate::resolve::{Resolved, Source};
+use crate::secret::Secret;
+use crate::{Error, Result};
+
+impl Engine {
+    /// Refreshes now (developer token, else refresh token) under the profile's lock, and stores
+    /// the result, rolled refresh token first.
+    pub async fn refresh(&self, profile: &str) -> Result<Profile> {
+        let _lock = self.lock(profile).await?;
+        let stored = self.load(profile).await?;
+        self.refresh_locked(profile, stored).await
+    }
+
+    /// A valid access token: the cached one when it is good beyond the leeway, else one refresh
+    /// shared by every caller and process.
+    ///
+    /// The cached path touches neither the network nor the lock. Otherwise concurrent callers in
+    /// this process join one refresh; across processes the profile lock serializes them, and
+    /// each re-reads the store after taking it, so only the first one calls the provider.
+    pub async fn fresh_access_token(&self, profile: &str) -> Result<Secret> {
+        let stored = self.load(profile).await?;
+        let (p, _) = self.working(profile, stored.as_ref());
+        if let Some(t) = self.usable(&p) {
+            return Ok(t);
+        }
+        self.shared_refresh(profile, None).await
+    }
+
+    /// A token to replace one the resource server refused (HTTP 401): refreshes unless the
+    /// store already holds a different valid token (another caller refreshed meanwhile).
+    pub async fn access_token_after_rejection(
+        &self,
+        profile: &str,
+        rejected: &Secret,
+    ) -> Result<Secret> {
+        self.shared_refresh(profile, Some(rejected.clone())).await
+    }
+
+    /// The cached token, when it is valid beyond the leeway.
+    pub fn usable(&self, p: &Profile) -> Option<Secret> {
+        match p.token_state(self.now(), self.leeway) {
+            TokenState::Valid => p.access_token.clone(),
+            _ => None,
+        }
+    }
+
+    /// What one flight does: take the lock, re-read, refresh only if still needed.
+    pub(crate) async fn locked_fresh_token(
+        &self,
+        profile: &str,
+        rejected: Option<Secret>,
+    ) -> Result<Secret> {
+        let _lock = self.lock(profile).await?;
+        let stored = self.load(profile).await?;
+        let (p, _) = self.working(profile, stored.as_ref());
+        if let Some(t) = self.usable(&p) {
+            if rejected.as_ref() != Some(&t) {
+                return Ok(t);
+            }
+        }
+        let refreshed = self.refresh_locked(profile, stored).await?;
+        refreshed
+            .access_token
+            .ok_or_else(|| Error::Other("the refresh returned no access token".into()))
+    }
+
+    /// The refresh itself; the caller holds the lock and has just read `stored`.
+    pub(crate) async fn refresh_locked(
+        &self,
+        profile: &str,
+        stored: Option<Profile>,
+    ) -> Result<Profile> {
+        let (p, resolved) = self.working(profile, stored.as_ref());
+        if stored.is_none()
+            && resolved.source == Source::Store
+            && resolved.developer_token.is_none()
+        {
+            return Err(self.no_such(profile));
+        }
+        let missing = resolved.missing_for_refresh(p.client_auth);
+        if !missing.is_empty() {
+            return Err(Error::PartialCredentials {
+                profile: profile.to_string(),
+                missing,
+            });
+        }
+        let caller = self.caller()?;
+        let tokens = match &resolved.developer_token {
+            Some(dev) => developer::redeem(&caller, &p, dev).await?,
+            None => match p.dialect {
+                Dialect::Pancloud => pancloud::refresh(&caller, &p).await?,
+                Dialect::OAuth2 => {
+                    let endpoints = discovery::endpoints(&caller, &p).await?;
+                    oauth2::refresh(&caller, &endpoints, &p).await?
+                }
+            },
+        };
+        let (result, to_store) = self.apply_refresh(profile, &p, stored, &resolved, tokens);
+        if let Some(updated) = to_store {
+            // One atomic write holds the rolled refresh token and the access token together,
+            // and it happens before the token is returned.
+            self.upsert(updated).await?;
+        }
+        Ok(result)
+    }
+
+    /// The profile as the caller sees it, and what to store (if anything).
+    ///
+    /// Credentials that came from outside the store (flags, `PAN_*`) are not written into it,
+    /// as pancloud does not; a developer token's access token is stored as in pancloud 2.0.
+    fn apply_refresh(
+        &self,
+        profile: &str,
+        used: &Profile,
+        stored: Option<Profile>,
+        resolved: &Resolved,
+        t: TokenResponse,
+    ) -> (Profile, Option<Profile>) {
+        let now = self.now();
+        let developer = resolved.developer_token.is_some();
+        let mut result = used.clone();
+        if !developer {
+            if let Some(rt) = &t.refresh_token {
+                result.refresh_token = Some(rt.clone());
+            }
+        }
+        result.set_access_token(t.access_token.clone(), t.expires_in, now);
+        if resolved.source != Source::Store && !developer {
+            return (result, None);
+        }
+        let mut current = stored.unwrap_or_else(|| Profile::new(profile.to_string()));
+        if !developer {
+            if let Some(rt) = t.refresh_token {
+                current.refresh_token = Some(rt);
+            }
+        }
+        if current.cache_token {
+            current.set_access_token(t.access_token, t.expires_in, now);
+        } else {
+            current.forget_access_token();
+        }
+        (result, Some(current))
+    }
+}

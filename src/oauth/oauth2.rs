@@ -1,0 +1,237 @@
+//! Standard OAuth 2.0 ("oauth2" dialect): RFC 6749 form bodies, client authentication by
+//! `client_secret_basic`, `client_secret_post` or `none`, PKCE S256 (RFC 7636), RFC 7009 revocation.
+
+use super::discovery::Endpoints;
+use super::{extra_params, pkce, url_with_query, Caller, OAuthError, TokenResponse};
+use crate::profile::{ClientAuth, Profile};
+use crate::secret::Secret;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+/// The authorization URL with PKCE; `auth_params` are merged in, and a scope asking for
+/// `offline_access` adds `prompt=consent` (OpenID Connect issues refresh tokens only then).
+pub fn authorization_url(
+    endpoints: &Endpoints,
+    p: &Profile,
+    redirect_uri: Option<&str>,
+    state: &str,
+    verifier: &Secret,
+) -> Result<String, OAuthError> {
+    let client_id = client_id(p)?;
+    let mut params: Vec<(String, String)> = vec![
+        ("response_type".into(), "code".into()),
+        ("client_id".into(), client_id.into()),
+    ];
+    if let Some(r) = redirect_uri {
+        params.push(("redirect_uri".into(), r.into()));
+    }
+    if let Some(s) = &p.scope {
+        params.push(("scope".into(), s.clone()));
+    }
+    params.push(("state".into(), state.into()));
+    params.push(("code_challenge".into(), pkce::challenge(verifier)));
+    params.push(("code_challenge_method".into(), "S256".into()));
+    let extra = extra_params(&p.auth_params);
+    // The profile's own parameters replace the defaults of the same name.
+    params.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    params.extend(extra);
+    let offline = p
+        .scope
+        .as_deref()
+        .is_some_and(|s| s.split_whitespace().any(|w| w == "offline_access"));
+    if offline && !params.iter().any(|(k, _)| k == "prompt") {
+        params.push(("prompt".into(), "consent".into()));
+    }
+    url_with_query(endpoints.authorization()?, &params)
+}
+
+fn client_id(p: &Profile) -> Result<&str, OAuthError> {
+    p.client_id
+        .as_deref()
+        .ok_or_else(|| OAuthError::Config("the profile has no client_id".into()))
+}
+
+/// RFC 6749 section 2.3.1: id and secret are form-encoded before the Basic encoding.
+fn basic_header(id: &str, secret: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", enc(id), enc(secret)))
+    )
+}
+
+/// Adds client authentication to a request and its form.
+fn authenticate(
+    p: &Profile,
+    form: &mut Vec<(&'static str, String)>,
+) -> Result<Option<String>, OAuthError> {
+    let id = client_id(p)?.to_string();
+    let secret = || {
+        p.client_secret.as_ref().ok_or_else(|| {
+            OAuthError::Config(format!(
+                "client_auth {} needs a client_secret",
+                p.client_auth.as_str()
+            ))
+        })
+    };
+    match p.client_auth {
+        ClientAuth::ClientSecretBasic => Ok(Some(basic_header(&id, secret()?.expose()))),
+        ClientAuth::ClientSecretPost => {
+            let s = secret()?.expose().to_string();
+            form.push(("client_id", id));
+            form.push(("client_secret", s));
+            Ok(None)
+        }
+        ClientAuth::None => {
+            form.push(("client_id", id));
+            Ok(None)
+        }
+    }
+}
+
+fn build(
+    p: &Profile,
+    mut form: Vec<(&'static str, String)>,
+) -> Result<impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder, OAuthError> {
+    let auth = authenticate(p, &mut form)?;
+    Ok(move |r: reqwest::RequestBuilder| {
+        let r = r.form(&form);
+        match auth {
+            Some(h) => r.header(reqwest::header::AUTHORIZATION, h),
+            None => r,
+        }
+    })
+}
+
+pub async fn exchange(
+    c: &Caller,
+    endpoints: &Endpoints,
+    p: &Profile,
+    code: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&Secret>,
+) -> Result<TokenResponse, OAuthError> {
+    let mut form = vec![
+        ("grant_type", "authorization_code".to_string()),
+        ("code", code.to_string()),
+    ];
+    if let Some(r) = redirect_uri {
+        form.push(("redirect_uri", r.to_string()));
+    }
+    if let Some(v) = verifier {
+        form.push(("code_verifier", v.expose().to_string()));
+    }
+    let url = endpoints.token()?;
+    c.token_call(url, p.allow_insecure_http, build(p, form)?)
+        .await
+}
+
+pub async fn refresh(
+    c: &Caller,
+    endpoints: &Endpoints,
+    p: &Profile,
+) -> Result<TokenResponse, OAuthError> {
+    let rt = p
+        .refresh_token
+        .as_ref()
+        .ok_or_else(|| OAuthError::Config("the profile has no refresh_token".into()))?;
+    let form = vec![
+        ("grant_type", "refresh_token".to_string()),
+        ("refresh_token", rt.expose().to_string()),
+    ];
+    let url = endpoints.token()?;
+    c.token_call(url, p.allow_insecure_http, build(p, form)?)
+        .await
+}
+
+/// RFC 7009: `hint` is `access_token` or `refresh_token`; a 200 with an empty body is success.
+pub async fn revoke(
+    c: &Caller,
+    endpoints: &Endpoints,
+    p: &Profile,
+    token: &Secret,
+    hint: &str,
+) -> Result<(), OAuthError> {
+    let form = vec![
+        ("token", token.expose().to_string()),
+        ("token_type_hint", hint.to_string()),
+    ];
+    let url = endpoints.revocation()?;
+    c.post(url, p.allow_insecure_http, build(p, form)?, true)
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn profile() -> Profile {
+        let mut p = Profile::new("p");
+        p.client_id = Some("cid".into());
+        p.scope = Some("openid offline_access".into());
+        p
+    }
+
+    fn endpoints() -> Endpoints {
+        Endpoints {
+            authorization: Some("https://idp.example/auth?tenant=t1".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn authorization_url_has_pkce_and_consent() {
+        let v = Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let u = authorization_url(
+            &endpoints(),
+            &profile(),
+            Some("http://127.0.0.1:5/cb"),
+            "s",
+            &v,
+        )
+        .unwrap();
+        let q: std::collections::HashMap<String, String> = url::Url::parse(&u)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert_eq!(q["tenant"], "t1");
+        assert_eq!(
+            q["code_challenge"],
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["prompt"], "consent");
+        assert_eq!(q["redirect_uri"], "http://127.0.0.1:5/cb");
+        assert!(!u.contains(v.expose()));
+    }
+
+    #[test]
+    fn auth_params_win_over_defaults() {
+        let mut p = profile();
+        p.auth_params = json!({"prompt": "login", "access_type": "offline"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let u = authorization_url(&endpoints(), &p, None, "s", &pkce::new_verifier()).unwrap();
+        let q: Vec<(String, String)> = url::Url::parse(&u)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert_eq!(q.iter().filter(|(k, _)| k == "prompt").count(), 1);
+        assert!(q.contains(&("prompt".into(), "login".into())));
+        assert!(q.contains(&("access_type".into(), "offline".into())));
+    }
+
+    #[test]
+    fn basic_header_form_encodes() {
+        // "a b" -> "a+b", ":" -> "%3A" before base64.
+        assert_eq!(
+            basic_header("a b", "x:y"),
+            format!("Basic {}", STANDARD.encode("a+b:x%3Ay"))
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! The real OpenID provider (oidc-provider from npm, tests/js/provider.mjs) on a free loopback
+//! port, and a driver for its login and consent forms over HTTP with a cookie jar.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The redirect URI registered for the web clients (never served: the code is read from the
+/// provider's redirect).
+pub const WEB_REDIRECT: &str = "http://127.0.0.1:9/callback";
+pub const SCOPE: &str = "openid offline_access api:read";
+
+/// A client registered in provider.mjs: id, secret, token_endpoint_auth_method.
+pub struct Client {
+    pub id: &'static str,
+    pub secret: Option<String>,
+    pub auth: &'static str,
+}
+
+pub fn basic_client() -> Client {
+    web("basic-client", "client_secret_basic")
+}
+
+pub fn post_client() -> Client {
+    web("post-client", "client_secret_post")
+}
+
+pub fn native_client() -> Client {
+    Client {
+        id: "native-client",
+        secret: None,
+        auth: "none",
+    }
+}
+
+fn web(id: &'static str, auth: &'static str) -> Client {
+    Client {
+        id,
+        secret: Some(format!("{id}-secret-0123456789abcdef0123456789abcdef")),
+        auth,
+    }
+}
+
+pub struct Oidc {
+    child: Child,
+    pub port: u16,
+    pub issuer: String,
+}
+
+impl Oidc {
+    /// Starts the provider; `None` when PANCRED_TEST_JS is not set (see `external`).
+    pub fn start() -> Option<Oidc> {
+        Self::start_with(&[])
+    }
+
+    /// Starts the provider with extra environment (`PROVIDER_WEB_REDIRECTS`, ...).
+    pub fn start_with(env: &[(&str, &str)]) -> Option<Oidc> {
+        let js = super::external("PANCRED_TEST_JS")?;
+        let mut child = Command::new("node")
+            .arg("provider.mjs")
+            .envs(env.iter().copied())
+            .current_dir(&js)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start node tests/js/provider.mjs");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(p) = line.strip_prefix("listening ") {
+                    let _ = tx.send(p.trim().parse::<u16>().ok());
+                }
+            }
+        });
+        let port = match rx.recv_timeout(Duration::from_secs(90)) {
+            Ok(Some(p)) => p,
+            other => {
+                let _ = child.kill();
+                panic!("oidc-provider did not start: {other:?}");
+            }
+        };
+        Some(Oidc {
+            child,
+            port,
+            issuer: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    /// A profile (init file object) for `client` against this provider.
+    pub fn profile(&self, name: &str, client: &Client, redirect: &str) -> Value {
+        let mut p = serde_json::json!({
+            "profile": name,
+            "dialect": "oauth2",
+            "issuer": self.issuer,
+            "client_id": client.id,
+            "client_auth": client.auth,
+            "redirect_uri": redirect,
+            "scope": SCOPE,
+        });
+        if let Some(s) = &client.secret {
+            p["client_secret"] = Value::from(s.clone());
+        }
+        p
+    }
+
+    /// Token grants served so far: `{"refresh": N, "refresh_errors": N, "code": N}`.
+    pub fn counts(&self) -> Value {
+        block(async {
+            reqwest::get(format!("{}/test/counts", self.issuer))
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    }
+
+    pub fn refreshes(&self) -> u64 {
+        self.counts()["refresh"].as_u64().unwrap()
+    }
+
+    /// Makes every later /token request wait `ms` first.
+    pub fn set_token_delay(&self, ms: u64) {
+        block(async {
+            reqwest::Client::new()
+                .post(format!("{}/test/token-delay?ms={ms}", self.issuer))
+                .send()
+                .await
+                .unwrap();
+        })
+    }
+
+    /// Logs in as alice and consents, starting from an authorization URL; returns the `code`
+    /// and `state` of the final redirect to `redirect_prefix`.
+    pub fn authorize(&self, auth_url: &str, redirect_prefix: &str) -> (String, String) {
+        block(drive_login(
+            auth_url.to_string(),
+            redirect_prefix.to_string(),
+        ))
+    }
+}
+
+impl Drop for Oidc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+async fn drive_login(auth_url: String, redirect_prefix: String) -> (String, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut next = client.get(&auth_url).send().await.unwrap();
+    for _ in 0..20 {
+        let here = next.url().clone();
+        if next.status().is_redirection() {
+            let loc = next.headers()["location"].to_str().unwrap().to_string();
+            let target = here.join(&loc).unwrap();
+            if target.as_str().starts_with(&redirect_prefix) {
+                let q: std::collections::HashMap<String, String> =
+                    target.query_pairs().into_owned().collect();
+                if let Some(e) = q.get("error") {
+                    panic!(
+                        "the provider answered with error {e}: {:?}",
+                        q.get("error_description")
+                    );
+                }
+                return (
+                    q["code"].clone(),
+                    q.get("state").cloned().unwrap_or_default(),
+                );
+            }
+            next = client.get(target).send().await.unwrap();
+            continue;
+        }
+        let status = next.status();
+        let html = next.text().await.unwrap();
+        assert!(status.is_success(), "HTTP {status} at {here}: {html}");
+        let action = attr_after(&html, "<form", "action").expect("a form on the interaction page");
+        let prompt = attr_after(&html, "name=\"prompt\"", "value").unwrap_or_default();
+        let mut form = vec![("prompt".to_string(), prompt.clone())];
+        if prompt == "login" {
+            form.push(("login".into(), "alice".into()));
+            form.push(("password".into(), "x".into()));
+        }
+        next = client
+            .post(here.join(&action).unwrap())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+    }
+    panic!("no redirect to {redirect_prefix} after 20 steps");
+}
+
+/// The value of attribute `attr` in the first tag at or after `marker`.
+fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
+    let start = html.find(marker)?;
+    let rest = &html[start..];
+    let tag_end = rest.find('>')?;
+    let tag = &rest[..tag_end];
+    let key = format!("{attr}=\"");
+    let i = tag.find(&key)? + key.len();
+    let j = tag[i..].find('"')?;
+    Some(tag[i..i + j].replace("&amp;", "&"))
+}

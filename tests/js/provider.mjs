@@ -1,0 +1,100 @@
+// A real OpenID provider (oidc-provider) for the pancred tests, on a free loopback port.
+// Prints `listening PORT` on stdout once it accepts connections.
+//
+// Test knobs beside the provider's own endpoints:
+//   GET  /test/counts          -> {"refresh": N, "refresh_errors": N, "code": N}: token grants served
+//   POST /test/token-delay?ms= -> every later /token request waits that long first (0 turns it off)
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+const host = '127.0.0.1';
+const port = Number(process.env.PROVIDER_PORT || 0);
+const accessTtl = Number(process.env.PROVIDER_ACCESS_TTL || 3600);
+const webRedirect = 'http://127.0.0.1:9/callback';
+// More exact redirect URIs for the web clients, comma-separated (a login test's fixed port).
+const extraRedirects = (process.env.PROVIDER_WEB_REDIRECTS || '').split(',').filter(Boolean);
+
+const counts = { refresh: 0, refresh_errors: 0, code: 0 };
+let tokenDelayMs = 0;
+
+const web = (id, method) => ({
+  client_id: id,
+  client_secret: `${id}-secret-0123456789abcdef0123456789abcdef`,
+  token_endpoint_auth_method: method,
+  redirect_uris: [webRedirect, ...extraRedirects],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+});
+
+const configuration = {
+  clients: [
+    web('basic-client', 'client_secret_basic'),
+    web('post-client', 'client_secret_post'),
+    {
+      // RFC 8252: a native client accepts any loopback port.
+      client_id: 'native-client',
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    },
+  ],
+  features: {
+    devInteractions: { enabled: true },
+    revocation: { enabled: true },
+    introspection: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => 'urn:pancred:api',
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: 'api:read',
+        audience: 'urn:pancred:api',
+        accessTokenTTL: accessTtl,
+        accessTokenFormat: 'jwt',
+      }),
+    },
+  },
+  pkce: { required: () => true },
+  rotateRefreshToken: true,
+  scopes: ['openid', 'offline_access', 'api:read'],
+  cookies: { keys: ['pancred-test-cookie-key'] },
+};
+
+function start(actual) {
+  const provider = new Provider(`http://${host}:${actual}`, configuration);
+
+  provider.on('grant.success', (ctx) => {
+    const g = ctx.oidc.params.grant_type;
+    if (g === 'refresh_token') counts.refresh += 1;
+    if (g === 'authorization_code') counts.code += 1;
+  });
+  provider.on('grant.error', (ctx) => {
+    if (ctx.oidc?.params?.grant_type === 'refresh_token') counts.refresh_errors += 1;
+  });
+
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/test/counts') {
+      ctx.body = counts;
+      return;
+    }
+    if (ctx.path === '/test/token-delay') {
+      tokenDelayMs = Number(ctx.query.ms || 0);
+      ctx.body = { ms: tokenDelayMs };
+      return;
+    }
+    if (ctx.path === '/token' && tokenDelayMs > 0) {
+      await new Promise((r) => setTimeout(r, tokenDelayMs));
+    }
+    await next();
+  });
+
+  server.on('request', provider.callback());
+  process.stdout.write(`listening ${actual}\n`);
+}
+
+// Bind first so that the issuer can name the port the OS picked.
+const server = http.createServer();
+server.listen(port, host, () => start(server.address().port));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
