@@ -1,6 +1,6 @@
 //! The one channel everything arrives on: ticks, terminal input, and results of background calls.
 
-use crate::engine::PendingAuthorization;
+use super::authorize::Started;
 use crate::profile::Profile;
 use crate::Error;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEvent, MouseEvent};
@@ -27,7 +27,7 @@ pub enum EngineEvent {
     Deleted(String, Result<bool, Error>),
     /// Profile names imported, each with whether it replaced one.
     Imported(Result<Vec<(String, bool)>, Error>),
-    AuthorizationStarted(String, Result<PendingAuthorization, Error>),
+    AuthorizationStarted(String, Result<Started, Error>),
     /// The loopback listener received the browser's redirect.
     CallbackReceived(String, Result<crate::Secret, String>),
     Authorized(String, Result<Profile, Error>),

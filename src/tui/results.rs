@@ -109,9 +109,11 @@ impl App {
                     return vec![];
                 }
                 match res {
-                    Ok(pending) => {
-                        let url = pending.url.clone();
-                        auth.pending = Some(pending);
+                    Ok(started) => {
+                        let url = started.pending.url.clone();
+                        auth.pending = Some(started.pending);
+                        auth.listening = started.listening;
+                        auth.note = started.note;
                         auth.phase = AuthPhase::Waiting;
                         self.info(format!("Authorizing '{name}': finish in the browser"));
                         return vec![Effect::OpenBrowser(url)];

@@ -1,7 +1,8 @@
 //! Does each [`Effect`] in the background: engine calls in tokio tasks, store calls through
 //! `spawn_blocking` (keyring and file APIs block). Every result comes back as an [`EngineEvent`].
 
-use super::authorize::bind_listener;
+use super::authorize::Started;
+use crate::loopback::{Listener, DEFAULT_REDIRECT_URI};
 use super::clipboard;
 use super::effect::Effect;
 use super::event::{EngineEvent, Event, Sender};
@@ -9,7 +10,11 @@ use crate::store::file::FileStore;
 use crate::store::Store;
 use crate::{Engine, Error};
 use std::path::Path;
+use std::time::Duration;
 use tokio::task::JoinHandle;
+
+/// How long the listener waits for the browser before the screen says so (pasting still works).
+const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(600);
 
 pub struct Runner {
     engine: Engine,
@@ -120,38 +125,43 @@ impl Runner {
         }
     }
 
+    /// Binds the loopback listener for the profile's redirect URI (any free port when it names
+    /// none), starts the authorization with the bound URI, then waits for the browser.
     fn start_authorization(&mut self, name: String) {
         if let Some(h) = self.auth.take() {
             h.abort();
         }
         let (engine, tx) = (self.engine.clone(), self.tx.clone());
+        // Aborting this task (Esc, or a pasted code) drops the listener and frees its port.
         self.auth = Some(tokio::spawn(async move {
-            let store = engine.store().clone();
-            let n = name.clone();
-            let redirect = tokio::task::spawn_blocking(move || store.load(&n))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .flatten()
-                .and_then(|p| p.redirect_uri);
-            let listener = bind_listener(redirect.as_deref());
-            let uri = listener.as_ref().map(|l| l.redirect_uri());
-            let started = engine.start_authorization(&name, uri.as_deref()).await;
-            let expected = started.as_ref().ok().map(|p| p.state.clone());
-            Self::send(
-                &tx,
-                EngineEvent::AuthorizationStarted(name.clone(), started),
-            );
-            let (Some(listener), Some(expected)) = (listener, expected) else {
+            let redirect = match engine.load(&name).await {
+                Ok(Some(p)) => p.redirect_uri.filter(|r| !r.trim().is_empty()),
+                _ => None,
+            }
+            .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
+            let (listener, note) = match Listener::bind(&redirect, None).await {
+                Ok(l) => (Some(l), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let listening = listener.as_ref().map(|l| l.redirect_uri().to_string());
+            let started = engine
+                .start_authorization(&name, listening.as_deref())
+                .await;
+            let state = started.as_ref().ok().map(|p| p.state.clone());
+            let started = started.map(|pending| Started {
+                pending,
+                listening,
+                note,
+            });
+            Self::send(&tx, EngineEvent::AuthorizationStarted(name.clone(), started));
+            let (Some(listener), Some(state)) = (listener, state) else {
                 return;
             };
-            let res = listener.wait().await.and_then(|cb| {
-                if cb.state == expected {
-                    Ok(cb.code)
-                } else {
-                    Err("the callback's state does not match this authorization".into())
-                }
-            });
+            let res = listener
+                .wait(&state, AUTHORIZE_TIMEOUT, std::future::pending())
+                .await
+                .map(|cb| cb.code)
+                .map_err(|e| e.to_string());
             Self::send(&tx, EngineEvent::CallbackReceived(name, res));
         }));
     }

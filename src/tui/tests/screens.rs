@@ -4,7 +4,7 @@ use super::{app, NOW};
 use crate::engine::PendingAuthorization;
 use crate::tui::action::Action;
 use crate::tui::app::{App, ConfirmKind, Mode};
-use crate::tui::authorize::{AuthPhase, AuthState};
+use crate::tui::authorize::{AuthPhase, AuthState, Started};
 use crate::tui::event::EngineEvent;
 use crate::tui::ui::{self, theme::Theme};
 use crate::Error;
@@ -91,12 +91,16 @@ fn authorize_waiting() {
     app.update(Action::Authorize);
     app.on_engine(EngineEvent::AuthorizationStarted(
         "valid".into(),
-        Ok(PendingAuthorization {
+        Ok(Started {
+            listening: Some("http://127.0.0.1:43127/callback".into()),
+            note: None,
+            pending: PendingAuthorization {
             profile: "valid".into(),
-            url: "https://identity.paloaltonetworks.com/as/authorization.oauth2?response_type=code&client_id=cid-valid&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&scope=logging-service%3Aread&state=Zm9vYmFy".into(),
+            url: "https://identity.paloaltonetworks.com/as/authorization.oauth2?response_type=code&client_id=cid-valid&redirect_uri=http%3A%2F%2F127.0.0.1%3A43127%2Fcallback&scope=logging-service%3Aread&state=Zm9vYmFy".into(),
             state: "Zm9vYmFy".into(),
             pkce_verifier: None,
-            redirect_uri: Some("http://127.0.0.1:8765/callback".into()),
+            redirect_uri: Some("http://127.0.0.1:43127/callback".into()),
+            },
         }),
     ));
     let Mode::Authorize(a) = &app.mode else {

@@ -172,6 +172,9 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
                 (_, None) => "Waiting for you to sign in…".to_string(),
             };
             lines.push(Line::styled(format!(" {spin} {waiting}"), t.info()));
+            if let Some(note) = &auth.note {
+                lines.push(Line::styled(format!(" No loopback listener: {note}"), t.dim()));
+            }
             lines.push(Line::raw(""));
             lines.push(Line::raw(
                 " Open this URL in a browser (^o opens it, ^y copies it):",
