@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::pancloud_stub::PancloudStub;
 use common::{have_program, jwt, now, Sandbox};
 use serde_json::json;
 use std::process::Command;
@@ -222,4 +223,52 @@ fn a_failed_action_shows_in_the_status_line_and_the_tui_keeps_running() {
         end.contains("EXIT=0") && end.contains("TTY-RESTORED"),
         "{end}"
     );
+}
+
+#[test]
+fn refresh_against_a_local_provider_resets_the_countdown() {
+    if !have_program("tmux") {
+        return;
+    }
+    let stub = PancloudStub::start();
+    let sb = Sandbox::new();
+    write_store(&sb);
+    // `expired` now points at the stub: pancloud dialect, its client and refresh token.
+    let mut db: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
+    let mut doc = stub.profile("expired");
+    let t = now();
+    doc["access_token"] = json!(jwt(&json!({"sub": "carol", "iat": t - 4000, "exp": t - 400})));
+    db["profiles"]["3"] = doc;
+    std::fs::write(&sb.creds, db.to_string()).unwrap();
+
+    let tmux = Tmux::new("tuirefresh");
+    start(&sb, &tmux);
+    let first = tmux.wait("the expired profile selected", |s| s.contains("│▶  expired"));
+    assert!(first.contains("expired 6m"), "{first}");
+    assert_eq!(stub.refresh_calls(), 0);
+    tmux.keys(&["r"]);
+    let after = tmux.wait("the refreshed countdown", |s| {
+        s.contains("✓ Refreshed 'expired'")
+            && s.lines().any(|l| l.contains("│▶  expired") && l.contains(" valid "))
+    });
+    assert_eq!(stub.refresh_calls(), 1, "the provider saw one refresh");
+    let row = after
+        .lines()
+        .find(|l| l.contains("│▶  expired"))
+        .unwrap()
+        .to_string();
+    assert!(!row.contains("ago"), "the countdown restarted: {row}\n{after}");
+    // The new token is in the store, where the next pancred (or pancloud) finds it.
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
+    let token = stored["profiles"]["3"]["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        Some(token),
+        stub.state().last_access_token.clone(),
+        "the stored token is the one the provider issued"
+    );
+    tmux.keys(&["q"]);
+    let end = tmux.wait("pancred to exit", |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0") && end.contains("TTY-RESTORED"), "{end}");
 }
