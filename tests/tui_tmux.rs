@@ -238,19 +238,24 @@ fn refresh_against_a_local_provider_resets_the_countdown() {
         serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
     let mut doc = stub.profile("expired");
     let t = now();
-    doc["access_token"] = json!(jwt(&json!({"sub": "carol", "iat": t - 4000, "exp": t - 400})));
+    doc["access_token"] = json!(jwt(
+        &json!({"sub": "carol", "iat": t - 4000, "exp": t - 400})
+    ));
     db["profiles"]["3"] = doc;
     std::fs::write(&sb.creds, db.to_string()).unwrap();
 
     let tmux = Tmux::new("tuirefresh");
     start(&sb, &tmux);
-    let first = tmux.wait("the expired profile selected", |s| s.contains("│▶  expired"));
+    let first = tmux.wait("the expired profile selected", |s| {
+        s.contains("│▶  expired")
+    });
     assert!(first.contains("expired 6m"), "{first}");
     assert_eq!(stub.refresh_calls(), 0);
     tmux.keys(&["r"]);
     let after = tmux.wait("the refreshed countdown", |s| {
         s.contains("✓ Refreshed 'expired'")
-            && s.lines().any(|l| l.contains("│▶  expired") && l.contains(" valid "))
+            && s.lines()
+                .any(|l| l.contains("│▶  expired") && l.contains(" valid "))
     });
     assert_eq!(stub.refresh_calls(), 1, "the provider saw one refresh");
     let row = after
@@ -258,11 +263,17 @@ fn refresh_against_a_local_provider_resets_the_countdown() {
         .find(|l| l.contains("│▶  expired"))
         .unwrap()
         .to_string();
-    assert!(!row.contains("ago"), "the countdown restarted: {row}\n{after}");
+    assert!(
+        !row.contains("ago"),
+        "the countdown restarted: {row}\n{after}"
+    );
     // The new token is in the store, where the next pancred (or pancloud) finds it.
     let stored: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
-    let token = stored["profiles"]["3"]["access_token"].as_str().unwrap().to_string();
+    let token = stored["profiles"]["3"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         Some(token),
         stub.state().last_access_token.clone(),
@@ -270,5 +281,8 @@ fn refresh_against_a_local_provider_resets_the_countdown() {
     );
     tmux.keys(&["q"]);
     let end = tmux.wait("pancred to exit", |s| s.contains("EXIT="));
-    assert!(end.contains("EXIT=0") && end.contains("TTY-RESTORED"), "{end}");
+    assert!(
+        end.contains("EXIT=0") && end.contains("TTY-RESTORED"),
+        "{end}"
+    );
 }

@@ -14,7 +14,8 @@ pub enum Event {
     Mouse(MouseEvent),
     Paste(String),
     Resize(u16, u16),
-    Engine(EngineEvent),
+    /// Boxed: a result can carry a whole profile, and the channel moves many small events.
+    Engine(Box<EngineEvent>),
 }
 
 /// What a background call came back with.
@@ -48,15 +49,15 @@ pub fn spawn_input(tx: Sender) -> tokio::task::JoinHandle<()> {
                 Ok(TermEvent::Paste(p)) => Event::Paste(p),
                 Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
                 Ok(_) => continue,
-                Err(e) => Event::Engine(EngineEvent::InputClosed(e.to_string())),
+                Err(e) => Event::Engine(Box::new(EngineEvent::InputClosed(e.to_string()))),
             };
             if tx.send(ev).is_err() {
                 return;
             }
         }
-        let _ = tx.send(Event::Engine(EngineEvent::InputClosed(
+        let _ = tx.send(Event::Engine(Box::new(EngineEvent::InputClosed(
             "the terminal closed".into(),
-        )));
+        ))));
     })
 }
 

@@ -140,7 +140,7 @@ async fn main_loop(
             Event::Resize(w, h) => Some(Action::Resize(w, h)),
             Event::Engine(e) => {
                 redraw = true;
-                for effect in app.on_engine(e) {
+                for effect in app.on_engine(*e) {
                     runner.run(effect);
                 }
                 None

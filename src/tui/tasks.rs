@@ -2,10 +2,10 @@
 //! `spawn_blocking` (keyring and file APIs block). Every result comes back as an [`EngineEvent`].
 
 use super::authorize::Started;
-use crate::loopback::{Listener, DEFAULT_REDIRECT_URI};
 use super::clipboard;
 use super::effect::Effect;
 use super::event::{EngineEvent, Event, Sender};
+use crate::loopback::{Listener, DEFAULT_REDIRECT_URI};
 use crate::store::file::FileStore;
 use crate::store::Store;
 use crate::{Engine, Error};
@@ -36,7 +36,7 @@ impl Runner {
 
     fn send(tx: &Sender, ev: EngineEvent) {
         // The receiver is gone only when the TUI is exiting; nothing is left to tell.
-        let _ = tx.send(Event::Engine(ev));
+        let _ = tx.send(Event::Engine(Box::new(ev)));
     }
 
     /// Runs a store call on the blocking pool and reports its result.
@@ -153,7 +153,10 @@ impl Runner {
                 listening,
                 note,
             });
-            Self::send(&tx, EngineEvent::AuthorizationStarted(name.clone(), started));
+            Self::send(
+                &tx,
+                EngineEvent::AuthorizationStarted(name.clone(), started),
+            );
             let (Some(listener), Some(state)) = (listener, state) else {
                 return;
             };

@@ -173,7 +173,9 @@ fn pasted_codes_and_urls() {
     assert_eq!(parse_pasted(url, "s").unwrap().expose(), "abc");
     assert!(parse_pasted(url, "other").is_err());
     let denied = "http://localhost:1/cb?error=access_denied&state=s";
-    assert!(parse_pasted(denied, "s").unwrap_err().contains("access_denied"));
+    assert!(parse_pasted(denied, "s")
+        .unwrap_err()
+        .contains("access_denied"));
     assert!(parse_pasted("", "s").is_err());
     assert!(parse_pasted("two words", "s").is_err());
 }

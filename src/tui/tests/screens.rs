@@ -213,7 +213,13 @@ fn tiny_terminals_draw_without_panicking() {
         app.update(Action::Resize(w, h));
         app.update(Action::Bottom);
         draw(&app);
-        for action in [Action::Help, Action::Cancel, Action::Revoke, Action::Cancel, Action::New] {
+        for action in [
+            Action::Help,
+            Action::Cancel,
+            Action::Revoke,
+            Action::Cancel,
+            Action::New,
+        ] {
             app.update(action);
             draw(&app);
         }

@@ -173,7 +173,10 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
             };
             lines.push(Line::styled(format!(" {spin} {waiting}"), t.info()));
             if let Some(note) = &auth.note {
-                lines.push(Line::styled(format!(" No loopback listener: {note}"), t.dim()));
+                lines.push(Line::styled(
+                    format!(" No loopback listener: {note}"),
+                    t.dim(),
+                ));
             }
             lines.push(Line::raw(""));
             lines.push(Line::raw(

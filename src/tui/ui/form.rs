@@ -41,9 +41,9 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
         ];
         if let Some(e) = &f.error {
             spans.push(Span::styled(format!("  ✗ {e}"), t.error()));
-        } else if focused && !f.hint.is_empty() {
-            spans.push(Span::styled(format!("  {}", f.hint), t.dim()));
-        } else if f.value.is_empty() && matches!(f.kind, FieldKind::Secret) {
+        } else if (focused && !f.hint.is_empty())
+            || (f.value.is_empty() && matches!(f.kind, FieldKind::Secret))
+        {
             spans.push(Span::styled(format!("  {}", f.hint), t.dim()));
         }
         lines.push(Line::from(spans));
