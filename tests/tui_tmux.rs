@@ -69,9 +69,9 @@ impl Drop for Tmux {
 
 /// Seconds left on the profile row whose line contains `name` as a state too (`expiring 29s`).
 fn seconds_left(screen: &str, name: &str) -> Option<i64> {
-    let line = screen
-        .lines()
-        .find(|l| l.contains(&format!(" {name} ")) && l.contains("pancloud"))?;
+    let line = screen.lines().find(|l| {
+        l.starts_with('│') && l.contains(&format!(" {name} ")) && l.contains("pancloud")
+    })?;
     let field = line.split("pancloud").nth(1)?.split('│').next()?;
     let time = field.split_whitespace().skip(1).collect::<Vec<_>>();
     let mut total = 0;

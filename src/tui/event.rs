@@ -1,6 +1,7 @@
 //! The one channel everything arrives on: ticks, terminal input, and results of background calls.
 
 use super::authorize::Started;
+use crate::engine::RevokeReport;
 use crate::profile::Profile;
 use crate::Error;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEvent, MouseEvent};
@@ -22,7 +23,7 @@ pub enum Event {
 pub enum EngineEvent {
     Loaded(Result<(Vec<Profile>, Option<String>), Error>),
     Refreshed(String, Result<Profile, Error>),
-    Revoked(String, Result<Profile, Error>),
+    Revoked(String, Result<RevokeReport, Error>),
     DefaultSet(String, Result<(), Error>),
     Saved(String, Result<(), Error>),
     Deleted(String, Result<bool, Error>),

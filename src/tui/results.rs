@@ -32,9 +32,21 @@ impl App {
             EngineEvent::Revoked(name, res) => {
                 self.clear_busy(&name);
                 match res {
-                    Ok(p) => {
-                        self.put_profile(p);
-                        self.success(format!("Revoked the tokens of '{name}' and forgot them"));
+                    Ok(report) => {
+                        self.put_profile(report.profile);
+                        let words = |v: &[&str]| v.join(" and ").replace('_', " ");
+                        let mut text = if report.revoked.is_empty() {
+                            format!("Forgot the tokens of '{name}'")
+                        } else {
+                            format!("Revoked the {} of '{name}'", words(&report.revoked))
+                        };
+                        if !report.not_revocable.is_empty() {
+                            text.push_str(&format!(
+                                "; the provider cannot revoke the {}: forgotten here, valid until it expires",
+                                words(&report.not_revocable)
+                            ));
+                        }
+                        self.success(text);
                     }
                     Err(e) => self.error(format!("Revoke for '{name}' failed: {e}")),
                 }

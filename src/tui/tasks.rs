@@ -69,7 +69,7 @@ impl Runner {
             }
             Effect::Revoke(name, what) => {
                 tokio::spawn(async move {
-                    let res = engine.revoke(&name, what).await;
+                    let res = engine.revoke_report(&name, what).await;
                     Self::send(&tx, EngineEvent::Revoked(name, res));
                 });
             }

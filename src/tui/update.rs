@@ -6,6 +6,7 @@ use super::authorize::{parse_pasted, AuthPhase, AuthState};
 use super::effect::Effect;
 use super::form::Form;
 use crate::engine::RevokeWhat;
+use crate::TokenState;
 use std::path::PathBuf;
 
 impl App {
@@ -151,13 +152,13 @@ impl App {
             }
             Action::Copy => match access_token {
                 Some(token) => {
-                    let (state, _) = self
+                    let expired = self
                         .selected_entry()
-                        .map(|e| e.live(self.now, self.leeway))
-                        .unzip();
-                    let note = match state {
-                        Some(crate::TokenState::Expired) => " (it has expired: press r to refresh)",
-                        _ => "",
+                        .is_some_and(|e| e.live(self.now, self.leeway).0 == TokenState::Expired);
+                    let note = if expired {
+                        " (it has expired: press r to refresh)"
+                    } else {
+                        ""
                     };
                     self.success(format!(
                         "Copied the access token of '{name}' to the clipboard{note}"
