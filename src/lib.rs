@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod http;
 pub mod jwt;
 pub mod loopback;
 pub mod oauth;

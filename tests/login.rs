@@ -100,7 +100,7 @@ fn denied_consent_ends_with_the_providers_error() {
     );
     p["refresh_token"] = json!("rt-before");
     init(&sb, p);
-    let before = settled(&sb);
+    let before = stored(&sb);
     let mut cmd = login_cmd(&sb, &[]);
     cmd.env("BROWSER", browser(&js))
         .env("BROWSER_LOGIN_ACTION", "deny");
@@ -113,7 +113,7 @@ fn denied_consent_ends_with_the_providers_error() {
         stderr.contains("browser-login: landed HTTP 400"),
         "{stderr}"
     );
-    assert_eq!(settled(&sb), before);
+    assert_eq!(stored(&sb), before);
     assert_eq!(oidc.counts()["code"], 0);
     assert_port_free(port);
 }
@@ -132,7 +132,7 @@ fn forged_state_is_refused_and_the_wait_goes_on() {
     );
     p["refresh_token"] = json!("rt-before");
     init(&sb, p);
-    let before = settled(&sb);
+    let before = stored(&sb);
     let mut cmd = login_cmd(&sb, &[]);
     cmd.env("BROWSER", browser(&js))
         .env("BROWSER_LOGIN_ACTION", "tamper-state");
@@ -151,7 +151,7 @@ fn forged_state_is_refused_and_the_wait_goes_on() {
     login.interrupt();
     let (code, _, stderr) = login.finish();
     assert_eq!(code, 130, "{stderr}");
-    assert_eq!(settled(&sb), before);
+    assert_eq!(stored(&sb), before);
     assert_eq!(oidc.counts()["code"], 0, "no code was exchanged");
     assert_port_free(port);
 }

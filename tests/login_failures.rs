@@ -65,7 +65,7 @@ fn timeout_ends_cleanly_and_frees_the_port() {
     let sb = Sandbox::new();
     let port = free_port();
     offline_profile(&sb, &format!("http://127.0.0.1:{port}/callback"));
-    let before = settled(&sb);
+    let before = stored(&sb);
     // A browser that opens nothing.
     let mut cmd = login_cmd(&sb, &["--timeout", "2"]);
     cmd.env("BROWSER", "true");
@@ -78,7 +78,7 @@ fn timeout_ends_cleanly_and_frees_the_port() {
         "{stderr}"
     );
     assert!(stdout.is_empty());
-    assert_eq!(settled(&sb), before);
+    assert_eq!(stored(&sb), before);
     assert_port_free(port);
 }
 
@@ -86,7 +86,7 @@ fn timeout_ends_cleanly_and_frees_the_port() {
 fn ctrl_c_exits_130_frees_the_port_and_over_ssh_prints_the_tunnel() {
     let sb = Sandbox::new();
     offline_profile(&sb, "http://127.0.0.1/callback");
-    let before = settled(&sb);
+    let before = stored(&sb);
     let mut cmd = login_cmd(&sb, &["--no-browser"]);
     cmd.env("SSH_CONNECTION", "192.0.2.7 50000 192.0.2.1 22");
     // Opening a browser must not even be tried: this one would leave a mark.
@@ -111,7 +111,7 @@ fn ctrl_c_exits_130_frees_the_port_and_over_ssh_prints_the_tunnel() {
     assert_eq!(code, 130, "{stderr}");
     assert!(!mark.exists(), "--no-browser opened a browser");
     assert!(!stderr.contains("opened with"));
-    assert_eq!(settled(&sb), before);
+    assert_eq!(stored(&sb), before);
     assert_port_free(port);
 }
 

@@ -4,27 +4,11 @@
 
 mod common;
 
-use common::oidc::{basic_client, native_client, post_client, Client, Oidc, WEB_REDIRECT};
+use common::oidc::{
+    basic_client, init, native_client, post_client, stored, Client, Oidc, WEB_REDIRECT,
+};
 use common::{Run, Sandbox};
 use serde_json::{json, Value};
-
-fn init(sb: &Sandbox, fields: &Value) {
-    let f = sb.path().join("init.json");
-    std::fs::write(&f, fields.to_string()).unwrap();
-    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
-    assert_eq!(r.code, 0, "init: {}", r.all());
-}
-
-fn stored(sb: &Sandbox, name: &str) -> Value {
-    let file: Value = serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
-    file["profiles"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find(|d| d["profile"] == name)
-        .cloned()
-        .unwrap_or(Value::Null)
-}
 
 fn claims(token: &str) -> Value {
     use base64::Engine;
@@ -209,5 +193,52 @@ fn wrong_client_secret_is_refused_without_touching_the_store() {
     let r = sb.run(&["--profile", "idp", "refresh"]);
     assert_eq!(r.code, 4, "{}", r.all());
     assert!(r.stderr.contains("invalid_client"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
+}
+
+#[test]
+fn discovery_falls_back_to_rfc8414_metadata() {
+    let s = common::pancloud_stub::PancloudStub::start();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        &json!({"profile": "as", "dialect": "oauth2", "issuer": s.url, "client_id": "c",
+                "client_auth": "none", "redirect_uri": "http://127.0.0.1:5/cb"}),
+    );
+    let r = sb.run(&["--profile", "as", "auth-url"]);
+    ok(&r);
+    assert!(
+        r.stdout.starts_with(&format!("{}/authorize?", s.url)),
+        "{}",
+        r.stdout
+    );
+    let paths: Vec<String> = s.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/.well-known/oauth-authorization-server"]);
+}
+
+#[test]
+fn discovery_failure_names_the_issuer_and_exits_4() {
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sb = Sandbox::new();
+    let issuer = format!("http://127.0.0.1:{port}");
+    init(
+        &sb,
+        &json!({"profile": "gone", "dialect": "oauth2", "issuer": issuer, "client_id": "c",
+                "client_secret": "s", "refresh_token": "r"}),
+    );
+    let before = std::fs::read(&sb.creds).unwrap();
+    let r = sb.run(&["--profile", "gone", "refresh"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(
+        r.stderr.contains(&format!("discovery at {issuer} failed")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("cannot connect"), "{}", r.stderr);
     assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
 }

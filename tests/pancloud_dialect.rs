@@ -3,29 +3,11 @@
 
 mod common;
 
+use common::oidc::{init, stored};
 use common::pancloud_stub::{self as stub, Fault, PancloudStub};
 use common::{Run, Sandbox};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-fn init(sb: &Sandbox, fields: &Value) {
-    let f = sb.path().join("init.json");
-    std::fs::write(&f, fields.to_string()).unwrap();
-    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
-    assert_eq!(r.code, 0, "init: {}", r.all());
-}
-
-/// The stored document of profile `name` in the sandbox's pancloud file.
-fn stored(sb: &Sandbox, name: &str) -> Value {
-    let file: Value = serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
-    file["profiles"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find(|d| d["profile"] == name)
-        .cloned()
-        .unwrap_or(Value::Null)
-}
 
 fn jwt_exp(token: &str) -> i64 {
     use base64::Engine;
@@ -339,4 +321,28 @@ fn plain_http_to_a_remote_host_is_refused() {
     assert_eq!(r.code, 4, "{}", r.all());
     assert!(r.stderr.contains("refusing plain http://"), "{}", r.stderr);
     assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
+}
+
+#[test]
+fn pancloud_reads_what_a_refresh_stored() {
+    let (sb, s) = setup(true);
+    ok(&sb.run(&["--profile", "lab", "refresh"]));
+    let Some(r) = sb.python(
+        "from pancloud import Credentials\n\
+         c = Credentials(profile='lab')\n\
+         print(c.access_token)\n\
+         print(c.refresh_token)",
+    ) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.all());
+    let st = s.state();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}\n{}\n",
+            st.last_access_token.as_ref().unwrap(),
+            st.refresh_token
+        )
+    );
 }

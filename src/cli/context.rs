@@ -113,6 +113,39 @@ impl Context {
     }
 }
 
+impl Context {
+    /// After a keyring store came up empty-handed: the pancloud file may still hold the profile,
+    /// as it does for everyone moving from pancloud (or from the file store) to the keyring.
+    pub fn import_hint(&self, profile: Option<&str>) {
+        let Some(store) = self.store.get() else {
+            return;
+        };
+        if store.kind() == "file" {
+            return;
+        }
+        let Ok(path) = crate::store::file::default_path() else {
+            return;
+        };
+        if !path.is_file() {
+            return;
+        }
+        let file = crate::store::file::FileStore::new(&path);
+        use crate::store::Store as _;
+        let found = match profile {
+            Some(name) => file.load(name).ok().flatten().is_some(),
+            None => file.list().map(|l| !l.is_empty()).unwrap_or(false),
+        };
+        if found {
+            eprintln!(
+                "hint: the pancloud file {} has {}; copy it into the {} store with `pancred import`.",
+                path.display(),
+                profile.map_or("profiles".to_string(), |n| format!("profile '{n}'")),
+                store.kind()
+            );
+        }
+    }
+}
+
 fn env_profile() -> Option<String> {
     std::env::var("PANCRED_PROFILE")
         .ok()

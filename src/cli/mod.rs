@@ -23,7 +23,9 @@ pub use context::Context;
     version,
     about = "A terminal credential manager for OAuth 2.0 clients",
     long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI.",
-    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_REDIS_URL, PANCRED_HTTP_TIMEOUT (seconds), PAN_CREDENTIALS_DBFILE,\nPAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
+    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_KEYRING, PANCRED_REDIS_URL, PANCRED_REDIS_PREFIX,
+PANCRED_HTTP_TIMEOUT and PANCRED_LOCK_TIMEOUT (seconds), PAN_CREDENTIALS_DBFILE,
+PAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -178,6 +180,9 @@ pub fn run() -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("pancred: error: {e}");
+            if let Error::NoSuchProfile { profile, .. } = &e {
+                ctx.import_hint(Some(profile));
+            }
             e.exit_code()
         }
     }

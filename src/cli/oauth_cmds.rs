@@ -34,14 +34,28 @@ fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
     let store = ctx.store()?;
     let name = ctx.profile_name(&store)?;
     let (explicit, developer_token) = ctx.explicit()?;
-    let engine = Engine::new(store)
+    let mut engine = Engine::new(store)
         .with_clock(ctx.clock.clone())
         .with_leeway(ctx.global.leeway)
         .with_policy(CredentialPolicy::Pancloud {
             explicit,
             developer_token,
         });
+    if let Some(t) = lock_timeout_from_env() {
+        engine = engine.with_lock_timeout(t);
+    }
     Ok((engine, name))
+}
+
+/// Env var: how long to wait for another process's refresh of the same profile, in seconds.
+pub const ENV_LOCK_TIMEOUT: &str = "PANCRED_LOCK_TIMEOUT";
+
+fn lock_timeout_from_env() -> Option<std::time::Duration> {
+    std::env::var(ENV_LOCK_TIMEOUT)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(std::time::Duration::from_secs_f64)
 }
 
 /// One small runtime per command: provider calls are async, the CLI is not.
@@ -55,7 +69,11 @@ fn block_on<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result
 
 fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
-    let pending = block_on(engine.start_authorization(&name, None))?;
+    let pending = block_on(async {
+        let pending = engine.start_authorization(&name, None).await?;
+        engine.remember_authorization(&pending).await?;
+        Ok(pending)
+    })?;
     if json {
         return print_json(&serde_json::json!({
             "profile": pending.profile,
@@ -180,7 +198,7 @@ fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
         }
         engine.usable(&p).ok_or_else(|| {
             Error::Other(format!(
-                "the access token of profile '{name}' is {} and --no-refresh forbids refreshing it",
+                "the access token of profile '{name}' is stale ({}) and --no-refresh forbids refreshing it",
                 p.token_state(ctx.now(), ctx.global.leeway).as_str()
             ))
         })?

@@ -31,6 +31,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
             store.kind(),
             store.location()
         );
+        ctx.import_hint(None);
         return Ok(());
     }
     print_text(&list_table(&rows))

@@ -157,19 +157,39 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
         }
     }
     let profiles = source.list()?;
+    for name in shadowed_duplicates(&path) {
+        eprintln!(
+            "skipped a second document for profile '{name}' in {}: pancloud reads only the first, and so does import",
+            path.display()
+        );
+    }
     if profiles.is_empty() {
         eprintln!("{} holds no profiles; nothing to import.", path.display());
         return Ok(());
     }
     let mut lines = String::new();
-    for p in &profiles {
-        let existed = dest.load(&p.profile)?.is_some();
-        dest.upsert(p)?;
-        lines.push_str(&format!(
-            "{} {}\n",
-            if existed { "replaced" } else { "imported" },
-            p.profile
-        ));
+    for (done, p) in profiles.iter().enumerate() {
+        let copied = dest
+            .load(&p.profile)
+            .and_then(|old| dest.upsert(p).map(|()| old.is_some()));
+        match copied {
+            Ok(existed) => lines.push_str(&format!(
+                "{} {}\n",
+                if existed { "replaced" } else { "imported" },
+                p.profile
+            )),
+            Err(e) => {
+                // Say exactly how far it got: what is copied stays copied, the rest was not tried.
+                print_text(&lines)?;
+                eprintln!(
+                    "Copied {done} of {} profile(s) from {} before profile '{}' failed; the others were not copied.",
+                    profiles.len(),
+                    path.display(),
+                    p.profile
+                );
+                return Err(e.into());
+            }
+        }
     }
     eprintln!(
         "Copied {} profile(s) from {} into the {} store ({}).",
@@ -179,4 +199,27 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
         dest.location()
     );
     print_text(&lines)
+}
+
+/// Profile names with more than one document in a pancloud file (TinyDB returns the first).
+fn shadowed_duplicates(path: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(Value::Object(root)) = serde_json::from_str::<Value>(&text) else {
+        return Vec::new();
+    };
+    let Some(Value::Object(table)) = root.get(crate::store::file::TABLE) else {
+        return Vec::new();
+    };
+    let mut docs: Vec<(u64, &str)> = table
+        .iter()
+        .filter_map(|(id, d)| Some((id.parse().ok()?, d.get("profile")?.as_str()?)))
+        .collect();
+    docs.sort_unstable();
+    let mut seen = std::collections::HashSet::new();
+    docs.into_iter()
+        .filter(|(_, name)| !seen.insert(*name))
+        .map(|(_, name)| name.to_string())
+        .collect()
 }

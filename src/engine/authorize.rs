@@ -9,8 +9,9 @@ impl Engine {
     /// Starts an authorization: a fresh state (and PKCE verifier), and the URL to open.
     /// `redirect_uri` overrides the profile's (the loopback listener's actual port).
     ///
-    /// The verifier, state and redirect URI are stored in the profile, so that an exchange in
-    /// another process (`pancred exchange --code`) can finish what this started.
+    /// Nothing is stored: a caller that waits for the code itself (the loopback login, the TUI)
+    /// keeps the returned value, so a flow that fails leaves the store as it was. A caller whose
+    /// exchange happens in another process calls [`Engine::remember_authorization`].
     pub async fn start_authorization(
         &self,
         profile: &str,
@@ -40,14 +41,6 @@ impl Engine {
                 (url, Some(verifier))
             }
         };
-        {
-            let _lock = self.lock(profile).await?;
-            let mut current = self.load_existing(profile).await?;
-            current.pkce_verifier = verifier.clone();
-            current.pending_state = Some(state.clone());
-            current.pending_redirect_uri = redirect.clone();
-            self.upsert(current).await?;
-        }
         Ok(PendingAuthorization {
             profile: profile.to_string(),
             url,
@@ -55,6 +48,17 @@ impl Engine {
             pkce_verifier: verifier,
             redirect_uri: redirect,
         })
+    }
+
+    /// Keeps an authorization's verifier, state and redirect URI in the profile, so that an
+    /// exchange in another process (`pancred auth-url`, then `pancred exchange --code`) can finish it.
+    pub async fn remember_authorization(&self, pending: &PendingAuthorization) -> Result<()> {
+        let _lock = self.lock(&pending.profile).await?;
+        let mut current = self.load_existing(&pending.profile).await?;
+        current.pkce_verifier = pending.pkce_verifier.clone();
+        current.pending_state = Some(pending.state.clone());
+        current.pending_redirect_uri = pending.redirect_uri.clone();
+        self.upsert(current).await
     }
 
     /// Exchanges an authorization code and stores the tokens. Without `pending`, the verifier and

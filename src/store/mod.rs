@@ -2,6 +2,7 @@
 
 pub mod file;
 pub mod fsutil;
+pub mod keyring;
 pub mod memory;
 
 use crate::profile::Profile;
@@ -108,14 +109,42 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             store: Arc::new(memory::MemoryStore::new()),
             warning: None,
         }),
-        // Until the keyring store lands, auto means the file store.
-        StoreKind::Auto => Ok(Opened {
+        StoreKind::Keyring => match keyring::KeyringStore::open() {
+            Ok(k) => Ok(Opened {
+                store: Arc::new(k),
+                warning: None,
+            }),
+            Err(e) => Err(StoreError::Unavailable(format!(
+                "no usable OS keyring: {e}.\n  Start a Secret Service (e.g. gnome-keyring) in this \
+                 session and unlock it, set PANCRED_KEYRING=keyutils for the kernel keyring, or \
+                 choose --store file"
+            ))),
+        },
+        // An explicit pancloud file means the file store, as it did before there was a keyring.
+        StoreKind::Auto if config.credentials_file.is_some() => Ok(Opened {
             store: file()?,
             warning: None,
         }),
-        StoreKind::Keyring => Err(StoreError::Unavailable(
-            "the keyring store is not available in this build".into(),
-        )),
+        StoreKind::Auto => match keyring::KeyringStore::open() {
+            Ok(k) => Ok(Opened {
+                store: Arc::new(k),
+                warning: None,
+            }),
+            Err(e) => {
+                let store = file()?;
+                let warning = format!(
+                    "no usable OS keyring ({e}); secrets are kept in the file {}.\n  \
+                     To keep them in the keyring, start a Secret Service (e.g. gnome-keyring) in \
+                     this session and unlock it, then run `pancred import`;\n  \
+                     to use the file store without this warning, pass --store file or set PANCRED_STORE=file.",
+                    store.location()
+                );
+                Ok(Opened {
+                    store,
+                    warning: Some(warning),
+                })
+            }
+        },
         StoreKind::Redis => Err(StoreError::Unavailable(
             "the redis store is not available in this build".into(),
         )),

@@ -146,26 +146,6 @@ pub fn assert_port_free(port: u16) {
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the listener's port is free again");
 }
 
-/// The store as it matters to a user: everything but the bookkeeping of an authorization in
-/// progress (state, PKCE verifier, redirect), which `pancred exchange --code` may still finish.
-pub fn settled(sb: &Sandbox) -> Value {
-    pub fn strip(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for k in ["pkce_verifier", "pending_state", "pending_redirect_uri"] {
-                    m.remove(k);
-                }
-                m.values_mut().for_each(strip);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let mut v: Value = serde_json::from_slice(&stored(sb)).unwrap();
-    strip(&mut v);
-    v
-}
-
 pub fn show(sb: &Sandbox) -> Value {
     let r = sb.run(&["show", "--json"]);
     assert_eq!(r.code, 0, "{}", r.all());

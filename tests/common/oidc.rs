@@ -218,3 +218,49 @@ fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
     let j = tag[i..].find('"')?;
     Some(tag[i..i + j].replace("&amp;", "&"))
 }
+
+/// Writes profile fields with `pancred init --from FILE --write` (fields merge into the profile).
+pub fn init(sb: &super::Sandbox, fields: &Value) {
+    let f = sb.path().join("init.json");
+    std::fs::write(&f, fields.to_string()).unwrap();
+    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
+    assert_eq!(r.code, 0, "init: {}", r.all());
+}
+
+/// The stored document of profile `name` in the sandbox's pancloud file (Null when absent).
+pub fn stored(sb: &super::Sandbox, name: &str) -> Value {
+    let file: Value = serde_json::from_slice(&std::fs::read(&sb.creds).unwrap()).unwrap();
+    file["profiles"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|d| d["profile"] == name)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+impl Oidc {
+    /// A profile logged in at this provider: `auth-url`, login and consent, `exchange --code`.
+    pub fn login(&self, sb: &super::Sandbox, name: &str, client: &Client, redirect: &str) -> Value {
+        init(sb, &self.profile(name, client, redirect));
+        let r = sb.run(&["--profile", name, "auth-url"]);
+        assert_eq!(r.code, 0, "auth-url: {}", r.all());
+        let (code, _) = self.authorize(r.stdout.trim(), redirect);
+        let r = sb.run(&["--profile", name, "exchange", "--code", &code]);
+        assert_eq!(r.code, 0, "exchange: {}", r.all());
+        stored(sb, name)
+    }
+}
+
+/// Replaces the stored access token of `name` with one that expired a minute ago.
+pub fn expire_token(sb: &super::Sandbox, name: &str) {
+    let exp = super::now() - 60;
+    init(
+        sb,
+        &serde_json::json!({
+            "profile": name,
+            "access_token": super::jwt(&serde_json::json!({"exp": exp, "sub": "old"})),
+            "expires_at": exp,
+        }),
+    );
+}

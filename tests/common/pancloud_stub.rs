@@ -62,6 +62,7 @@ pub struct StubState {
     pub last_access_token: Option<String>,
     pub access_ttl: i64,
     pub revoked: Vec<(String, String)>,
+    pub issuer: String,
     /// The redirect URI of the last authorization page visit; the code exchange must send it.
     pub authorized_redirect: Option<String>,
 }
@@ -88,6 +89,7 @@ impl PancloudStub {
             last_access_token: None,
             access_ttl: 3600,
             revoked: Vec::new(),
+            issuer: String::new(),
             authorized_redirect: None,
         }));
         let app = Router::new()
@@ -95,6 +97,7 @@ impl PancloudStub {
             .route("/api/oauth2/RevokeToken", post(revoke_token))
             .route("/request_token", post(developer_token))
             .route("/resource", get(resource))
+            .route("/.well-known/oauth-authorization-server", get(metadata))
             .route(AUTHORIZE_PATH, get(authorize))
             .with_state(state.clone());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
@@ -117,6 +120,7 @@ impl PancloudStub {
                     .unwrap();
             });
         });
+        state.lock().unwrap().issuer = format!("http://127.0.0.1:{port}");
         PancloudStub {
             url: format!("http://127.0.0.1:{port}"),
             state,
@@ -393,6 +397,7 @@ async fn developer_token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> 
 
 /// A protected resource: 200 for the latest access token issued, 401 for any other.
 async fn resource(State(s): State<Shared>, h: HeaderMap) -> Response {
+    record(&s, "/resource", &h, &Bytes::new());
     let st = lock(&s);
     let want = st.last_access_token.as_ref().map(|t| format!("Bearer {t}"));
     if want.is_some() && header(&h, "authorization") == want {
@@ -400,6 +405,24 @@ async fn resource(State(s): State<Shared>, h: HeaderMap) -> Response {
     } else {
         (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
     }
+}
+
+/// RFC 8414 metadata only (no OpenID configuration), to exercise the discovery fallback.
+async fn metadata(State(s): State<Shared>, h: HeaderMap) -> Response {
+    record(
+        &s,
+        "/.well-known/oauth-authorization-server",
+        &h,
+        &Bytes::new(),
+    );
+    let issuer = lock(&s).issuer.clone();
+    axum::Json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/oauth2/token"),
+        "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
+    }))
+    .into_response()
 }
 
 /// pancloud's authorization page, approving at once: checks the query, then redirects to the

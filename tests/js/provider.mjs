@@ -2,7 +2,8 @@
 // Prints `listening PORT` on stdout once it accepts connections.
 //
 // Test knobs beside the provider's own endpoints:
-//   GET  /test/counts          -> {"refresh": N, "refresh_errors": N, "code": N}: token grants served
+//   GET  /test/counts          -> grants served (refresh, refresh_errors, code), /token requests
+//                                 received (token_requests) and dropped by a gone client (abandoned)
 //   POST /test/token-delay?ms= -> every later /token request waits that long first (0 turns it off)
 import http from 'node:http';
 import Provider from 'oidc-provider';
@@ -14,7 +15,7 @@ const webRedirect = 'http://127.0.0.1:9/callback';
 // More exact redirect URIs for the web clients, comma-separated (a login test's fixed port).
 const extraRedirects = (process.env.PROVIDER_WEB_REDIRECTS || '').split(',').filter(Boolean);
 
-const counts = { refresh: 0, refresh_errors: 0, code: 0 };
+const counts = { refresh: 0, refresh_errors: 0, code: 0, token_requests: 0, abandoned: 0 };
 let tokenDelayMs = 0;
 
 const web = (id, method) => ({
@@ -84,8 +85,18 @@ function start(actual) {
       ctx.body = { ms: tokenDelayMs };
       return;
     }
-    if (ctx.path === '/token' && tokenDelayMs > 0) {
-      await new Promise((r) => setTimeout(r, tokenDelayMs));
+    if (ctx.path === '/token') {
+      counts.token_requests += 1;
+      if (tokenDelayMs > 0) {
+        await new Promise((r) => setTimeout(r, tokenDelayMs));
+        // A client that went away meanwhile (killed) is not served: the grant stays as it was,
+        // as when a process dies before its request reaches the provider.
+        if (ctx.req.socket.destroyed) {
+          counts.abandoned += 1;
+          ctx.respond = false;
+          return;
+        }
+      }
     }
     await next();
   });

@@ -1,0 +1,169 @@
+//! `profiles.json`: the keyring store's non-secret half (settings, token metadata, the default
+//! profile). It never holds a secret; the keyring holds those.
+//!
+//! ```json
+//! {"default_profile": "lab", "profiles": {"lab": {"client_id": "...", "profile": "lab"}}, "version": 1}
+//! ```
+
+use crate::store::fsutil::{lock_file, lock_path, to_python_json, write_atomic};
+use crate::store::StoreError;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const VERSION: u64 = 1;
+/// How long a write waits for another process's write to finish.
+const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// `$XDG_CONFIG_HOME/pancred/profiles.json`, else `~/.config/pancred/profiles.json`.
+pub fn default_path() -> Result<PathBuf, StoreError> {
+    let config = match std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from) {
+        Some(p) if p.is_absolute() => p,
+        _ => directories::BaseDirs::new()
+            .map(|b| b.home_dir().join(".config"))
+            .ok_or_else(|| {
+                StoreError::Unavailable(
+                    "cannot find the home folder for profiles.json (set HOME or XDG_CONFIG_HOME)"
+                        .into(),
+                )
+            })?,
+    };
+    Ok(config.join("pancred").join("profiles.json"))
+}
+
+/// The parsed file. Unknown top-level keys are kept so that a rewrite loses nothing.
+#[derive(Debug, Default)]
+pub struct Meta {
+    root: Map<String, Value>,
+}
+
+impl Meta {
+    /// Profile documents by name, in name order.
+    pub fn profiles(&self) -> impl Iterator<Item = (&String, &Map<String, Value>)> {
+        self.root
+            .get("profiles")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k, v.as_object()?)))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Map<String, Value>> {
+        self.root.get("profiles")?.get(name)?.as_object()
+    }
+
+    pub fn insert(&mut self, name: &str, doc: Map<String, Value>) {
+        let table = self
+            .root
+            .entry("profiles")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(t) = table {
+            t.insert(name.to_string(), Value::Object(doc));
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> bool {
+        let removed = self
+            .root
+            .get_mut("profiles")
+            .and_then(Value::as_object_mut)
+            .and_then(|t| t.remove(name))
+            .is_some();
+        if removed && self.default_profile() == Some(name) {
+            self.root.remove("default_profile");
+        }
+        removed
+    }
+
+    pub fn default_profile(&self) -> Option<&str> {
+        self.root.get("default_profile").and_then(Value::as_str)
+    }
+
+    pub fn set_default_profile(&mut self, name: &str) {
+        self.root
+            .insert("default_profile".into(), Value::String(name.to_string()));
+    }
+}
+
+pub struct MetaFile {
+    path: PathBuf,
+}
+
+impl MetaFile {
+    pub fn new(path: PathBuf) -> Self {
+        MetaFile { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn corrupt(&self, what: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            location: self.path.display().to_string(),
+            what: what.into(),
+        }
+    }
+
+    /// The file as it is now; a missing file is an empty store. Needs no lock: writes are atomic.
+    pub fn read(&self) -> Result<Meta, StoreError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Meta::default()),
+            Err(e) => return Err(StoreError::io(self.path.display().to_string(), e)),
+        };
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            self.corrupt(format!(
+                "not valid JSON ({e}); the file was left as it is: repair it, or move it away to start afresh"
+            ))
+        })?;
+        let Value::Object(root) = value else {
+            return Err(self.corrupt("expected a JSON object"));
+        };
+        match root.get("version") {
+            None => {}
+            Some(v) if v.as_u64() == Some(VERSION) => {}
+            Some(v) => {
+                return Err(self.corrupt(format!(
+                    "version {v} is not one this pancred reads (it reads {VERSION}); a newer pancred wrote it"
+                )))
+            }
+        }
+        match root.get("profiles") {
+            None => {}
+            Some(Value::Object(t)) => {
+                if let Some((name, _)) = t.iter().find(|(_, d)| !d.is_object()) {
+                    return Err(self.corrupt(format!("profile \"{name}\" is not a JSON object")));
+                }
+            }
+            Some(_) => return Err(self.corrupt("\"profiles\" is not a JSON object")),
+        }
+        if root
+            .get("default_profile")
+            .is_some_and(|d| !d.is_string() && !d.is_null())
+        {
+            return Err(self.corrupt("\"default_profile\" is not a string"));
+        }
+        Ok(Meta { root })
+    }
+
+    /// Runs `f` under the cross-process write lock; writes the file if `f` says it changed.
+    /// `f` may do its keyring work too: holding the lock keeps keyring and file in step.
+    pub fn modify<T>(
+        &self,
+        f: impl FnOnce(&mut Meta) -> Result<(T, bool), StoreError>,
+    ) -> Result<T, StoreError> {
+        let _lock = lock_file(
+            &lock_path(&self.path, "file"),
+            WRITE_LOCK_WAIT,
+            &self.path.display().to_string(),
+        )?;
+        let mut meta = self.read()?;
+        let (out, changed) = f(&mut meta)?;
+        if changed {
+            meta.root.insert("version".into(), Value::from(VERSION));
+            write_atomic(&self.path, &to_python_json(&Value::Object(meta.root)))?;
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,214 @@
+//! The `keyring` store: each profile's secrets in the OS keyring as ONE entry (service `pancred`,
+//! user = the profile name, value = a JSON object of the secret fields), so a command needs one
+//! keyring read; everything else in `profiles.json` (see [`meta`]). No secret is ever written to
+//! a file by this store.
+//!
+//! Calls are synchronous (keyring APIs are): async code calls this store through
+//! `tokio::task::spawn_blocking`, as the engine does.
+
+mod backend;
+mod meta;
+mod split;
+
+pub use backend::{Backend, CALL_TIMEOUT, PROBE_TIMEOUT};
+pub use meta::default_path;
+pub use split::is_secret_field;
+
+use super::fsutil::{hex_name, lock_file, lock_path, FileLock};
+use super::{ProfileLock, Store, StoreError};
+use crate::profile::Profile;
+use keyring_core::{CredentialStore, Entry};
+use meta::MetaFile;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The keyring service every pancred entry is filed under.
+pub const SERVICE: &str = "pancred";
+
+pub struct KeyringStore {
+    creds: Arc<CredentialStore>,
+    backend: Backend,
+    meta: MetaFile,
+    timeout: Duration,
+}
+
+impl KeyringStore {
+    /// Opens the keyring chosen by `PANCRED_KEYRING` with the default `profiles.json`; fails with
+    /// [`StoreError::Unavailable`] within [`PROBE_TIMEOUT`] when there is no usable keyring.
+    pub fn open() -> Result<Self, StoreError> {
+        let backend = Backend::from_env()?;
+        let path = default_path()?;
+        let creds = backend.connect(PROBE_TIMEOUT)?;
+        Ok(Self::with_credential_store(backend, creds, path))
+    }
+
+    /// A store over an already opened keyring-core store (e.g. keyring-core's mock in tests).
+    pub fn with_credential_store(
+        backend: Backend,
+        creds: Arc<CredentialStore>,
+        meta_path: PathBuf,
+    ) -> Self {
+        KeyringStore {
+            creds,
+            backend,
+            meta: MetaFile::new(meta_path),
+            timeout: CALL_TIMEOUT,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Where the non-secret settings live.
+    pub fn meta_path(&self) -> &Path {
+        self.meta.path()
+    }
+
+    fn entry(&self, name: &str) -> Result<Entry, StoreError> {
+        let built = if self.backend == Backend::SecretService {
+            // A label makes the item recognisable in seahorse and `secret-tool search`.
+            let label = format!("pancred profile {name}");
+            let mods = HashMap::from([("label", label.as_str())]);
+            Entry::new_in_store_with_modifiers(&self.creds, SERVICE, name, &mods)
+        } else {
+            Entry::new_in_store(&self.creds, SERVICE, name)
+        };
+        built.map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot name the keyring entry for profile '{name}': {e}"
+            ))
+        })
+    }
+
+    fn entry_location(&self, name: &str) -> String {
+        format!(
+            "{} entry service={SERVICE} user={name}",
+            self.backend.describe()
+        )
+    }
+
+    /// The profile's secrets, as one keyring read.
+    fn read_secrets(&self, name: &str) -> Result<Map<String, Value>, StoreError> {
+        let what = format!("reading the secrets of profile '{name}'");
+        let Some(text) = backend::get(self.backend, self.entry(name)?, self.timeout, &what)? else {
+            return Ok(Map::new());
+        };
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => Ok(map),
+            // Never echo the value: it is secret.
+            _ => Err(StoreError::Corrupt {
+                location: self.entry_location(name),
+                what: "not a JSON object of secrets (it was left as it is)".into(),
+            }),
+        }
+    }
+
+    fn write_secrets(&self, name: &str, secrets: Map<String, Value>) -> Result<(), StoreError> {
+        let entry = self.entry(name)?;
+        if secrets.is_empty() {
+            let what = format!("removing the secrets of profile '{name}'");
+            backend::delete(self.backend, entry, self.timeout, &what)?;
+            return Ok(());
+        }
+        let what = format!("storing the secrets of profile '{name}'");
+        let value = Value::Object(secrets).to_string();
+        backend::set(self.backend, entry, value, self.timeout, &what)
+    }
+
+    fn profile(&self, name: &str, public: &Map<String, Value>) -> Result<Profile, StoreError> {
+        let mut doc = split::merge(public.clone(), self.read_secrets(name)?);
+        doc.insert("profile".into(), Value::String(name.to_string()));
+        Profile::from_json(Value::Object(doc)).map_err(|e| StoreError::Corrupt {
+            location: self.meta.path().display().to_string(),
+            what: format!("profile '{name}': {e}"),
+        })
+    }
+}
+
+struct KeyringProfileLock(#[allow(dead_code)] FileLock);
+impl ProfileLock for KeyringProfileLock {}
+
+impl Store for KeyringStore {
+    fn kind(&self) -> &'static str {
+        "keyring"
+    }
+
+    fn location(&self) -> String {
+        format!(
+            "{} (service \"{SERVICE}\") + {}",
+            self.backend.describe(),
+            self.meta.path().display()
+        )
+    }
+
+    fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
+        let meta = self.meta.read()?;
+        // An unknown profile costs no keyring call.
+        match meta.get(name) {
+            None => Ok(None),
+            Some(public) => self.profile(name, public).map(Some),
+        }
+    }
+
+    fn list(&self) -> Result<Vec<Profile>, StoreError> {
+        let meta = self.meta.read()?;
+        meta.profiles()
+            .map(|(name, public)| self.profile(name, public))
+            .collect()
+    }
+
+    fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        let name = profile.profile.clone();
+        let Value::Object(doc) = profile.to_json() else {
+            return Err(StoreError::Backend(format!(
+                "profile '{name}' did not serialize to a JSON object"
+            )));
+        };
+        let (public, secrets) = split::split(doc);
+        self.meta.modify(|meta| {
+            // Secrets first: a crash in between leaves the new secrets with the old settings,
+            // never a rolled refresh token lost.
+            self.write_secrets(&name, secrets)?;
+            meta.insert(&name, public);
+            Ok(((), true))
+        })
+    }
+
+    fn remove(&self, name: &str) -> Result<bool, StoreError> {
+        self.meta.modify(|meta| {
+            let what = format!("removing the secrets of profile '{name}'");
+            let had_secrets =
+                backend::delete(self.backend, self.entry(name)?, self.timeout, &what)?;
+            let had_settings = meta.remove(name);
+            Ok((had_secrets || had_settings, had_settings))
+        })
+    }
+
+    fn default_profile(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.meta.read()?.default_profile().map(str::to_string))
+    }
+
+    fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
+        self.meta.modify(|meta| {
+            meta.set_default_profile(name);
+            Ok(((), true))
+        })
+    }
+
+    fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
+        let path = lock_path(self.meta.path(), &format!("refresh-{}", hex_name(name)));
+        let lock = lock_file(
+            &path,
+            timeout,
+            &format!("profile '{name}' in the keyring store"),
+        )?;
+        Ok(Box::new(KeyringProfileLock(lock)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,356 @@
+//! The keyring store against a real Secret Service (gnome-keyring on the private D-Bus session
+//! tests/run.sh starts) and the kernel keyring (under `keyctl session -`), through the real binary.
+//! Without a usable keyring: tests/keyring_fallback.rs.
+//! The keyring is shared by tests running in parallel: every test uses its own profile names.
+
+mod common;
+
+use common::{jwt, now, Run, Sandbox};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A part of the environment tests/run.sh provides is missing: fail there, skip elsewhere.
+fn missing(what: &str) -> bool {
+    if std::env::var("PANCRED_REQUIRE_ALL").is_ok() {
+        panic!("{what}: tests/run.sh provides it");
+    }
+    eprintln!("skipping: {what} (run tests/run.sh for the whole suite)");
+    false
+}
+
+/// Asks the Secret Service itself, not pancred, whether its default collection is unlocked.
+fn secret_service() -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return missing("no D-Bus session bus");
+    }
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--reply-timeout=10000",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets/aliases/default",
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.freedesktop.Secret.Collection",
+            "string:Locked",
+        ])
+        .output();
+    match out {
+        Ok(o) if String::from_utf8_lossy(&o.stdout).contains("boolean false") => true,
+        _ => missing("no unlocked Secret Service on the session bus"),
+    }
+}
+
+/// Whether this process joined its own session keyring (`keyctl session -`), which the kernel
+/// keyring store needs.
+fn kernel_session_keyring() -> bool {
+    let out = Command::new("keyctl").args(["rdescribe", "@s"]).output();
+    match out {
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .trim_end()
+                .ends_with(";_ses") =>
+        {
+            true
+        }
+        _ => missing("not inside `keyctl session -`"),
+    }
+}
+
+fn keyring(sb: &Sandbox, args: &[&str]) -> Run {
+    let mut c = sb.cmd(args);
+    c.env("PANCRED_STORE", "keyring");
+    c.output().expect("run pancred").into()
+}
+
+fn secret_tool(args: &[&str]) -> Run {
+    Command::new("secret-tool")
+        .args(args)
+        .output()
+        .expect("run secret-tool")
+        .into()
+}
+
+/// Every regular file under `roots`, except `skip`.
+fn files_under(roots: &[PathBuf], skip: &[&Path]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo: Vec<PathBuf> = roots.to_vec();
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                todo.push(p);
+            } else if t.is_file() && !skip.contains(&p.as_path()) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The sandbox's HOME and config plus this session's XDG data and runtime folders (where
+/// gnome-keyring keeps its files).
+fn scan_roots(sb: &Sandbox) -> Vec<PathBuf> {
+    let mut roots = vec![sb.path().to_path_buf()];
+    for var in ["XDG_DATA_HOME", "XDG_RUNTIME_DIR"] {
+        if let Some(p) = std::env::var_os(var) {
+            roots.push(PathBuf::from(p));
+        }
+    }
+    roots
+}
+
+/// Asserts no file holds any of `secrets`; returns how many files were read.
+fn assert_no_file_holds(roots: &[PathBuf], skip: &[&Path], secrets: &[&str]) -> usize {
+    let files = files_under(roots, skip);
+    for f in &files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for s in secrets {
+            assert!(!text.contains(s), "{} holds a secret", f.display());
+        }
+    }
+    files.len()
+}
+
+fn write_init(sb: &Sandbox, fields: &Value) -> String {
+    let path = sb
+        .path()
+        .join(format!("{}.json", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, fields.to_string()).unwrap();
+    path.display().to_string()
+}
+
+fn profiles_json(sb: &Sandbox) -> PathBuf {
+    sb.home.join(".config/pancred/profiles.json")
+}
+
+#[test]
+fn secret_service_write_read_list_remove_and_no_secret_in_files() {
+    if !secret_service() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let name = unique("kr");
+    let id = unique("client-id");
+    let (cs, rt) = (unique("cs"), unique("rt"));
+    let exp = now() + 3600;
+    let at = jwt(&json!({"exp": exp, "sub": unique("at")}));
+    let init = write_init(
+        &sb,
+        &json!({"client_id": id, "client_secret": cs, "refresh_token": rt, "access_token": at,
+                "scope": "openid"}),
+    );
+    let w = keyring(
+        &sb,
+        &["--profile", &name, "init", "--from", &init, "--write"],
+    );
+    assert_eq!(w.code, 0, "{}", w.all());
+    std::fs::remove_file(&init).unwrap();
+
+    // Read back by other processes: pancred itself, and the Secret Service's own client.
+    let s = keyring(&sb, &["--profile", &name, "show", "--json"]);
+    assert_eq!(s.code, 0, "{}", s.all());
+    let v: Value = serde_json::from_str(&s.stdout).unwrap();
+    assert_eq!(v["client_id"], id.as_str());
+    assert_eq!(v["has_client_secret"], true);
+    assert_eq!(v["has_refresh_token"], true);
+    assert_eq!(v["expires_at"], exp);
+    assert_eq!(v["state"], "valid");
+    assert!(!s.all().contains(&cs) && !s.all().contains(&rt));
+    let t = keyring(&sb, &["--profile", &name, "token", "--no-refresh"]);
+    assert_eq!((t.code, t.stdout.trim()), (0, at.as_str()), "{}", t.stderr);
+
+    let found = secret_tool(&["search", "--all", "service", "pancred", "username", &name]);
+    assert!(
+        found
+            .all()
+            .contains(&format!("attribute.username = {name}")),
+        "{}",
+        found.all()
+    );
+    let raw = secret_tool(&["lookup", "service", "pancred", "username", &name]);
+    let stored: Value = serde_json::from_str(raw.stdout.trim()).expect("one JSON entry");
+    assert_eq!(
+        stored,
+        json!({"client_secret": cs, "refresh_token": rt, "access_token": at})
+    );
+
+    let l = keyring(&sb, &["list", "--json"]);
+    assert_eq!(l.code, 0, "{}", l.all());
+    let rows: Vec<Value> = serde_json::from_str(&l.stdout).unwrap();
+    assert!(rows.iter().any(|r| r["profile"] == name.as_str()));
+
+    // The settings file has the profile's settings and none of its secrets; nor has any other
+    // file, gnome-keyring's own included (it encrypts).
+    let settings = std::fs::read_to_string(profiles_json(&sb)).unwrap();
+    assert!(
+        settings.contains(&id) && settings.contains("openid"),
+        "{settings}"
+    );
+    let read = assert_no_file_holds(&scan_roots(&sb), &[], &[&cs, &rt, &at]);
+    assert!(read >= 2, "the scan read only {read} file(s)");
+    assert!(
+        !sb.creds.exists(),
+        "the keyring store wrote the pancloud file"
+    );
+
+    let r = keyring(&sb, &["--profile", &name, "remove", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let gone = secret_tool(&["lookup", "service", "pancred", "username", &name]);
+    assert!(gone.stdout.trim().is_empty(), "the keyring entry survived");
+    let s = keyring(&sb, &["--profile", &name, "show"]);
+    assert_eq!(s.code, 1, "{}", s.all());
+}
+
+#[test]
+fn import_copies_a_pancloud_file_into_the_secret_service() {
+    if !secret_service() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let (a, b) = (unique("imp-a"), unique("imp-b"));
+    let (cs, rt, at) = (unique("cs"), unique("rt"), unique("at"));
+    let source = sb.path().join("pancloud.json");
+    let tinydb = json!({"profiles": {
+        "1": {"profile": a, "client_id": "cid-a", "client_secret": cs, "refresh_token": rt,
+              "access_token": at},
+        "2": {"profile": b, "client_id": "cid-b", "client_secret": null, "refresh_token": null,
+              "access_token": null},
+        "3": {"profile": a, "client_id": "shadowed", "client_secret": "shadowed-secret"}
+    }});
+    std::fs::write(&source, tinydb.to_string()).unwrap();
+    let before = std::fs::read(&source).unwrap();
+
+    let src = source.display().to_string();
+    let i = keyring(&sb, &["import", "--from", &src]);
+    assert_eq!(i.code, 0, "{}", i.all());
+    assert_eq!(i.stdout, format!("imported {a}\nimported {b}\n"));
+    assert!(i.stderr.contains("Copied 2 profile(s)"), "{}", i.stderr);
+    assert!(
+        i.stderr
+            .contains(&format!("skipped a second document for profile '{a}'")),
+        "{}",
+        i.stderr
+    );
+    assert_eq!(
+        std::fs::read(&source).unwrap(),
+        before,
+        "import changed its source"
+    );
+
+    let raw = secret_tool(&["lookup", "service", "pancred", "username", &a]);
+    let stored: Value = serde_json::from_str(raw.stdout.trim()).unwrap();
+    assert_eq!(
+        stored,
+        json!({"client_secret": cs, "refresh_token": rt, "access_token": at})
+    );
+    // A profile without secrets has settings only, and no keyring entry.
+    let none = secret_tool(&["lookup", "service", "pancred", "username", &b]);
+    assert!(none.stdout.trim().is_empty());
+    let s = keyring(&sb, &["--profile", &b, "show", "--json"]);
+    let v: Value = serde_json::from_str(&s.stdout).unwrap();
+    assert_eq!(
+        (v["client_id"].as_str(), v["has_client_secret"].as_bool()),
+        (Some("cid-b"), Some(false))
+    );
+    assert_no_file_holds(&scan_roots(&sb), &[&source], &[&cs, &rt, &at]);
+
+    // Again: every profile is reported as replaced, none skipped.
+    let i = keyring(&sb, &["import", "--from", &src]);
+    assert_eq!(
+        i.stdout,
+        format!("replaced {a}\nreplaced {b}\n"),
+        "{}",
+        i.stderr
+    );
+    for n in [&a, &b] {
+        assert_eq!(keyring(&sb, &["--profile", n, "remove", "--yes"]).code, 0);
+    }
+}
+
+#[test]
+fn auto_uses_the_secret_service_when_it_answers() {
+    if !secret_service() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let name = unique("auto");
+    let cs = unique("cs");
+    let init = write_init(&sb, &json!({"client_id": "cid", "client_secret": cs}));
+    let mut c = sb.cmd(&["--profile", &name, "init", "--from", &init, "--write"]);
+    c.env_remove("PANCRED_STORE");
+    let w: Run = c.output().unwrap().into();
+    assert_eq!(w.code, 0, "{}", w.all());
+    assert!(!w.stderr.contains("warning"), "{}", w.stderr);
+    assert!(w.stderr.contains("Secret Service"), "{}", w.stderr);
+    assert!(!sb.creds.exists());
+    let raw = secret_tool(&["lookup", "service", "pancred", "username", &name]);
+    assert!(raw.stdout.contains(&cs));
+    assert_eq!(
+        keyring(&sb, &["--profile", &name, "remove", "--yes"]).code,
+        0
+    );
+
+    // Someone coming from pancloud: the profile is in the pancloud file, not yet in the keyring.
+    let old = unique("pancloud-only");
+    std::fs::create_dir_all(sb.creds.parent().unwrap()).unwrap();
+    let doc = json!({"profiles": {"1": {"profile": old, "client_id": "cid"}}});
+    std::fs::write(&sb.creds, doc.to_string()).unwrap();
+    let s = keyring(&sb, &["--profile", &old, "show"]);
+    assert_eq!(s.code, 1, "{}", s.all());
+    assert!(s.stderr.contains("`pancred import`"), "{}", s.stderr);
+}
+#[test]
+fn kernel_keyring_with_keyutils() {
+    if !kernel_session_keyring() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let name = unique("ku");
+    let rt = unique("rt");
+    let init = write_init(&sb, &json!({"client_id": "cid", "refresh_token": rt}));
+    let run = |args: &[&str]| -> Run {
+        let mut c = sb.cmd(args);
+        c.env("PANCRED_STORE", "keyring")
+            .env("PANCRED_KEYRING", "keyutils");
+        c.output().unwrap().into()
+    };
+    let w = run(&["--profile", &name, "init", "--from", &init, "--write"]);
+    assert_eq!(w.code, 0, "{}", w.all());
+    assert!(w.stderr.contains("kernel keyring"), "{}", w.stderr);
+    let s = run(&["--profile", &name, "show", "--json"]);
+    let v: Value = serde_json::from_str(&s.stdout).unwrap();
+    assert_eq!(v["has_refresh_token"], true, "{}", s.all());
+
+    // The kernel holds the value (keyctl is the kernel keyring's own client).
+    let id = Command::new("keyctl")
+        .args(["search", "@s", "user", &format!("keyring:{name}@pancred")])
+        .output()
+        .unwrap();
+    assert!(id.status.success(), "no such key in the session keyring");
+    let id = String::from_utf8_lossy(&id.stdout).trim().to_string();
+    let value = Command::new("keyctl").args(["pipe", &id]).output().unwrap();
+    let stored: Value = serde_json::from_slice(&value.stdout).unwrap();
+    assert_eq!(stored, json!({"refresh_token": rt}));
+    std::fs::remove_file(&init).unwrap();
+    assert_no_file_holds(&[sb.path().to_path_buf()], &[], &[&rt]);
+
+    assert_eq!(run(&["--profile", &name, "remove", "--yes"]).code, 0);
+    let gone = Command::new("keyctl")
+        .args(["search", "@s", "user", &format!("keyring:{name}@pancred")])
+        .output()
+        .unwrap();
+    assert!(!gone.status.success(), "the kernel key survived remove");
+}

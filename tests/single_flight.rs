@@ -1,0 +1,130 @@
+//! Inside one process: concurrent callers share one in-flight refresh and all get its result;
+//! the HTTP helper retries once after a 401 with a refreshed token.
+
+mod common;
+
+use common::pancloud_stub::{Fault, PancloudStub};
+use pancred::http::AuthorizedClient;
+use pancred::store::memory::MemoryStore;
+use pancred::{Engine, Error, Profile, Secret, SharedStore, Store};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn profile(s: &PancloudStub, cache_token: bool) -> Profile {
+    let mut v = s.profile("lab");
+    v["cache_token"] = serde_json::json!(cache_token);
+    Profile::from_json(v).unwrap()
+}
+
+fn engine(store: SharedStore) -> Engine {
+    Engine::new(store).with_http_timeout(Duration::from_secs(30))
+}
+
+async fn burst(engine: &Engine, n: usize) -> Vec<Result<Secret, Error>> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let e = engine.clone();
+            tokio::spawn(async move { e.fresh_access_token("lab").await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// With cache_token off nothing is stored, so only single flight can keep this to one call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_tasks_share_one_refresh() {
+    let s = PancloudStub::start();
+    s.state().delay = Duration::from_millis(300);
+    let store: SharedStore = Arc::new(MemoryStore::with_profiles([profile(&s, false)]));
+    let e = engine(store.clone());
+    let results = burst(&e, 64).await;
+    let tokens: Vec<String> = results
+        .into_iter()
+        .map(|r| r.expect("every caller gets the token").expose().to_string())
+        .collect();
+    assert!(tokens.iter().all(|t| t == &tokens[0]));
+    assert_eq!(Some(&tokens[0]), s.state().last_access_token.as_ref());
+    assert_eq!(s.refresh_calls(), 1);
+    // Nothing cached: the next caller refreshes again (a new flight).
+    e.fresh_access_token("lab").await.unwrap();
+    assert_eq!(s.refresh_calls(), 2);
+    assert!(store.load("lab").unwrap().unwrap().access_token.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_refresh_reaches_every_caller_once() {
+    let s = PancloudStub::start();
+    s.state().delay = Duration::from_millis(300);
+    s.set_fault(Some(Fault::InvalidGrant));
+    let p = profile(&s, true);
+    let store: SharedStore = Arc::new(MemoryStore::with_profiles([p.clone()]));
+    let results = burst(&engine(store.clone()), 32).await;
+    for r in results {
+        let err = r.expect_err("the refresh failed");
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.to_string().contains("invalid_grant"), "{err}");
+    }
+    assert_eq!(s.refresh_calls(), 1);
+    assert_eq!(
+        store.load("lab").unwrap().unwrap(),
+        p,
+        "a failed refresh changed the store"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn file_store_tasks_and_a_cached_token_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = PancloudStub::start();
+    s.state().roll = true;
+    s.state().delay = Duration::from_millis(200);
+    let file = pancred::store::file::FileStore::new(dir.path().join("credentials.json"));
+    file.upsert(&profile(&s, true)).unwrap();
+    let store: SharedStore = Arc::new(file);
+    let e = engine(store.clone());
+    let results = burst(&e, 48).await;
+    assert!(results.iter().all(|r| r.is_ok()));
+    assert_eq!(s.refresh_calls(), 1);
+    let stored = store.load("lab").unwrap().unwrap();
+    assert_eq!(
+        stored.refresh_token.unwrap().expose(),
+        s.state().refresh_token
+    );
+    // Valid now: no further call.
+    e.fresh_access_token("lab").await.unwrap();
+    assert_eq!(s.refresh_calls(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorized_client_retries_once_after_401() {
+    let s = PancloudStub::start();
+    // A cached token that looks valid but the resource server does not accept.
+    let mut p = profile(&s, true);
+    p.set_access_token(
+        Secret::new(common::jwt(
+            &serde_json::json!({"exp": common::now() + 3600}),
+        )),
+        None,
+        common::now(),
+    );
+    let store: SharedStore = Arc::new(MemoryStore::with_profiles([p]));
+    let client = AuthorizedClient::new(engine(store.clone()), "lab").unwrap();
+    let url = format!("{}/resource", s.url);
+    let resp = client.send(|h| h.get(&url)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(s.refresh_calls(), 1);
+    // The refreshed token is stored and used directly next time.
+    let resp = client.send(|h| h.get(&url)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(s.refresh_calls(), 1);
+    let statuses = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/resource")
+        .count();
+    assert_eq!(statuses, 3, "one 401, its retry, and the next request");
+}
