@@ -13,6 +13,7 @@ pub mod results;
 pub mod tasks;
 pub mod ui;
 pub mod update;
+pub mod update_text;
 
 #[cfg(test)]
 mod tests;
