@@ -1,5 +1,5 @@
 //! The terminal UI: `pancred` with no command. State ([`app`]), key -> action ([`action`]), update
-//! ([`update`], [`results`]) and pure rendering ([`ui`]); I/O runs in background tasks
+//! ([`update`], [`update_text`], [`results`]) and pure rendering ([`ui`]); I/O runs in background tasks
 //! ([`tasks`]) that report back on the one event channel ([`event`]). The engine knows none of it.
 
 pub mod action;
