@@ -17,6 +17,7 @@ pub mod resolve;
 pub mod secret;
 pub mod store;
 pub mod summary;
+pub mod tui;
 
 pub use engine::Engine;
 pub use error::{Error, Result};
