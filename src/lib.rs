@@ -18,6 +18,7 @@ pub mod sandbox;
 pub mod secret;
 pub mod store;
 pub mod summary;
+pub mod tui;
 
 pub use engine::Engine;
 pub use error::{Error, Result};

@@ -205,9 +205,15 @@ pub fn run() -> i32 {
 
 fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
     match command {
-        None => Err(Error::Other(
-            "the TUI is not available in this build; see `pancred --help`".into(),
-        )),
+        None => {
+            let opened = crate::store::open(&ctx.store_config())?;
+            let engine = crate::Engine::new(opened.store).with_leeway(ctx.global.leeway);
+            let options = crate::tui::TuiOptions {
+                banner: opened.warning,
+                ..Default::default()
+            };
+            crate::tui::run(engine, options)
+        }
         Some(Command::List(j)) => profiles::list(ctx, j.json),
         Some(Command::Show(j)) => profiles::show(ctx, j.json),
         Some(Command::Init { from, write, json }) => setup::init(ctx, &from, write, json.json),

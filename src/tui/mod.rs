@@ -1,0 +1,175 @@
+//! The terminal UI: `pancred` with no command. State ([`app`]), key -> action ([`action`]), update
+//! ([`update`], [`update_text`], [`results`]) and pure rendering ([`ui`]); I/O runs in background tasks
+//! ([`tasks`]) that report back on the one event channel ([`event`]). The engine knows none of it.
+
+pub mod action;
+pub mod app;
+pub mod authorize;
+pub mod clipboard;
+pub mod effect;
+pub mod event;
+pub mod form;
+pub mod results;
+pub mod tasks;
+pub mod ui;
+pub mod update;
+pub mod update_text;
+
+#[cfg(test)]
+mod tests;
+
+use crate::{Engine, Error};
+use action::{from_key, from_mouse, Action};
+use app::App;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use effect::Effect;
+use event::Event;
+use std::io::IsTerminal;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    /// Shown top left (`pancred`, `pancred demo`).
+    pub title: String,
+    /// A warning kept on screen, e.g. that the keyring was unavailable and the file store is used.
+    pub banner: Option<String>,
+    /// The countdown tick; one second unless a demo wants otherwise.
+    pub tick: Duration,
+    /// Open the authorization URL in a browser ($BROWSER, else the desktop's opener).
+    pub open_browser: bool,
+}
+
+impl Default for TuiOptions {
+    fn default() -> Self {
+        TuiOptions {
+            title: "pancred".into(),
+            banner: None,
+            tick: Duration::from_secs(1),
+            open_browser: true,
+        }
+    }
+}
+
+/// While a spinner turns the loop ticks this often; idle, only at `TuiOptions::tick`.
+const ANIMATION_TICK: Duration = Duration::from_millis(120);
+
+/// Runs the TUI until the user quits, on a runtime of its own.
+pub fn run(engine: Engine, options: TuiOptions) -> Result<(), Error> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+    let res = rt.block_on(run_async(engine, options));
+    // A store call stuck on a lock must not keep the process alive after the user quit.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    res
+}
+
+/// Runs the TUI on the caller's tokio runtime.
+pub async fn run_async(engine: Engine, options: TuiOptions) -> Result<(), Error> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "the TUI needs a terminal; for scripts use the commands (`pancred --help`)".into(),
+        ));
+    }
+    let term_err = |e: std::io::Error| Error::Other(format!("terminal: {e}"));
+    // try_init installs ratatui's panic hook (restore, then the previous hook); ours runs first
+    // and also turns off the mouse and paste modes, so a panic leaves a usable terminal.
+    let mut terminal = ratatui::try_init().map_err(term_err)?;
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
+        ratatui_hook(info);
+    }));
+    let res = match crossterm::execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)
+    {
+        Ok(()) => main_loop(&mut terminal, engine, options).await,
+        Err(e) => Err(term_err(e)),
+    };
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
+    ratatui::restore();
+    res
+}
+
+async fn main_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    engine: Engine,
+    options: TuiOptions,
+) -> Result<(), Error> {
+    let term_err = |e: std::io::Error| Error::Other(format!("terminal: {e}"));
+    let size = terminal.size().map_err(term_err)?;
+    let store = engine.store();
+    let label = format!("{}: {}", store.kind(), store.location());
+    let clock = engine.clock().clone();
+    let mut app = App::new(
+        label,
+        engine.leeway(),
+        clock.now(),
+        (size.width, size.height),
+    );
+    app.title = options.title.clone();
+    app.banner = options.banner.clone();
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (period_tx, period_rx) = watch::channel(ANIMATION_TICK);
+    let input = event::spawn_input(tx.clone());
+    let ticker = event::spawn_ticker(tx.clone(), period_rx);
+    let mut runner = tasks::Runner::new(engine, tx, options.open_browser);
+    runner.run(Effect::Load);
+
+    let mut result = Ok(());
+    terminal.draw(|f| ui::render(&app, f)).map_err(term_err)?;
+    while let Some(ev) = rx.recv().await {
+        // Mouse motion and unbound keys change nothing, so they cost no frame.
+        let mut redraw = false;
+        let action = match ev {
+            Event::Tick => Some(Action::Tick(clock.now())),
+            Event::Key(k) => from_key(k, &app.mode),
+            Event::Mouse(m) => from_mouse(m, &app),
+            Event::Paste(p) => Some(Action::Paste(p)),
+            Event::Resize(w, h) => Some(Action::Resize(w, h)),
+            Event::Engine(e) => {
+                redraw = true;
+                for effect in app.on_engine(*e) {
+                    runner.run(effect);
+                }
+                None
+            }
+        };
+        if let Some(a) = action {
+            redraw = true;
+            for effect in app.update(a) {
+                runner.run(effect);
+            }
+        }
+        if app.quit {
+            break;
+        }
+        let want = if app.animating() {
+            ANIMATION_TICK
+        } else {
+            options.tick
+        };
+        period_tx.send_if_modified(|p| std::mem::replace(p, want) != want);
+        if redraw {
+            if let Err(e) = terminal.draw(|f| ui::render(&app, f)) {
+                result = Err(term_err(e));
+                break;
+            }
+        }
+    }
+    input.abort();
+    ticker.abort();
+    result
+}

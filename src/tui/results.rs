@@ -1,0 +1,197 @@
+//! `App::on_engine`: a background call came back. Success updates the profile in place; failure
+//! goes to the status line, and the UI carries on.
+
+use super::app::{App, Mode};
+use super::authorize::AuthPhase;
+use super::effect::Effect;
+use super::event::EngineEvent;
+use crate::clock::format_span;
+use crate::profile::Profile;
+
+impl App {
+    pub fn on_engine(&mut self, event: EngineEvent) -> Vec<Effect> {
+        match event {
+            EngineEvent::Loaded(Ok((profiles, default))) => {
+                self.set_profiles(profiles, default);
+            }
+            EngineEvent::Loaded(Err(e)) => {
+                self.loading = false;
+                self.error(format!("Cannot read the store: {e}"));
+            }
+            EngineEvent::Refreshed(name, res) => {
+                self.clear_busy(&name);
+                match res {
+                    Ok(p) => {
+                        let left = self.token_note(&p);
+                        self.put_profile(p);
+                        self.success(format!("Refreshed '{name}': {left}"));
+                    }
+                    Err(e) => self.error(format!("Refresh of '{name}' failed: {e}")),
+                }
+            }
+            EngineEvent::Revoked(name, res) => {
+                self.clear_busy(&name);
+                match res {
+                    Ok(report) => {
+                        self.put_profile(report.profile);
+                        let words = |v: &[&str]| v.join(" and ").replace('_', " ");
+                        let mut text = if report.revoked.is_empty() {
+                            format!("Forgot the tokens of '{name}'")
+                        } else {
+                            format!("Revoked the {} of '{name}'", words(&report.revoked))
+                        };
+                        if !report.not_revocable.is_empty() {
+                            text.push_str(&format!(
+                                "; the provider cannot revoke the {}: forgotten here, valid until it expires",
+                                words(&report.not_revocable)
+                            ));
+                        }
+                        self.success(text);
+                    }
+                    Err(e) => self.error(format!("Revoke for '{name}' failed: {e}")),
+                }
+            }
+            EngineEvent::DefaultSet(name, res) => {
+                self.clear_busy(&name);
+                match res {
+                    Ok(()) => {
+                        self.default = Some(name.clone());
+                        for e in &mut self.entries {
+                            e.summary.default = e.profile.profile == name;
+                        }
+                        self.success(format!("'{name}' is now the default profile"));
+                    }
+                    Err(e) => self.error(format!("Cannot make '{name}' the default: {e}")),
+                }
+            }
+            EngineEvent::Saved(name, res) => {
+                self.clear_busy(&name);
+                match res {
+                    Ok(()) => {
+                        self.success(format!("Saved '{name}'"));
+                        self.follow = Some(name);
+                        self.loading = true;
+                        return vec![Effect::Load];
+                    }
+                    Err(e) => self.error(format!("Cannot save '{name}': {e}")),
+                }
+            }
+            EngineEvent::Deleted(name, res) => {
+                self.clear_busy(&name);
+                match res {
+                    Ok(true) => {
+                        self.success(format!("Deleted '{name}'"));
+                        self.loading = true;
+                        return vec![Effect::Load];
+                    }
+                    Ok(false) => {
+                        self.error(format!("'{name}' was already gone from the store"));
+                        self.loading = true;
+                        return vec![Effect::Load];
+                    }
+                    Err(e) => self.error(format!("Cannot delete '{name}': {e}")),
+                }
+            }
+            EngineEvent::Imported(Ok(names)) if names.is_empty() => {
+                self.info("That file holds no profiles; nothing imported");
+            }
+            EngineEvent::Imported(Ok(names)) => {
+                let replaced = names.iter().filter(|(_, r)| *r).count();
+                let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+                self.success(format!(
+                    "Imported {} profile(s): {}{}",
+                    names.len(),
+                    list.join(", "),
+                    if replaced > 0 {
+                        format!(" ({replaced} replaced)")
+                    } else {
+                        String::new()
+                    }
+                ));
+                self.follow = names.first().map(|(n, _)| n.clone());
+                self.loading = true;
+                return vec![Effect::Load];
+            }
+            EngineEvent::Imported(Err(e)) => self.error(format!("Import failed: {e}")),
+            EngineEvent::AuthorizationStarted(name, res) => {
+                let Mode::Authorize(auth) = &mut self.mode else {
+                    return vec![];
+                };
+                if auth.profile != name || auth.phase != AuthPhase::Starting {
+                    return vec![];
+                }
+                match res {
+                    Ok(started) => {
+                        let url = started.pending.url.clone();
+                        auth.pending = Some(started.pending);
+                        auth.listening = started.listening;
+                        auth.note = started.note;
+                        auth.phase = AuthPhase::Waiting;
+                        self.info(format!("Authorizing '{name}': finish in the browser"));
+                        return vec![Effect::OpenBrowser(url)];
+                    }
+                    Err(e) => {
+                        self.mode = Mode::Normal;
+                        self.error(format!("Cannot authorize '{name}': {e}"));
+                    }
+                }
+            }
+            EngineEvent::CallbackReceived(name, res) => {
+                let Mode::Authorize(auth) = &mut self.mode else {
+                    return vec![];
+                };
+                if auth.profile != name {
+                    return vec![];
+                }
+                match (res, auth.pending.clone()) {
+                    (Ok(code), Some(pending)) => {
+                        auth.phase = AuthPhase::Exchanging;
+                        return vec![Effect::Exchange {
+                            profile: name,
+                            code,
+                            pending: Box::new(pending),
+                        }];
+                    }
+                    (Err(e), _) => auth.error = Some(e),
+                    (Ok(_), None) => {}
+                }
+            }
+            EngineEvent::Authorized(name, res) => {
+                let here = matches!(&self.mode, Mode::Authorize(a) if a.profile == name);
+                match res {
+                    Ok(p) => {
+                        let left = self.token_note(&p);
+                        self.put_profile(p);
+                        if here {
+                            self.mode = Mode::Normal;
+                        }
+                        self.success(format!("Authorized '{name}': {left}"));
+                    }
+                    Err(e) => {
+                        if let Mode::Authorize(auth) = &mut self.mode {
+                            if here {
+                                auth.phase = AuthPhase::Waiting;
+                                auth.error = Some(e.to_string());
+                            }
+                        }
+                        self.error(format!("Authorization of '{name}' failed: {e}"));
+                    }
+                }
+            }
+            EngineEvent::InputClosed(why) => {
+                self.error(why);
+                self.quit = true;
+            }
+        }
+        vec![]
+    }
+
+    /// "token valid for 59m 59s" for a profile just returned by the engine.
+    fn token_note(&self, p: &Profile) -> String {
+        match (p.access_token.is_some(), p.effective_expires_at()) {
+            (false, _) => "no access token came back".into(),
+            (true, None) => "new access token (no expiry given)".into(),
+            (true, Some(exp)) => format!("token valid for {}", format_span(exp - self.now)),
+        }
+    }
+}

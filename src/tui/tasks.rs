@@ -1,0 +1,233 @@
+//! Does each [`Effect`] in the background: engine calls in tokio tasks, store calls through
+//! `spawn_blocking` (keyring and file APIs block). Every result comes back as an [`EngineEvent`].
+
+use super::authorize::Started;
+use super::clipboard;
+use super::effect::Effect;
+use super::event::{EngineEvent, Event, Sender};
+use crate::loopback::{Listener, DEFAULT_REDIRECT_URI};
+use crate::store::file::FileStore;
+use crate::store::Store;
+use crate::{Engine, Error};
+use std::path::Path;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// How long the listener waits for the browser before the screen says so (pasting still works).
+const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(600);
+
+pub struct Runner {
+    engine: Engine,
+    tx: Sender,
+    open_browser: bool,
+    /// The authorization in progress (waiting on a listener or an exchange), for Esc to cancel.
+    auth: Option<JoinHandle<()>>,
+}
+
+impl Runner {
+    pub fn new(engine: Engine, tx: Sender, open_browser: bool) -> Self {
+        Runner {
+            engine,
+            tx,
+            open_browser,
+            auth: None,
+        }
+    }
+
+    fn send(tx: &Sender, ev: EngineEvent) {
+        // The receiver is gone only when the TUI is exiting; nothing is left to tell.
+        let _ = tx.send(Event::Engine(Box::new(ev)));
+    }
+
+    /// Runs a store call on the blocking pool and reports its result.
+    fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> Result<T, Error> + Send + 'static,
+        done: impl FnOnce(Result<T, Error>) -> EngineEvent + Send + 'static,
+    ) {
+        let (store, tx) = (self.engine.store().clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let res = tokio::task::spawn_blocking(move || f(store.as_ref()))
+                .await
+                .unwrap_or_else(|e| Err(Error::Other(format!("store call failed: {e}"))));
+            Self::send(&tx, done(res));
+        });
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        let (engine, tx) = (self.engine.clone(), self.tx.clone());
+        match effect {
+            Effect::Load => self.blocking(
+                |s| Ok((s.list()?, s.default_profile()?)),
+                EngineEvent::Loaded,
+            ),
+            Effect::Refresh(name) => {
+                tokio::spawn(async move {
+                    let res = engine.refresh(&name).await;
+                    Self::send(&tx, EngineEvent::Refreshed(name, res));
+                });
+            }
+            Effect::Revoke(name, what) => {
+                tokio::spawn(async move {
+                    let res = engine.revoke_report(&name, what).await;
+                    Self::send(&tx, EngineEvent::Revoked(name, res));
+                });
+            }
+            Effect::SetDefault(name) => {
+                let n = name.clone();
+                self.blocking(
+                    move |s| Ok(s.set_default_profile(&n)?),
+                    move |r| EngineEvent::DefaultSet(name, r),
+                )
+            }
+            Effect::Save { profile, replaces } => {
+                let name = profile.profile.clone();
+                self.blocking(
+                    move |s| save(s, &profile, replaces.as_deref()),
+                    move |r| EngineEvent::Saved(name, r),
+                )
+            }
+            Effect::Delete(name) => {
+                let n = name.clone();
+                self.blocking(
+                    move |s| Ok(s.remove(&n)?),
+                    move |r| EngineEvent::Deleted(name, r),
+                )
+            }
+            Effect::Import(path) => self.blocking(move |s| import(s, &path), EngineEvent::Imported),
+            Effect::StartAuthorization(name) => self.start_authorization(name),
+            Effect::CancelAuthorization => {
+                if let Some(h) = self.auth.take() {
+                    h.abort();
+                }
+            }
+            Effect::Exchange {
+                profile,
+                code,
+                pending,
+            } => {
+                if let Some(h) = self.auth.take() {
+                    h.abort();
+                }
+                self.auth = Some(tokio::spawn(async move {
+                    let res = engine
+                        .exchange_code(&profile, code.expose(), Some(&pending))
+                        .await;
+                    Self::send(&tx, EngineEvent::Authorized(profile, res));
+                }));
+            }
+            Effect::OpenBrowser(url) => {
+                if self.open_browser {
+                    open_browser(&url);
+                }
+            }
+            Effect::Copy(secret) => clipboard::copy(secret.expose()),
+        }
+    }
+
+    /// Binds the loopback listener for the profile's redirect URI (any free port when it names
+    /// none), starts the authorization with the bound URI, then waits for the browser.
+    fn start_authorization(&mut self, name: String) {
+        if let Some(h) = self.auth.take() {
+            h.abort();
+        }
+        let (engine, tx) = (self.engine.clone(), self.tx.clone());
+        // Aborting this task (Esc, or a pasted code) drops the listener and frees its port.
+        self.auth = Some(tokio::spawn(async move {
+            let redirect = match engine.load(&name).await {
+                Ok(Some(p)) => p.redirect_uri.filter(|r| !r.trim().is_empty()),
+                _ => None,
+            }
+            .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
+            let (listener, note) = match Listener::bind(&redirect, None).await {
+                Ok(l) => (Some(l), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let listening = listener.as_ref().map(|l| l.redirect_uri().to_string());
+            let started = engine
+                .start_authorization(&name, listening.as_deref())
+                .await;
+            let state = started.as_ref().ok().map(|p| p.state.clone());
+            let started = started.map(|pending| Started {
+                pending,
+                listening,
+                note,
+            });
+            Self::send(
+                &tx,
+                EngineEvent::AuthorizationStarted(name.clone(), started),
+            );
+            let (Some(listener), Some(state)) = (listener, state) else {
+                return;
+            };
+            let res = listener
+                .wait(&state, AUTHORIZE_TIMEOUT, std::future::pending())
+                .await
+                .map(|cb| cb.code)
+                .map_err(|e| e.to_string());
+            Self::send(&tx, EngineEvent::CallbackReceived(name, res));
+        }));
+    }
+}
+
+/// Upserts, and on a rename moves the default mark and removes the old name.
+fn save(store: &dyn Store, profile: &crate::Profile, replaces: Option<&str>) -> Result<(), Error> {
+    store.upsert(profile)?;
+    if let Some(old) = replaces {
+        if store.default_profile()?.as_deref() == Some(old) {
+            store.set_default_profile(&profile.profile)?;
+        }
+        store.remove(old)?;
+    }
+    Ok(())
+}
+
+/// Copies every profile of a pancloud file into the store (as `pancred import` does).
+fn import(dest: &dyn Store, path: &Path) -> Result<Vec<(String, bool)>, Error> {
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: no such pancloud credentials file",
+            path.display()
+        )));
+    }
+    if dest.kind() == "file"
+        && std::fs::canonicalize(path).ok() == std::fs::canonicalize(dest.location()).ok()
+    {
+        return Err(Error::Usage(format!(
+            "{} is the store this TUI shows already",
+            path.display()
+        )));
+    }
+    let mut done = Vec::new();
+    for p in FileStore::new(path).list()? {
+        let existed = dest.load(&p.profile)?.is_some();
+        dest.upsert(&p)?;
+        done.push((p.profile, existed));
+    }
+    Ok(done)
+}
+
+/// `$BROWSER` if set, else the desktop's opener when there is a desktop. Never a terminal browser:
+/// it would fight the TUI for the screen. The URL is on screen either way.
+fn open_browser(url: &str) {
+    use std::process::{Command, Stdio};
+    if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+        let child = Command::new(browser)
+            .arg(url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        // Reap it when it exits, so no zombie outlives the browser.
+        if let Ok(mut child) = child {
+            std::thread::spawn(move || child.wait());
+        }
+        return;
+    }
+    let desktop = cfg!(any(target_os = "macos", windows))
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if desktop {
+        let _ = open::that_detached(url);
+    }
+}

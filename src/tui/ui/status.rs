@@ -1,0 +1,158 @@
+//! The header, the store warning banner, the status line and the key hints.
+
+use crate::profile::TokenState;
+use crate::tui::app::{App, Level, Mode};
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+const STATES: [TokenState; 4] = [
+    TokenState::Valid,
+    TokenState::Expiring,
+    TokenState::Expired,
+    TokenState::Missing,
+];
+
+pub fn header(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    // Counts by state at this second, like a dashboard's summary line.
+    let mut counts = [0usize; 4];
+    for e in &app.entries {
+        let state = e.live(app.now, app.leeway).0;
+        if let Some(i) = STATES.iter().position(|s| *s == state) {
+            counts[i] += 1;
+        }
+    }
+    let mut right = Vec::with_capacity(12);
+    for (state, n) in STATES.iter().zip(counts) {
+        if n > 0 {
+            right.push(Span::styled(
+                format!("{n} {} ", state.as_str()),
+                t.state(*state),
+            ));
+            right.push(Span::styled("· ", t.dim()));
+        }
+    }
+    right.extend([
+        Span::styled(format!("sort: {} ", app.sort.label()), t.dim()),
+        Span::styled(" ? ", t.key()),
+        Span::styled("help ", t.dim()),
+    ]);
+    let right = Line::from(right);
+    // The right side wins: the store path is cut rather than overwritten.
+    let rw = (right.width() as u16).min(area.width);
+    let left_area = Rect::new(area.x, area.y, area.width - rw, area.height);
+    let title = format!(" {} ", app.title);
+    let room = (left_area.width as usize).saturating_sub(title.chars().count() + 2);
+    let label: String = if app.store_label.chars().count() > room {
+        let keep: String = app
+            .store_label
+            .chars()
+            .take(room.saturating_sub(1))
+            .collect();
+        format!("{keep}…")
+    } else {
+        app.store_label.clone()
+    };
+    let left = Line::from(vec![
+        Span::styled(title, t.title()),
+        Span::raw(" "),
+        Span::styled(label, t.dim()),
+    ]);
+    let right_area = Rect::new(area.x + area.width - rw, area.y, rw, area.height);
+    frame.render_widget(Paragraph::new(left), left_area);
+    frame.render_widget(
+        Paragraph::new(right).alignment(Alignment::Right),
+        right_area,
+    );
+}
+
+pub fn banner(app: &App, text: &str, frame: &mut Frame, area: Rect) {
+    frame.render_widget(
+        Paragraph::new(format!(" ⚠ {text}")).style(app.theme.warning()),
+        area,
+    );
+}
+
+pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let Some(s) = &app.status else {
+        return;
+    };
+    let (icon, style) = match s.level {
+        Level::Info => ("•", t.info()),
+        Level::Success => ("✓", t.success()),
+        Level::Error => ("✗", t.error()),
+    };
+    let busy = if app.busy.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", super::spinner(app))
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!(" {busy}{icon} "), style),
+            Span::styled(s.text.clone(), style),
+        ])),
+        area,
+    );
+}
+
+pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let pairs: &[(&str, &str)] = match app.mode {
+        Mode::Normal => &[
+            ("a", "authorize"),
+            ("r", "refresh"),
+            ("x", "revoke"),
+            ("y", "copy"),
+            ("v", "reveal"),
+            ("u", "default"),
+            ("n", "new"),
+            ("e", "edit"),
+            ("D", "delete"),
+            ("i", "import"),
+            ("/", "filter"),
+            ("s", "sort"),
+        ],
+        Mode::Filter => &[("type", "to filter"), ("Enter", "keep"), ("Esc", "clear")],
+        Mode::Help { .. } => &[("↑↓", "scroll"), ("Esc", "close")],
+        Mode::Confirm(_) => &[("y", "yes"), ("n", "no")],
+        Mode::Input(_) => &[("Enter", "import"), ("Esc", "cancel")],
+        Mode::Form(_) => &[
+            ("Tab", "next"),
+            ("←→", "choose"),
+            ("Enter", "save"),
+            ("Esc", "cancel"),
+        ],
+        Mode::Authorize(_) => &[
+            ("Enter", "submit code"),
+            ("^o", "open browser"),
+            ("^y", "copy URL"),
+            ("Esc", "cancel"),
+        ],
+    };
+    let right_w = 16;
+    let room = (area.width as usize).saturating_sub(right_w);
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (k, what) in pairs {
+        let w = k.chars().count() + what.chars().count() + 3;
+        // Drop the hints that do not fit rather than cut one in half.
+        if used + w > room {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(*k, t.key()));
+        spans.push(Span::styled(format!(" {what}  "), t.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let right = Line::from(vec![
+        Span::styled("?", t.key()),
+        Span::styled(" help  ", t.dim()),
+        Span::styled("q", t.key()),
+        Span::styled(" quit ", t.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(right).alignment(Alignment::Right), area);
+}

@@ -1,0 +1,143 @@
+//! `App::update` for the modal screens that take text: the import path, the profile form and
+//! the authorize screen.
+
+use super::action::Action;
+use super::app::{App, Mode};
+use super::authorize::{parse_pasted, AuthPhase};
+use super::effect::Effect;
+use std::path::PathBuf;
+
+impl App {
+    pub(super) fn input(&mut self, action: Action) -> Vec<Effect> {
+        let Mode::Input(input) = &mut self.mode else {
+            return vec![];
+        };
+        match action {
+            Action::Char(c) => input.value.push(c),
+            Action::Paste(p) => input.value.push_str(p.trim()),
+            Action::Backspace => {
+                input.value.pop();
+            }
+            Action::ClearInput => input.value.clear(),
+            Action::Cancel => {
+                self.mode = Mode::Normal;
+                self.info("Cancelled");
+            }
+            Action::Quit => self.quit = true,
+            Action::Submit => {
+                let value = input.value.trim().to_string();
+                if value.is_empty() {
+                    self.error("Type the path of a pancloud credentials file");
+                    return vec![];
+                }
+                let path = expand_home(&value);
+                self.mode = Mode::Normal;
+                self.info(format!("Importing {}…", path.display()));
+                return vec![Effect::Import(path)];
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    pub(super) fn form(&mut self, action: Action) -> Vec<Effect> {
+        let Mode::Form(form) = &mut self.mode else {
+            return vec![];
+        };
+        match action {
+            Action::NextField => form.next(),
+            Action::PrevField => form.prev(),
+            Action::Char(c) => form.type_char(c),
+            Action::Paste(p) => form.paste(&p),
+            Action::Backspace => form.backspace(),
+            Action::ClearInput => form.clear(),
+            Action::Toggle(_) => form.cycle(),
+            Action::Quit => self.quit = true,
+            Action::Cancel => {
+                self.mode = Mode::Normal;
+                self.info("Nothing saved");
+            }
+            Action::Submit => match form.validate() {
+                Some(profile) => {
+                    let replaces = form
+                        .original
+                        .as_ref()
+                        .map(|o| o.profile.clone())
+                        .filter(|old| *old != profile.profile);
+                    let name = profile.profile.clone();
+                    self.mode = Mode::Normal;
+                    self.set_busy(&name, "saving");
+                    self.info(format!("Saving '{name}'…"));
+                    return vec![Effect::Save {
+                        profile: Box::new(profile),
+                        replaces,
+                    }];
+                }
+                None => self.error("Fix the marked fields, then press Enter again"),
+            },
+            _ => {}
+        }
+        vec![]
+    }
+
+    pub(super) fn authorizing(&mut self, action: Action) -> Vec<Effect> {
+        let Mode::Authorize(auth) = &mut self.mode else {
+            return vec![];
+        };
+        match action {
+            Action::Char(c) => auth.input.push(c),
+            Action::Paste(p) => auth.input.push_str(p.trim()),
+            Action::Backspace => {
+                auth.input.pop();
+            }
+            Action::ClearInput => auth.input.clear(),
+            Action::Cancel => {
+                let name = auth.profile.clone();
+                self.mode = Mode::Normal;
+                self.info(format!("Authorization of '{name}' cancelled"));
+                return vec![Effect::CancelAuthorization];
+            }
+            Action::Quit => self.quit = true,
+            Action::OpenBrowser => {
+                if let Some(p) = &auth.pending {
+                    return vec![Effect::OpenBrowser(p.url.clone())];
+                }
+            }
+            Action::CopyUrl => {
+                if let Some(p) = &auth.pending {
+                    let url = crate::Secret::new(p.url.clone());
+                    self.success("Copied the authorization URL to the clipboard");
+                    return vec![Effect::Copy(url)];
+                }
+            }
+            Action::Submit => {
+                let (Some(pending), AuthPhase::Waiting) = (&auth.pending, &auth.phase) else {
+                    return vec![];
+                };
+                match parse_pasted(&auth.input, &pending.state) {
+                    Ok(code) => {
+                        auth.phase = AuthPhase::Exchanging;
+                        auth.error = None;
+                        auth.input.clear();
+                        return vec![Effect::Exchange {
+                            profile: auth.profile.clone(),
+                            code,
+                            pending: Box::new(pending.clone()),
+                        }];
+                    }
+                    Err(e) => auth.error = Some(e),
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+}
+
+/// `~/x` to `$HOME/x`, since no shell expands what is typed here.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(b)) => b.home_dir().join(rest),
+        _ => PathBuf::from(path),
+    }
+}
