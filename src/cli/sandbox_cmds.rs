@@ -120,14 +120,16 @@ pub fn demo(ctx: &Context, port: u16, log: Option<&Path>) -> Result<(), Error> {
     let store = MemoryStore::with_profiles(profiles);
     store.set_default_profile(demo::VALID)?;
     let engine = Engine::new(Arc::new(store)).with_leeway(ctx.global.leeway);
-    let result = open_tui(engine);
+    let options = crate::tui::TuiOptions {
+        title: "pancred demo".into(),
+        banner: Some(format!(
+            "Demo: profiles in memory against the built-in provider at {} (nothing is saved)",
+            handle.base_url()
+        )),
+        ..Default::default()
+    };
+    let result = crate::tui::run(engine, options);
     // Leaving the TUI stops the provider and frees its port.
     handle.shutdown();
     result
-}
-
-fn open_tui(_engine: Engine) -> Result<(), Error> {
-    Err(Error::Other(
-        "the TUI is not available in this build; see `pancred sandbox`".into(),
-    ))
 }
