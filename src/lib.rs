@@ -4,6 +4,7 @@
 //! and the TUI are two faces over it, and any Rust program can use it the same way.
 #![forbid(unsafe_code)]
 
+pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod engine;

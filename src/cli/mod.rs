@@ -1,7 +1,6 @@
 //! The command line: argument parsing and one function per command. Errors come back as
 //! [`crate::Error`] and become the exit codes of the contract.
 
-mod browser;
 mod context;
 mod login;
 mod oauth_cmds;

@@ -62,7 +62,7 @@ impl Store for MemoryStore {
     }
 
     fn location(&self) -> String {
-        "memory (nothing is saved)".into()
+        "nothing is saved".into()
     }
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {

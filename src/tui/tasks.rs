@@ -210,18 +210,8 @@ fn import(dest: &dyn Store, path: &Path) -> Result<Vec<(String, bool)>, Error> {
 /// `$BROWSER` if set, else the desktop's opener when there is a desktop. Never a terminal browser:
 /// it would fight the TUI for the screen. The URL is on screen either way.
 fn open_browser(url: &str) {
-    use std::process::{Command, Stdio};
-    if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
-        let child = Command::new(browser)
-            .arg(url)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        // Reap it when it exits, so no zombie outlives the browser.
-        if let Ok(mut child) = child {
-            std::thread::spawn(move || child.wait());
-        }
+    if let Some(list) = crate::browser::browser_list() {
+        let _ = crate::browser::open_with(&list, url, crate::browser::Chatter::Silent);
         return;
     }
     let desktop = cfg!(any(target_os = "macos", windows))

@@ -3,20 +3,36 @@
 
 use std::process::{Command, Stdio};
 
+/// Where a browser command's own output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chatter {
+    /// To stderr (the CLI: stdout carries only results).
+    Stderr,
+    /// Nowhere (the TUI: anything printed would tear the screen).
+    Silent,
+}
+
 /// Opens `url`; on failure says why, so the caller can tell the person to open it by hand.
 /// The URL is an argument on purpose: it holds only the state and the PKCE challenge, no secret.
 pub fn open(url: &str) -> Result<String, String> {
-    match std::env::var("BROWSER") {
-        Ok(list) if !list.trim().is_empty() => open_with(&list, url),
+    match browser_list() {
+        Some(list) => open_with(&list, url, Chatter::Stderr),
         _ => open::that_detached(url)
             .map(|()| "the desktop's default browser".to_string())
             .map_err(|e| format!("no browser could be started ({e})")),
     }
 }
 
+/// `$BROWSER`, when set to something.
+pub fn browser_list() -> Option<String> {
+    std::env::var("BROWSER")
+        .ok()
+        .filter(|l| !l.trim().is_empty())
+}
+
 /// `$BROWSER` is a list of commands separated like PATH; in each, `%s` stands for the URL, else
 /// the URL is appended. The first command that starts is used.
-fn open_with(list: &str, url: &str) -> Result<String, String> {
+pub fn open_with(list: &str, url: &str, chatter: Chatter) -> Result<String, String> {
     let sep = if cfg!(windows) { ';' } else { ':' };
     let mut failures = Vec::new();
     for entry in list.split(sep).filter(|e| !e.trim().is_empty()) {
@@ -25,16 +41,18 @@ fn open_with(list: &str, url: &str) -> Result<String, String> {
             continue;
         };
         let mut cmd = Command::new(program);
-        cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(stdout_to_stderr());
+        cmd.args(args).stdin(Stdio::null());
+        match chatter {
+            Chatter::Stderr => cmd.stdout(stdout_to_stderr()),
+            Chatter::Silent => cmd.stdout(Stdio::null()).stderr(Stdio::null()),
+        };
         match cmd.spawn() {
             Ok(mut child) => {
                 let name = program.clone();
                 // Reaped in the background: a browser command may run as long as the login.
                 std::thread::spawn(move || {
                     if let Ok(status) = child.wait() {
-                        if !status.success() {
+                        if !status.success() && chatter == Chatter::Stderr {
                             eprintln!(
                                 "pancred: the $BROWSER command '{name}' ended with {status}; \
                                  open the URL above yourself if no browser came up"
@@ -127,9 +145,14 @@ mod tests {
 
     #[test]
     fn the_first_command_that_starts_wins() {
-        let used = open_with("/nonexistent/browser-a::true", "http://127.0.0.1/").unwrap();
+        let used = open_with(
+            "/nonexistent/browser-a::true",
+            "http://127.0.0.1/",
+            Chatter::Silent,
+        )
+        .unwrap();
         assert_eq!(used, "$BROWSER (true)");
-        let err = open_with("/nonexistent/a:/nonexistent/b", "x").unwrap_err();
+        let err = open_with("/nonexistent/a:/nonexistent/b", "x", Chatter::Silent).unwrap_err();
         assert!(
             err.contains("/nonexistent/a") && err.contains("/nonexistent/b"),
             "{err}"
