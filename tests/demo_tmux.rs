@@ -5,66 +5,8 @@
 mod common;
 
 use common::have_program;
-use std::process::Command;
+use common::tmux::Tmux;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new() -> Self {
-        Tmux {
-            socket: format!("pancred-demo-{}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "demo"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "demo"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    /// Waits (generously: the machine may be loaded) until the screen satisfies `ok`.
-    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "waited for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
 
 /// The list row of profile `name` (left pane): what follows the name up to the pane's border.
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
@@ -100,12 +42,12 @@ fn demo_shows_every_state_refresh_makes_the_expired_one_valid_and_q_frees_the_po
         bin = common::bin(),
         log = log.display(),
     );
-    let tmux = Tmux::new();
+    let tmux = Tmux::new("demo");
     tmux.run(&[
         "new-session",
         "-d",
         "-s",
-        "demo",
+        common::tmux::SESSION,
         "-x",
         "120",
         "-y",

@@ -2,34 +2,8 @@
 
 mod common;
 
+use common::tmux::{Tmux, SESSION};
 use common::{have_program, Sandbox};
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-fn tmux(socket: &str, args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .arg("-L")
-        .arg(socket)
-        .args(args)
-        .output()
-        .expect("tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn wait_for(socket: &str, text: &str) -> String {
-    let start = Instant::now();
-    loop {
-        let screen = tmux(socket, &["capture-pane", "-p", "-t", "gen"]);
-        if screen.contains(text) {
-            return screen;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "waited for {text:?}; screen:\n{screen}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn secrets_are_not_echoed() {
@@ -37,48 +11,39 @@ fn secrets_are_not_echoed() {
         return;
     }
     let sb = Sandbox::new();
-    let socket = format!("pancred-gen-{}", std::process::id());
+    let tmux = Tmux::new("generate");
     let cmd = format!(
         "env -i PATH=/usr/bin:/bin HOME={home} PANCRED_STORE=file PAN_CREDENTIALS_DBFILE={creds} {bin} generate; echo EXIT=$?; sleep 30",
         home = sb.home.display(),
         creds = sb.creds.display(),
         bin = common::bin()
     );
-    tmux(
-        &socket,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "gen",
-            "-x",
-            "100",
-            "-y",
-            "20",
-            &cmd,
-        ],
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "-x",
+        "100",
+        "-y",
+        "20",
+        &cmd,
+    ]);
+    let prompt = |text: &'static str| move |s: &str| s.contains(text);
+    tmux.wait("CLIENT_ID", prompt("CLIENT_ID:"));
+    tmux.keys(&["visible-client-id", "Enter"]);
+    tmux.wait("CLIENT_SECRET", prompt("CLIENT_SECRET:"));
+    tmux.keys(&["HIDDEN-client-secret", "Enter"]);
+    tmux.wait("REFRESH_TOKEN", prompt("REFRESH_TOKEN:"));
+    tmux.keys(&["HIDDEN-refresh-token", "Enter"]);
+    tmux.wait("PROFILE", prompt("PROFILE [default]:"));
+    tmux.keys(&["tty", "Enter"]);
+    tmux.wait(
+        "the confirmation",
+        prompt("Write credentials to PROFILE 'tty' [Y/N]?"),
     );
-    wait_for(&socket, "CLIENT_ID:");
-    tmux(
-        &socket,
-        &["send-keys", "-t", "gen", "visible-client-id", "Enter"],
-    );
-    wait_for(&socket, "CLIENT_SECRET:");
-    tmux(
-        &socket,
-        &["send-keys", "-t", "gen", "HIDDEN-client-secret", "Enter"],
-    );
-    wait_for(&socket, "REFRESH_TOKEN:");
-    tmux(
-        &socket,
-        &["send-keys", "-t", "gen", "HIDDEN-refresh-token", "Enter"],
-    );
-    wait_for(&socket, "PROFILE [default]:");
-    tmux(&socket, &["send-keys", "-t", "gen", "tty", "Enter"]);
-    wait_for(&socket, "Write credentials to PROFILE 'tty' [Y/N]?");
-    tmux(&socket, &["send-keys", "-t", "gen", "y", "Enter"]);
-    let screen = wait_for(&socket, "EXIT=");
-    tmux(&socket, &["kill-server"]);
+    tmux.keys(&["y", "Enter"]);
+    let screen = tmux.wait("the end", prompt("EXIT="));
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(
         screen.contains("visible-client-id"),

@@ -4,68 +4,9 @@
 mod common;
 
 use common::pancloud_stub::PancloudStub;
+use common::tmux::Tmux;
 use common::{have_program, jwt, now, Sandbox};
 use serde_json::json;
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(tag: &str) -> Self {
-        Tmux {
-            socket: format!("pancred-{tag}-{}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "tui"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "tui"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    /// Waits (generously: the machine may be loaded) until the screen satisfies `ok`.
-    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "waited for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
 
 /// Seconds left on the profile row whose line contains `name` as a state too (`expiring 29s`).
 fn seconds_left(screen: &str, name: &str) -> Option<i64> {
@@ -123,7 +64,7 @@ fn start(sb: &Sandbox, tmux: &Tmux) {
         "new-session",
         "-d",
         "-s",
-        "tui",
+        common::tmux::SESSION,
         "-x",
         "120",
         "-y",

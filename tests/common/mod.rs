@@ -5,6 +5,7 @@ pub mod login;
 pub mod oidc;
 pub mod pancloud_stub;
 pub mod provider;
+pub mod tmux;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
