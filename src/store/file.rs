@@ -4,7 +4,7 @@
 //! Every read-modify-write holds a cross-process file lock and replaces the file atomically; a file
 //! that is not a TinyDB database of profiles is reported and never overwritten.
 
-use super::fsutil::{hex_name, lock_file, lock_path, to_python_json, write_atomic};
+use super::fsutil::{hex_name, lock_file, lock_path, modify_json_file};
 use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;
 use serde_json::{Map, Value};
@@ -14,8 +14,6 @@ use std::time::Duration;
 pub const TABLE: &str = "profiles";
 /// pancred's own settings (the default profile) live in a table of their own; pancloud never reads it.
 pub const SETTINGS_TABLE: &str = "pancred";
-/// How long a write waits for another process's write to finish.
-const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// `PAN_CREDENTIALS_DBFILE`, else `~/.config/pancloud/credentials.json`.
 pub fn default_path() -> Result<PathBuf, StoreError> {
@@ -127,17 +125,7 @@ impl FileStore {
         &self,
         f: impl FnOnce(&mut Db) -> Result<(T, bool), StoreError>,
     ) -> Result<T, StoreError> {
-        let _lock = lock_file(
-            &lock_path(&self.path, "file"),
-            WRITE_LOCK_WAIT,
-            &self.path.display().to_string(),
-        )?;
-        let mut db = self.read()?;
-        let (out, changed) = f(&mut db)?;
-        if changed {
-            write_atomic(&self.path, &to_python_json(&Value::Object(db.root)))?;
-        }
-        Ok(out)
+        modify_json_file(&self.path, || self.read(), f, |db| Value::Object(db.root))
     }
 
     fn table_mut<'a>(db: &'a mut Db, name: &str) -> Result<&'a mut Map<String, Value>, StoreError> {

@@ -100,6 +100,31 @@ pub fn lock_file(path: &Path, timeout: Duration, what: &str) -> Result<FileLock,
     }
 }
 
+/// How long a write waits for another process's write to the same file to finish.
+pub const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// A read-modify-write of a JSON file shared between processes: under the file's write lock,
+/// `read` parses it, `f` changes it and says whether it did, and only then is it replaced
+/// atomically with `write`'s JSON. A file `read` rejects is never written.
+pub fn modify_json_file<D, T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<D, StoreError>,
+    f: impl FnOnce(&mut D) -> Result<(T, bool), StoreError>,
+    write: impl FnOnce(D) -> Value,
+) -> Result<T, StoreError> {
+    let _lock = lock_file(
+        &lock_path(path, "file"),
+        WRITE_LOCK_WAIT,
+        &path.display().to_string(),
+    )?;
+    let mut data = read()?;
+    let (out, changed) = f(&mut data)?;
+    if changed {
+        write_atomic(path, &to_python_json(&write(data)))?;
+    }
+    Ok(out)
+}
+
 /// The lock-file path for `data` and a purpose: `.NAME.locks/PURPOSE.lock` beside the data file.
 pub fn lock_path(data: &Path, purpose: &str) -> PathBuf {
     let name = data

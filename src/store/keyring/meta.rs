@@ -5,15 +5,12 @@
 //! {"default_profile": "lab", "profiles": {"lab": {"client_id": "...", "profile": "lab"}}, "version": 1}
 //! ```
 
-use crate::store::fsutil::{lock_file, lock_path, to_python_json, write_atomic};
+use crate::store::fsutil::modify_json_file;
 use crate::store::StoreError;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 const VERSION: u64 = 1;
-/// How long a write waits for another process's write to finish.
-const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// `$XDG_CONFIG_HOME/pancred/profiles.json`, else `~/.config/pancred/profiles.json`.
 pub fn default_path() -> Result<PathBuf, StoreError> {
@@ -153,17 +150,14 @@ impl MetaFile {
         &self,
         f: impl FnOnce(&mut Meta) -> Result<(T, bool), StoreError>,
     ) -> Result<T, StoreError> {
-        let _lock = lock_file(
-            &lock_path(&self.path, "file"),
-            WRITE_LOCK_WAIT,
-            &self.path.display().to_string(),
-        )?;
-        let mut meta = self.read()?;
-        let (out, changed) = f(&mut meta)?;
-        if changed {
-            meta.root.insert("version".into(), Value::from(VERSION));
-            write_atomic(&self.path, &to_python_json(&Value::Object(meta.root)))?;
-        }
-        Ok(out)
+        modify_json_file(
+            &self.path,
+            || self.read(),
+            f,
+            |mut meta| {
+                meta.root.insert("version".into(), Value::from(VERSION));
+                Value::Object(meta.root)
+            },
+        )
     }
 }
