@@ -27,6 +27,7 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
         .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
     let (explicit, developer_token) = ctx.explicit()?;
     let engine = Engine::new(store)
+        .with_reporter(super::warn_reporter())
         .with_clock(ctx.clock.clone())
         .with_leeway(ctx.global.leeway)
         .with_policy(CredentialPolicy::Pancloud {

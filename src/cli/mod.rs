@@ -2,6 +2,7 @@
 //! [`crate::Error`] and become the exit codes of the contract.
 
 mod context;
+mod interrupt;
 mod login;
 mod oauth_cmds;
 mod output;
@@ -200,6 +201,11 @@ pub fn run() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// Prints the engine's notices (tokens rescued or applied) on stderr as they happen.
+pub(crate) fn warn_reporter() -> crate::engine::Reporter {
+    std::sync::Arc::new(|text: &str| eprintln!("pancred: warning: {text}"))
 }
 
 fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {

@@ -1,6 +1,7 @@
 //! Commands that talk to providers: `auth-url`, `exchange`, `refresh`, `revoke`, `token`.
 
 use super::context::read_secret_file;
+use super::interrupt::run_guarded;
 use super::output::print_json;
 use super::{Command, Context};
 use crate::engine::{CredentialPolicy, RevokeWhat};
@@ -35,6 +36,7 @@ fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
     let name = ctx.profile_name(&store)?;
     let (explicit, developer_token) = ctx.explicit()?;
     let mut engine = Engine::new(store)
+        .with_reporter(super::warn_reporter())
         .with_clock(ctx.clock.clone())
         .with_leeway(ctx.global.leeway)
         .with_policy(CredentialPolicy::Pancloud {
@@ -114,7 +116,7 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
         code.to_string()
     };
     let (engine, name) = engine(ctx)?;
-    let p = block_on(engine.exchange_code(&name, &code, None))?;
+    let p = run_guarded(&engine, engine.exchange_code(&name, &code, None))?;
     eprintln!(
         "Stored the tokens of profile '{name}'{}.",
         if p.refresh_token.is_some() {
@@ -128,7 +130,7 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
 
 fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
-    let p = block_on(engine.refresh(&name)).map_err(|e| hint_on_refresh(&name, e))?;
+    let p = run_guarded(&engine, engine.refresh(&name)).map_err(|e| hint_on_refresh(&name, e))?;
     print_state(ctx, &p, json)
 }
 
@@ -203,7 +205,8 @@ fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
             ))
         })?
     } else {
-        block_on(engine.fresh_access_token(&name)).map_err(|e| hint_on_refresh(&name, e))?
+        run_guarded(&engine, engine.fresh_access_token(&name))
+            .map_err(|e| hint_on_refresh(&name, e))?
     };
     // stdout carries only the token, so that `$(pancred token)` is the token.
     println!("{}", token.expose());

@@ -96,6 +96,7 @@ impl Engine {
             .or_else(|| stored.pending_redirect_uri.clone())
             .or_else(|| p.redirect_uri.clone());
         let caller = self.caller()?;
+        let _in_flight = self.in_flight(profile);
         let tokens = match p.dialect {
             Dialect::Pancloud => pancloud::exchange(&caller, &p, code, redirect.as_deref()).await?,
             Dialect::OAuth2 => {
@@ -113,8 +114,9 @@ impl Engine {
         };
         let _lock = self.lock(profile).await?;
         let mut current = self.load_existing(profile).await?;
+        let spent = current.refresh_token.clone();
         let result = self.apply_exchange(&mut current, &p, tokens);
-        self.upsert(current).await?;
+        self.store_tokens(current, spent).await?;
         Ok(result)
     }
 

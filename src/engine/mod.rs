@@ -7,8 +7,10 @@
 mod authorize;
 mod flight;
 mod refresh;
+mod rescue;
 mod revoke;
 
+pub use rescue::{Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
 
 use crate::clock::{Clock, SystemClock};
@@ -65,6 +67,8 @@ pub struct Engine {
     caller: Arc<OnceLock<Caller>>,
     /// In-process refreshes in flight, one per profile (see `flight.rs`).
     flights: Arc<Mutex<flight::Flights>>,
+    /// Where tokens go when the store refuses them, and what the user is told (`rescue.rs`).
+    safety: rescue::Safety,
 }
 
 impl Engine {
@@ -78,6 +82,7 @@ impl Engine {
             http_timeout: crate::oauth::http::timeout_from_env(),
             caller: Arc::new(OnceLock::new()),
             flights: Arc::new(Mutex::new(flight::Flights::default())),
+            safety: rescue::Safety::default(),
         }
     }
 
@@ -173,8 +178,9 @@ impl Engine {
     }
 
     pub async fn load(&self, name: &str) -> Result<Option<Profile>> {
-        let (store, name) = (self.store.clone(), name.to_string());
-        blocking(move || store.load(&name)).await
+        let (store, owned) = (self.store.clone(), name.to_string());
+        let stored = blocking(move || store.load(&owned)).await?;
+        Ok(self.with_rescue(name, stored))
     }
 
     pub(crate) async fn load_existing(&self, name: &str) -> Result<Profile> {
@@ -188,8 +194,10 @@ impl Engine {
 
     /// Takes the profile's refresh lock (shared with every process using the store).
     pub(crate) async fn lock(&self, name: &str) -> Result<Box<dyn ProfileLock>> {
-        let (store, name, timeout) = (self.store.clone(), name.to_string(), self.lock_timeout);
-        blocking(move || store.lock(&name, timeout)).await
+        let (store, owned, timeout) = (self.store.clone(), name.to_string(), self.lock_timeout);
+        let lock = blocking(move || store.lock(&owned, timeout)).await?;
+        self.settle_rescue(name).await;
+        Ok(lock)
     }
 
     pub fn no_such(&self, name: &str) -> Error {

@@ -91,6 +91,8 @@ impl Engine {
             });
         }
         let caller = self.caller()?;
+        // From here until the result is stored, ending the program could lose a rotated token.
+        let _in_flight = self.in_flight(profile);
         let tokens = match &resolved.developer_token {
             Some(dev) => developer::redeem(&caller, &p, dev).await?,
             None => match p.dialect {
@@ -101,11 +103,13 @@ impl Engine {
                 }
             },
         };
+        let spent = stored.as_ref().and_then(|s| s.refresh_token.clone());
         let (result, to_store) = self.apply_refresh(profile, &p, stored, &resolved, tokens);
         if let Some(updated) = to_store {
             // One atomic write holds the rolled refresh token and the access token together,
-            // and it happens before the token is returned.
-            self.upsert(updated).await?;
+            // and it happens before the token is returned; a store that refuses it gets retries,
+            // then the rescue file (rescue.rs): the new refresh token is never dropped.
+            self.store_tokens(updated, spent).await?;
         }
         Ok(result)
     }

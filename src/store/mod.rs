@@ -65,6 +65,9 @@ pub trait Store: Send + Sync {
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError>;
     /// The per-profile refresh lock, shared by every process using this store.
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError>;
+    /// Drops cached connections or sessions, so that the next call starts afresh (the engine
+    /// calls it before retrying a failed write of new tokens). Stores without any do nothing.
+    fn reset(&self) {}
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -10,6 +10,7 @@ pub mod effect;
 pub mod event;
 pub mod form;
 pub mod results;
+pub mod shutdown;
 pub mod tasks;
 pub mod ui;
 pub mod update;
@@ -96,17 +97,22 @@ pub async fn run_async(engine: Engine, options: TuiOptions) -> Result<(), Error>
     let _ = crossterm::execute!(
         std::io::stdout(),
         DisableMouseCapture,
-        DisableBracketedPaste
+        DisableBracketedPaste,
+        crossterm::cursor::Show
     );
     ratatui::restore();
-    res
+    let farewell = res?;
+    if let Some(text) = farewell {
+        eprintln!("{text}");
+    }
+    Ok(())
 }
 
 async fn main_loop(
     terminal: &mut ratatui::DefaultTerminal,
     engine: Engine,
     options: TuiOptions,
-) -> Result<(), Error> {
+) -> Result<Option<String>, Error> {
     let term_err = |e: std::io::Error| Error::Other(format!("terminal: {e}"));
     let size = terminal.size().map_err(term_err)?;
     let store = engine.store();
@@ -125,12 +131,26 @@ async fn main_loop(
     let (period_tx, period_rx) = watch::channel(ANIMATION_TICK);
     let input = event::spawn_input(tx.clone());
     let ticker = event::spawn_ticker(tx.clone(), period_rx);
+    let watcher = engine.clone();
     let mut runner = tasks::Runner::new(engine, tx, options.open_browser);
     runner.run(Effect::Load);
+    let mut signals = shutdown::Signals::default();
+    let mut finishing = false;
 
-    let mut result = Ok(());
+    let mut result = Ok(None);
     terminal.draw(|f| ui::render(&app, f)).map_err(term_err)?;
-    while let Some(ev) = rx.recv().await {
+    loop {
+        // A signal asks to quit as `q` does (and so the terminal is restored).
+        let ev = tokio::select! {
+            ev = rx.recv() => match ev {
+                Some(ev) => ev,
+                None => break,
+            },
+            _ = signals.recv() => {
+                app.quit = true;
+                Event::Tick
+            }
+        };
         // Mouse motion and unbound keys change nothing, so they cost no frame.
         let mut redraw = false;
         let action = match ev {
@@ -153,8 +173,18 @@ async fn main_loop(
                 runner.run(effect);
             }
         }
-        if app.quit {
-            break;
+        let quit_asked = std::mem::take(&mut app.quit);
+        match shutdown::decide(&watcher.refreshes_in_flight(), quit_asked, &mut finishing) {
+            shutdown::Decision::Stay => {}
+            shutdown::Decision::Quit => break,
+            shutdown::Decision::Finish(text) => {
+                app.info(text);
+                redraw = true;
+            }
+            shutdown::Decision::Forced(text) => {
+                result = Ok(Some(text));
+                break;
+            }
         }
         let want = if app.animating() {
             ANIMATION_TICK

@@ -83,6 +83,7 @@ impl Sandbox {
         }
         c.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("XDG_STATE_HOME", self.home.join(".local/state"))
             .env("PANCRED_STORE", "file")
             .env("PAN_CREDENTIALS_DBFILE", &self.creds)
             .env("NO_COLOR", "1")

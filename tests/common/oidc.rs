@@ -133,6 +133,17 @@ impl Oidc {
         })
     }
 
+    /// Holds every later /token answer `ms` after the provider served it (tokens issued).
+    pub fn set_answer_delay(&self, ms: u64) {
+        block(async {
+            reqwest::Client::new()
+                .post(format!("{}/test/answer-delay?ms={ms}", self.issuer))
+                .send()
+                .await
+                .unwrap();
+        })
+    }
+
     /// Logs in as alice and consents, starting from an authorization URL; returns the `code`
     /// and `state` of the final redirect to `redirect_prefix`.
     pub fn authorize(&self, auth_url: &str, redirect_prefix: &str) -> (String, String) {

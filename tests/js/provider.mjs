@@ -5,6 +5,8 @@
 //   GET  /test/counts          -> grants served (refresh, refresh_errors, code), /token requests
 //                                 received (token_requests) and dropped by a gone client (abandoned)
 //   POST /test/token-delay?ms= -> every later /token request waits that long first (0 turns it off)
+//   POST /test/answer-delay?ms= -> every later /token answer is held that long after the provider
+//                                 served it (tokens issued, refresh token rotated): an answer in transit
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -17,6 +19,7 @@ const extraRedirects = (process.env.PROVIDER_WEB_REDIRECTS || '').split(',').fil
 
 const counts = { refresh: 0, refresh_errors: 0, code: 0, token_requests: 0, abandoned: 0 };
 let tokenDelayMs = 0;
+let answerDelayMs = 0;
 
 const web = (id, method) => ({
   client_id: id,
@@ -83,6 +86,17 @@ function start(actual) {
     if (ctx.path === '/test/token-delay') {
       tokenDelayMs = Number(ctx.query.ms || 0);
       ctx.body = { ms: tokenDelayMs };
+      return;
+    }
+    if (ctx.path === '/test/answer-delay') {
+      answerDelayMs = Number(ctx.query.ms || 0);
+      ctx.body = { ms: answerDelayMs };
+      return;
+    }
+    if (ctx.path === '/token' && answerDelayMs > 0) {
+      counts.token_requests += 1;
+      await next();
+      await new Promise((r) => setTimeout(r, answerDelayMs));
       return;
     }
     if (ctx.path === '/token') {

@@ -2,6 +2,7 @@
 //! or a private `redis-server` a test can stop, freeze and kill.
 #![allow(dead_code)]
 
+use crate::common::oidc::{basic_client, Oidc, WEB_REDIRECT};
 use crate::common::{external, Run, Sandbox};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -42,11 +43,61 @@ pub fn init_file(sb: &Sandbox, name: &str, fields: &serde_json::Value) -> String
     p.to_str().unwrap().to_string()
 }
 
+/// Logs profile `name` in at the provider through the CLI (auth-url, the provider's forms,
+/// exchange), so the Redis store holds a refresh token and a JWT access token.
+pub fn login(oidc: &Oidc, sb: &Sandbox, url: &str, prefix: &str, name: &str) {
+    let f = init_file(
+        sb,
+        "p.json",
+        &oidc.profile(name, &basic_client(), WEB_REDIRECT),
+    );
+    let w = rrun(sb, url, prefix, &["init", "--from", &f, "--write"]);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let auth = rrun(sb, url, prefix, &["auth-url", "--profile", name]);
+    assert_eq!(auth.code, 0, "{}", auth.stderr);
+    let (code, _state) = oidc.authorize(auth.stdout.trim(), WEB_REDIRECT);
+    let ex = rrun(
+        sb,
+        url,
+        prefix,
+        &["exchange", "--profile", name, "--code", &code],
+    );
+    assert_eq!(ex.code, 0, "{}", ex.stderr);
+}
+
+/// Drops the cached access token, as if it had expired.
+pub fn expire(sb: &Sandbox, url: &str, prefix: &str, name: &str) {
+    let f = init_file(
+        sb,
+        "expire.json",
+        &serde_json::json!({"access_token": null}),
+    );
+    let args = ["init", "--from", &f, "--write", "--profile", name];
+    let r = rrun(sb, url, prefix, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let shown = rrun(sb, url, prefix, &["show", "--json", "--profile", name]);
+    let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(v["has_access_token"], false);
+    assert_eq!(v["has_refresh_token"], true);
+}
+
 /// A `redis-server` of the test's own on a free loopback port; killed when dropped.
 pub struct OwnRedis {
     pub child: Child,
     pub port: u16,
     pub password: Option<String>,
+    program: String,
+    args: Vec<String>,
+}
+
+fn spawn_server(program: &str, args: &[String]) -> Child {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start redis-server")
 }
 
 impl OwnRedis {
@@ -154,17 +205,16 @@ impl OwnRedis {
                 false => ["--port".to_string(), port.to_string()],
                 true => ["--port 0 --tls-port".to_string(), port.to_string()],
             };
-            let port_args: Vec<&str> = port_args.iter().flat_map(|a| a.split(' ')).collect();
-            let mut child = Command::new(&server)
-                .args(["--bind", "127.0.0.1"])
-                .args(port_args)
-                .args(["--save", "", "--appendonly", "no"])
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start redis-server");
+            let mut args: Vec<String> = vec!["--bind".into(), "127.0.0.1".into()];
+            args.extend(
+                port_args
+                    .iter()
+                    .flat_map(|a| a.split(' '))
+                    .map(String::from),
+            );
+            args.extend(["--save", "", "--appendonly", "no"].map(String::from));
+            args.extend(extra.iter().map(|a| a.to_string()));
+            let mut child = spawn_server(&server, &args);
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if child.try_wait().unwrap().is_some() {
@@ -180,6 +230,8 @@ impl OwnRedis {
                         child,
                         port,
                         password,
+                        program: server,
+                        args,
                     });
                 }
                 std::thread::sleep(Duration::from_millis(20));
@@ -207,6 +259,28 @@ impl OwnRedis {
             .unwrap()
             .success();
         assert!(ok, "kill -{sig}");
+    }
+
+    /// Kills the server (SIGKILL) and starts it again on the same port after `down`; returns
+    /// once it answers. With `--appendonly yes --appendfsync always` it keeps its data.
+    pub fn restart(&mut self, down: Duration) {
+        self.kill();
+        std::thread::sleep(down);
+        self.child = spawn_server(&self.program, &self.args);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ping(self.port) {
+            assert!(Instant::now() < deadline, "redis-server did not come back");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// A direct connection, for the test's own commands (CONFIG SET, CLIENT KILL, GET).
+    pub fn raw(&self) -> redis::Connection {
+        let url = match &self.password {
+            Some(p) => format!("redis://:{p}@127.0.0.1:{}/", self.port),
+            None => self.url(),
+        };
+        redis::Client::open(url).unwrap().get_connection().unwrap()
     }
 
     pub fn kill(&mut self) {

@@ -22,14 +22,15 @@ use meta::MetaFile;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// The keyring service every pancred entry is filed under.
 pub const SERVICE: &str = "pancred";
 
 pub struct KeyringStore {
-    creds: Arc<CredentialStore>,
+    /// Replaced by a new session on [`Store::reset`].
+    creds: RwLock<Arc<CredentialStore>>,
     backend: Backend,
     meta: MetaFile,
     timeout: Duration,
@@ -52,7 +53,7 @@ impl KeyringStore {
         meta_path: PathBuf,
     ) -> Self {
         KeyringStore {
-            creds,
+            creds: RwLock::new(creds),
             backend,
             meta: MetaFile::new(meta_path),
             timeout: CALL_TIMEOUT,
@@ -68,14 +69,19 @@ impl KeyringStore {
         self.meta.path()
     }
 
+    fn creds(&self) -> Arc<CredentialStore> {
+        self.creds.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn entry(&self, name: &str) -> Result<Entry, StoreError> {
+        let creds = self.creds();
         let built = if self.backend == Backend::SecretService {
             // A label makes the item recognisable in seahorse and `secret-tool search`.
             let label = format!("pancred profile {name}");
             let mods = HashMap::from([("label", label.as_str())]);
-            Entry::new_in_store_with_modifiers(&self.creds, SERVICE, name, &mods)
+            Entry::new_in_store_with_modifiers(&creds, SERVICE, name, &mods)
         } else {
-            Entry::new_in_store(&self.creds, SERVICE, name)
+            Entry::new_in_store(&creds, SERVICE, name)
         };
         built.map_err(|e| {
             StoreError::Backend(format!(
@@ -207,6 +213,16 @@ impl Store for KeyringStore {
             &format!("profile '{name}' in the keyring store"),
         )?;
         Ok(Box::new(KeyringProfileLock(lock)))
+    }
+
+    /// A new keyring session (a new D-Bus connection for the Secret Service).
+    fn reset(&self) {
+        if self.backend == Backend::Mock {
+            return;
+        }
+        if let Ok(fresh) = self.backend.connect(PROBE_TIMEOUT) {
+            *self.creds.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        }
     }
 }
 

@@ -77,6 +77,11 @@ impl Conn {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Drops the connection: the next call connects afresh.
+    pub(super) fn reset(&self) {
+        *self.slot() = None;
+    }
+
     /// Runs `f` on the connection, connecting first if needed. After an I/O error the connection
     /// is dropped, so the next call reconnects.
     pub(super) fn with<T>(

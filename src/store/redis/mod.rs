@@ -254,6 +254,10 @@ impl Store for RedisStore {
         )?;
         Ok(Box::new(lock))
     }
+
+    fn reset(&self) {
+        self.conn.reset();
+    }
 }
 
 #[cfg(test)]

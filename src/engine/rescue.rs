@@ -1,0 +1,360 @@
+//! Never dropping tokens the provider issued.
+//!
+//! Once a refresh (or an exchange) has succeeded, the provider has usually spent the old refresh
+//! token: the new one must reach the store, or the user is logged out. So the write of new tokens
+//! is retried within the profile lock (each retry on a fresh connection or keyring session, see
+//! [`crate::store::Store::reset`]), and when the store stays unavailable the tokens are kept in a
+//! private rescue file (0600, written atomically) under `$XDG_STATE_HOME/pancred/rescue/`, else
+//! `~/.local/state/pancred/rescue/`. Every later use of the engine on that profile applies the
+//! file to the store first, under the lock; until it can, reads see the rescued tokens, so the
+//! spent refresh token is never sent again. Each of these steps is reported through the engine's
+//! notices (the CLI prints them on stderr, the TUI on its status line).
+//!
+//! A rescue names the refresh token it replaced. It is applied only while the store still holds
+//! that one (or already holds the rescued one); a profile removed or logged in again meanwhile
+//! keeps what the store has, and the user is told.
+
+use super::Engine;
+use crate::profile::Profile;
+use crate::secret::Secret;
+use crate::store::fsutil::{hex_name, write_atomic};
+use crate::store::StoreError;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a failed write of new tokens is retried before they go to the rescue file.
+pub const RETRY_WINDOW: Duration = Duration::from_secs(3);
+/// Retries at least this many times, however slow each attempt (a frozen server).
+const MIN_ATTEMPTS: u32 = 2;
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Receives what the engine must tell its user (a rescue written or applied).
+pub type Reporter = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The engine's rescue settings and its notices.
+#[derive(Clone, Default)]
+pub(crate) struct Safety {
+    /// Overrides the rescue folder (tests, library users); else the XDG state folder.
+    dir: Option<PathBuf>,
+    reporter: Option<Reporter>,
+    /// Notices not yet taken, when no reporter is set.
+    pending: Arc<Mutex<Vec<String>>>,
+    /// Profiles whose refresh request may have reached the provider and whose result is not
+    /// stored yet (one entry per refresh).
+    in_flight: Arc<Mutex<Vec<String>>>,
+}
+
+/// Marks a refresh whose new tokens are not stored yet; dropping it ends the mark.
+pub(crate) struct InFlight {
+    list: Arc<Mutex<Vec<String>>>,
+    profile: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = list.iter().position(|p| *p == self.profile) {
+            list.remove(i);
+        }
+    }
+}
+
+/// The content of a rescue file. Secrets stay in it (the file is private); nothing else shows them.
+#[derive(Serialize, Deserialize)]
+struct Rescued {
+    /// Format version.
+    pancred_rescue: u32,
+    /// The store the tokens belong to (its kind and location, as `pancred show` names it).
+    store: String,
+    profile: String,
+    saved_at: i64,
+    /// Why the store did not take them.
+    why: String,
+    /// The refresh token these tokens replace; `None` when the profile had none.
+    spent_refresh_token: Option<Secret>,
+    refresh_token: Option<Secret>,
+    access_token: Option<Secret>,
+    expires_at: Option<i64>,
+}
+
+/// What to do with a rescue, given the profile as stored now.
+enum Fate {
+    /// The store still holds the spent refresh token: the rescued tokens go in.
+    Apply,
+    /// The store already holds the rescued refresh token (a late write, or another process).
+    Stored,
+    /// The profile is gone or holds another grant: the store's copy wins.
+    Superseded(&'static str),
+}
+
+fn fate(current: Option<&Profile>, r: &Rescued) -> Fate {
+    let Some(p) = current else {
+        return Fate::Superseded("the profile was removed");
+    };
+    if r.refresh_token.is_some() && p.refresh_token == r.refresh_token {
+        return Fate::Stored;
+    }
+    if p.refresh_token == r.spent_refresh_token {
+        return Fate::Apply;
+    }
+    Fate::Superseded("the store holds a different refresh token (a new login)")
+}
+
+fn put_tokens(p: &mut Profile, r: &Rescued) {
+    if r.refresh_token.is_some() {
+        p.refresh_token = r.refresh_token.clone();
+    }
+    p.access_token = r.access_token.clone();
+    p.expires_at = r.expires_at;
+}
+
+impl Engine {
+    /// Rescue files go to `dir` instead of the XDG state folder.
+    pub fn with_rescue_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.safety.dir = Some(dir.into());
+        self
+    }
+
+    /// Sends every notice (rescues written or applied) to `report` as it happens, instead of
+    /// keeping them for [`Engine::take_notices`].
+    pub fn with_reporter(mut self, report: Reporter) -> Self {
+        self.safety.reporter = Some(report);
+        self
+    }
+
+    /// The notices kept since the last call (when no reporter is set).
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .safety
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
+    }
+
+    /// The profiles whose refresh has gone out to the provider and whose new tokens are not
+    /// stored yet. A program ending now would lose them: interrupt handlers wait for this to
+    /// empty (each refresh is bounded by the HTTP timeout and the store's retries).
+    pub fn refreshes_in_flight(&self) -> Vec<String> {
+        self.safety
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Marks `profile` as having a refresh in flight until the returned guard is dropped.
+    pub(crate) fn in_flight(&self, profile: &str) -> InFlight {
+        let list = self.safety.in_flight.clone();
+        list.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(profile.to_string());
+        InFlight {
+            list,
+            profile: profile.to_string(),
+        }
+    }
+
+    pub(crate) fn notice(&self, text: String) {
+        match &self.safety.reporter {
+            Some(report) => report(&text),
+            None => self
+                .safety
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(text),
+        }
+    }
+
+    /// The folder of rescue files: the override, else `$XDG_STATE_HOME/pancred/rescue`, else
+    /// `~/.local/state/pancred/rescue`.
+    pub fn rescue_dir(&self) -> Option<PathBuf> {
+        if let Some(d) = &self.safety.dir {
+            return Some(d.clone());
+        }
+        let state = std::env::var_os("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::home_dir().map(|h| h.join(".local/state")))?;
+        Some(state.join("pancred").join("rescue"))
+    }
+
+    fn store_label(&self) -> String {
+        format!("{} {}", self.store().kind(), self.store().location())
+    }
+
+    /// The rescue file of `profile` in this engine's store.
+    pub fn rescue_path(&self, profile: &str) -> Option<PathBuf> {
+        let digest = Sha256::digest(self.store_label().as_bytes());
+        let id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Some(
+            self.rescue_dir()?
+                .join(format!("{id}-{}.json", hex_name(profile))),
+        )
+    }
+
+    fn read_rescue(&self, profile: &str) -> Option<(PathBuf, Rescued)> {
+        let path = self.rescue_path(profile)?;
+        let bytes = std::fs::read(&path).ok()?;
+        match serde_json::from_slice::<Rescued>(&bytes) {
+            Ok(r) if r.profile == profile && r.store == self.store_label() => Some((path, r)),
+            _ => {
+                self.notice(format!(
+                    "the rescue file {} is not one pancred can read; it was left as it is",
+                    path.display()
+                ));
+                None
+            }
+        }
+    }
+
+    /// Writes new tokens (the caller holds the lock). A failed write is retried on a fresh
+    /// connection for [`RETRY_WINDOW`]; then the tokens go to the rescue file and the user is
+    /// told where. An error means neither could keep them, and says so.
+    pub(crate) async fn store_tokens(&self, updated: Profile, spent: Option<Secret>) -> Result<()> {
+        let started = Instant::now();
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempts = 0;
+        let failure = loop {
+            attempts += 1;
+            let (store, p) = (self.store().clone(), updated.clone());
+            let err = match super::blocking(move || store.upsert(&p)).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if matches!(err, Error::Store(StoreError::Config(_)))
+                || (attempts >= MIN_ATTEMPTS && started.elapsed() >= RETRY_WINDOW)
+            {
+                break err;
+            }
+            let store = self.store().clone();
+            let _ = super::blocking(move || {
+                store.reset();
+                Ok(())
+            })
+            .await;
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        };
+        let name = updated.profile.clone();
+        // A rescue still waiting holds the token this refresh spent: the store holds the one
+        // that one spent, so the chain stays applicable.
+        let spent = match self.read_rescue(&name) {
+            Some((_, older)) if older.refresh_token.is_some() && older.refresh_token == spent => {
+                older.spent_refresh_token
+            }
+            _ => spent,
+        };
+        let rescued = Rescued {
+            pancred_rescue: 1,
+            store: self.store_label(),
+            profile: name.clone(),
+            saved_at: self.now(),
+            why: failure.to_string(),
+            spent_refresh_token: spent,
+            refresh_token: updated.refresh_token.clone(),
+            access_token: updated.access_token.clone(),
+            expires_at: updated.expires_at,
+        };
+        let path = self.rescue_path(&name);
+        let kept = match &path {
+            Some(path) => write_rescue(path, &rescued).map(|()| path.clone()),
+            None => Err("no home folder to keep it in".to_string()),
+        };
+        match kept {
+            Ok(path) => {
+                self.notice(format!(
+                    "could not store the new tokens of profile '{name}' in the {} store ({failure}); \
+                     they are kept in {} and every later pancred command on this profile stores them \
+                     first (nothing else to do; do not delete that file)",
+                    self.store().kind(),
+                    path.display()
+                ));
+                Ok(())
+            }
+            Err(why) => Err(Error::Other(format!(
+                "the provider issued new tokens for profile '{name}', but the store did not take them \
+                 ({failure}) and neither did the rescue file {} ({why}); the new refresh token is \
+                 lost: authorize again with `pancred login`",
+                path.map(|p| p.display().to_string()).unwrap_or_default()
+            ))),
+        }
+    }
+
+    /// Applies a pending rescue of `profile` to the store (the caller holds the lock). Left in
+    /// place when the store still refuses; [`Engine::with_rescue`] then serves its tokens.
+    pub(crate) async fn settle_rescue(&self, profile: &str) {
+        let Some((path, rescued)) = self.read_rescue(profile) else {
+            return;
+        };
+        let (store, name) = (self.store().clone(), profile.to_string());
+        let Ok(current) = super::blocking(move || store.load(&name)).await else {
+            return;
+        };
+        match fate(current.as_ref(), &rescued) {
+            Fate::Apply => {
+                let mut p = current.unwrap_or_else(|| Profile::new(profile));
+                put_tokens(&mut p, &rescued);
+                let store = self.store().clone();
+                if let Err(e) = super::blocking(move || store.upsert(&p)).await {
+                    self.notice(format!(
+                        "the new tokens of profile '{profile}' are still kept in {} ({e}); they are used from there",
+                        path.display()
+                    ));
+                    return;
+                }
+                let _ = std::fs::remove_file(&path);
+                self.notice(format!(
+                    "stored the tokens of profile '{profile}' kept in {} since {} (the file is removed)",
+                    path.display(),
+                    crate::summary::format_utc(rescued.saved_at)
+                ));
+            }
+            Fate::Stored => {
+                let _ = std::fs::remove_file(&path);
+            }
+            Fate::Superseded(why) => {
+                let _ = std::fs::remove_file(&path);
+                self.notice(format!(
+                    "dropped the tokens of profile '{profile}' kept in {}: {why} since they were saved",
+                    path.display()
+                ));
+            }
+        }
+    }
+
+    /// The profile as stored, with the tokens of a rescue not yet applied (so the spent refresh
+    /// token is never used while a rescue waits).
+    pub(crate) fn with_rescue(&self, name: &str, stored: Option<Profile>) -> Option<Profile> {
+        let Some(path) = self.rescue_path(name) else {
+            return stored;
+        };
+        if !path.exists() {
+            return stored;
+        }
+        let Some((_, rescued)) = self.read_rescue(name) else {
+            return stored;
+        };
+        match (fate(stored.as_ref(), &rescued), stored) {
+            (Fate::Apply, Some(mut p)) => {
+                put_tokens(&mut p, &rescued);
+                Some(p)
+            }
+            (_, stored) => stored,
+        }
+    }
+}
+
+fn write_rescue(path: &Path, r: &Rescued) -> std::result::Result<(), String> {
+    let bytes = serde_json::to_vec_pretty(r).map_err(|e| e.to_string())?;
+    write_atomic(path, &bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests;
