@@ -24,7 +24,6 @@ impl Default for Signals {
 }
 
 impl Signals {
-
     /// Resolves when one of them arrives.
     pub async fn recv(&mut self) {
         async fn one(s: &mut Option<Signal>) {
