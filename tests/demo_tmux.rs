@@ -1,6 +1,7 @@
 //! `pancred demo` as a newcomer runs it: a real terminal (tmux), the built-in sandbox started
 //! in-process, demo profiles in every state; refreshing the expired one makes it valid, and
 //! leaving frees the sandbox's port.
+#![cfg(feature = "cli")]
 
 mod common;
 

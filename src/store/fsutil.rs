@@ -10,6 +10,12 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The user's home folder: `$HOME`, else the account's entry in the password database. An empty
+/// `HOME` counts as unset.
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::home_dir().filter(|h| !h.as_os_str().is_empty())
+}
+
 /// Creates the missing folders of `dir` with mode 0700 (existing folders are left as they are).
 pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {

@@ -16,8 +16,8 @@ const VERSION: u64 = 1;
 pub fn default_path() -> Result<PathBuf, StoreError> {
     let config = match std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from) {
         Some(p) if p.is_absolute() => p,
-        _ => directories::BaseDirs::new()
-            .map(|b| b.home_dir().join(".config"))
+        _ => crate::store::fsutil::home_dir()
+            .map(|h| h.join(".config"))
             .ok_or_else(|| {
                 StoreError::Unavailable(
                     "cannot find the home folder for profiles.json (set HOME or XDG_CONFIG_HOME)"
