@@ -46,7 +46,7 @@ step "the engine alone (--no-default-features): the example, clippy, and no face
 cargo build --no-default-features --example fresh_token
 cargo clippy --no-default-features --all-targets -- -D warnings
 faces=$(cargo tree --no-default-features -e normal --prefix none --format '{p}' \
-  | awk '{print $1}' | grep -xE 'ratatui|crossterm|clap|clap_complete|axum|redis|keyring-core' | sort -u || true)
+  | awk '{print $1}' | grep -xE 'ratatui|crossterm|clap|clap_complete|axum|redis|keyring-core|rusqlite' | sort -u || true)
 if [ -n "$faces" ]; then
   echo "cargo tree --no-default-features pulls in: $faces" >&2
   exit 1
