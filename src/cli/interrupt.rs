@@ -3,11 +3,15 @@
 //! Before the request reaches the provider, an interrupt ends the command at once (exit 130).
 //! Once it has gone out, the provider may already have spent the old refresh token, so the
 //! command finishes the refresh and stores the result (bounded by the HTTP timeout and the
-//! store's retries) before it ends; a second interrupt ends it at once, after saying what is lost.
+//! store's retries) before it ends; a second Ctrl-C ends it at once, after saying what is lost
+//! (SIGTERM and SIGHUP never force it: the refresh is bounded anyway).
 
 use crate::{Engine, Error};
 use std::future::Future;
 use tokio::signal::unix::{signal, SignalKind};
+
+/// Signals closer together than this are one interrupt (a group and a process signal).
+const SAME_INTERRUPT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Runs `work` on a small runtime, with the interrupt handling above.
 pub fn run_guarded<T>(
@@ -33,20 +37,25 @@ async fn guarded<T>(
     );
     let mut hup = listen(SignalKind::hangup())?;
     tokio::pin!(work);
-    let mut finishing: Vec<String> = Vec::new();
+    let mut finishing: Option<std::time::Instant> = None;
     loop {
-        tokio::select! {
+        let ctrl_c = tokio::select! {
             result = &mut work => return result,
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-        }
+            _ = int.recv() => true,
+            _ = term.recv() => false,
+            _ = hup.recv() => false,
+        };
         let in_flight = engine.refreshes_in_flight();
         if in_flight.is_empty() {
             return Err(Error::Cancelled);
         }
         let names = quoted(&in_flight);
-        if !finishing.is_empty() {
+        // Only a second Ctrl-C forces: `timeout` sends SIGTERM to the process and to its
+        // group, so one timeout can arrive twice.
+        if let Some(since) = finishing {
+            if !ctrl_c || since.elapsed() < SAME_INTERRUPT {
+                continue;
+            }
             eprintln!(
                 "pancred: quitting now: the refresh of {names} is abandoned; if the provider already \
                  issued a new refresh token it is lost, and the profile must be authorized again \
@@ -56,10 +65,10 @@ async fn guarded<T>(
         }
         eprintln!(
             "pancred: finishing the refresh of {names} so that its new refresh token is stored \
-             (at most {} s); interrupt again to quit now and lose it",
+             (at most {} s); press Ctrl-C again to quit now and lose it",
             (engine.http_timeout() + crate::engine::RETRY_WINDOW).as_secs()
         );
-        finishing = in_flight;
+        finishing = Some(std::time::Instant::now());
     }
 }
 

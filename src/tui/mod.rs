@@ -146,8 +146,10 @@ async fn main_loop(
                 Some(ev) => ev,
                 None => break,
             },
+            // Only `q` forces a quit during a refresh: a signal may come twice (to the process
+            // and to its group).
             _ = signals.recv() => {
-                app.quit = true;
+                app.quit = !finishing;
                 Event::Tick
             }
         };
