@@ -14,6 +14,7 @@ pub mod jwt;
 pub mod loopback;
 pub mod oauth;
 pub mod profile;
+pub mod qr;
 pub mod resolve;
 pub mod sandbox;
 pub mod secret;
@@ -23,6 +24,6 @@ pub mod tui;
 
 pub use engine::Engine;
 pub use error::{Error, Result};
-pub use profile::{Dialect, Profile, TokenState};
+pub use profile::{Dialect, Grant, Profile, TokenState};
 pub use secret::Secret;
 pub use store::{SharedStore, Store, StoreConfig, StoreError, StoreKind};
