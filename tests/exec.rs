@@ -103,33 +103,40 @@ fn the_exit_code_is_the_commands() {
 fn sigterm_to_pancred_reaches_the_command() {
     let sb = Sandbox::new();
     cached(&sb, "pan", "pancloud");
-    let script = r#"trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done"#;
+    let script = r#"trap 'echo got-term; exit 42' TERM; echo ready; i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; echo no-signal"#;
     let mut child = sb
         .cmd(&["--profile", "pan", "exec", "--", "sh", "-c", script])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n");
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next = || {
+        lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a line from the command")
+    };
+    assert_eq!(next(), "ready");
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
-    line.clear();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "got-term\n");
+    assert_eq!(next(), "got-term");
     let start = std::time::Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(20),
+            start.elapsed() < Duration::from_secs(30),
             "pancred did not end"
         );
         std::thread::sleep(Duration::from_millis(20));

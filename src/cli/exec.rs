@@ -42,6 +42,8 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
             names.push(ENV_ACCESS_TOKEN.to_string());
         }
         names.extend(extra_env.iter().cloned());
+        // Listening before the command starts: a signal that comes as soon as it runs is passed on.
+        let signals = Signals::listen()?;
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(args);
         for n in &names {
@@ -61,61 +63,89 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
             }
         };
         drop(token);
-        supervise(child).await
+        signals.supervise(child).await
     })
 }
 
+/// The signals pancred watches while the command runs.
 #[cfg(unix)]
-async fn supervise(mut child: tokio::process::Child) -> Result<i32, Error> {
-    use nix::sys::signal::{kill, Signal};
-    use nix::unistd::Pid;
-    use std::os::unix::process::ExitStatusExt;
-    use tokio::signal::unix::{signal, SignalKind};
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    usr1: tokio::signal::unix::Signal,
+    usr2: tokio::signal::unix::Signal,
+    /// Listened to only so that they do not end pancred before the command.
+    int: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
 
-    let listen = |kind: SignalKind| {
-        signal(kind).map_err(|e| Error::Other(format!("cannot watch signals: {e}")))
-    };
-    let mut term = listen(SignalKind::terminate())?;
-    let mut hup = listen(SignalKind::hangup())?;
-    let mut usr1 = listen(SignalKind::user_defined1())?;
-    let mut usr2 = listen(SignalKind::user_defined2())?;
-    // Listened to only so that they do not end pancred before the command.
-    let mut int = listen(SignalKind::interrupt())?;
-    let mut quit = listen(SignalKind::quit())?;
-    let pid = child
-        .id()
-        .and_then(|id| i32::try_from(id).ok())
-        .map(Pid::from_raw);
-    loop {
-        let forward = tokio::select! {
-            status = child.wait() => {
-                let status = status
-                    .map_err(|e| Error::Other(format!("waiting for the command failed: {e}")))?;
-                // A command killed by a signal ends pancred as a shell reports it: 128 + signal.
-                return Ok(status
-                    .code()
-                    .or_else(|| status.signal().map(|s| 128 + s))
-                    .unwrap_or(1));
-            }
-            _ = term.recv() => Some(Signal::SIGTERM),
-            _ = hup.recv() => Some(Signal::SIGHUP),
-            _ = usr1.recv() => Some(Signal::SIGUSR1),
-            _ = usr2.recv() => Some(Signal::SIGUSR2),
-            _ = int.recv() => None,
-            _ = quit.recv() => None,
+#[cfg(unix)]
+impl Signals {
+    fn listen() -> Result<Self, Error> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind| {
+            signal(kind).map_err(|e| Error::Other(format!("cannot watch signals: {e}")))
         };
-        if let (Some(sig), Some(pid)) = (forward, pid) {
-            // The command may have ended meanwhile: its status comes next round.
-            let _ = kill(pid, sig);
+        Ok(Signals {
+            term: listen(SignalKind::terminate())?,
+            hup: listen(SignalKind::hangup())?,
+            usr1: listen(SignalKind::user_defined1())?,
+            usr2: listen(SignalKind::user_defined2())?,
+            int: listen(SignalKind::interrupt())?,
+            quit: listen(SignalKind::quit())?,
+        })
+    }
+
+    /// Waits for the command, passing signals on; its exit code, or 128 + the signal that
+    /// killed it, as a shell reports it.
+    async fn supervise(mut self, mut child: tokio::process::Child) -> Result<i32, Error> {
+        use nix::sys::signal::{kill, Signal};
+        use nix::unistd::Pid;
+        use std::os::unix::process::ExitStatusExt;
+        let pid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .map(Pid::from_raw);
+        loop {
+            let forward = tokio::select! {
+                status = child.wait() => {
+                    let status = status.map_err(|e| {
+                        Error::Other(format!("waiting for the command failed: {e}"))
+                    })?;
+                    return Ok(status
+                        .code()
+                        .or_else(|| status.signal().map(|s| 128 + s))
+                        .unwrap_or(1));
+                }
+                _ = self.term.recv() => Some(Signal::SIGTERM),
+                _ = self.hup.recv() => Some(Signal::SIGHUP),
+                _ = self.usr1.recv() => Some(Signal::SIGUSR1),
+                _ = self.usr2.recv() => Some(Signal::SIGUSR2),
+                _ = self.int.recv() => None,
+                _ = self.quit.recv() => None,
+            };
+            if let (Some(sig), Some(pid)) = (forward, pid) {
+                // The command may have ended meanwhile: its status comes next round.
+                let _ = kill(pid, sig);
+            }
         }
     }
 }
 
 #[cfg(not(unix))]
-async fn supervise(mut child: tokio::process::Child) -> Result<i32, Error> {
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| Error::Other(format!("waiting for the command failed: {e}")))?;
-    Ok(status.code().unwrap_or(1))
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn listen() -> Result<Self, Error> {
+        Ok(Signals)
+    }
+
+    async fn supervise(self, mut child: tokio::process::Child) -> Result<i32, Error> {
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| Error::Other(format!("waiting for the command failed: {e}")))?;
+        Ok(status.code().unwrap_or(1))
+    }
 }

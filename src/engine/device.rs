@@ -10,6 +10,9 @@ use crate::secret::Secret;
 use crate::{Error, Result};
 use std::time::Duration;
 
+/// Failed polls in a row (the network, not the provider) before the login gives up.
+const MAX_TRANSPORT_FAILURES: u32 = 3;
+
 /// A device login in progress: what to show the person, and what the polling needs.
 #[derive(Debug, Clone)]
 pub struct DeviceLogin {
@@ -94,22 +97,31 @@ impl Engine {
     pub async fn finish_device_login(&self, login: &DeviceLogin) -> Result<Profile> {
         let caller = self.caller()?;
         let mut interval = login.interval;
+        let mut transport_failures = 0;
         let tokens = loop {
             tokio::time::sleep(interval).await;
             if self.now() >= login.expires_at {
                 return Err(OAuthError::DeviceCodeExpired.into());
             }
-            match device::poll(
+            let polled = device::poll(
                 &caller,
                 &login.endpoints,
                 &login.working,
                 &login.device_code,
             )
-            .await?
-            {
-                Poll::Tokens(t) => break t,
-                Poll::Pending => {}
-                Poll::SlowDown => interval += Duration::from_secs(SLOW_DOWN_STEP),
+            .await;
+            match polled {
+                Ok(Poll::Tokens(t)) => break t,
+                Ok(Poll::Pending) => transport_failures = 0,
+                Ok(Poll::SlowDown) => interval += Duration::from_secs(SLOW_DOWN_STEP),
+                // Polls are seconds apart, often longer than a server keeps an idle connection:
+                // a connection closed under a poll is tried again at the next one, a few times.
+                Err(OAuthError::Transport { .. } | OAuthError::Timeout { .. })
+                    if transport_failures < MAX_TRANSPORT_FAILURES =>
+                {
+                    transport_failures += 1;
+                }
+                Err(e) => return Err(e.into()),
             }
         };
         let _lock = self.lock(&login.profile).await?;
