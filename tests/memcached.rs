@@ -1,6 +1,7 @@
 //! The memcached store against a real memcached: the profile commands, items that never expire,
 //! concurrent writers that lose nothing, a lock only its owner releases, and a server that is
 //! down or frozen giving exit 5 within the timeout.
+#![cfg(all(feature = "cli", feature = "memcached"))]
 
 mod common;
 mod memcached_support;

@@ -1,6 +1,7 @@
 //! The provider commands on the redis store across two "machines" (two HOME folders); a lock
 //! holder killed mid-refresh holds the others up only until its lock expires, and Redis killed
 //! mid-refresh gives clear errors. The 32-process burst for every store is tests/store_promise.rs.
+#![cfg(all(feature = "cli", feature = "redis"))]
 
 mod common;
 mod redis_support;

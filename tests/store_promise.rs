@@ -4,6 +4,13 @@
 //! writes nothing and delays the next process by at most its lock's TTL (at once for the stores
 //! whose lock is an OS file lock, which dies with its holder). The networked stores run their
 //! processes on two "machines" (two HOME folders).
+#![cfg(all(
+    feature = "cli",
+    feature = "keyring",
+    feature = "redis",
+    feature = "sqlite",
+    feature = "memcached"
+))]
 
 mod common;
 mod memcached_support;

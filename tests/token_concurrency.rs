@@ -1,6 +1,7 @@
 //! `pancred token` on the file store: a cached token without a call, the leeway, `--no-refresh`,
 //! and a stuck lock giving a clear error. The burst and killed-holder promise for every store
 //! is tests/store_promise.rs.
+#![cfg(feature = "cli")]
 
 mod common;
 
