@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need (Debian packages, the
 # pancloud peer in a venv, the npm test provider), then formatting, lints and every test, with a
-# real Secret Service (gnome-keyring on a private D-Bus), a kernel keyring session and Redis.
+# real Secret Service (gnome-keyring on a private D-Bus), a kernel keyring session, Redis and memcached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,7 +12,7 @@ mkdir -p "$STATE"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Debian packages"
-pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server openssl tmux hyperfine chromium python3-venv git)
+pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server memcached openssl tmux hyperfine chromium python3-venv git)
 # kubectl for the exec-plugin tests: the machine's own when it has one (package kubectl, 1.22+),
 # else Debian's kubernetes-client (1.20). Both ship /usr/bin/kubectl: never install one over the other.
 command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
@@ -45,13 +45,33 @@ cargo fmt --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
+step "the engine alone (--no-default-features): the example, clippy, and no face's crates"
+cargo build --no-default-features --example fresh_token
+cargo clippy --no-default-features --all-targets -- -D warnings
+faces=$(cargo tree --no-default-features -e normal --prefix none --format '{p}' \
+  | awk '{print $1}' | grep -xE 'ratatui|crossterm|clap|clap_complete|axum|redis|keyring-core|rusqlite' | sort -u || true)
+if [ -n "$faces" ]; then
+  echo "cargo tree --no-default-features pulls in: $faces" >&2
+  exit 1
+fi
+
 step "Redis on a free loopback port"
 REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
   --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
-trap 'kill "$(cat "$STATE/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+trap 'kill "$(cat "$STATE/redis.pid" 2>/dev/null)" 2>/dev/null || true; kill "${MEMCACHED_PID:-}" 2>/dev/null || true' EXIT
 export PANCRED_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/
 export PANCRED_TEST_REDIS_SERVER=$(command -v redis-server)
+
+step "memcached on a free loopback port"
+MEMCACHED_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -u root -U 0 >"$STATE/memcached.log" 2>&1 &
+MEMCACHED_PID=$!
+for _ in $(seq 50); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $MEMCACHED_PORT), 1)" 2>/dev/null && break
+  sleep 0.1
+done
+export PANCRED_TEST_MEMCACHED_URL=memcache://127.0.0.1:$MEMCACHED_PORT
 
 # Every external part above is required: a test that cannot find one fails instead of skipping.
 export PANCRED_REQUIRE_ALL=1

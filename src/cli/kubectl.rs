@@ -62,7 +62,7 @@ mod tests {
         assert_eq!(api_version(Some(&info(API_V1))).unwrap(), API_V1);
         assert_eq!(api_version(None).unwrap(), API_V1);
         let e = api_version(Some(&info("client.authentication.k8s.io/v1alpha1"))).unwrap_err();
-        assert_eq!(e.exit_code(), 2);
+        assert_eq!(super::super::exit::exit_code(&e), 2);
         assert!(api_version(Some("{not json")).is_err());
     }
 }
