@@ -5,11 +5,15 @@
 //! the profile after taking it, so a concurrent refresh in another process is never overwritten.
 
 mod authorize;
+mod device;
 mod flight;
+mod handout;
 mod refresh;
 mod rescue;
 mod revoke;
 
+pub use authorize::no_login_needed;
+pub use device::DeviceLogin;
 pub use rescue::{Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
 
