@@ -142,6 +142,8 @@ function start(actual) {
     if (ctx.path === '/device/auth' && deviceInterval) {
       await next();
       if (ctx.body && typeof ctx.body === 'object') ctx.body.interval = Number(deviceInterval);
+      return;
+    }
     if (ctx.path === '/test/answer-delay') {
       answerDelayMs = Number(ctx.query.ms || 0);
       ctx.body = { ms: answerDelayMs };
