@@ -16,9 +16,11 @@ pub mod oauth;
 pub mod profile;
 pub mod resolve;
 pub mod sandbox;
+pub mod seconds;
 pub mod secret;
 pub mod store;
 pub mod summary;
+pub mod text;
 pub mod tui;
 
 pub use engine::Engine;

@@ -6,6 +6,7 @@ use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::resolve::{process_env, resolve, CredentialSet, Resolved};
 use crate::secret::Secret;
 use crate::store::{self, SharedStore, StoreConfig};
+use crate::text::Safe;
 use crate::Error;
 use std::io::Read;
 use std::path::Path;
@@ -45,7 +46,7 @@ impl Context {
         }
         let opened = store::open(&self.store_config())?;
         if let Some(w) = &opened.warning {
-            eprintln!("pancred: warning: {w}");
+            eprintln!("pancred: warning: {}", crate::text::safe_lines(w));
         }
         Ok(self.store.get_or_init(|| opened.store).clone())
     }
@@ -139,7 +140,7 @@ impl Context {
             eprintln!(
                 "hint: the pancloud file {} has {}; copy it into the {} store with `pancred import`.",
                 path.display(),
-                profile.map_or("profiles".to_string(), |n| format!("profile '{n}'")),
+                profile.map_or("profiles".to_string(), |n| format!("profile '{}'", Safe(n))),
                 store.kind()
             );
         }

@@ -9,6 +9,7 @@ use crate::profile::{Profile, DEFAULT_PROFILE, FIELD_NAMES};
 use crate::store::file::FileStore;
 use crate::store::Store;
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::Error;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -84,12 +85,13 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     if write {
         store.upsert(&profile)?;
         eprintln!(
-            "{} profile '{name}' in {}.",
+            "{} profile '{}' in {}.",
             if existing.is_some() {
                 "Updated"
             } else {
                 "Wrote"
             },
+            Safe(&name),
             store.location()
         );
     } else {
@@ -119,7 +121,7 @@ pub fn generate(ctx: &Context) -> Result<(), Error> {
         "" => suggested,
         n => n.to_string(),
     };
-    if !confirm(&format!("Write credentials to PROFILE '{name}'"))? {
+    if !confirm(&format!("Write credentials to PROFILE '{}'", Safe(&name)))? {
         eprintln!("Nothing written.");
         return Err(Error::Cancelled);
     }
@@ -130,7 +132,7 @@ pub fn generate(ctx: &Context) -> Result<(), Error> {
     // New credentials: a cached access token from the old ones no longer belongs here.
     profile.forget_access_token();
     store.upsert(&profile)?;
-    eprintln!("Wrote profile '{name}' to {}.", store.location());
+    eprintln!("Wrote profile '{}' to {}.", Safe(&name), store.location());
     Ok(())
 }
 
@@ -159,7 +161,8 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
     let profiles = source.list()?;
     for name in shadowed_duplicates(&path) {
         eprintln!(
-            "skipped a second document for profile '{name}' in {}: pancloud reads only the first, and so does import",
+            "skipped a second document for profile '{}' in {}: pancloud reads only the first, and so does import",
+            Safe(&name),
             path.display()
         );
     }
@@ -176,7 +179,7 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
             Ok(existed) => lines.push_str(&format!(
                 "{} {}\n",
                 if existed { "replaced" } else { "imported" },
-                p.profile
+                Safe(&p.profile)
             )),
             Err(e) => {
                 // Say exactly how far it got: what is copied stays copied, the rest was not tried.
@@ -185,7 +188,7 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
                     "Copied {done} of {} profile(s) from {} before profile '{}' failed; the others were not copied.",
                     profiles.len(),
                     path.display(),
-                    p.profile
+                    Safe(&p.profile)
                 );
                 return Err(e.into());
             }
@@ -212,7 +215,7 @@ fn shadowed_duplicates(path: &Path) -> Vec<String> {
     let Some(Value::Object(table)) = root.get(crate::store::file::TABLE) else {
         return Vec::new();
     };
-    let mut docs: Vec<(u64, &str)> = table
+    let mut docs: Vec<(u128, &str)> = table
         .iter()
         .filter_map(|(id, d)| Some((id.parse().ok()?, d.get("profile")?.as_str()?)))
         .collect();

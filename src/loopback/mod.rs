@@ -23,6 +23,7 @@ mod redirect;
 pub use callback::{parse_pasted, Callback};
 pub use http::Limits;
 
+use crate::text::Safe;
 use callback::Verdict;
 use http::HeadError;
 use std::future::Future;
@@ -53,7 +54,7 @@ pub enum LoopbackError {
         port: u16,
         source: io::Error,
     },
-    #[error("the provider refused the authorization: {error}{}", .description.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error("the provider refused the authorization: {}{}", Safe(error), .description.as_ref().map(|d| format!(": {}", Safe(d))).unwrap_or_default())]
     Provider {
         error: String,
         description: Option<String>,

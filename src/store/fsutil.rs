@@ -136,10 +136,21 @@ pub fn lock_path(data: &Path, purpose: &str) -> PathBuf {
         .join(format!("{purpose}.lock"))
 }
 
-/// A file-name-safe, collision-free rendering of a profile name (hex of its bytes).
+/// A file-name-safe, collision-free rendering of a profile name: the hex of its bytes, or past
+/// [`HEX_NAME_MAX`] bytes `sha256-` and the hex of its digest, so that a file named after a
+/// profile stays far below the 255-byte limit of file names whatever the name's length.
 pub fn hex_name(name: &str) -> String {
-    name.bytes().map(|b| format!("{b:02x}")).collect()
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    if name.len() <= HEX_NAME_MAX {
+        hex(name.as_bytes())
+    } else {
+        use sha2::Digest;
+        format!("sha256-{}", hex(&sha2::Sha256::digest(name.as_bytes())))
+    }
 }
+
+/// Names up to this many bytes keep the plain hex form (as earlier versions named their locks).
+pub const HEX_NAME_MAX: usize = 100;
 
 /// Python's `json.dumps(value, sort_keys=True, indent=4)`: keys sorted, four spaces, `": "`,
 /// non-ASCII escaped as `\uXXXX`.
@@ -261,6 +272,21 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"{\"x\": 1}");
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn lock_names_stay_short_whatever_the_profile_name() {
+        assert_eq!(hex_name("ab"), "6162");
+        let long = "𝔘".repeat(crate::profile::name::MAX_CHARS);
+        let other = format!("{}x", "𝔘".repeat(crate::profile::name::MAX_CHARS - 1));
+        assert!(hex_name(&long).len() <= 2 * HEX_NAME_MAX);
+        assert_ne!(hex_name(&long), hex_name(&other));
+        let tmp = tempfile::tempdir().unwrap();
+        let path = lock_path(
+            &tmp.path().join("c.json"),
+            &format!("refresh-{}", hex_name(&long)),
+        );
+        lock_file(&path, Duration::from_millis(50), "x").unwrap();
     }
 
     #[test]

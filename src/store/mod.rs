@@ -69,6 +69,15 @@ pub trait Store: Send + Sync {
 
 pub type SharedStore = Arc<dyn Store>;
 
+/// The profile-name rule ([`crate::profile::name`]) as every store applies it on a write: a bad
+/// name is refused (a configuration error, exit 2) unless the store already holds that profile.
+pub(crate) fn check_name(
+    name: &str,
+    exists: impl FnOnce() -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    crate::profile::name::check_write(name, exists)?.map_err(StoreError::Config)
+}
+
 /// Which store to open (`--store`, `PANCRED_STORE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum StoreKind {

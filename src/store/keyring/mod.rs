@@ -170,6 +170,7 @@ impl Store for KeyringStore {
         };
         let (public, secrets) = split::split(doc);
         self.meta.modify(|meta| {
+            super::check_name(&name, || Ok(meta.get(&name).is_some()))?;
             // Secrets first: a crash in between leaves the new secrets with the old settings,
             // never a rolled refresh token lost.
             self.write_secrets(&name, secrets)?;
