@@ -73,10 +73,7 @@ impl Context {
     pub fn existing(&self) -> Result<(SharedStore, Profile), Error> {
         match self.selected()? {
             (store, _, Some(p)) => Ok((store, p)),
-            (store, name, None) => Err(Error::NoSuchProfile {
-                profile: name,
-                location: format!("the {} store ({})", store.kind(), store.location()),
-            }),
+            (store, name, None) => Err(missing(&store, name)),
         }
     }
 
@@ -145,6 +142,26 @@ impl Context {
             );
         }
     }
+}
+
+/// A profile that is not there: a name no profile can have says why, any other is not found.
+pub fn missing(store: &SharedStore, name: String) -> Error {
+    if let Err(why) = crate::profile::name::check(&name) {
+        return Error::Usage(why);
+    }
+    Error::NoSuchProfile {
+        profile: name,
+        location: format!("the {} store ({})", store.kind(), store.location()),
+    }
+}
+
+/// The profile-name rule for a name about to be written: a name the store already holds is
+/// kept whatever it is (so old profiles can still be updated, renamed or removed).
+pub fn check_new_name(name: &str, exists: bool) -> Result<(), Error> {
+    if exists {
+        return Ok(());
+    }
+    crate::profile::name::check(name).map_err(Error::Usage)
 }
 
 fn env_profile() -> Option<String> {

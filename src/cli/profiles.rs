@@ -66,20 +66,14 @@ pub fn remove(ctx: &Context, yes: bool) -> Result<(), Error> {
         );
         Ok(())
     } else {
-        Err(Error::NoSuchProfile {
-            profile: name,
-            location: store.location(),
-        })
+        Err(super::context::missing(&store, name))
     }
 }
 
 pub fn use_profile(ctx: &Context, name: &str) -> Result<(), Error> {
     let store = ctx.store()?;
     if store.load(name)?.is_none() {
-        return Err(Error::NoSuchProfile {
-            profile: name.to_string(),
-            location: store.location(),
-        });
+        return Err(super::context::missing(&store, name.to_string()));
     }
     store.set_default_profile(name)?;
     eprintln!("Default profile is now '{}'.", Safe(name));
