@@ -262,7 +262,11 @@ impl Store for FileStore {
     }
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
-        let path = lock_path(&self.path, &format!("refresh-{}", hex_name(name)));
+        // Beside the real file, so that a symbolic link and its target share the lock.
+        let path = lock_path(
+            &super::fsutil::real_path(&self.path)?,
+            &format!("refresh-{}", hex_name(name)),
+        );
         let lock = lock_file(
             &path,
             timeout,

@@ -29,6 +29,70 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// Where the data of `path` really lives: `path`, or the file at the end of its symbolic links.
+/// Writes and locks go there, so a link (into a dotfiles repository, a shared mount) stays a link
+/// and its target sees every write, as it does for pancloud, which opens the path.
+pub fn real_path(path: &Path) -> Result<PathBuf, StoreError> {
+    let mut p = path.to_path_buf();
+    // Linux gives up after 40 links too.
+    for _ in 0..40 {
+        match fs::read_link(&p) {
+            Ok(target) if target.is_absolute() => p = target,
+            Ok(target) => p = parent_of(&p).join(target),
+            Err(_) => return Ok(p),
+        }
+    }
+    Err(StoreError::io(
+        path.display().to_string(),
+        io::Error::other("too many levels of symbolic links"),
+    ))
+}
+
+/// The temporary file a write of `path` goes through: `.NAME.tmp-PID-RANDOM` beside it.
+fn temp_name(name: &str) -> String {
+    format!(
+        ".{name}.tmp-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+/// Whether `file` is one of our temporary files for `name` (exactly the shape of [`temp_name`]).
+fn is_our_temp(file: &str, name: &str) -> bool {
+    let Some(rest) = file
+        .strip_prefix('.')
+        .and_then(|f| f.strip_prefix(name))
+        .and_then(|f| f.strip_prefix(".tmp-"))
+    else {
+        return false;
+    };
+    let Some((pid, random)) = rest.split_once('-') else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && random.len() == 8
+        && random.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Removes the temporary files a killed write of `path` left behind. They hold every secret of
+/// the file. Called only under the file's write lock: every write holds it from its temporary
+/// file to its rename, so no live writer owns one of them. Other files are never touched.
+fn remove_stale_temps(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(parent_of(path)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        if is_our_temp(&file.to_string_lossy(), &name) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Replaces `path` with `bytes`: a 0600 temporary file in the same folder, fsync, rename, fsync
 /// of the folder. A reader sees the old file or the new one, never a mix; a crash leaves the old one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
@@ -38,11 +102,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
+    let tmp = dir.join(temp_name(&name));
     let loc = || path.display().to_string();
     let result = (|| -> io::Result<()> {
         let mut f = OpenOptions::new()
@@ -105,22 +165,25 @@ pub const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// A read-modify-write of a JSON file shared between processes: under the file's write lock,
 /// `read` parses it, `f` changes it and says whether it did, and only then is it replaced
-/// atomically with `write`'s JSON. A file `read` rejects is never written.
+/// atomically with `write`'s JSON. A file `read` rejects is never written. A symbolic link is
+/// written through ([`real_path`]), and temporary files of killed writes are cleaned up.
 pub fn modify_json_file<D, T>(
     path: &Path,
     read: impl FnOnce() -> Result<D, StoreError>,
     f: impl FnOnce(&mut D) -> Result<(T, bool), StoreError>,
     write: impl FnOnce(D) -> Value,
 ) -> Result<T, StoreError> {
+    let real = real_path(path)?;
     let _lock = lock_file(
-        &lock_path(path, "file"),
+        &lock_path(&real, "file"),
         WRITE_LOCK_WAIT,
         &path.display().to_string(),
     )?;
     let mut data = read()?;
     let (out, changed) = f(&mut data)?;
     if changed {
-        write_atomic(path, &to_python_json(&write(data)))?;
+        remove_stale_temps(&real);
+        write_atomic(&real, &to_python_json(&write(data)))?;
     }
     Ok(out)
 }
@@ -272,6 +335,55 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"{\"x\": 1}");
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_symbolic_link_is_written_through_and_stays_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("dotfiles/credentials.json");
+        write_atomic(&real, b"{}").unwrap();
+        let link = tmp.path().join("config/credentials.json");
+        fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("../dotfiles/credentials.json", &link).unwrap();
+        modify_json_file(&link, || Ok(()), |_| Ok(((), true)), |_| json!({"x": 1})).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), to_python_json(&json!({"x": 1})));
+        // A loop of links is an error, not a hang or a replaced link.
+        let a = tmp.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", tmp.path().join("b")).unwrap();
+        assert!(modify_json_file(&a, || Ok(()), |_| Ok(((), true)), |_| json!({})).is_err());
+        assert!(fs::symlink_metadata(&a).unwrap().file_type().is_symlink());
+    }
+
+    #[test]
+    fn a_write_removes_only_our_stale_temporary_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("credentials.json");
+        let ours = [
+            ".credentials.json.tmp-4242-0badf00d",
+            ".credentials.json.tmp-1-ffffffff",
+        ];
+        let others = [
+            ".credentials.json.tmp-x",
+            ".credentials.json.tmp-12-short",
+            ".other.json.tmp-1-0badf00d",
+            "credentials.json.tmp-1-0badf00d",
+            "notes.txt",
+        ];
+        for f in ours.iter().chain(&others) {
+            fs::write(tmp.path().join(f), "secret").unwrap();
+        }
+        modify_json_file(&path, || Ok(()), |_| Ok(((), true)), |_| json!({})).unwrap();
+        for f in ours {
+            assert!(!tmp.path().join(f).exists(), "{f} left behind");
+        }
+        for f in others {
+            assert!(tmp.path().join(f).exists(), "{f} removed");
+        }
     }
 
     #[test]
