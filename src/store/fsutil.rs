@@ -137,6 +137,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     result.map_err(|e| StoreError::io(loc(), e))
 }
 
+/// A warning when the file at `path` (which holds secrets) can be read or written by other
+/// users: naming it and the command that fixes it. `None` when it is private or absent.
+pub fn readable_by_others(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+    if mode & 0o077 == 0 {
+        return None;
+    }
+    let shown = path.display().to_string();
+    let plain = shown
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@".contains(&b));
+    let arg = if plain {
+        shown.clone()
+    } else {
+        format!("'{}'", shown.replace('\'', "'\\''"))
+    };
+    Some(format!(
+        "{} holds secrets and other users can read it (mode {mode:04o}); make it private: chmod 600 {}",
+        crate::text::Safe(&shown),
+        crate::text::Safe(&arg)
+    ))
+}
+
 /// An exclusive OS file lock, released when dropped or when the process dies (even by SIGKILL).
 #[derive(Debug)]
 pub struct FileLock {
@@ -399,6 +423,24 @@ mod tests {
         for f in others {
             assert!(tmp.path().join(f).exists(), "{f} removed");
         }
+    }
+
+    #[test]
+    fn files_others_can_read_are_warned_about() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("my creds.json");
+        write_atomic(&path, b"{}").unwrap();
+        assert_eq!(readable_by_others(&path), None);
+        for mode in [0o644, 0o640, 0o606] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let w = readable_by_others(&path).unwrap();
+            assert!(w.contains(&format!("mode 0{mode:o}")), "{w}");
+            assert!(
+                w.contains(&format!("chmod 600 '{}'", path.display())),
+                "{w}"
+            );
+        }
+        assert_eq!(readable_by_others(&tmp.path().join("absent")), None);
     }
 
     #[test]

@@ -123,8 +123,23 @@ pub struct Opened {
     pub warning: Option<String>,
 }
 
-/// Opens the configured store.
+/// Opens the configured store. A file that holds secrets and that other users can read is
+/// warned about, as ssh warns about a private key.
 pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
+    let mut opened = open_kind(config)?;
+    if matches!(opened.store.kind(), "file" | "sqlite") {
+        let path = PathBuf::from(opened.store.location());
+        if let Some(w) = fsutil::readable_by_others(&path) {
+            opened.warning = Some(match opened.warning.take() {
+                Some(first) => format!("{first}\n{w}"),
+                None => w,
+            });
+        }
+    }
+    Ok(opened)
+}
+
+fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
     let file = || -> Result<SharedStore, StoreError> {
         let path = match &config.credentials_file {
             Some(p) => p.clone(),
