@@ -242,13 +242,20 @@ pub fn lock_path(data: &Path, purpose: &str) -> PathBuf {
 /// [`HEX_NAME_MAX`] bytes `sha256-` and the hex of its digest, so that a file named after a
 /// profile stays far below the 255-byte limit of file names whatever the name's length.
 pub fn hex_name(name: &str) -> String {
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     if name.len() <= HEX_NAME_MAX {
-        hex(name.as_bytes())
+        hex_name_bytes(name.as_bytes())
     } else {
         use sha2::Digest;
-        format!("sha256-{}", hex(&sha2::Sha256::digest(name.as_bytes())))
+        format!(
+            "sha256-{}",
+            hex_name_bytes(&sha2::Sha256::digest(name.as_bytes()))
+        )
     }
+}
+
+/// Lower-case hex of some bytes.
+pub fn hex_name_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Names up to this many bytes keep the plain hex form (as earlier versions named their locks).
