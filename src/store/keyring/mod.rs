@@ -263,5 +263,5 @@ impl Store for KeyringStore {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests;
