@@ -6,7 +6,6 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::Value;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -25,14 +24,24 @@ pub fn xdg_dir(var: &str, under_home: &str) -> Option<PathBuf> {
     }
 }
 
+/// Makes a file these options create private: mode 0600 on Unix. Elsewhere (Windows) a new file
+/// takes the access list of its folder, which under the user's profile is the user's own.
+pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    options
+}
+
 /// Creates the missing folders of `dir` with mode 0700 (existing folders are left as they are).
 pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
         .create(dir)
         .map_err(|e| StoreError::io(dir.display().to_string(), e))
 }
@@ -60,16 +69,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     ));
     let loc = || path.display().to_string();
     let result = (|| -> io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
+        let mut f = private_file(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
-        // The rename is durable only once the folder is.
-        File::open(dir)?.sync_all()
+        // The rename is durable only once the folder is (Unix; Windows cannot open a folder).
+        #[cfg(unix)]
+        File::open(dir)?.sync_all()?;
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -86,14 +93,15 @@ pub struct FileLock {
 /// Takes an exclusive lock on `path` (created 0600 if needed), waiting at most `timeout`.
 pub fn lock_file(path: &Path, timeout: Duration, what: &str) -> Result<FileLock, StoreError> {
     ensure_private_dir(parent_of(path))?;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| StoreError::io(path.display().to_string(), e))?;
+    let file = private_file(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .open(path)
+    .map_err(|e| StoreError::io(path.display().to_string(), e))?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
@@ -250,7 +258,7 @@ impl Formatter for AsciiPretty<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use serde_json::json;
