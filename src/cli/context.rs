@@ -6,6 +6,7 @@ use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::resolve::{process_env, resolve, CredentialSet, Resolved};
 use crate::secret::Secret;
 use crate::store::{self, SharedStore, StoreConfig};
+use crate::text::Safe;
 use crate::Error;
 use std::io::Read;
 use std::path::Path;
@@ -48,7 +49,7 @@ impl Context {
         }
         let opened = store::open(&self.store_config())?;
         if let Some(w) = &opened.warning {
-            eprintln!("pancred: warning: {w}");
+            eprintln!("pancred: warning: {}", crate::text::safe_lines(w));
         }
         Ok(self.store.get_or_init(|| opened.store).clone())
     }
@@ -75,10 +76,7 @@ impl Context {
     pub fn existing(&self) -> Result<(SharedStore, Profile), Error> {
         match self.selected()? {
             (store, _, Some(p)) => Ok((store, p)),
-            (store, name, None) => Err(Error::NoSuchProfile {
-                profile: name,
-                location: format!("the {} store ({})", store.kind(), store.location()),
-            }),
+            (store, name, None) => Err(missing(&store, name)),
         }
     }
 
@@ -142,11 +140,31 @@ impl Context {
             eprintln!(
                 "hint: the pancloud file {} has {}; copy it into the {} store with `pancred import`.",
                 path.display(),
-                profile.map_or("profiles".to_string(), |n| format!("profile '{n}'")),
+                profile.map_or("profiles".to_string(), |n| format!("profile '{}'", Safe(n))),
                 store.kind()
             );
         }
     }
+}
+
+/// A profile that is not there: a name no profile can have says why, any other is not found.
+pub fn missing(store: &SharedStore, name: String) -> Error {
+    if let Err(why) = crate::profile::name::check(&name) {
+        return Error::Usage(why);
+    }
+    Error::NoSuchProfile {
+        profile: name,
+        location: format!("the {} store ({})", store.kind(), store.location()),
+    }
+}
+
+/// The profile-name rule for a name about to be written: a name the store already holds is
+/// kept whatever it is (so old profiles can still be updated, renamed or removed).
+pub fn check_new_name(name: &str, exists: bool) -> Result<(), Error> {
+    if exists {
+        return Ok(());
+    }
+    crate::profile::name::check(name).map_err(Error::Usage)
 }
 
 fn env_profile() -> Option<String> {

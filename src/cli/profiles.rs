@@ -4,6 +4,7 @@ use super::output::{list_table, print_json, print_text, show_text};
 use super::prompt::confirm;
 use super::Context;
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::Error;
 
 pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
@@ -53,30 +54,28 @@ pub fn show(ctx: &Context, json: bool) -> Result<(), Error> {
 pub fn remove(ctx: &Context, yes: bool) -> Result<(), Error> {
     let store = ctx.store()?;
     let name = ctx.profile_name(&store)?;
-    if !yes && !confirm(&format!("Delete PROFILE '{name}'"))? {
+    if !yes && !confirm(&format!("Delete PROFILE '{}'", Safe(&name)))? {
         eprintln!("Nothing deleted.");
         return Err(Error::Cancelled);
     }
     if store.remove(&name)? {
-        eprintln!("Deleted profile '{name}' from {}.", store.location());
+        eprintln!(
+            "Deleted profile '{}' from {}.",
+            Safe(&name),
+            Safe(&store.location())
+        );
         Ok(())
     } else {
-        Err(Error::NoSuchProfile {
-            profile: name,
-            location: store.location(),
-        })
+        Err(super::context::missing(&store, name))
     }
 }
 
 pub fn use_profile(ctx: &Context, name: &str) -> Result<(), Error> {
     let store = ctx.store()?;
     if store.load(name)?.is_none() {
-        return Err(Error::NoSuchProfile {
-            profile: name.to_string(),
-            location: store.location(),
-        });
+        return Err(super::context::missing(&store, name.to_string()));
     }
     store.set_default_profile(name)?;
-    eprintln!("Default profile is now '{name}'.");
+    eprintln!("Default profile is now '{}'.", Safe(name));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Putting profiles into a store: `init` (summit.py -C --R0 FILE --write), `generate`
 //! (credentials_generate.py) and `import` (a whole pancloud file).
 
-use super::context::read_input;
+use super::context::{check_new_name, read_input};
 use super::output::{print_json, print_text, show_text};
 use super::prompt::{ask, ask_secret, confirm};
 use super::Context;
@@ -9,6 +9,7 @@ use crate::profile::{Profile, DEFAULT_PROFILE, FIELD_NAMES};
 use crate::store::file::FileStore;
 use crate::store::Store;
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::Error;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -63,6 +64,7 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
         .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
     let store = ctx.store()?;
     let existing = store.load(&name)?;
+    check_new_name(&name, existing.is_some())?;
     // Like pancloud's upsert: the file's fields replace, the profile's other fields stay.
     let mut doc = existing
         .as_ref()
@@ -84,12 +86,13 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     if write {
         store.upsert(&profile)?;
         eprintln!(
-            "{} profile '{name}' in {}.",
+            "{} profile '{}' in {}.",
             if existing.is_some() {
                 "Updated"
             } else {
                 "Wrote"
             },
+            Safe(&name),
             store.location()
         );
     } else {
@@ -119,18 +122,20 @@ pub fn generate(ctx: &Context) -> Result<(), Error> {
         "" => suggested,
         n => n.to_string(),
     };
-    if !confirm(&format!("Write credentials to PROFILE '{name}'"))? {
+    let stored = store.load(&name)?;
+    check_new_name(&name, stored.is_some())?;
+    if !confirm(&format!("Write credentials to PROFILE '{}'", Safe(&name)))? {
         eprintln!("Nothing written.");
         return Err(Error::Cancelled);
     }
-    let mut profile = store.load(&name)?.unwrap_or_else(|| Profile::new(&name));
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&name));
     profile.client_id = (!client_id.is_empty()).then_some(client_id);
     profile.client_secret = client_secret;
     profile.refresh_token = refresh_token;
     // New credentials: a cached access token from the old ones no longer belongs here.
     profile.forget_access_token();
     store.upsert(&profile)?;
-    eprintln!("Wrote profile '{name}' to {}.", store.location());
+    eprintln!("Wrote profile '{}' to {}.", Safe(&name), store.location());
     Ok(())
 }
 
@@ -159,7 +164,8 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
     let profiles = source.list()?;
     for name in shadowed_duplicates(&path) {
         eprintln!(
-            "skipped a second document for profile '{name}' in {}: pancloud reads only the first, and so does import",
+            "skipped a second document for profile '{}' in {}: pancloud reads only the first, and so does import",
+            Safe(&name),
             path.display()
         );
     }
@@ -168,15 +174,23 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
         return Ok(());
     }
     let mut lines = String::new();
+    let mut refused = Vec::new();
     for (done, p) in profiles.iter().enumerate() {
-        let copied = dest
-            .load(&p.profile)
-            .and_then(|old| dest.upsert(p).map(|()| old.is_some()));
+        let old = dest.load(&p.profile);
+        // A name no profile may have is not copied: the others are, and the command says which.
+        if let Ok(old) = &old {
+            if let Err(Error::Usage(why)) = check_new_name(&p.profile, old.is_some()) {
+                eprintln!("skipped a profile of {}: {why}", path.display());
+                refused.push(why);
+                continue;
+            }
+        }
+        let copied = old.and_then(|old| dest.upsert(p).map(|()| old.is_some()));
         match copied {
             Ok(existed) => lines.push_str(&format!(
                 "{} {}\n",
                 if existed { "replaced" } else { "imported" },
-                p.profile
+                Safe(&p.profile)
             )),
             Err(e) => {
                 // Say exactly how far it got: what is copied stays copied, the rest was not tried.
@@ -185,7 +199,7 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
                     "Copied {done} of {} profile(s) from {} before profile '{}' failed; the others were not copied.",
                     profiles.len(),
                     path.display(),
-                    p.profile
+                    Safe(&p.profile)
                 );
                 return Err(e.into());
             }
@@ -193,12 +207,22 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
     }
     eprintln!(
         "Copied {} profile(s) from {} into the {} store ({}).",
-        profiles.len(),
+        profiles.len() - refused.len(),
         path.display(),
         dest.kind(),
         dest.location()
     );
-    print_text(&lines)
+    print_text(&lines)?;
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{} profile(s) of {} were not copied: their names break the rule (not empty, no control characters, no spaces at the ends, at most {} characters); rename them there first",
+            refused.len(),
+            path.display(),
+            crate::profile::name::MAX_CHARS
+        )))
+    }
 }
 
 /// Profile names with more than one document in a pancloud file (TinyDB returns the first).
@@ -212,7 +236,7 @@ fn shadowed_duplicates(path: &Path) -> Vec<String> {
     let Some(Value::Object(table)) = root.get(crate::store::file::TABLE) else {
         return Vec::new();
     };
-    let mut docs: Vec<(u64, &str)> = table
+    let mut docs: Vec<(u128, &str)> = table
         .iter()
         .filter_map(|(id, d)| Some((id.parse().ok()?, d.get("profile")?.as_str()?)))
         .collect();

@@ -195,11 +195,14 @@ impl Form {
         }
         let name = self.value("profile").to_string();
         let original_name = self.original.as_ref().map(|p| p.profile.clone());
-        if name.is_empty() {
-            self.set_error("profile", "a profile needs a name".into());
-        } else if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            self.set_error("profile", "no spaces or control characters".into());
-        } else if original_name.as_deref() != Some(&name) && self.taken.contains(&name) {
+        let renamed = original_name.as_deref() != Some(&name);
+        // The one rule for names; a profile keeps the name it already has, whatever it is.
+        let name_error = renamed
+            .then(|| crate::profile::name::check(&name).err())
+            .flatten();
+        if let Some(why) = name_error {
+            self.set_error("profile", why);
+        } else if renamed && self.taken.contains(&name) {
             self.set_error("profile", format!("'{name}' already exists"));
         }
         let dialect = match self.value("dialect") {
