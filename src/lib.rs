@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod http;
@@ -21,7 +22,8 @@ pub mod store;
 pub mod summary;
 pub mod tui;
 
-pub use engine::Engine;
+pub use config::EngineConfig;
+pub use engine::{Engine, ProfilePatch};
 pub use error::{Error, Result};
 pub use profile::{Dialect, Profile, TokenState};
 pub use secret::Secret;

@@ -3,7 +3,7 @@
 
 use crate::clock::format_span;
 use crate::jwt;
-use crate::profile::{Profile, TokenState};
+use crate::profile::{ClientAuth, Dialect, Profile, TokenState};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub struct ProfileSummary {
     pub profile: String,
     pub default: bool,
-    pub dialect: &'static str,
+    pub dialect: Dialect,
     pub client_id: Option<String>,
     pub has_client_secret: bool,
     pub has_refresh_token: bool,
@@ -20,7 +20,7 @@ pub struct ProfileSummary {
     pub expires_at: Option<i64>,
     pub expires_in: Option<i64>,
     pub state: TokenState,
-    pub client_auth: &'static str,
+    pub client_auth: ClientAuth,
     pub auth_base_url: String,
     pub token_url: Option<String>,
     pub revoke_url: Option<String>,
@@ -66,7 +66,7 @@ impl ProfileSummary {
         ProfileSummary {
             profile: p.profile.clone(),
             default: is_default,
-            dialect: p.dialect.as_str(),
+            dialect: p.dialect,
             client_id: p.client_id.clone(),
             has_client_secret: p.client_secret.is_some(),
             has_refresh_token: p.refresh_token.is_some(),
@@ -75,7 +75,7 @@ impl ProfileSummary {
             expires_at,
             expires_in: expires_at.map(|e| e - now),
             state: p.token_state(now, leeway),
-            client_auth: p.client_auth.as_str(),
+            client_auth: p.client_auth,
             auth_base_url: p.auth_base_url().to_string(),
             token_url: p.token_url.clone(),
             revoke_url: p.revoke_url.clone(),

@@ -39,14 +39,8 @@ pub struct GlobalArgs {
     /// Profile to use [env: PANCRED_PROFILE] [default: the store's default profile, else "default"]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Where profiles live
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        env = "PANCRED_STORE",
-        value_name = "STORE"
-    )]
+    /// Where profiles live [env: PANCRED_STORE] [default: auto]
+    #[arg(long, global = true, value_enum, value_name = "STORE")]
     pub store: Option<StoreKind>,
     /// pancloud credentials file for the file store [env: PAN_CREDENTIALS_DBFILE] [default: ~/.config/pancloud/credentials.json]
     #[arg(long, global = true, value_name = "PATH")]
@@ -189,7 +183,13 @@ pub fn run() -> i32 {
             return e.exit_code();
         }
     };
-    let ctx = Context::new(cli.global);
+    let ctx = match Context::new(cli.global) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            eprintln!("pancred: error: {e}");
+            return e.exit_code();
+        }
+    };
     match dispatch(&ctx, cli.command) {
         Ok(()) => 0,
         Err(e) => {
@@ -205,8 +205,8 @@ pub fn run() -> i32 {
 fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
     match command {
         None => {
-            let opened = crate::store::open(&ctx.store_config())?;
-            let engine = crate::Engine::new(opened.store).with_leeway(ctx.global.leeway);
+            let opened = ctx.config.open()?;
+            let engine = opened.engine.with_clock(ctx.clock.clone());
             let options = crate::tui::TuiOptions {
                 banner: opened.warning,
                 ..Default::default()

@@ -3,7 +3,8 @@
 use super::context::read_secret_file;
 use super::output::print_json;
 use super::{Command, Context};
-use crate::engine::{CredentialPolicy, RevokeWhat};
+use crate::config::block_on;
+use crate::engine::RevokeWhat;
 use crate::summary::ProfileSummary;
 use crate::{Engine, Error, Profile};
 use std::path::Path;
@@ -31,40 +32,9 @@ fn not_available(name: &str) -> Error {
 /// The engine for the selected profile, with pancloud's resolver over the command line's
 /// explicit credentials.
 fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
-    let store = ctx.store()?;
-    let name = ctx.profile_name(&store)?;
-    let (explicit, developer_token) = ctx.explicit()?;
-    let mut engine = Engine::new(store)
-        .with_clock(ctx.clock.clone())
-        .with_leeway(ctx.global.leeway)
-        .with_policy(CredentialPolicy::Pancloud {
-            explicit,
-            developer_token,
-        });
-    if let Some(t) = lock_timeout_from_env() {
-        engine = engine.with_lock_timeout(t);
-    }
+    let engine = ctx.pancloud_engine()?;
+    let name = ctx.profile_name(&engine)?;
     Ok((engine, name))
-}
-
-/// Env var: how long to wait for another process's refresh of the same profile, in seconds.
-pub const ENV_LOCK_TIMEOUT: &str = "PANCRED_LOCK_TIMEOUT";
-
-fn lock_timeout_from_env() -> Option<std::time::Duration> {
-    std::env::var(ENV_LOCK_TIMEOUT)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(std::time::Duration::from_secs_f64)
-}
-
-/// One small runtime per command: provider calls are async, the CLI is not.
-fn block_on<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
 }
 
 fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {

@@ -65,9 +65,53 @@ pub trait Store: Send + Sync {
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError>;
     /// The per-profile refresh lock, shared by every process using this store.
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError>;
+    /// Renames a profile (the default pointer follows); `Ok(false)` when `old` does not exist.
+    ///
+    /// The engine calls it holding both names' locks, after checking that `new` is free (or holds
+    /// a half-done copy of `old`). This default copies first and removes last, so a failure at any
+    /// step leaves at least one whole copy, and running it again finishes the job. Stores that can
+    /// do it in one atomic write override it.
+    fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        let Some(mut profile) = self.load(old)? else {
+            return Ok(false);
+        };
+        profile.profile = new.to_string();
+        self.upsert(&profile)?;
+        if self.default_profile()?.as_deref() == Some(old) {
+            self.set_default_profile(new)?;
+        }
+        self.remove(old)?;
+        Ok(true)
+    }
 }
 
 pub type SharedStore = Arc<dyn Store>;
+
+/// A store as the faces see it: they may read it and name it, never write it (writes go through
+/// the [`crate::Engine`], under the profile lock).
+#[derive(Clone)]
+pub struct StoreView(SharedStore);
+
+impl StoreView {
+    pub fn new(store: SharedStore) -> Self {
+        StoreView(store)
+    }
+    pub fn kind(&self) -> &'static str {
+        self.0.kind()
+    }
+    pub fn location(&self) -> String {
+        self.0.location()
+    }
+    pub fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
+        self.0.load(name)
+    }
+    pub fn list(&self) -> Result<Vec<Profile>, StoreError> {
+        self.0.list()
+    }
+    pub fn default_profile(&self) -> Result<Option<String>, StoreError> {
+        self.0.default_profile()
+    }
+}
 
 /// Which store to open (`--store`, `PANCRED_STORE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -79,6 +123,22 @@ pub enum StoreKind {
     File,
     Memory,
     Redis,
+}
+
+impl StoreKind {
+    /// The names `--store` and `PANCRED_STORE` take.
+    pub const NAMES: &'static [&'static str] = &["auto", "keyring", "file", "memory", "redis"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "auto" => StoreKind::Auto,
+            "keyring" => StoreKind::Keyring,
+            "file" => StoreKind::File,
+            "memory" => StoreKind::Memory,
+            "redis" => StoreKind::Redis,
+            _ => return None,
+        })
+    }
 }
 
 /// Everything needed to open a store.

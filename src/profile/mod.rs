@@ -1,6 +1,9 @@
 //! A profile: one named set of OAuth settings and secrets (field names follow pancloud's constructor).
+//! [`fields`] is the table of its fields.
 
 use crate::jwt;
+
+pub mod fields;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -252,40 +255,23 @@ impl Profile {
     }
 }
 
-/// Profile fields holding secrets (every `Option<Secret>` field). Stores that keep secrets apart
-/// (the keyring) split a profile's JSON on this list; a new secret field must be added here.
-pub const SECRET_FIELDS: &[&str] = &[
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "developer_token",
-    "pkce_verifier",
-];
-
-/// The names every profile field may take in an `init` file or a form.
-pub const FIELD_NAMES: &[&str] = &[
-    "profile",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "developer_token",
-    "developer_token_url",
-    "auth_base_url",
-    "token_url",
-    "revoke_url",
-    "issuer",
-    "dialect",
-    "client_auth",
-    "redirect_uri",
-    "scope",
-    "instance_id",
-    "region",
-    "auth_params",
-    "cache_token",
-    "expires_at",
-    "allow_insecure_http",
-];
+/// Empty is fine; otherwise an absolute http(s) URL, plain http only to loopback hosts (unless
+/// the profile allows insecure http).
+pub fn check_url(value: &str, insecure_ok: bool) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let url = url::Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    let loopback = url
+        .host()
+        .is_some_and(|h| crate::oauth::http::is_loopback_host(&h));
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if insecure_ok || loopback => Ok(()),
+        "http" => Err("use https (plain http only to loopback)".into()),
+        other => Err(format!("{other}: only http and https URLs")),
+    }
+}
 
 #[cfg(test)]
 mod tests {
