@@ -127,6 +127,11 @@ pub fn env_secs(var: &str, zero_ok: bool) -> Result<Option<Duration>, Error> {
 /// The async runtime for one command: provider calls are async, the CLI is not. The one place
 /// a runtime is built; `threads` > 1 for faces that wait on several things at once (the TUI, login).
 pub fn runtime(threads: usize) -> Result<tokio::runtime::Runtime, Error> {
+    build_runtime(threads).map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))
+}
+
+/// [`runtime`] with the bare I/O error, for callers with error types of their own (the sandbox).
+pub fn build_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = if threads > 1 {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(threads);
@@ -134,10 +139,7 @@ pub fn runtime(threads: usize) -> Result<tokio::runtime::Runtime, Error> {
     } else {
         tokio::runtime::Builder::new_current_thread()
     };
-    builder
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))
+    builder.enable_all().build()
 }
 
 /// Runs one future to completion on a fresh single-threaded runtime.

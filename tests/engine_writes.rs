@@ -66,7 +66,11 @@ fn init_racing_a_slow_refresh_keeps_both_changes_every_time() {
         let out = refresh.wait_with_output().unwrap();
         assert!(out.status.success(), "refresh: {out:?}");
         let doc = stored(&sb, "idp");
-        assert_eq!(doc["scope"], json!(scope), "round {round}: the scope was lost");
+        assert_eq!(
+            doc["scope"],
+            json!(scope),
+            "round {round}: the scope was lost"
+        );
         assert_ne!(
             doc["refresh_token"], before,
             "round {round}: the rotated refresh token was lost"
@@ -121,7 +125,10 @@ fn edit_during_a_rotation(tag: &str, edit: impl Fn(&Tmux), saved_as: &str) {
     tmux.keys(&["Enter"]);
     tmux.wait("the save", |s| s.contains(&format!("Saved '{saved_as}'")));
     let doc = stored(&sb, saved_as);
-    assert_eq!(doc["refresh_token"], rotated, "the form wrote a spent token");
+    assert_eq!(
+        doc["refresh_token"], rotated,
+        "the form wrote a spent token"
+    );
     tmux.keys(&["q"]);
     tmux.wait("pancred to exit", |s| s.contains("EXIT=0"));
     assert_grant_alive(&oidc, &sb, saved_as);
@@ -147,5 +154,36 @@ fn a_tui_form_save_after_a_rotation_keeps_the_rotated_token() {
 
 #[test]
 fn a_tui_rename_after_a_rotation_keeps_the_rotated_token() {
-    edit_during_a_rotation("rename", |tmux| tmux.keys(&["-l", "_renamed"]), "idp_renamed");
+    edit_during_a_rotation(
+        "rename",
+        |tmux| tmux.keys(&["-l", "_renamed"]),
+        "idp_renamed",
+    );
+}
+
+#[test]
+fn rename_moves_the_profile_and_its_default_mark() {
+    let sb = Sandbox::new();
+    common::oidc::init(
+        &sb,
+        &json!({"profile": "old", "client_id": "cid", "refresh_token": "rt-1"}),
+    );
+    common::oidc::init(&sb, &json!({"profile": "taken", "client_id": "x"}));
+    assert_eq!(sb.run(&["use", "old"]).code, 0);
+    let r = sb.run(&["rename", "old", "new"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(stored(&sb, "old"), serde_json::Value::Null);
+    assert_eq!(stored(&sb, "new")["refresh_token"], "rt-1");
+    let list = sb.run(&["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["profile"] == "new" && p["default"] == true));
+    let r = sb.run(&["rename", "new", "taken"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    let r = sb.run(&["rename", "ghost", "x"]);
+    assert_eq!(r.code, 1, "{}", r.all());
 }

@@ -110,6 +110,8 @@ pub enum Command {
     },
     /// Make NAME the default profile
     Use { name: String },
+    /// Rename profile OLD to NEW (the default mark follows); run again to finish one cut short
+    Rename { old: String, new: String },
     /// Print an authorization URL (fresh state; PKCE in the oauth2 dialect)
     AuthUrl(JsonFlag),
     /// Authorize in the browser: serve the loopback redirect, exchange the code, store the tokens
@@ -219,6 +221,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
         Some(Command::Generate) => setup::generate(ctx),
         Some(Command::Remove { yes }) => profiles::remove(ctx, yes),
         Some(Command::Use { name }) => profiles::use_profile(ctx, &name),
+        Some(Command::Rename { old, new }) => profiles::rename(ctx, &old, &new),
         Some(Command::Import { from }) => setup::import(ctx, from.as_deref()),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(

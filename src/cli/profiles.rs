@@ -81,3 +81,10 @@ pub fn use_profile(ctx: &Context, name: &str) -> Result<(), Error> {
     eprintln!("Default profile is now '{name}'.");
     Ok(())
 }
+
+pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Error> {
+    let engine = ctx.engine()?;
+    block_on(engine.rename(old, new))?;
+    eprintln!("Renamed profile '{old}' to '{new}'.");
+    Ok(())
+}
