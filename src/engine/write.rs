@@ -115,7 +115,22 @@ impl ProfilePatch {
                 p.refresh_token = None;
             }
         }
-        fields::check_profile(&p)?;
+        // Only what this patch sets is checked: a value stored earlier (by pancloud, say) is the
+        // engine's to refuse when it is used, and must not block an unrelated edit.
+        for name in self.set.keys() {
+            if let (Some(spec), Some(text)) = (fields::spec(name), p.setting_text(name)) {
+                if spec.kind == fields::Kind::Url {
+                    fields::check_text(spec, &text, p.allow_insecure_http).map_err(|e| {
+                        let hint = if e.contains("https") {
+                            " (or set allow_insecure_http to true)"
+                        } else {
+                            ""
+                        };
+                        format!("{name}: {e}{hint}")
+                    })?;
+                }
+            }
+        }
         Ok(p)
     }
 }

@@ -249,18 +249,6 @@ pub fn check_text(spec: &FieldSpec, value: &str, insecure_ok: bool) -> Result<()
     }
 }
 
-/// Checks a whole profile against the table (URL fields), naming the first bad field.
-pub fn check_profile(p: &Profile) -> Result<(), String> {
-    for spec in FIELDS.iter().filter(|f| f.kind == Kind::Url) {
-        let value = p.to_json();
-        if let Some(Value::String(s)) = value.get(spec.name) {
-            check_text(spec, s, p.allow_insecure_http)
-                .map_err(|e| format!("{}: {e}", spec.name))?;
-        }
-    }
-    Ok(())
-}
-
 impl Dialect {
     pub fn from_name(s: &str) -> Option<Self> {
         match s {

@@ -206,3 +206,17 @@ fn import_copies_every_profile_and_the_default() {
         .to_string()
         .contains("already the selected store"));
 }
+
+#[test]
+fn a_value_stored_by_another_program_does_not_block_an_unrelated_edit() {
+    let mut p = profile("lab", "rt-1");
+    p.token_url = Some("http://api.example.invalid".into());
+    let store = Arc::new(MemoryStore::with_profiles([p]));
+    let engine = Engine::new(store.clone());
+    rt().block_on(engine.save("lab", patch(json!({"scope": "x"}))))
+        .unwrap();
+    let err = rt()
+        .block_on(engine.save("lab", patch(json!({"revoke_url": "http://far.example/r"}))))
+        .unwrap_err();
+    assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+}
