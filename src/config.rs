@@ -63,6 +63,7 @@ impl EngineConfig {
         }
         if let Some(v) = lookup(ENV_LOCK_TIMEOUT).filter(|v| !v.trim().is_empty()) {
             config.lock_timeout = parse_secs(ENV_LOCK_TIMEOUT, &v, true)?;
+            config.store.lock_timeout = Some(config.lock_timeout);
         }
         if let Some(v) = lookup(ENV_HTTP_TIMEOUT).filter(|v| !v.trim().is_empty()) {
             config.http_timeout = parse_secs(ENV_HTTP_TIMEOUT, &v, false)?;
@@ -93,7 +94,7 @@ pub fn parse_store(source: &str, value: &str) -> Result<StoreKind, Error> {
     StoreKind::from_name(value.trim()).ok_or_else(|| {
         Error::Usage(format!(
             "{source}={value:?} is not a store; choose one of: {}",
-            StoreKind::NAMES.join(", ")
+            StoreKind::names().join(", ")
         ))
     })
 }

@@ -1,5 +1,6 @@
 //! `pancred login` end to end: the real binary, its loopback listener, headless Chromium driven by
 //! tests/js/browser-login.mjs as `BROWSER`, and a real provider (oidc-provider) or the pancloud stub.
+#![cfg(feature = "cli")]
 
 mod common;
 

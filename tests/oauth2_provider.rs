@@ -1,6 +1,7 @@
 //! The oauth2 dialect against a real OpenID provider (oidc-provider): discovery, the code
 //! exchange with PKCE (login and consent driven over HTTP), refresh with rotation, revocation,
 //! every client authentication method, and JWT access tokens whose exp becomes expires_at.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -30,6 +30,10 @@ impl Context {
         }
         config.store.credentials_file = global.credentials_file.clone();
         config.store.redis_url = global.redis_url.clone();
+        #[cfg(feature = "sqlite")]
+        {
+            config.store.sqlite_path = global.sqlite_path.clone();
+        }
         config.leeway = global.leeway;
         Ok(Context {
             global,

@@ -1,8 +1,9 @@
 //! Authorization: the URL to open (fresh state, PKCE kept in the profile) and the code exchange.
 
 use super::{Engine, PendingAuthorization};
-use crate::oauth::{discovery, oauth2, pancloud, pkce, TokenResponse};
+use crate::oauth::{discovery, oauth2, pancloud, TokenResponse};
 use crate::profile::{ClientAuth, Dialect, Profile};
+use crate::rules::pkce;
 use crate::{Error, Result};
 
 impl Engine {

@@ -241,7 +241,7 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
 /// `allow_insecure_http`.
 pub fn check_text(spec: &FieldSpec, value: &str, insecure_ok: bool) -> Result<(), String> {
     match spec.kind {
-        Kind::Url => crate::profile::check_url(value, insecure_ok),
+        Kind::Url => crate::rules::url_policy::check_setting(value, insecure_ok),
         Kind::Choice(options) if !value.is_empty() && !options.contains(&value) => {
             Err(format!("one of: {}", options.join(", ")))
         }

@@ -255,24 +255,6 @@ impl Profile {
     }
 }
 
-/// Empty is fine; otherwise an absolute http(s) URL, plain http only to loopback hosts (unless
-/// the profile allows insecure http).
-pub fn check_url(value: &str, insecure_ok: bool) -> Result<(), String> {
-    if value.is_empty() {
-        return Ok(());
-    }
-    let url = url::Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
-    let loopback = url
-        .host()
-        .is_some_and(|h| crate::oauth::http::is_loopback_host(&h));
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if insecure_ok || loopback => Ok(()),
-        "http" => Err("use https (plain http only to loopback)".into()),
-        other => Err(format!("{other}: only http and https URLs")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,16 +2,22 @@
 
 pub mod file;
 pub mod fsutil;
+#[cfg(feature = "keyring")]
 pub mod keyring;
 pub mod memory;
+#[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 use crate::profile::Profile;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, thiserror::Error)]
+/// `Clone`, so that every caller sharing one refresh gets the same error (I/O errors are shared
+/// behind an `Arc`).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store's data is not what it should be; it is left exactly as it was.
     #[error("{location}: {what}")]
@@ -20,7 +26,7 @@ pub enum StoreError {
     Io {
         location: String,
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     #[error("timed out after {waited:?} waiting for the lock on {what}; another pancred may be stuck (it releases the lock when it exits)")]
     LockTimeout { waited: Duration, what: String },
@@ -38,7 +44,7 @@ impl StoreError {
     pub fn io(location: impl Into<String>, source: std::io::Error) -> Self {
         StoreError::Io {
             location: location.into(),
-            source,
+            source: Arc::new(source),
         }
     }
 }
@@ -113,31 +119,47 @@ impl StoreView {
     }
 }
 
-/// Which store to open (`--store`, `PANCRED_STORE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Which store to open (`--store`, `PANCRED_STORE`). A store behind a cargo feature exists only
+/// when the feature is on; the CLI's `--store` values follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum StoreKind {
-    /// The OS keyring when one answers, else the file store (with a warning).
+    /// The OS keyring when one answers, else the file store (with a warning); the file store
+    /// when built without the `keyring` feature.
     #[default]
     Auto,
+    #[cfg(feature = "keyring")]
     Keyring,
     File,
     Memory,
+    #[cfg(feature = "redis")]
     Redis,
+    /// One SQLite database file.
+    #[cfg(feature = "sqlite")]
+    Sqlite,
 }
 
 impl StoreKind {
-    /// The names `--store` and `PANCRED_STORE` take.
-    pub const NAMES: &'static [&'static str] = &["auto", "keyring", "file", "memory", "redis"];
+    /// Every store this build has, with the name `--store` and `PANCRED_STORE` take.
+    pub const ALL: &'static [(&'static str, StoreKind)] = &[
+        ("auto", StoreKind::Auto),
+        #[cfg(feature = "keyring")]
+        ("keyring", StoreKind::Keyring),
+        ("file", StoreKind::File),
+        ("memory", StoreKind::Memory),
+        #[cfg(feature = "redis")]
+        ("redis", StoreKind::Redis),
+        #[cfg(feature = "sqlite")]
+        ("sqlite", StoreKind::Sqlite),
+    ];
+
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|(n, _)| *n).collect()
+    }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "auto" => StoreKind::Auto,
-            "keyring" => StoreKind::Keyring,
-            "file" => StoreKind::File,
-            "memory" => StoreKind::Memory,
-            "redis" => StoreKind::Redis,
-            _ => return None,
-        })
+        let name = name.to_ascii_lowercase();
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
     }
 }
 
@@ -147,6 +169,11 @@ pub struct StoreConfig {
     pub kind: StoreKind,
     pub credentials_file: Option<PathBuf>,
     pub redis_url: Option<String>,
+    /// The sqlite store's database (`--sqlite-path`, `PANCRED_SQLITE_PATH`).
+    pub sqlite_path: Option<PathBuf>,
+    /// How long a store waits for a lock held by another process (a database's write lock);
+    /// `None` means [`fsutil::WRITE_LOCK_WAIT`].
+    pub lock_timeout: Option<Duration>,
 }
 
 /// An opened store, with what the user must be told about the choice (the `auto` fallback).
@@ -173,6 +200,7 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             store: Arc::new(memory::MemoryStore::new()),
             warning: None,
         }),
+        #[cfg(feature = "keyring")]
         StoreKind::Keyring => match keyring::KeyringStore::open() {
             Ok(k) => Ok(Opened {
                 store: Arc::new(k),
@@ -189,6 +217,12 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             store: file()?,
             warning: None,
         }),
+        #[cfg(not(feature = "keyring"))]
+        StoreKind::Auto => Ok(Opened {
+            store: file()?,
+            warning: None,
+        }),
+        #[cfg(feature = "keyring")]
         StoreKind::Auto => match keyring::KeyringStore::open() {
             Ok(k) => Ok(Opened {
                 store: Arc::new(k),
@@ -209,10 +243,23 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
                 })
             }
         },
+        #[cfg(feature = "redis")]
         StoreKind::Redis => {
             let cfg = self::redis::RedisConfig::from_env(config.redis_url.as_deref())?;
             Ok(Opened {
                 store: Arc::new(self::redis::RedisStore::connect(&cfg)?),
+                warning: None,
+            })
+        }
+        #[cfg(feature = "sqlite")]
+        StoreKind::Sqlite => {
+            let path = match &config.sqlite_path {
+                Some(p) => p.clone(),
+                None => sqlite::default_path()?,
+            };
+            let wait = config.lock_timeout.unwrap_or(fsutil::WRITE_LOCK_WAIT);
+            Ok(Opened {
+                store: Arc::new(sqlite::SqliteStore::open(path, wait)?),
                 warning: None,
             })
         }

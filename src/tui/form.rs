@@ -216,4 +216,4 @@ impl Form {
     }
 }
 
-pub use crate::profile::check_url;
+pub use crate::rules::url_policy::check_setting as check_url;

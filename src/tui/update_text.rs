@@ -132,8 +132,8 @@ impl App {
 
 /// `~/x` to `$HOME/x`, since no shell expands what is typed here.
 fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) if !home.is_empty() => PathBuf::from(home).join(rest),
+    match (path.strip_prefix("~/"), crate::store::fsutil::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(path),
     }
 }
