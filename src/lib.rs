@@ -21,6 +21,8 @@ pub mod jwt;
 pub mod loopback;
 pub mod oauth;
 pub mod profile;
+#[cfg(any(feature = "cli", feature = "tui"))]
+pub mod qr;
 pub mod resolve;
 pub mod rules;
 #[cfg(feature = "sandbox")]
@@ -34,6 +36,6 @@ pub mod tui;
 pub use config::EngineConfig;
 pub use engine::{Engine, ProfilePatch};
 pub use error::{Error, Result};
-pub use profile::{Dialect, Profile, TokenState};
+pub use profile::{Dialect, Grant, Profile, TokenState};
 pub use secret::Secret;
 pub use store::{SharedStore, Store, StoreConfig, StoreError, StoreKind};

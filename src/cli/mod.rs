@@ -2,7 +2,11 @@
 //! [`crate::Error`] and become the exit codes of the contract.
 
 mod context;
+mod device_login;
+mod exec;
 mod exit;
+mod git_credential;
+mod kubectl;
 mod login;
 mod oauth_cmds;
 mod output;
@@ -14,6 +18,7 @@ mod setup;
 use crate::store::StoreKind;
 use crate::Error;
 use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub use context::Context;
@@ -26,7 +31,7 @@ pub use exit::exit_code;
     about = "A terminal credential manager for OAuth 2.0 clients",
     long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI.",
     after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_KEYRING, PANCRED_REDIS_URL, PANCRED_REDIS_PREFIX,
-PANCRED_SQLITE_PATH,
+PANCRED_SQLITE_PATH, PANCRED_MEMCACHED_URL,
 PANCRED_HTTP_TIMEOUT and PANCRED_LOCK_TIMEOUT (seconds), PAN_CREDENTIALS_DBFILE,
 PAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
 )]
@@ -62,6 +67,11 @@ pub struct GlobalArgs {
     /// SQLite database for the sqlite store [default: $XDG_DATA_HOME/pancred/credentials.sqlite3]
     #[arg(long, global = true, env = "PANCRED_SQLITE_PATH", value_name = "PATH")]
     pub sqlite_path: Option<PathBuf>,
+    /// memcached server for the memcached store: memcache://HOST[:PORT]. Also read:
+    /// PANCRED_MEMCACHED_PREFIX (default "pancred:"), PANCRED_MEMCACHED_LOCK_TTL_MS,
+    /// PANCRED_MEMCACHED_TIMEOUT_MS
+    #[arg(long, global = true, env = "PANCRED_MEMCACHED_URL", value_name = "URL")]
+    pub memcached_url: Option<String>,
     /// Seconds before expiry at which a token counts as expiring
     #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
     pub leeway: i64,
@@ -122,15 +132,18 @@ pub enum Command {
     AuthUrl(JsonFlag),
     /// Authorize in the browser: serve the loopback redirect, exchange the code, store the tokens
     Login {
+        /// Device authorization (RFC 8628): show a code to enter on any other device, and poll
+        #[arg(long, conflicts_with = "port")]
+        device: bool,
         /// Only print the URL; do not open a browser
         #[arg(long)]
         no_browser: bool,
         /// Listen on this port (0: any free port) instead of the redirect URI's
         #[arg(long, value_name = "N")]
         port: Option<u16>,
-        /// Give up after this many seconds
-        #[arg(long, default_value_t = 300, value_name = "SECS")]
-        timeout: u64,
+        /// Give up after this many seconds [default: 300; with --device: when the code expires]
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
     },
     /// Exchange an authorization code pasted by hand (pancloud's fetch_tokens)
     Exchange {
@@ -152,6 +165,39 @@ pub enum Command {
         access_token: bool,
         #[arg(long)]
         refresh_token: bool,
+    },
+    /// Run CMD with a fresh access token in PANCRED_ACCESS_TOKEN (and PAN_ACCESS_TOKEN for a
+    /// pancloud-dialect profile); exits with CMD's code
+    #[command(
+        after_help = "The token is never put in CMD's arguments. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to CMD."
+    )]
+    Exec {
+        /// Also put the token in variable NAME (repeatable)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Vec<String>,
+        /// The command and its arguments, after `--`
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<OsString>,
+    },
+    /// git's credential helper: git config credential.helper '!pancred --profile NAME git-credential'
+    GitCredential {
+        /// get, store or erase (git's operations; others are ignored)
+        #[arg(value_name = "OPERATION")]
+        operation: String,
+        /// The username answered with the token
+        #[arg(long, default_value = git_credential::DEFAULT_USERNAME, value_name = "NAME")]
+        username: String,
+    },
+    /// kubectl exec credential plugin: an ExecCredential with a fresh token (see the README)
+    KubectlCredential {
+        /// What kubectl asks for; kubectl sets it
+        #[arg(
+            long,
+            env = "KUBERNETES_EXEC_INFO",
+            hide = true,
+            hide_env_values = true
+        )]
+        exec_info: Option<String>,
     },
     /// Copy every profile of a pancloud credentials file into the selected store
     Import {
@@ -198,8 +244,13 @@ pub fn run() -> i32 {
             return exit_code(&e);
         }
     };
-    match dispatch(&ctx, cli.command) {
-        Ok(()) => 0,
+    let result = match cli.command {
+        // exec ends with its command's code.
+        Some(Command::Exec { env, command }) => exec::exec(&ctx, &env, &command),
+        other => dispatch(&ctx, other).map(|()| 0),
+    };
+    match result {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("pancred: error: {e}");
             if let Error::NoSuchProfile { profile, .. } = &e {
@@ -243,13 +294,22 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
             token_lifetime,
         }) => sandbox_cmds::sandbox(port, token_lifetime),
         Some(Command::Demo { port, log }) => sandbox_cmds::demo(ctx, port, log.as_deref()),
+        Some(Command::GitCredential {
+            operation,
+            username,
+        }) => git_credential::git_credential(ctx, &operation, &username),
+        Some(Command::KubectlCredential { exec_info }) => {
+            kubectl::kubectl_credential(ctx, exec_info.as_deref())
+        }
         Some(Command::Login {
+            device,
             no_browser,
             port,
             timeout,
         }) => login::login(
             ctx,
             login::LoginArgs {
+                device,
                 no_browser,
                 port,
                 timeout,

@@ -3,7 +3,7 @@
 use super::context::read_secret_file;
 use super::output::print_json;
 use super::{Command, Context};
-use crate::config::block_on;
+pub(super) use crate::config::block_on;
 use crate::engine::RevokeWhat;
 use crate::summary::ProfileSummary;
 use crate::{Engine, Error, Profile};
@@ -31,14 +31,22 @@ fn not_available(name: &str) -> Error {
 
 /// The engine for the selected profile, with pancloud's resolver over the command line's
 /// explicit credentials.
-fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
+pub(super) fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
     let engine = ctx.pancloud_engine()?;
     let name = ctx.profile_name(&engine)?;
     Ok((engine, name))
 }
 
+/// A runtime with worker threads, for commands that wait on the provider and on Ctrl-C at once.
+pub(super) fn block_on_multi<T>(
+    f: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    crate::config::runtime(2)?.block_on(f)
+}
+
 fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
+    // (A client_credentials profile is refused by the engine: it needs no login.)
     let pending = block_on(async {
         let pending = engine.start_authorization(&name, None).await?;
         engine.remember_authorization(&pending).await?;
@@ -103,7 +111,7 @@ fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
 }
 
 /// A refused refresh token deserves a next step, not only the provider's words.
-fn hint_on_refresh(profile: &str, e: Error) -> Error {
+pub(super) fn hint_on_refresh(profile: &str, e: Error) -> Error {
     if let Error::Provider(o) = &e {
         if o.is_invalid_grant() {
             eprintln!(

@@ -5,11 +5,15 @@
 //! the profile after taking it, so a concurrent refresh in another process is never overwritten.
 
 mod authorize;
+mod device;
 mod flight;
+mod handout;
 mod refresh;
 mod revoke;
 mod write;
 
+pub use authorize::no_login_needed;
+pub use device::DeviceLogin;
 pub use revoke::RevokeReport;
 pub use write::{check_name, Forget, Imported, ProfilePatch, Saved};
 

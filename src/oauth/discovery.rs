@@ -10,6 +10,8 @@ pub struct Endpoints {
     pub authorization: Option<String>,
     pub token: Option<String>,
     pub revocation: Option<String>,
+    /// RFC 8628; fetched only when a device login asks for it.
+    pub device_authorization: Option<String>,
 }
 
 impl Endpoints {
@@ -18,11 +20,15 @@ impl Endpoints {
             authorization: p.auth_base_url.clone(),
             token: p.token_url.clone(),
             revocation: p.revoke_url.clone(),
+            device_authorization: p.device_authorization_url.clone(),
         }
     }
 
-    fn complete(&self) -> bool {
-        self.authorization.is_some() && self.token.is_some() && self.revocation.is_some()
+    fn complete(&self, need_device: bool) -> bool {
+        self.authorization.is_some()
+            && self.token.is_some()
+            && self.revocation.is_some()
+            && (self.device_authorization.is_some() || !need_device)
     }
 
     pub fn authorization(&self) -> Result<&str, OAuthError> {
@@ -39,6 +45,14 @@ impl Endpoints {
 
     pub fn revocation(&self) -> Result<&str, OAuthError> {
         need(&self.revocation, "revoke_url", "revocation_endpoint")
+    }
+
+    pub fn device_authorization(&self) -> Result<&str, OAuthError> {
+        need(
+            &self.device_authorization,
+            "device_authorization_url",
+            "device_authorization_endpoint",
+        )
     }
 }
 
@@ -74,8 +88,21 @@ pub fn rfc8414_url(issuer: &str) -> Result<String, OAuthError> {
 
 /// The endpoints for `p`, fetching the issuer's metadata only when the profile lacks some.
 pub async fn endpoints(c: &Caller, p: &Profile) -> Result<Endpoints, OAuthError> {
+    endpoints_for(c, p, false).await
+}
+
+/// The endpoints, the device authorization endpoint included (RFC 8628 device login).
+pub async fn device_endpoints(c: &Caller, p: &Profile) -> Result<Endpoints, OAuthError> {
+    endpoints_for(c, p, true).await
+}
+
+async fn endpoints_for(
+    c: &Caller,
+    p: &Profile,
+    need_device: bool,
+) -> Result<Endpoints, OAuthError> {
     let mut e = Endpoints::from_profile(p);
-    let Some(issuer) = p.issuer.as_deref().filter(|_| !e.complete()) else {
+    let Some(issuer) = p.issuer.as_deref().filter(|_| !e.complete(need_device)) else {
         return Ok(e);
     };
     let meta = fetch(c, p, issuer).await?;
@@ -83,6 +110,9 @@ pub async fn endpoints(c: &Caller, p: &Profile) -> Result<Endpoints, OAuthError>
     e.authorization = e.authorization.or_else(|| field("authorization_endpoint"));
     e.token = e.token.or_else(|| field("token_endpoint"));
     e.revocation = e.revocation.or_else(|| field("revocation_endpoint"));
+    e.device_authorization = e
+        .device_authorization
+        .or_else(|| field("device_authorization_endpoint"));
     Ok(e)
 }
 

@@ -41,6 +41,9 @@ pub enum OAuthError {
     Discovery { issuer: String, message: String },
     #[error("refusing plain http:// to {url}: only loopback hosts may use http unless the profile sets allow_insecure_http")]
     InsecureUrl { url: String },
+    /// RFC 8628: the device code expired before anyone approved it.
+    #[error("the device code expired before it was approved: start again")]
+    DeviceCodeExpired,
     /// The profile lacks a setting the call needs, or has one that is not usable.
     #[error("{0}")]
     Config(String),

@@ -36,6 +36,8 @@ pub enum Kind {
     Number,
     /// A JSON object.
     Object,
+    /// A JSON array of strings.
+    List,
 }
 
 /// Who may set a field.
@@ -67,6 +69,7 @@ impl FieldSpec {
 
 pub const DIALECTS: &[&str] = &["pancloud", "oauth2"];
 pub const CLIENT_AUTHS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
+pub const GRANTS: &[&str] = &["authorization_code", "client_credentials"];
 
 const fn f(
     name: &'static str,
@@ -108,6 +111,13 @@ pub const FIELDS: &[FieldSpec] = &[
         "oauth2 only; ←/→ to change",
     ),
     f(
+        "grant",
+        Kind::Choice(GRANTS),
+        OAuth2,
+        Form,
+        "oauth2: client_credentials needs no login",
+    ),
+    f(
         "issuer",
         Kind::Url,
         OAuth2,
@@ -136,6 +146,8 @@ pub const FIELDS: &[FieldSpec] = &[
     f("access_token", Kind::Secret, Both, Init, ""),
     f("developer_token", Kind::Secret, Pancloud, Init, ""),
     f("developer_token_url", Kind::Url, Pancloud, Init, ""),
+    f("device_authorization_url", Kind::Url, OAuth2, Init, ""),
+    f("git_hosts", Kind::List, Both, Init, ""),
     f("auth_params", Kind::Object, Both, Init, ""),
     f("cache_token", Kind::Bool, Both, Init, ""),
     f("expires_at", Kind::Number, Both, Init, ""),
@@ -191,6 +203,7 @@ impl Profile {
         match name {
             "dialect" => return Some(self.dialect.as_str().into()),
             "client_auth" => return Some(self.client_auth.as_str().into()),
+            "grant" => return Some(self.grant.as_str().into()),
             "auth_base_url" => {
                 return Some(self.auth_base_url().to_string()).filter(|s| !s.is_empty())
             }
@@ -204,6 +217,14 @@ impl Profile {
             Value::String(s) => Some(s.clone()),
             Value::Null => None,
             Value::Object(m) if m.is_empty() => None,
+            Value::Array(items) if items.is_empty() => None,
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             other => Some(other.to_string()),
         }
     }
@@ -213,6 +234,7 @@ impl Profile {
         match name {
             "dialect" => self.dialect.as_str().into(),
             "client_auth" => self.client_auth.as_str().into(),
+            "grant" => self.grant.as_str().into(),
             _ if is_secret(name) => String::new(),
             _ => match self.to_json().get(name) {
                 Some(Value::String(s)) => s.clone(),
@@ -231,7 +253,9 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
         f.applies.to(p.dialect)
             && !matches!(f.name, "profile" | "expires_at")
             && match f.kind {
-                Kind::Bool | Kind::Object => p.setting_text(f.name).is_some(),
+                Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
+                // Shown when it is not the usual one: such a profile never logs in.
+                _ if f.name == "grant" => p.grant != super::Grant::AuthorizationCode,
                 _ => true,
             }
     })
@@ -285,6 +309,7 @@ mod tests {
                 Kind::Bool => json!(!matches!(spec.name, "cache_token")),
                 Kind::Number => json!(42),
                 Kind::Object => json!({"k": "v"}),
+                Kind::List => json!(["a.example"]),
                 Kind::Choice(o) => json!(o[o.len() - 1]),
                 _ => json!(format!("v-{}", spec.name)),
             };
@@ -307,6 +332,10 @@ mod tests {
 
     #[test]
     fn choices_parse_back_to_their_types() {
+        for g in GRANTS {
+            let p = Profile::from_json(json!({"profile": "p", "grant": g})).unwrap();
+            assert_eq!(p.grant.as_str(), *g);
+        }
         for d in DIALECTS {
             assert_eq!(Dialect::from_name(d).unwrap().as_str(), *d);
         }
