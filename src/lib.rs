@@ -27,9 +27,11 @@ pub mod resolve;
 pub mod rules;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod seconds;
 pub mod secret;
 pub mod store;
 pub mod summary;
+pub mod text;
 #[cfg(feature = "tui")]
 pub mod tui;
 

@@ -4,6 +4,7 @@
 use crate::clock::format_span;
 use crate::jwt;
 use crate::profile::{ClientAuth, Dialect, Grant, Profile, TokenState};
+use crate::seconds;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -76,7 +77,7 @@ impl ProfileSummary {
             has_access_token: p.access_token.is_some(),
             has_developer_token: p.developer_token.is_some(),
             expires_at,
-            expires_in: expires_at.map(|e| e - now),
+            expires_in: expires_at.map(|e| seconds::left(e, now)),
             state: p.token_state(now, leeway),
             client_auth: p.client_auth,
             auth_base_url: p.auth_base_url().to_string(),
@@ -111,7 +112,9 @@ impl ProfileSummary {
     pub fn lifetime_used(&self, now: i64) -> Option<f64> {
         let exp = self.expires_at?;
         let iat = jwt::claim_seconds(&self.claims, "iat")?;
-        (exp > iat).then(|| ((now - iat) as f64 / (exp - iat) as f64).clamp(0.0, 1.0))
+        (exp > iat).then(|| {
+            (seconds::left(now, iat) as f64 / seconds::left(exp, iat) as f64).clamp(0.0, 1.0)
+        })
     }
 }
 
@@ -177,5 +180,50 @@ mod tests {
         assert_eq!(s.time_left(), "14m 03s");
         assert_eq!(s.state, TokenState::Valid);
         assert!((s.lifetime_used(now).unwrap() - 57.0 / 900.0).abs() < 1e-9);
+    }
+
+    /// Numbers at the edges, from a file (`expires_at`) or a token (`exp`, `iat`): no panic, and
+    /// a state and a countdown that make sense.
+    #[test]
+    fn extreme_numbers_never_panic() {
+        let edges = [
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(1e300),
+            json!(-1e300),
+            json!("9e99"),
+            json!(-1),
+            json!(0.5),
+        ];
+        for now in [0, 1_700_000_000, i64::MIN, i64::MAX] {
+            for exp in &edges {
+                for iat in &edges {
+                    for stored in [None, Some(i64::MIN), Some(i64::MAX)] {
+                        let mut p = Profile::new("p");
+                        p.expires_at = stored;
+                        p.access_token =
+                            Some(Secret::new(make_unsigned(&json!({"exp": exp, "iat": iat}))));
+                        let s = ProfileSummary::new(&p, false, now, 60);
+                        let _ = (s.time_left(), s.lifetime_used(now));
+                        let _ = s.expires_at.map(format_utc);
+                        let mut q = p.clone();
+                        q.set_access_token(Secret::new("opaque"), Some(i64::MAX), now);
+                        q.set_access_token(Secret::new("opaque"), Some(i64::MIN), now);
+                    }
+                }
+            }
+        }
+        let mut p = Profile::new("p");
+        p.access_token = Some(Secret::new("opaque"));
+        p.expires_at = Some(i64::MAX);
+        let s = ProfileSummary::new(&p, false, i64::MIN, 60);
+        assert_eq!((s.state, s.expires_in), (TokenState::Valid, Some(i64::MAX)));
+        p.expires_at = Some(i64::MIN);
+        let s = ProfileSummary::new(&p, false, i64::MAX, 60);
+        assert_eq!(
+            (s.state, s.expires_in),
+            (TokenState::Expired, Some(i64::MIN))
+        );
     }
 }

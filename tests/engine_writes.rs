@@ -1,6 +1,7 @@
 //! The engine owns every profile write: an `init`, a TUI form save or a TUI rename that happens
 //! beside a refresh (the provider rotating the refresh token) keeps both changes, so the next
 //! refresh still works at a provider that revokes the grant when a spent token comes back.
+#![cfg(feature = "cli")]
 
 mod common;
 

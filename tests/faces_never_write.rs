@@ -1,6 +1,7 @@
 //! The engine owns every write of a profile: the faces (the CLI, the TUI, the sandbox and its
 //! demo) read stores through `StoreView`, which has no write methods, and hand changes to the
 //! engine. This fails when a face brings a store's write methods back into reach.
+#![cfg(feature = "cli")]
 
 use std::path::{Path, PathBuf};
 

@@ -254,7 +254,7 @@ fn provider_failures_exit_4_and_change_nothing() {
         ),
         (
             Fault::NotJson200,
-            &["not JSON", "token issued, have a nice day"],
+            &["not a JSON object", "text/plain", "29 bytes"],
         ),
         (Fault::NoAccessToken200, &["no access_token"]),
         (
@@ -276,6 +276,8 @@ fn provider_failures_exit_4_and_change_nothing() {
         for w in words {
             assert!(r.stderr.contains(w), "{fault:?}: {w:?} not in {}", r.stderr);
         }
+        // A successful answer is described, never quoted: it may hold tokens.
+        assert!(!r.stderr.contains("have a nice day"), "{}", r.stderr);
         assert!(r.stdout.is_empty(), "{fault:?}: {}", r.stdout);
         assert_eq!(
             std::fs::read(&sb.creds).unwrap(),

@@ -8,6 +8,7 @@ use crate::engine::CredentialPolicy;
 use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::resolve::{process_env, resolve, CredentialSet, Resolved};
 use crate::secret::Secret;
+use crate::text::Safe;
 use crate::{Engine, Error};
 use std::io::Read;
 use std::path::Path;
@@ -54,7 +55,7 @@ impl Context {
         }
         let opened = self.config.open()?;
         if let Some(w) = &opened.warning {
-            eprintln!("pancred: warning: {w}");
+            eprintln!("pancred: warning: {}", crate::text::safe_lines(w));
         }
         let engine = opened.engine.with_clock(self.clock.clone());
         Ok(self.engine.get_or_init(|| engine).clone())
@@ -97,7 +98,7 @@ impl Context {
     pub fn existing(&self) -> Result<(Engine, Profile), Error> {
         match self.selected()? {
             (engine, _, Some(p)) => Ok((engine, p)),
-            (engine, name, None) => Err(engine.no_such(&name)),
+            (engine, name, None) => Err(missing(&engine, name)),
         }
     }
 
@@ -163,7 +164,7 @@ impl Context {
             eprintln!(
                 "hint: the pancloud file {} has {}; copy it into the {} store with `pancred import`.",
                 path.display(),
-                profile.map_or("profiles".to_string(), |n| format!("profile '{n}'")),
+                profile.map_or("profiles".to_string(), |n| format!("profile '{}'", Safe(n))),
                 store.kind()
             );
         }
@@ -191,4 +192,12 @@ pub fn read_input(path: &Path) -> Result<String, Error> {
 /// A secret from a file or standard input; surrounding whitespace (the newline) is dropped.
 pub fn read_secret_file(path: &Path) -> Result<Option<Secret>, Error> {
     Ok(Secret::non_empty(read_input(path)?.trim().to_string()))
+}
+
+/// A profile that is not there: a name no profile can have says why, any other is not found.
+pub fn missing(engine: &Engine, name: String) -> Error {
+    if let Err(why) = crate::profile::name::check(&name) {
+        return Error::Usage(why);
+    }
+    engine.no_such(&name)
 }

@@ -5,6 +5,7 @@ use super::Context;
 use crate::browser;
 use crate::engine::PendingAuthorization;
 use crate::loopback::{parse_pasted, Callback, Listener, LoopbackError, DEFAULT_REDIRECT_URI};
+use crate::text::Safe;
 use crate::{Engine, Error};
 use std::future::pending;
 use std::io::{BufRead, IsTerminal};
@@ -80,7 +81,10 @@ async fn flow(
     engine
         .exchange_code(name, callback.code.expose(), Some(&pending))
         .await?;
-    eprintln!("pancred: logged in: tokens stored in profile '{name}'");
+    eprintln!(
+        "pancred: logged in: tokens stored in profile '{}'",
+        Safe(name)
+    );
     Ok(())
 }
 
@@ -93,8 +97,9 @@ fn announce(
     device_supported: bool,
 ) {
     eprintln!(
-        "pancred: to authorize profile '{name}', open this URL in a browser:\n\n    {}\n",
-        pending.url
+        "pancred: to authorize profile '{}', open this URL in a browser:\n\n    {}\n",
+        Safe(name),
+        Safe(&pending.url)
     );
     if !args.no_browser {
         match browser::open(&pending.url) {
@@ -159,7 +164,7 @@ async fn wait_or_paste(
             Event::Pasted(Some(line)) => match parse_pasted(&line, state) {
                 Ok(callback) => return Ok(callback),
                 Err(e @ LoopbackError::Provider { .. }) => return Err(e.into()),
-                Err(e) => eprintln!("pancred: {e}; still waiting"),
+                Err(e) => eprintln!("pancred: {}; still waiting", Safe(&e.to_string())),
             },
         }
     }

@@ -252,7 +252,12 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pancred: error: {e}");
+            // Outside text inside the error (names, the provider's words) is escaped; pancred's own
+            // line breaks stay.
+            eprintln!(
+                "pancred: error: {}",
+                crate::text::safe_lines(&e.to_string())
+            );
             if let Error::NoSuchProfile { profile, .. } = &e {
                 ctx.import_hint(Some(profile));
             }

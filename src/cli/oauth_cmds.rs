@@ -6,6 +6,7 @@ use super::{Command, Context};
 pub(super) use crate::config::block_on;
 use crate::engine::RevokeWhat;
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::{Engine, Error, Profile};
 use std::path::Path;
 
@@ -94,7 +95,8 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
     let p = block_on(engine.exchange_code(&name, &code, None))?;
     eprintln!(
-        "Stored the tokens of profile '{name}'{}.",
+        "Stored the tokens of profile '{}'{}.",
+        Safe(&name),
         if p.refresh_token.is_some() {
             ""
         } else {
@@ -115,7 +117,8 @@ pub(super) fn hint_on_refresh(profile: &str, e: Error) -> Error {
     if let Error::Provider(o) = &e {
         if o.is_invalid_grant() {
             eprintln!(
-                "pancred: profile '{profile}': the provider no longer accepts its refresh token; authorize again (`pancred login`, or `pancred auth-url` then `pancred exchange --code`)."
+                "pancred: profile '{}': the provider no longer accepts its refresh token; authorize again (`pancred login`, or `pancred auth-url` then `pancred exchange --code`).",
+                Safe(profile)
             );
         }
     }
@@ -127,7 +130,12 @@ fn print_state(ctx: &Context, p: &Profile, json: bool) -> Result<(), Error> {
     if json {
         return print_json(&s);
     }
-    println!("{}: {} ({})", s.profile, s.state.as_str(), s.time_left());
+    println!(
+        "{}: {} ({})",
+        Safe(&s.profile),
+        s.state.as_str(),
+        s.time_left()
+    );
     Ok(())
 }
 
@@ -153,8 +161,9 @@ fn revoke(ctx: &Context, access: bool, refresh: bool) -> Result<(), Error> {
     };
     if !report.revoked.is_empty() {
         eprintln!(
-            "Revoked the {} of profile '{name}'.",
-            words(&report.revoked)
+            "Revoked the {} of profile '{}'.",
+            words(&report.revoked),
+            Safe(&name)
         );
     }
     if !report.not_revocable.is_empty() {
@@ -176,7 +185,8 @@ fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
         }
         engine.usable(&p).ok_or_else(|| {
             Error::Other(format!(
-                "the access token of profile '{name}' is stale ({}) and --no-refresh forbids refreshing it",
+                "the access token of profile '{}' is stale ({}) and --no-refresh forbids refreshing it",
+                Safe(&name),
                 p.token_state(ctx.now(), ctx.global.leeway).as_str()
             ))
         })?

@@ -7,6 +7,7 @@ use crate::resolve::{
 };
 use crate::secret::MASK;
 use crate::summary::{format_utc, ProfileSummary};
+use crate::text::safe;
 use crate::Error;
 use serde::Serialize;
 use std::io::Write;
@@ -17,10 +18,12 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     Ok(())
 }
 
+/// Every string that came from a store or a token goes through [`safe`]: a name holding a newline
+/// or an escape sequence is shown escaped, and cannot forge a row or drive the terminal.
 pub fn list_table(rows: &[ProfileSummary]) -> String {
     let name_w = rows
         .iter()
-        .map(|r| r.profile.chars().count())
+        .map(|r| safe(&r.profile).chars().count())
         .max()
         .unwrap_or(0)
         .max("PROFILE".len());
@@ -32,7 +35,7 @@ pub fn list_table(rows: &[ProfileSummary]) -> String {
         out.push_str(&format!(
             "{} {:<name_w$}  {:<8}  {:<8}  {}\n",
             if r.default { "*" } else { " " },
-            r.profile,
+            safe(&r.profile),
             r.dialect.as_str(),
             r.state.as_str(),
             r.time_left()
@@ -74,7 +77,11 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
     for (k, v) in &s.claims {
         lines.push((k.as_str(), crate::jwt::claim_text(v)));
     }
-    let w = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let w = lines
+        .iter()
+        .map(|(k, _)| safe(k).chars().count())
+        .max()
+        .unwrap_or(0);
     let claims_from = lines.len() - s.claims.len();
     let mut out = String::new();
     for (i, (k, v)) in lines.iter().enumerate() {
@@ -82,7 +89,7 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
             out.push_str("claims:\n");
         }
         let indent = if i >= claims_from { "  " } else { "" };
-        out.push_str(&format!("{indent}{k:<w$}  {v}\n"));
+        out.push_str(&format!("{indent}{:<w$}  {}\n", safe(k), safe(v)));
     }
     out
 }

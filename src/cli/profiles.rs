@@ -5,6 +5,7 @@ use super::prompt::confirm;
 use super::Context;
 use crate::config::block_on;
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::Error;
 
 pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
@@ -60,31 +61,32 @@ pub fn show(ctx: &Context, json: bool) -> Result<(), Error> {
 pub fn remove(ctx: &Context, yes: bool) -> Result<(), Error> {
     let engine = ctx.engine()?;
     let name = ctx.profile_name(&engine)?;
-    if !yes && !confirm(&format!("Delete PROFILE '{name}'"))? {
+    if !yes && !confirm(&format!("Delete PROFILE '{}'", Safe(&name)))? {
         eprintln!("Nothing deleted.");
         return Err(Error::Cancelled);
     }
     if block_on(engine.remove(&name))? {
         eprintln!(
-            "Deleted profile '{name}' from {}.",
-            engine.store().location()
+            "Deleted profile '{}' from {}.",
+            Safe(&name),
+            Safe(&engine.store().location())
         );
         Ok(())
     } else {
-        Err(engine.no_such(&name))
+        Err(super::context::missing(&engine, name))
     }
 }
 
 pub fn use_profile(ctx: &Context, name: &str) -> Result<(), Error> {
     let engine = ctx.engine()?;
     block_on(engine.set_default(name))?;
-    eprintln!("Default profile is now '{name}'.");
+    eprintln!("Default profile is now '{}'.", Safe(name));
     Ok(())
 }
 
 pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Error> {
     let engine = ctx.engine()?;
     block_on(engine.rename(old, new))?;
-    eprintln!("Renamed profile '{old}' to '{new}'.");
+    eprintln!("Renamed profile '{}' to '{}'.", Safe(old), Safe(new));
     Ok(())
 }

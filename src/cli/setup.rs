@@ -9,6 +9,7 @@ use crate::config::block_on;
 use crate::engine::{check_name, Forget, ProfilePatch};
 use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::Error;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -145,7 +146,8 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
     let out = block_on(engine.import(&path))?;
     for name in &out.shadowed {
         eprintln!(
-            "skipped a second document for profile '{name}' in {}: pancloud reads only the first, and so does import",
+            "skipped a second document for profile '{}' in {}: pancloud reads only the first, and so does import",
+            Safe(name),
             path.display()
         );
     }

@@ -137,13 +137,7 @@ impl ProfilePatch {
 
 /// A profile name anyone can type and every store can hold.
 pub fn check_name(name: &str) -> std::result::Result<(), String> {
-    if name.trim().is_empty() {
-        return Err("a profile needs a name".into());
-    }
-    if name.chars().any(char::is_control) {
-        return Err("a profile name may not hold control characters".into());
-    }
-    Ok(())
+    crate::profile::name::check(name)
 }
 
 impl Engine {
@@ -165,11 +159,14 @@ impl Engine {
 
     /// Applies `patch` to the profile as stored now (a new profile when there is none).
     pub async fn save(&self, name: &str, patch: ProfilePatch) -> Result<Saved> {
-        check_name(name).map_err(Error::Usage)?;
         let mut outcome = None;
         let written = self
             .update(name, |stored| {
                 let created = stored.is_none();
+                // A profile already stored keeps its name, whatever it is; a new one must pass.
+                if created {
+                    check_name(name).map_err(Error::Usage)?;
+                }
                 let base = stored.clone().unwrap_or_else(|| Profile::new(name));
                 let next = patch
                     .apply(&base)

@@ -42,6 +42,7 @@ pub fn transport_error(url: &str, timeout: Duration, e: reqwest::Error) -> OAuth
         return OAuthError::Timeout {
             endpoint,
             after: timeout,
+            received: None,
         };
     }
     let what = if e.is_connect() {

@@ -86,6 +86,9 @@ impl Store for MemoryStore {
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
         let mut st = self.state();
+        super::check_name(&profile.profile, || {
+            Ok(st.profiles.iter().any(|p| p.profile == profile.profile))
+        })?;
         match st
             .profiles
             .iter_mut()

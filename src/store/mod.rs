@@ -132,6 +132,15 @@ impl StoreView {
     }
 }
 
+/// The profile-name rule ([`crate::profile::name`]) as every store applies it on a write: a bad
+/// name is refused (a configuration error, exit 2) unless the store already holds that profile.
+pub(crate) fn check_name(
+    name: &str,
+    exists: impl FnOnce() -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    crate::profile::name::check_write(name, exists)?.map_err(StoreError::Config)
+}
+
 /// Which store to open (`--store`, `PANCRED_STORE`). A store behind a cargo feature exists only
 /// when the feature is on; the CLI's `--store` values follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,8 +209,23 @@ pub struct Opened {
     pub warning: Option<String>,
 }
 
-/// Opens the configured store.
+/// Opens the configured store. A file that holds secrets and that other users can read is
+/// warned about, as ssh warns about a private key.
 pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
+    let mut opened = open_kind(config)?;
+    if matches!(opened.store.kind(), "file" | "sqlite") {
+        let path = PathBuf::from(opened.store.location());
+        if let Some(w) = fsutil::readable_by_others(&path) {
+            opened.warning = Some(match opened.warning.take() {
+                Some(first) => format!("{first}\n{w}"),
+                None => w,
+            });
+        }
+    }
+    Ok(opened)
+}
+
+fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
     let file = || -> Result<SharedStore, StoreError> {
         let path = match &config.credentials_file {
             Some(p) => p.clone(),

@@ -25,11 +25,14 @@ impl Entry {
         if !self.summary.has_access_token {
             return (TokenState::Missing, None);
         }
-        match self.summary.expires_at {
-            None => (TokenState::Valid, None),
-            Some(exp) if exp <= now => (TokenState::Expired, Some(exp - now)),
-            Some(exp) if exp - now <= leeway => (TokenState::Expiring, Some(exp - now)),
-            Some(exp) => (TokenState::Valid, Some(exp - now)),
+        let Some(exp) = self.summary.expires_at else {
+            return (TokenState::Valid, None);
+        };
+        let left = crate::seconds::left(exp, now);
+        match left {
+            _ if exp <= now => (TokenState::Expired, Some(left)),
+            _ if left <= leeway => (TokenState::Expiring, Some(left)),
+            _ => (TokenState::Valid, Some(left)),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The new/edit profile form: its fields come from the table of profile fields; validation
 //! turns what the user changed into a [`ProfilePatch`] for the engine.
 
-use crate::engine::{check_name, ProfilePatch};
+use crate::engine::ProfilePatch;
 use crate::profile::{fields, Dialect, Profile};
 use serde_json::Value;
 
@@ -162,11 +162,14 @@ impl Form {
         }
         let name = self.value("profile").to_string();
         let original_name = self.original.as_ref().map(|p| p.profile.clone());
-        if let Err(e) = check_name(&name) {
-            self.set_error("profile", e);
-        } else if name.chars().any(char::is_whitespace) {
-            self.set_error("profile", "no spaces or control characters".into());
-        } else if original_name.as_deref() != Some(&name) && self.taken.contains(&name) {
+        let renamed = original_name.as_deref() != Some(&name);
+        // The one rule for names; a profile keeps the name it already has, whatever it is.
+        let name_error = renamed
+            .then(|| crate::profile::name::check(&name).err())
+            .flatten();
+        if let Some(why) = name_error {
+            self.set_error("profile", why);
+        } else if renamed && self.taken.contains(&name) {
             self.set_error("profile", format!("'{name}' already exists"));
         }
         let insecure_ok = self

@@ -210,6 +210,9 @@ impl Store for RedisStore {
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        super::check_name(&profile.profile, || {
+            self.load(&profile.profile).map(|p| p.is_some())
+        })?;
         let json = serde_json::to_string(&profile.to_json())
             .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
         self.conn.with("writing a profile", |c| {

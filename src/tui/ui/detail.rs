@@ -5,6 +5,7 @@ use crate::jwt::{claim_seconds, claim_text};
 use crate::profile::fields;
 use crate::secret::MASK;
 use crate::summary::format_utc;
+use crate::text::safe;
 use crate::tui::app::{App, Entry, SecretField};
 use crate::tui::ui::profiles::time_left;
 use ratatui::layout::Rect;
@@ -26,7 +27,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let title = Line::from(vec![
-        Span::styled(format!(" {} ", e.name()), t.title()),
+        Span::styled(format!(" {} ", safe(e.name())), t.title()),
         if e.summary.default {
             Span::styled("★ default ", t.default_mark())
         } else {
@@ -44,9 +45,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// One `label  value` row; a value too long for the pane continues under itself, not under the label.
+/// Both come from the store or a token: escaped as the CLI escapes them.
 fn kv(out: &mut Vec<Line<'static>>, app: &App, width: usize, key: &str, value: Span<'static>) {
     let room = width.saturating_sub(LABEL + 2).max(8);
-    let text: Vec<char> = value.content.chars().collect();
+    let key = safe(key);
+    let text: Vec<char> = safe(&value.content).chars().collect();
     let mut chunks = text.chunks(room).map(|c| c.iter().collect::<String>());
     let first = chunks.next().unwrap_or_default();
     out.push(Line::from(vec![

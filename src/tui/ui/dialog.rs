@@ -2,6 +2,7 @@
 
 use super::layout::centered;
 use crate::profile::PANCLOUD_API_BASE_URL;
+use crate::text::Safe;
 use crate::tui::app::{App, ConfirmKind, InputBox, InputKind};
 use crate::tui::authorize::{AuthPhase, AuthState};
 use ratatui::layout::Rect;
@@ -78,10 +79,10 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
                 vec![
                     Line::from(vec![
                         Span::raw(" Revoke for profile "),
-                        Span::styled(format!("'{profile}'"), t.title()),
+                        Span::styled(format!("'{}'", Safe(profile)), t.title()),
                         Span::raw(" at"),
                     ]),
-                    Line::from(format!(" {}", revoke_endpoint(app, profile))),
+                    Line::from(format!(" {}", Safe(&revoke_endpoint(app, profile)))),
                     Line::raw(""),
                     Line::from(vec![
                         Span::raw(format!("   {} the access token   ", check(*access))),
@@ -106,7 +107,7 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
             vec![
                 Line::from(vec![
                     Span::raw(" Delete profile "),
-                    Span::styled(format!("'{profile}'"), t.title()),
+                    Span::styled(format!("'{}'", Safe(profile)), t.title()),
                     Span::raw(" and its secrets from"),
                 ]),
                 Line::from(format!(" {}?", app.store_label)),
@@ -213,7 +214,7 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         area,
         modal(
             app,
-            format!("Authorize '{}'", auth.profile),
+            format!("Authorize '{}'", Safe(&auth.profile)),
             t.border_focus(),
         ),
         lines,
