@@ -13,6 +13,7 @@ pub mod browser;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod http;
@@ -34,7 +35,8 @@ pub mod text;
 #[cfg(feature = "tui")]
 pub mod tui;
 
-pub use engine::Engine;
+pub use config::EngineConfig;
+pub use engine::{Engine, ProfilePatch};
 pub use error::{Error, Result};
 pub use profile::{Dialect, Grant, Profile, TokenState};
 pub use secret::Secret;

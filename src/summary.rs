@@ -3,7 +3,7 @@
 
 use crate::clock::format_span;
 use crate::jwt;
-use crate::profile::{Profile, TokenState};
+use crate::profile::{ClientAuth, Dialect, Grant, Profile, TokenState};
 use crate::seconds;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 pub struct ProfileSummary {
     pub profile: String,
     pub default: bool,
-    pub dialect: &'static str,
+    pub dialect: Dialect,
     pub client_id: Option<String>,
     pub has_client_secret: bool,
     pub has_refresh_token: bool,
@@ -21,7 +21,7 @@ pub struct ProfileSummary {
     pub expires_at: Option<i64>,
     pub expires_in: Option<i64>,
     pub state: TokenState,
-    pub client_auth: &'static str,
+    pub client_auth: ClientAuth,
     pub auth_base_url: String,
     pub token_url: Option<String>,
     pub revoke_url: Option<String>,
@@ -33,7 +33,7 @@ pub struct ProfileSummary {
     pub region: Option<String>,
     pub auth_params: Map<String, Value>,
     pub cache_token: bool,
-    pub grant: &'static str,
+    pub grant: Grant,
     pub device_authorization_url: Option<String>,
     pub git_hosts: Vec<String>,
     /// The access token's claims that are safe to show (sub, aud, scope, iat, exp, iss, ...).
@@ -70,7 +70,7 @@ impl ProfileSummary {
         ProfileSummary {
             profile: p.profile.clone(),
             default: is_default,
-            dialect: p.dialect.as_str(),
+            dialect: p.dialect,
             client_id: p.client_id.clone(),
             has_client_secret: p.client_secret.is_some(),
             has_refresh_token: p.refresh_token.is_some(),
@@ -79,7 +79,7 @@ impl ProfileSummary {
             expires_at,
             expires_in: expires_at.map(|e| seconds::left(e, now)),
             state: p.token_state(now, leeway),
-            client_auth: p.client_auth.as_str(),
+            client_auth: p.client_auth,
             auth_base_url: p.auth_base_url().to_string(),
             token_url: p.token_url.clone(),
             revoke_url: p.revoke_url.clone(),
@@ -91,7 +91,7 @@ impl ProfileSummary {
             region: p.region.clone(),
             auth_params: p.auth_params.clone(),
             cache_token: p.cache_token,
-            grant: p.grant.as_str(),
+            grant: p.grant,
             device_authorization_url: p.device_authorization_url.clone(),
             git_hosts: p.git_hosts.clone(),
             claims,

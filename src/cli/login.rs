@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::browser;
-use crate::engine::{CredentialPolicy, PendingAuthorization};
+use crate::engine::PendingAuthorization;
 use crate::loopback::{parse_pasted, Callback, Listener, LoopbackError, DEFAULT_REDIRECT_URI};
 use crate::text::Safe;
 use crate::{Engine, Error};
@@ -23,7 +23,7 @@ pub struct LoginArgs {
 pub const DEFAULT_TIMEOUT: u64 = 300;
 
 pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
-    let (store, profile) = ctx.existing()?;
+    let (_, profile) = ctx.existing()?;
     let name = profile.profile.clone();
     if profile.grant == crate::profile::Grant::ClientCredentials {
         eprintln!("pancred: {}", crate::engine::no_login_needed(&name));
@@ -41,21 +41,9 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
         .clone()
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
-    let (explicit, developer_token) = ctx.explicit()?;
-    let engine = Engine::new(store)
-        .with_reporter(super::warn_reporter())
-        .with_clock(ctx.clock.clone())
-        .with_leeway(ctx.global.leeway)
-        .with_policy(CredentialPolicy::Pancloud {
-            explicit,
-            developer_token,
-        });
+    let engine = ctx.pancloud_engine()?;
     let pastes = paste_reader();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::config::runtime(2)?;
     runtime.block_on(async {
         // Everything, the listener included, is dropped when Ctrl-C wins: the port is freed.
         tokio::select! {

@@ -4,7 +4,8 @@ use super::context::read_secret_file;
 use super::interrupt::run_guarded;
 use super::output::print_json;
 use super::{Command, Context};
-use crate::engine::{CredentialPolicy, RevokeWhat};
+pub(super) use crate::config::block_on;
+use crate::engine::RevokeWhat;
 use crate::summary::ProfileSummary;
 use crate::text::Safe;
 use crate::{Engine, Error, Profile};
@@ -33,55 +34,16 @@ fn not_available(name: &str) -> Error {
 /// The engine for the selected profile, with pancloud's resolver over the command line's
 /// explicit credentials.
 pub(super) fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
-    let store = ctx.store()?;
-    let name = ctx.profile_name(&store)?;
-    let (explicit, developer_token) = ctx.explicit()?;
-    let mut engine = Engine::new(store)
-        .with_reporter(super::warn_reporter())
-        .with_clock(ctx.clock.clone())
-        .with_leeway(ctx.global.leeway)
-        .with_policy(CredentialPolicy::Pancloud {
-            explicit,
-            developer_token,
-        });
-    if let Some(t) = lock_timeout_from_env() {
-        engine = engine.with_lock_timeout(t);
-    }
+    let engine = ctx.pancloud_engine()?;
+    let name = ctx.profile_name(&engine)?;
     Ok((engine, name))
-}
-
-/// Env var: how long to wait for another process's refresh of the same profile, in seconds.
-pub const ENV_LOCK_TIMEOUT: &str = "PANCRED_LOCK_TIMEOUT";
-
-pub(super) fn lock_timeout_from_env() -> Option<std::time::Duration> {
-    std::env::var(ENV_LOCK_TIMEOUT)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(std::time::Duration::from_secs_f64)
-}
-
-/// One small runtime per command: provider calls are async, the CLI is not.
-pub(super) fn block_on<T>(
-    f: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
 }
 
 /// A runtime with worker threads, for commands that wait on the provider and on Ctrl-C at once.
 pub(super) fn block_on_multi<T>(
     f: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
+    crate::config::runtime(2)?.block_on(f)
 }
 
 fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {

@@ -126,6 +126,22 @@ impl FileStore {
         modify_json_file(&self.path, || self.read(), f, |db| Value::Object(db.root))
     }
 
+    /// Profile names with more than one document (TinyDB's `get` returns the first, so the
+    /// others are shadowed). Empty when the file cannot be read: reading reports that.
+    pub fn shadowed_duplicates(&self) -> Vec<String> {
+        let Ok(db) = self.read() else {
+            return Vec::new();
+        };
+        let Ok(docs) = self.documents(&db) else {
+            return Vec::new();
+        };
+        let mut seen = std::collections::HashSet::new();
+        docs.into_iter()
+            .filter(|(_, p)| !seen.insert(p.profile.clone()))
+            .map(|(_, p)| p.profile)
+            .collect()
+    }
+
     fn table_mut<'a>(db: &'a mut Db, name: &str) -> Result<&'a mut Map<String, Value>, StoreError> {
         let entry = db
             .root
@@ -234,6 +250,36 @@ impl Store for FileStore {
                 db.root.remove(SETTINGS_TABLE);
             }
             Ok((removed, removed))
+        })
+    }
+
+    /// One atomic rewrite: the documents renamed, a stale copy under the new name dropped, the
+    /// default pointer moved.
+    fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        self.modify(|db| {
+            let table = Self::table_mut(db, TABLE)?;
+            let is = |d: &Value, n: &str| d.get("profile").and_then(Value::as_str) == Some(n);
+            if !table.values().any(|d| is(d, old)) {
+                return Ok((false, false));
+            }
+            table.retain(|_, d| !is(d, new));
+            for d in table.values_mut() {
+                if is(d, old) {
+                    if let Some(doc) = d.as_object_mut() {
+                        doc.insert("profile".into(), Value::String(new.to_string()));
+                    }
+                }
+            }
+            let settings = Self::table_mut(db, SETTINGS_TABLE)?;
+            if let Some(doc) = settings.get_mut("1").and_then(Value::as_object_mut) {
+                if doc.get("default_profile").and_then(Value::as_str) == Some(old) {
+                    doc.insert("default_profile".into(), Value::String(new.to_string()));
+                }
+            }
+            if settings.is_empty() {
+                db.root.remove(SETTINGS_TABLE);
+            }
+            Ok((true, true))
         })
     }
 

@@ -85,12 +85,11 @@ impl SecretField {
     }
 
     pub fn get(self, p: &Profile) -> Option<&Secret> {
-        match self {
-            SecretField::ClientSecret => p.client_secret.as_ref(),
-            SecretField::RefreshToken => p.refresh_token.as_ref(),
-            SecretField::AccessToken => p.access_token.as_ref(),
-            SecretField::DeveloperToken => p.developer_token.as_ref(),
-        }
+        p.secret(self.label())
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.label() == name)
     }
 }
 
@@ -370,7 +369,7 @@ impl App {
 fn matches(e: &Entry, needle: &str) -> bool {
     let s = &e.summary;
     e.name().to_lowercase().contains(needle)
-        || s.dialect.contains(needle)
+        || s.dialect.as_str().contains(needle)
         || s.client_id
             .as_deref()
             .is_some_and(|c| c.to_lowercase().contains(needle))

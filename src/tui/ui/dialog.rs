@@ -53,7 +53,7 @@ fn revoke_endpoint(app: &App, name: &str) -> String {
         return "the provider".into();
     };
     let s = &e.summary;
-    if s.dialect == "oauth2" {
+    if s.dialect == crate::profile::Dialect::OAuth2 {
         match (&s.revoke_url, &s.issuer) {
             (Some(u), _) => u.clone(),
             (None, Some(i)) => format!("the revocation endpoint of {i}"),

@@ -120,7 +120,7 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool) -> Row<'a> {
     let row = Row::new(vec![
         Cell::from(mark),
         Cell::from(safe(e.name())),
-        Cell::from(Span::styled(e.summary.dialect, t.dim())),
+        Cell::from(Span::styled(e.summary.dialect.as_str(), t.dim())),
         state_cell,
         Cell::from(Span::styled(time_left(state, left), t.state(state))),
     ]);

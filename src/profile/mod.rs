@@ -1,8 +1,11 @@
 //! A profile: one named set of OAuth settings and secrets (field names follow pancloud's constructor).
+//! [`fields`] is the table of its fields.
 
 pub mod name;
 
 use crate::jwt;
+
+pub mod fields;
 use crate::seconds;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -290,44 +293,6 @@ impl Profile {
         self.expires_at = None;
     }
 }
-
-/// Profile fields holding secrets (every `Option<Secret>` field). Stores that keep secrets apart
-/// (the keyring) split a profile's JSON on this list; a new secret field must be added here.
-pub const SECRET_FIELDS: &[&str] = &[
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "developer_token",
-    "pkce_verifier",
-];
-
-/// The names every profile field may take in an `init` file or a form.
-pub const FIELD_NAMES: &[&str] = &[
-    "profile",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "developer_token",
-    "developer_token_url",
-    "auth_base_url",
-    "token_url",
-    "revoke_url",
-    "issuer",
-    "dialect",
-    "client_auth",
-    "redirect_uri",
-    "scope",
-    "instance_id",
-    "region",
-    "auth_params",
-    "cache_token",
-    "grant",
-    "device_authorization_url",
-    "git_hosts",
-    "expires_at",
-    "allow_insecure_http",
-];
 
 #[cfg(test)]
 mod tests {
