@@ -223,7 +223,7 @@ impl Engine {
         let mut attempts = 0;
         let failure = loop {
             attempts += 1;
-            let (store, p) = (self.store().clone(), updated.clone());
+            let (store, p) = (self.store.clone(), updated.clone());
             let err = match super::blocking(move || store.upsert(&p)).await {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
@@ -233,7 +233,7 @@ impl Engine {
             {
                 break err;
             }
-            let store = self.store().clone();
+            let store = self.store.clone();
             let _ = super::blocking(move || {
                 store.reset();
                 Ok(())
@@ -293,7 +293,7 @@ impl Engine {
         let Some((path, rescued)) = self.read_rescue(profile) else {
             return;
         };
-        let (store, name) = (self.store().clone(), profile.to_string());
+        let (store, name) = (self.store.clone(), profile.to_string());
         let Ok(current) = super::blocking(move || store.load(&name)).await else {
             return;
         };
@@ -301,7 +301,7 @@ impl Engine {
             Fate::Apply => {
                 let mut p = current.unwrap_or_else(|| Profile::new(profile));
                 put_tokens(&mut p, &rescued);
-                let store = self.store().clone();
+                let store = self.store.clone();
                 if let Err(e) = super::blocking(move || store.upsert(&p)).await {
                     self.notice(format!(
                         "the new tokens of profile '{profile}' are still kept in {} ({e}); they are used from there",
