@@ -14,7 +14,8 @@ pub enum Error {
         profile: String,
         missing: Vec<&'static str>,
     },
-    /// The provider refused or failed: exit 4.
+    /// The provider refused or failed: exit 4 (a profile setting that is missing or unusable
+    /// for the call, [`OAuthError::is_config`], is a local configuration problem: exit 2).
     #[error(transparent)]
     Provider(#[from] OAuthError),
     /// Exit 5.
@@ -33,6 +34,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::Store(StoreError::Config(_)) => 2,
+            Error::Provider(e) if e.is_config() => 2,
             Error::PartialCredentials { .. } => 3,
             Error::Provider(_) => 4,
             Error::Store(_) => 5,

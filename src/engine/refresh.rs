@@ -2,7 +2,8 @@
 //! stored before the access token is handed out, nothing stored when the call fails.
 
 use super::Engine;
-use crate::oauth::{developer, discovery, oauth2, pancloud, TokenResponse};
+use crate::oauth::discovery::{self, Need};
+use crate::oauth::{developer, oauth2, pancloud, OAuthError, TokenResponse};
 use crate::profile::{Dialect, Profile, TokenState};
 use crate::resolve::{Resolved, Source};
 use crate::secret::Secret;
@@ -96,8 +97,12 @@ impl Engine {
             None => match p.dialect {
                 Dialect::Pancloud => pancloud::refresh(&caller, &p).await?,
                 Dialect::OAuth2 => {
-                    let endpoints = discovery::endpoints(&caller, &p).await?;
-                    oauth2::refresh(&caller, &endpoints, &p).await?
+                    let (caller, p) = (&caller, &p);
+                    discovery::with_endpoints(caller, p, Need::Token, |e| async move {
+                        oauth2::refresh(caller, &e, p).await
+                    })
+                    .await
+                    .map_err(|e| ended_by_revocation(e, stored.as_ref()))?
                 }
             },
         };
@@ -140,11 +145,25 @@ impl Engine {
                 current.refresh_token = Some(rt);
             }
         }
+        current.access_revoked_at = None;
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);
         } else {
             current.forget_access_token();
         }
         (result, Some(current))
+    }
+}
+
+/// A refresh token refused after `revoke --access-token`: the provider ended the whole grant
+/// when the access token alone was revoked (RFC 7009 §2.1 allows it). Said so, not only
+/// `invalid_grant`.
+fn ended_by_revocation(e: OAuthError, stored: Option<&Profile>) -> OAuthError {
+    match stored.and_then(|p| p.access_revoked_at) {
+        Some(at) if e.is_invalid_grant() => OAuthError::GrantEnded {
+            revoked_at: at,
+            cause: Box::new(e),
+        },
+        _ => e,
     }
 }

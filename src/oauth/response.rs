@@ -25,16 +25,29 @@ pub async fn send_json(
     timeout: Duration,
     allow_empty: bool,
 ) -> Result<(u16, Map<String, Value>), OAuthError> {
+    send_json_headers(request, url, timeout, allow_empty)
+        .await
+        .map(|(status, _, map)| (status, map))
+}
+
+/// [`send_json`], with the answer's headers (discovery reads `Cache-Control`).
+pub async fn send_json_headers(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    timeout: Duration,
+    allow_empty: bool,
+) -> Result<(u16, reqwest::header::HeaderMap, Map<String, Value>), OAuthError> {
     let response = request
         .send()
         .await
         .map_err(|e| transport_error(url, timeout, e))?;
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let body = response
         .bytes()
         .await
         .map_err(|e| transport_error(url, timeout, e))?;
-    parse(url, status, &body, allow_empty).map(|m| (status, m))
+    parse(url, status, &body, allow_empty).map(|m| (status, headers, m))
 }
 
 /// The JSON-object body of an answer, or the error it stands for.

@@ -3,7 +3,8 @@
 //
 // Test knobs beside the provider's own endpoints:
 //   GET  /test/counts          -> grants served (refresh, refresh_errors, code), /token requests
-//                                 received (token_requests) and dropped by a gone client (abandoned)
+//                                 received (token_requests) and dropped by a gone client (abandoned),
+//                                 metadata documents served (metadata)
 //   POST /test/token-delay?ms= -> every later /token request waits that long first (0 turns it off)
 import http from 'node:http';
 import Provider from 'oidc-provider';
@@ -15,7 +16,9 @@ const webRedirect = 'http://127.0.0.1:9/callback';
 // More exact redirect URIs for the web clients, comma-separated (a login test's fixed port).
 const extraRedirects = (process.env.PROVIDER_WEB_REDIRECTS || '').split(',').filter(Boolean);
 
-const counts = { refresh: 0, refresh_errors: 0, code: 0, token_requests: 0, abandoned: 0 };
+const counts = {
+  refresh: 0, refresh_errors: 0, code: 0, token_requests: 0, abandoned: 0, metadata: 0,
+};
 let tokenDelayMs = 0;
 
 const web = (id, method) => ({
@@ -85,6 +88,7 @@ function start(actual) {
       ctx.body = { ms: tokenDelayMs };
       return;
     }
+    if (ctx.path.includes('/.well-known/')) counts.metadata += 1;
     if (ctx.path === '/token') {
       counts.token_requests += 1;
       if (tokenDelayMs > 0) {
