@@ -294,7 +294,7 @@ fn login_or_consent_form(html: &str) -> Option<(String, Vec<(String, String)>)> 
     let mut rest = form;
     while let Some(i) = rest.find("<input") {
         rest = &rest[i..];
-        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        let tag = &rest[..rest.find('>').map_or(rest.len(), |e| e + 1)];
         rest = &rest[6..];
         let Some(name) = attr_after(tag, "<input", "name") else {
             continue;
