@@ -128,7 +128,9 @@ fn localhost_note(redirect_uri: &str) -> Option<String> {
     let host = url.host_str()?;
     host.eq_ignore_ascii_case("localhost").then(|| {
         format!(
-            "the redirect_uri uses `localhost`; RFC 8252 §8.3 recommends the IP literal              (http://127.0.0.1:{}{}), and some providers accept a changed port only for IP              literals, so `localhost` may need the exact port registered there",
+            "the redirect_uri uses `localhost`; RFC 8252 §8.3 recommends the IP literal \
+             (http://127.0.0.1:{}{}), and some providers accept a changed port only for IP \
+             literals, so `localhost` may need the exact port registered there",
             url.port().unwrap_or(0),
             url.path()
         )

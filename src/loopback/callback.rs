@@ -42,8 +42,11 @@ impl From<&crate::engine::PendingAuthorization> for Expected {
 }
 
 /// RFC 9207 §2.4 (the mix-up defence of RFC 9700 §4.4): an `iss` that is not the expected
-/// issuer is refused, and so is none when the metadata says the issuer always sends it.
-fn check_iss(iss: Option<&str>, expected: &Expected) -> Result<(), LoopbackError> {
+/// issuer is refused, and so is a code without one when the metadata says the issuer always
+/// sends it. An error without `iss` is let through as the provider's refusal: it carries no
+/// code to mix up, ends the login all the same, and some providers that promise `iss` leave it
+/// off their errors (django-oauth-toolkit 3.4 on access_denied).
+fn check_iss(iss: Option<&str>, has_code: bool, expected: &Expected) -> Result<(), LoopbackError> {
     let Some(issuer) = &expected.issuer else {
         return Ok(());
     };
@@ -53,7 +56,7 @@ fn check_iss(iss: Option<&str>, expected: &Expected) -> Result<(), LoopbackError
             expected: issuer.clone(),
             got: Some(got.to_string()),
         }),
-        None if expected.iss_required => Err(LoopbackError::IssuerMismatch {
+        None if expected.iss_required && has_code => Err(LoopbackError::IssuerMismatch {
             expected: issuer.clone(),
             got: None,
         }),
@@ -116,7 +119,8 @@ pub(crate) fn judge_query(query: &str, expected: &Expected) -> Verdict {
     }
     // The state is ours, so this is the answer to this login; from the wrong issuer it may
     // carry an attacker's code (or the provider's error about one): it ends the login.
-    if let Err(e) = check_iss(get("iss").as_deref(), expected) {
+    let has_code = get("error").is_none();
+    if let Err(e) = check_iss(get("iss").as_deref(), has_code, expected) {
         return Verdict::Final(Err(e));
     }
     if let Some(error) = get("error") {
@@ -260,6 +264,11 @@ mod tests {
         assert!(mismatch("error=access_denied&state=s1&iss=x", &expected));
         expected.iss_required = true;
         assert!(mismatch("code=c&state=s1", &expected));
+        // An error without iss is the provider's refusal: no code, the login ends anyway.
+        assert!(matches!(
+            judge_query("error=access_denied&state=s1", &expected),
+            Verdict::Final(Err(LoopbackError::Provider { .. }))
+        ));
         let pasted = parse_pasted("http://127.0.0.1:5/cb?code=c&state=s1", expected.clone());
         assert!(matches!(
             pasted,

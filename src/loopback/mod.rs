@@ -76,11 +76,13 @@ pub enum LoopbackError {
 fn iss_message(expected: &str, got: Option<&str>) -> String {
     match got {
         Some(got) => format!(
-            "refused the authorization response: it names issuer {:?}, not {expected:?} of this              profile (RFC 9207); it may come from another provider (a mix-up attack)",
+            "refused the authorization response: it names issuer {:?}, not {expected:?} of this \
+             profile (RFC 9207); it may come from another provider (a mix-up attack)",
             got.chars().take(200).collect::<String>()
         ),
         None => format!(
-            "refused the authorization response: it carries no iss, though the metadata of              {expected:?} says it always sends one (RFC 9207)"
+            "refused the authorization response: it carries no iss, though the metadata of \
+             {expected:?} says it always sends one (RFC 9207)"
         ),
     }
 }
