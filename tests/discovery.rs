@@ -178,6 +178,7 @@ fn revoking_the_access_token_alone_and_what_the_provider_did_with_the_grant(#[ca
         // Its JWT access tokens cannot be revoked (said so); the grant lives on.
         Kind::OidcProvider => {
             ok(&r);
+            assert_eq!(oidc.refreshes(), 1);
             assert_eq!(stored(&sb, "idp").get("access_revoked_at"), None::<&Value>);
         }
         // RFC 7009 §2.1 lets a provider end the grant with the access token: this one does.
