@@ -37,7 +37,7 @@ fn five_refreshes_fetch_the_metadata_at_most_once(#[case] kind: Kind) {
         return;
     };
     // From an empty cache: the first refresh reads the metadata, the next four do not.
-    std::fs::remove_dir_all(sb.discovery_cache()).unwrap();
+    let _ = std::fs::remove_dir_all(sb.discovery_cache());
     let (metadata, tokens) = (oidc.metadata_fetches(), oidc.token_requests());
     for _ in 0..5 {
         ok(&sb.run(&["--profile", "idp", "refresh"]));
@@ -111,6 +111,15 @@ fn revocation_endpoint_only_in_the_rfc8414_document() {
     );
     let after = stored(&sb, "idp");
     assert!(after.get("refresh_token").is_none(), "{after}");
+
+    // From an empty cache: the OpenID configuration, then both RFC 8414 forms.
+    oidc.login(&sb, "two", &basic_client(), WEB_REDIRECT);
+    std::fs::remove_dir_all(sb.discovery_cache()).unwrap();
+    let metadata = oidc.metadata_fetches();
+    let r = sb.run(&["--profile", "two", "revoke", "--refresh-token"]);
+    ok(&r);
+    assert_eq!(oidc.metadata_fetches() - metadata, 3, "{}", oidc.counts());
+    assert!(stored(&sb, "two").get("refresh_token").is_none());
 }
 
 #[test]
