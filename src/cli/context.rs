@@ -35,6 +35,8 @@ impl Context {
             kind: self.global.store.unwrap_or_default(),
             credentials_file: self.global.credentials_file.clone(),
             redis_url: self.global.redis_url.clone(),
+            sqlite_path: self.global.sqlite_path.clone(),
+            lock_timeout: super::oauth_cmds::lock_timeout_from_env(),
         }
     }
 

@@ -50,7 +50,7 @@ fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
 /// Env var: how long to wait for another process's refresh of the same profile, in seconds.
 pub const ENV_LOCK_TIMEOUT: &str = "PANCRED_LOCK_TIMEOUT";
 
-fn lock_timeout_from_env() -> Option<std::time::Duration> {
+pub(super) fn lock_timeout_from_env() -> Option<std::time::Duration> {
     std::env::var(ENV_LOCK_TIMEOUT)
         .ok()
         .and_then(|v| v.trim().parse::<f64>().ok())

@@ -5,6 +5,8 @@ pub mod fsutil;
 pub mod keyring;
 pub mod memory;
 pub mod redis;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 use crate::profile::Profile;
 use std::path::PathBuf;
@@ -79,6 +81,9 @@ pub enum StoreKind {
     File,
     Memory,
     Redis,
+    /// One SQLite database file.
+    #[cfg(feature = "sqlite")]
+    Sqlite,
 }
 
 /// Everything needed to open a store.
@@ -87,6 +92,11 @@ pub struct StoreConfig {
     pub kind: StoreKind,
     pub credentials_file: Option<PathBuf>,
     pub redis_url: Option<String>,
+    /// The sqlite store's database (`--sqlite-path`, `PANCRED_SQLITE_PATH`).
+    pub sqlite_path: Option<PathBuf>,
+    /// How long a store waits for a lock held by another process (a database's write lock);
+    /// `None` means [`fsutil::WRITE_LOCK_WAIT`].
+    pub lock_timeout: Option<Duration>,
 }
 
 /// An opened store, with what the user must be told about the choice (the `auto` fallback).
@@ -153,6 +163,18 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             let cfg = self::redis::RedisConfig::from_env(config.redis_url.as_deref())?;
             Ok(Opened {
                 store: Arc::new(self::redis::RedisStore::connect(&cfg)?),
+                warning: None,
+            })
+        }
+        #[cfg(feature = "sqlite")]
+        StoreKind::Sqlite => {
+            let path = match &config.sqlite_path {
+                Some(p) => p.clone(),
+                None => sqlite::default_path()?,
+            };
+            let wait = config.lock_timeout.unwrap_or(fsutil::WRITE_LOCK_WAIT);
+            Ok(Opened {
+                store: Arc::new(sqlite::SqliteStore::open(path, wait)?),
                 warning: None,
             })
         }
