@@ -204,3 +204,26 @@ fn revoking_the_access_token_alone_and_what_the_provider_did_with_the_grant(#[ca
         }
     }
 }
+
+#[test]
+fn metadata_naming_another_issuer_is_refused_and_not_cached() {
+    // RFC 8414 §3.3: the document at the issuer's well-known URL must name that issuer.
+    let s = common::pancloud_stub::PancloudStub::start();
+    s.state().issuer = "https://another.example".into();
+    let sb = Sandbox::new();
+    common::oidc::init(
+        &sb,
+        &json!({"profile": "as", "dialect": "oauth2", "issuer": s.url, "client_id": "c",
+                "client_auth": "none", "redirect_uri": "http://127.0.0.1:5/cb"}),
+    );
+    let r = sb.run(&["--profile", "as", "auth-url"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("names issuer \"https://another.example\", not the one configured"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+    assert!(!discovery_cache::path(&sb.discovery_cache(), &s.url).exists());
+}
