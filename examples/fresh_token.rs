@@ -2,6 +2,10 @@
 //! with a URL, also calls it with the token (retrying once after a 401).
 //!
 //!     cargo run --example fresh_token -- PROFILE [URL]
+//!
+//! It needs only the engine: `cargo build --no-default-features --example fresh_token` builds it
+//! without the TUI, the CLI, the sandbox, and the keyring and Redis stores (`auto` is then the
+//! file store).
 
 use pancred::http::AuthorizedClient;
 use pancred::store::{open, StoreConfig, StoreKind};
@@ -36,6 +40,6 @@ async fn main() {
     let profile = args.first().map(String::as_str).unwrap_or("default");
     if let Err(e) = run(profile, args.get(1).map(String::as_str)).await {
         eprintln!("error: {e}");
-        std::process::exit(e.exit_code());
+        std::process::exit(1);
     }
 }

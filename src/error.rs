@@ -1,9 +1,10 @@
-//! The engine's top-level error, and the exit code each kind maps to (shared/SPEC.md).
+//! The engine's top-level error. `Clone`, so one outcome can be handed to many waiters (the
+//! single flight); the CLI maps each kind to its exit code (`cli::exit_code`).
 
 use crate::oauth::OAuthError;
 use crate::store::StoreError;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Bad usage or a bad input file: exit 2.
     #[error("{0}")]
@@ -28,20 +29,6 @@ pub enum Error {
     Cancelled,
     #[error("{0}")]
     Other(String),
-}
-
-impl Error {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Usage(_) | Error::Store(StoreError::Config(_)) => 2,
-            Error::Provider(e) if e.is_config() => 2,
-            Error::PartialCredentials { .. } => 3,
-            Error::Provider(_) => 4,
-            Error::Store(_) => 5,
-            Error::Cancelled => 130,
-            Error::NoSuchProfile { .. } | Error::Other(_) => 1,
-        }
-    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

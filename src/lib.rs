@@ -2,9 +2,15 @@
 //!
 //! The engine (profiles, stores, the resolver, provider calls) knows nothing of terminals; the CLI
 //! and the TUI are two faces over it, and any Rust program can use it the same way.
+//!
+//! Cargo features (all on by default): `cli` and `tui` (the two faces), `sandbox` (the local
+//! authorization server), `keyring` and `redis` (stores beyond the always-built file and memory
+//! stores). With `default-features = false` this is the engine alone.
 #![forbid(unsafe_code)]
 
+#[cfg(any(feature = "cli", feature = "tui"))]
 pub mod browser;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;
 pub mod engine;
@@ -15,10 +21,13 @@ pub mod loopback;
 pub mod oauth;
 pub mod profile;
 pub mod resolve;
+pub mod rules;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod secret;
 pub mod store;
 pub mod summary;
+#[cfg(feature = "tui")]
 pub mod tui;
 
 pub use engine::Engine;

@@ -1,5 +1,6 @@
 //! The CLI over pancloud's credentials file: concurrency, bad files, permissions, exit codes,
 //! and no secret in any output.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `pancred demo` as a newcomer runs it: a real terminal (tmux), the built-in sandbox started
 //! in-process, demo profiles in every state; refreshing the expired one makes it valid, and
 //! leaving frees the sandbox's port.
+#![cfg(feature = "cli")]
 
 mod common;
 
@@ -55,8 +56,17 @@ fn demo_shows_every_state_refresh_makes_the_expired_one_valid_and_q_frees_the_po
         &cmd,
     ]);
 
+    // Every row, not just the title: a capture can land between two halves of a redraw.
     let first = tmux.wait("the five demo profiles", |s| {
-        s.contains("Profiles (5)") && row(s, "oauth2-expired").is_some()
+        s.contains("Profiles (5)")
+            && [
+                "pancloud-valid",
+                "oauth2-expiring",
+                "oauth2-expired",
+                "oauth2-new",
+            ]
+            .iter()
+            .all(|name| row(s, name).is_some())
     });
     for (name, state) in [
         ("pancloud-valid", "valid"),

@@ -1,6 +1,7 @@
 //! Issuer metadata against both real providers: cached per issuer (a refresh is one request),
 //! a stale cached endpoint refetched once, the RFC 8414 document read when the OpenID
 //! configuration lacks an endpoint, and a missing endpoint named as a local fix (exit 2).
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! `pancred generate` in a real terminal (tmux): secrets are typed without echo.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! whose `iss` names another issuer, or that lacks `iss` when the metadata promises it (both
 //! providers do), with an error page in the browser and exit 4; the same for a pasted redirect.
 //! Also the RFC 8252 §8.3 note for `localhost` redirects.
+#![cfg(feature = "cli")]
 
 mod common;
 

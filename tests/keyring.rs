@@ -2,6 +2,7 @@
 //! tests/run.sh starts) and the kernel keyring (under `keyctl session -`), through the real binary.
 //! Without a usable keyring: tests/keyring_fallback.rs.
 //! The keyring is shared by tests running in parallel: every test uses its own profile names.
+#![cfg(all(feature = "cli", feature = "keyring"))]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! When there is no usable keyring: no session bus, a bus that never answers, a locked Secret
 //! Service. `--store auto` falls back to the pancloud file with a warning, `--store keyring` fails
 //! with exit 5, and neither hangs.
+#![cfg(all(feature = "cli", feature = "keyring"))]
 
 mod common;
 

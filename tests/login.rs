@@ -1,6 +1,7 @@
 //! `pancred login` end to end: the real binary, its loopback listener, headless Chromium driven by
 //! tests/js/browser-login.mjs as `BROWSER`, and a real provider (oidc-provider and
 //! django-oauth-toolkit, each test against both) or the pancloud stub.
+#![cfg(feature = "cli")]
 
 mod common;
 

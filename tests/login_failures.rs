@@ -1,5 +1,6 @@
 //! `pancred login` when things go wrong: a taken port, an unservable redirect, a timeout, Ctrl-C,
 //! a pasted redirect, hostile local clients. Exit codes of the contract; the store unchanged.
+#![cfg(feature = "cli")]
 
 mod common;
 

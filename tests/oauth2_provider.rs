@@ -2,6 +2,7 @@
 //! and django-oauth-toolkit): discovery, the code exchange with PKCE (login and consent driven
 //! over HTTP), refresh with rotation and reuse protection, revocation, every client
 //! authentication method, and the access token's expiry (a JWT's exp, else expires_in).
+#![cfg(feature = "cli")]
 
 mod common;
 

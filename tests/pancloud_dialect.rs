@@ -1,5 +1,6 @@
 //! The pancloud dialect and developer tokens against a local stub of the Application Framework
 //! API that checks every body field by field; and every failure shape leaving the store untouched.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! pancred and the real pancloud 1.5.1 share one credentials file, in both directions.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The CLI on the redis store, against a real redis-server: round trips, two "machines" sharing
 //! one store, remove and use, import, prefixes, and bad values left alone.
+#![cfg(all(feature = "cli", feature = "redis"))]
 
 mod common;
 mod redis_support;

@@ -1,5 +1,6 @@
 //! The redis store's connection: a missing or bad URL, passwords (in the URL or REDISCLI_AUTH,
 //! never shown), TLS with a private CA, and a server that is frozen or killed.
+#![cfg(all(feature = "cli", feature = "redis"))]
 
 mod common;
 mod redis_support;

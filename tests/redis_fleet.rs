@@ -1,6 +1,7 @@
 //! The provider commands on the redis store, and its fleet promise: many `pancred token`
 //! processes on two "machines" (two HOME folders) sharing one Redis make one refresh call in
 //! total; a lock holder killed mid-refresh holds the others up only until its lock expires.
+#![cfg(all(feature = "cli", feature = "redis"))]
 
 mod common;
 mod redis_support;

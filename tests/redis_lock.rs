@@ -1,6 +1,7 @@
 //! The redis store's per-profile refresh lock against a real redis-server: exclusion across
 //! threads and processes, expiry after a holder is SIGKILLed, renewal while a holder lives,
 //! release by the owner only, and no hang when the server dies under a waiter.
+#![cfg(all(feature = "cli", feature = "redis"))]
 
 mod common;
 mod redis_support;

@@ -52,6 +52,16 @@ cargo fmt --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
+step "the engine alone (--no-default-features): the example, clippy, and no face's crates"
+cargo build --no-default-features --example fresh_token
+cargo clippy --no-default-features --all-targets -- -D warnings
+faces=$(cargo tree --no-default-features -e normal --prefix none --format '{p}' \
+  | awk '{print $1}' | grep -xE 'ratatui|crossterm|clap|clap_complete|axum|redis|keyring-core|rusqlite' | sort -u || true)
+if [ -n "$faces" ]; then
+  echo "cargo tree --no-default-features pulls in: $faces" >&2
+  exit 1
+fi
+
 step "Redis on a free loopback port"
 REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \

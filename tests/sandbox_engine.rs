@@ -1,6 +1,7 @@
 //! The engine's protocol tests against the built-in sandbox, through the real `pancred` binary:
 //! authorization URL, consent, code exchange with PKCE, refresh with rotation, revocation and
 //! developer tokens, in both dialects and with every client authentication method.
+#![cfg(feature = "cli")]
 
 mod common;
 

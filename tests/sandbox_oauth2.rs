@@ -1,12 +1,14 @@
 //! The sandbox's oauth2 dialect over plain HTTP: consent approve and deny, PKCE, refresh-token
 //! rotation with every client authentication method, revocation, and signed JWT claims.
+#![cfg(feature = "cli")]
 
 mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use common::provider::*;
-use pancred::sandbox::{demo, pkce_challenge};
+use pancred::rules::pkce;
+use pancred::sandbox::demo;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -57,7 +59,7 @@ async fn approve_then_exchange_with_pkce_gives_signed_jwt_and_refresh_token() {
 #[tokio::test]
 async fn deny_redirects_with_access_denied_and_answers_only_once() {
     let p = start();
-    let challenge = pkce_challenge(VERIFIER).unwrap();
+    let challenge = pkce::challenge(VERIFIER);
     let q = [
         ("client_id", demo::PUBLIC_CLIENT),
         ("redirect_uri", REDIRECT),

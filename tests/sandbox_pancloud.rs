@@ -1,5 +1,6 @@
 //! The sandbox's pancloud dialect (JSON bodies) and developer-token redemption over plain HTTP,
 //! and the configured access-token lifetime.
+#![cfg(feature = "cli")]
 
 mod common;
 

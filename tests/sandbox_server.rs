@@ -1,10 +1,12 @@
 //! The sandbox as a server: hostile requests, loopback only, the port freed on shutdown, and
 //! `pancred sandbox` itself: its banner, one log line per request and never a secret.
+#![cfg(feature = "cli")]
 
 mod common;
 
 use common::provider::*;
-use pancred::sandbox::{demo, pkce_challenge, Sandbox, SandboxConfig, SandboxError};
+use pancred::rules::pkce;
+use pancred::sandbox::{demo, Sandbox, SandboxConfig, SandboxError};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -161,7 +163,7 @@ async fn pancred_sandbox_logs_every_request_and_never_a_secret() {
     ];
 
     // oauth2: consent, code exchange (basic), refresh (post), revoke.
-    let challenge = pkce_challenge(VERIFIER).unwrap();
+    let challenge = pkce::challenge(VERIFIER);
     let page = http
         .get(with_query(
             &format!("{base}/authorize"),

@@ -1,12 +1,17 @@
 //! Inside one process: concurrent callers share one in-flight refresh and all get its result;
 //! the HTTP helper retries once after a 401 with a refreshed token.
+#![cfg(feature = "cli")]
 
 mod common;
 
 use common::pancloud_stub::{Fault, PancloudStub};
+use pancred::cli::exit_code;
 use pancred::http::AuthorizedClient;
 use pancred::store::memory::MemoryStore;
-use pancred::{Engine, Error, Profile, Secret, SharedStore, Store};
+use pancred::store::ProfileLock;
+use pancred::{Engine, Error, Profile, Secret, SharedStore, Store, StoreError};
+use rstest::rstest;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,7 +70,7 @@ async fn a_failed_refresh_reaches_every_caller_once() {
     let results = burst(&engine(store.clone()), 32).await;
     for r in results {
         let err = r.expect_err("the refresh failed");
-        assert_eq!(err.exit_code(), 4);
+        assert_eq!(exit_code(&err), 4);
         assert!(err.to_string().contains("invalid_grant"), "{err}");
     }
     assert_eq!(s.refresh_calls(), 1);
@@ -74,6 +79,80 @@ async fn a_failed_refresh_reaches_every_caller_once() {
         p,
         "a failed refresh changed the store"
     );
+}
+
+/// A memory store whose refresh lock is slow and then fails, the way a store can (a bad setting,
+/// a file it may not open): every caller waiting on that refresh must see the same failure.
+struct FailingLock {
+    inner: MemoryStore,
+    error: StoreError,
+    locks: AtomicUsize,
+}
+
+impl Store for FailingLock {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+    fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
+        self.inner.load(name)
+    }
+    fn list(&self) -> Result<Vec<Profile>, StoreError> {
+        self.inner.list()
+    }
+    fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        self.inner.upsert(profile)
+    }
+    fn remove(&self, name: &str) -> Result<bool, StoreError> {
+        self.inner.remove(name)
+    }
+    fn default_profile(&self) -> Result<Option<String>, StoreError> {
+        self.inner.default_profile()
+    }
+    fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
+        self.inner.set_default_profile(name)
+    }
+    fn lock(&self, _name: &str, _timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
+        self.locks.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(300));
+        Err(self.error.clone())
+    }
+}
+
+#[rstest]
+#[case::bad_setting(StoreError::Config("the store is not set up".into()), 2)]
+#[case::io(StoreError::io("/creds.json", std::io::ErrorKind::PermissionDenied.into()), 5)]
+#[case::unreachable(StoreError::Unavailable("no keyring".into()), 5)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_waiter_gets_the_same_error_and_exit_code(
+    #[case] error: StoreError,
+    #[case] code: i32,
+) {
+    let s = PancloudStub::start();
+    let store = Arc::new(FailingLock {
+        inner: MemoryStore::with_profiles([profile(&s, true)]),
+        error: error.clone(),
+        locks: AtomicUsize::new(0),
+    });
+    let results = burst(&engine(store.clone()), 16).await;
+    assert_eq!(store.locks.load(Ordering::SeqCst), 1, "one shared refresh");
+    for r in results {
+        let err = r.expect_err("the store failed");
+        assert_eq!(exit_code(&err), code, "{err}");
+        assert_eq!(err.to_string(), error.to_string());
+        match (&err, &error) {
+            (Error::Store(StoreError::Io { source, .. }), StoreError::Io { .. }) => {
+                assert_eq!(source.kind(), std::io::ErrorKind::PermissionDenied)
+            }
+            (Error::Store(got), want) => {
+                assert_eq!(std::mem::discriminant(got), std::mem::discriminant(want))
+            }
+            (other, _) => panic!("expected the store's error, got {other:?}"),
+        }
+    }
+    assert_eq!(s.refresh_calls(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

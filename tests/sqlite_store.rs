@@ -1,6 +1,7 @@
 //! The sqlite store through the real binary: import from pancloud's file, list, show, use,
 //! remove, the default path, private files; and a database that is corrupt, locked by another
 //! program, or on a read-only disk gives exit 5 and is left exactly as it was.
+#![cfg(all(feature = "cli", feature = "sqlite"))]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! SPEC's concurrency promise with the real binary: any number of `pancred token` processes make
 //! one refresh per expiry (against both real providers), a holder killed mid-refresh does not block the next one, and a stuck
 //! lock gives a clear error.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The TUI as a user runs it: the real binary in a real terminal (tmux), on a file store with
 //! three profiles whose tokens are valid, expiring and expired.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! [`crate::Error`] and become the exit codes of the contract.
 
 mod context;
+mod exit;
 mod login;
 mod oauth_cmds;
 mod output;
@@ -16,6 +17,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use context::Context;
+pub use exit::exit_code;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -201,7 +203,7 @@ pub fn run() -> i32 {
             if let Error::NoSuchProfile { profile, .. } = &e {
                 ctx.import_hint(Some(profile));
             }
-            e.exit_code()
+            exit_code(&e)
         }
     }
 }

@@ -2,8 +2,9 @@
 
 use super::{Engine, PendingAuthorization};
 use crate::oauth::discovery::{self, Need};
-use crate::oauth::{oauth2, pancloud, pkce, TokenResponse};
+use crate::oauth::{oauth2, pancloud, TokenResponse};
 use crate::profile::{ClientAuth, Dialect, Profile};
+use crate::rules::pkce;
 use crate::{Error, Result};
 
 impl Engine {

@@ -3,15 +3,12 @@
 //! (pancloud's per-object lock) or each refreshing in turn.
 
 use super::Engine;
-use crate::oauth::OAuthError;
 use crate::secret::Secret;
-use crate::store::StoreError;
 use crate::{Error, Result};
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use std::collections::HashMap;
-use std::sync::Arc;
 
-type Flight = Shared<BoxFuture<'static, std::result::Result<Secret, Arc<Error>>>>;
+type Flight = Shared<BoxFuture<'static, Result<Secret>>>;
 
 #[derive(Default)]
 pub(super) struct Flights {
@@ -43,7 +40,8 @@ impl Engine {
                 }
             }
         };
-        flight.await.map_err(|e| duplicate(&e))
+        // Every waiter gets the same error: same kind, same text, same exit code.
+        flight.await
     }
 
     fn new_flight(&self, profile: &str, rejected: Option<Secret>, id: u64) -> Flight {
@@ -58,42 +56,15 @@ impl Engine {
             if flights.running.get(&name).is_some_and(|(i, _)| *i == id) {
                 flights.running.remove(&name);
             }
-            result.map_err(Arc::new)
+            result
         };
         async move {
             match tokio::spawn(work).await {
                 Ok(r) => r,
-                Err(e) => Err(Arc::new(Error::Other(format!(
-                    "the refresh task failed: {e}"
-                )))),
+                Err(e) => Err(Error::Other(format!("the refresh task failed: {e}"))),
             }
         }
         .boxed()
         .shared()
-    }
-}
-
-/// A copy of a shared error for each waiter (I/O errors are not `Clone`; their text is kept).
-fn duplicate(e: &Error) -> Error {
-    match e {
-        Error::Usage(s) => Error::Usage(s.clone()),
-        Error::PartialCredentials { profile, missing } => Error::PartialCredentials {
-            profile: profile.clone(),
-            missing: missing.clone(),
-        },
-        Error::Provider(o) => Error::Provider(OAuthError::clone(o)),
-        Error::Store(StoreError::LockTimeout { waited, what }) => {
-            Error::Store(StoreError::LockTimeout {
-                waited: *waited,
-                what: what.clone(),
-            })
-        }
-        Error::Store(s) => Error::Store(StoreError::Backend(s.to_string())),
-        Error::NoSuchProfile { profile, location } => Error::NoSuchProfile {
-            profile: profile.clone(),
-            location: location.clone(),
-        },
-        Error::Cancelled => Error::Cancelled,
-        Error::Other(s) => Error::Other(s.clone()),
     }
 }

@@ -1,6 +1,7 @@
 //! Judging a redirect: is it the one callback this login waits for (RFC 6749 §4.1.2, RFC 8252)?
 
 use super::LoopbackError;
+use crate::rules::constant_time;
 use crate::secret::Secret;
 use url::Url;
 
@@ -99,7 +100,7 @@ pub(crate) fn judge_query(query: &str, expected: &Expected) -> Verdict {
     // A redirect that is not ours (wrong or missing state) may not end the login: it could be
     // another tab, an old link, or a local program trying to inject its own code.
     match get("state") {
-        Some(s) if same(&s, &expected.state) => {}
+        Some(s) if constant_time::eq(&s, &expected.state) => {}
         Some(_) => {
             return reject(
                 400,
@@ -148,15 +149,6 @@ fn reject(status: u16, title: &'static str, message: String) -> Verdict {
         title,
         message,
     }
-}
-
-/// Compares without an early exit, so timing says nothing about how much of the state matched.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// What a person pasted instead of waiting: the whole redirect URL (its state is checked), its

@@ -87,18 +87,6 @@ fn iss_message(expected: &str, got: Option<&str>) -> String {
     }
 }
 
-impl LoopbackError {
-    /// The exit code of the contract (shared/SPEC.md).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            LoopbackError::NotLoopback { .. } | LoopbackError::Pasted(_) => 2,
-            LoopbackError::Provider { .. } | LoopbackError::IssuerMismatch { .. } => 4,
-            LoopbackError::Cancelled => 130,
-            _ => 1,
-        }
-    }
-}
-
 /// Into the engine's error, keeping the exit codes above: a refusal is the provider's (4).
 impl From<LoopbackError> for crate::Error {
     fn from(e: LoopbackError) -> Self {

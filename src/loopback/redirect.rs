@@ -1,8 +1,9 @@
 //! Which loopback address, port and path a redirect URI asks pancred to serve (RFC 8252 §7.3).
 
 use super::LoopbackError;
-use std::net::{IpAddr, Ipv4Addr};
-use url::{Host, Url};
+use crate::rules::loopback::loopback_redirect;
+use std::net::IpAddr;
+use url::Url;
 
 /// What to listen on for a redirect URI.
 #[derive(Debug, Clone)]
@@ -23,27 +24,8 @@ pub(crate) fn parse(
         uri: redirect_uri.to_string(),
         reason: reason.to_string(),
     };
-    let url = Url::parse(redirect_uri).map_err(|e| refuse(&e.to_string()))?;
-    if url.scheme() != "http" {
-        return Err(refuse(
-            "a loopback redirect uses plain http:// (RFC 8252 §7.3)",
-        ));
-    }
-    if url.fragment().is_some() {
-        return Err(refuse("a redirect URI cannot have a #fragment"));
-    }
-    let ip =
-        match url.host() {
-            Some(Host::Ipv4(ip)) if ip.is_loopback() => IpAddr::V4(ip),
-            Some(Host::Ipv6(ip)) if ip.is_loopback() => IpAddr::V6(ip),
-            // The name is kept in the URI (the provider compares it), the socket is the IPv4 loopback.
-            Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
-                IpAddr::V4(Ipv4Addr::LOCALHOST)
-            }
-            _ => return Err(refuse(
-                "its host is not 127.0.0.1, [::1] or localhost, so no local listener can catch it",
-            )),
-        };
+    let (url, ip) =
+        loopback_redirect(redirect_uri).map_err(|reason| refuse(&reason.to_string()))?;
     let port = port_override.or(url.port()).unwrap_or(0);
     Ok(Target { url, ip, port })
 }

@@ -34,10 +34,7 @@ impl Entry {
 
 /// The folder of the cache: `$XDG_CACHE_HOME/pancred/discovery`, else `~/.cache/pancred/discovery`.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
-        Some(p) if p.is_absolute() => p,
-        _ => directories::BaseDirs::new()?.home_dir().join(".cache"),
-    };
+    let base = crate::store::fsutil::xdg_dir("XDG_CACHE_HOME", ".cache")?;
     Some(base.join("pancred").join("discovery"))
 }
 

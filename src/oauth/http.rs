@@ -2,7 +2,7 @@
 //! a User-Agent naming pancred, and plain http only where it cannot be sniffed (loopback).
 
 use super::error::{endpoint_label, OAuthError};
-use std::net::IpAddr;
+use crate::rules::url_policy::{check_endpoint, UrlRefusal};
 use std::time::Duration;
 
 /// Env var: the total time limit of each provider call, in seconds (fractions allowed).
@@ -33,37 +33,18 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, OAuthError> {
         .map_err(|e| OAuthError::Other(format!("cannot set up the HTTP client: {e}")))
 }
 
-/// Whether `host` is a loopback name or address.
-pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(a) => IpAddr::V4(*a).is_loopback(),
-        url::Host::Ipv6(a) => IpAddr::V6(*a).is_loopback(),
-    }
-}
-
-/// Checks an endpoint URL before anything is sent to it: https, or http to a loopback host, or
-/// http anywhere when the profile allows it.
+/// Checks an endpoint URL before anything is sent to it ([`crate::rules::url_policy`]).
 pub fn check_url(url: &str, allow_insecure_http: bool) -> Result<url::Url, OAuthError> {
-    let parsed = url::Url::parse(url)
-        .map_err(|e| OAuthError::Config(format!("invalid endpoint URL {url:?}: {e}")))?;
-    match parsed.scheme() {
-        "https" => Ok(parsed),
-        "http" => {
-            let loopback = parsed.host().as_ref().is_some_and(is_loopback_host);
-            if loopback || allow_insecure_http {
-                Ok(parsed)
-            } else {
-                Err(OAuthError::InsecureUrl {
-                    url: endpoint_label(url),
-                })
-            }
-        }
-        other => Err(OAuthError::Config(format!(
+    check_endpoint(url, allow_insecure_http).map_err(|refusal| match refusal {
+        UrlRefusal::NotAUrl(e) => OAuthError::Config(format!("invalid endpoint URL {url:?}: {e}")),
+        UrlRefusal::Scheme(other) => OAuthError::Config(format!(
             "unsupported URL scheme {other:?} in {}",
             endpoint_label(url)
-        ))),
-    }
+        )),
+        UrlRefusal::InsecureHttp => OAuthError::InsecureUrl {
+            url: endpoint_label(url),
+        },
+    })
 }
 
 /// Turns a transport failure into an error naming the endpoint and the cause.
@@ -98,19 +79,19 @@ pub fn transport_error(url: &str, timeout: Duration, e: reqwest::Error) -> OAuth
 mod tests {
     use super::*;
 
+    // The policy itself is tested in rules::url_policy; here, that each refusal keeps its kind.
     #[test]
-    fn http_only_for_loopback_unless_allowed() {
-        assert!(check_url("http://127.0.0.1:8080/token", false).is_ok());
-        assert!(check_url("http://[::1]:8080/token", false).is_ok());
-        assert!(check_url("http://localhost/token", false).is_ok());
-        assert!(check_url("https://idp.example/token", false).is_ok());
+    fn refusals_become_provider_errors() {
+        assert!(check_url("http://127.0.0.2:8080/token", false).is_ok());
         let e = check_url("http://idp.example/token", false).unwrap_err();
         assert!(matches!(e, OAuthError::InsecureUrl { .. }), "{e}");
-        assert!(check_url("http://idp.example/token", true).is_ok());
         assert!(matches!(
             check_url("ftp://idp.example/x", true),
             Err(OAuthError::Config(_))
         ));
-        assert!(check_url("not a url", false).is_err());
+        assert!(matches!(
+            check_url("not a url", false),
+            Err(OAuthError::Config(_))
+        ));
     }
 }

@@ -10,7 +10,6 @@ pub mod error;
 pub mod http;
 pub mod oauth2;
 pub mod pancloud;
-pub mod pkce;
 pub mod response;
 
 pub use error::OAuthError;

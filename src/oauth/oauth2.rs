@@ -2,8 +2,9 @@
 //! `client_secret_basic`, `client_secret_post` or `none`, PKCE S256 (RFC 7636), RFC 7009 revocation.
 
 use super::discovery::Endpoints;
-use super::{extra_params, pkce, url_with_query, Caller, OAuthError, TokenResponse};
+use super::{extra_params, url_with_query, Caller, OAuthError, TokenResponse};
 use crate::profile::{ClientAuth, Profile};
+use crate::rules::pkce;
 use crate::secret::Secret;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -29,7 +30,7 @@ pub fn authorization_url(
         params.push(("scope".into(), s.clone()));
     }
     params.push(("state".into(), state.into()));
-    params.push(("code_challenge".into(), pkce::challenge(verifier)));
+    params.push(("code_challenge".into(), pkce::challenge(verifier.expose())));
     params.push(("code_challenge_method".into(), "S256".into()));
     let extra = extra_params(&p.auth_params);
     // The profile's own parameters replace the defaults of the same name.

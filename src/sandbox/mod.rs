@@ -27,7 +27,7 @@ mod signer;
 mod tokens;
 
 pub use log::{file_sink, memory_sink, stdout_sink, LogSink};
-pub use registry::{pkce_challenge, DeveloperToken, SandboxClient, TokenSet};
+pub use registry::{DeveloperToken, SandboxClient, TokenSet};
 pub use signer::AccessClaims;
 
 use crate::clock::{Clock, SystemClock};
@@ -109,7 +109,7 @@ pub struct Sandbox;
 impl Sandbox {
     /// Binds the port now (so a busy port is an error here) and serves on a thread of its own.
     pub fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
-        if !config.ip.is_loopback() {
+        if !crate::rules::loopback::is_loopback_ip(config.ip) {
             return Err(SandboxError::NotLoopback(config.ip));
         }
         let want = SocketAddr::new(config.ip, config.port);

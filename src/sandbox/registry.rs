@@ -5,11 +5,11 @@
 use super::reply::ApiError;
 use super::signer::Signer;
 use crate::clock::Clock;
+use crate::rules::{constant_time, pkce};
 use crate::secret::Secret;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -118,24 +118,6 @@ pub fn random_token(prefix: &str) -> String {
     )
 }
 
-/// Equal-time comparison, so a wrong secret's timing says nothing about the right one.
-pub(super) fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// RFC 7636: a verifier is 43 to 128 unreserved characters; the S256 challenge is its hash.
-pub fn pkce_challenge(verifier: &str) -> Option<String> {
-    let ok = (43..=128).contains(&verifier.len())
-        && verifier
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    ok.then(|| URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
-}
-
 impl Registry {
     pub fn new(
         issuer: String,
@@ -185,7 +167,7 @@ impl Registry {
             (Some(_), None) => Err(ApiError::invalid_client(
                 "client authentication required (client_secret_basic or client_secret_post)",
             )),
-            (Some(want), Some(got)) if !same(want.expose(), got) => {
+            (Some(want), Some(got)) if !constant_time::eq(want.expose(), got) => {
                 Err(ApiError::invalid_client("client authentication failed"))
             }
             (None, Some(_)) => Err(ApiError::invalid_client(
@@ -286,7 +268,7 @@ impl Registry {
         }
         match (&auth.code_challenge, verifier) {
             (Some(challenge), Some(v)) => {
-                if !pkce_challenge(v).is_some_and(|c| same(&c, challenge)) {
+                if !pkce::verifies(v, challenge) {
                     return Err(ApiError::invalid_grant(
                         "PKCE verification failed: code_verifier does not match code_challenge",
                     ));

@@ -1,9 +1,10 @@
 //! Tokens and what happens to them: grants with rotating refresh tokens, signed access tokens,
 //! revocation (for the life of the process) and developer-token redemption.
 
-use super::registry::{random_token, same, Grant, Refresh, Registry, TokenSet};
+use super::registry::{random_token, Grant, Refresh, Registry, TokenSet};
 use super::reply::ApiError;
 use super::signer::AccessClaims;
+use crate::rules::constant_time;
 use crate::secret::Secret;
 use axum::http::StatusCode;
 use std::collections::HashSet;
@@ -79,7 +80,7 @@ impl Registry {
         let subject = self
             .developer_tokens
             .iter()
-            .find(|d| same(d.token.expose(), token))
+            .find(|d| constant_time::eq(d.token.expose(), token))
             .map(|d| d.subject.clone())
             .ok_or_else(|| ApiError::invalid_token("unknown developer token"))?;
         let now = self.now();

@@ -20,13 +20,11 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
     if let Some(p) = std::env::var_os("PAN_CREDENTIALS_DBFILE").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(p));
     }
-    let home = directories::BaseDirs::new()
-        .map(|b| b.home_dir().to_path_buf())
-        .ok_or_else(|| {
-            StoreError::Unavailable(
-                "cannot find the home folder (set HOME, or pass --credentials-file)".into(),
-            )
-        })?;
+    let home = super::fsutil::home_dir().ok_or_else(|| {
+        StoreError::Unavailable(
+            "cannot find the home folder (set HOME, or pass --credentials-file)".into(),
+        )
+    })?;
     Ok(home
         .join(".config")
         .join("pancloud")

@@ -10,6 +10,21 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The user's home folder: `$HOME`, else the account's entry in the password database. An empty
+/// `HOME` counts as unset.
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::home_dir().filter(|h| !h.as_os_str().is_empty())
+}
+
+/// An XDG base folder: `$VAR` when it is an absolute path (the spec says to ignore a relative
+/// one), else `~/under_home`; e.g. `xdg_dir("XDG_DATA_HOME", ".local/share")`.
+pub fn xdg_dir(var: &str, under_home: &str) -> Option<PathBuf> {
+    match std::env::var_os(var).map(PathBuf::from) {
+        Some(p) if p.is_absolute() => Some(p),
+        _ => home_dir().map(|h| h.join(under_home)),
+    }
+}
+
 /// Creates the missing folders of `dir` with mode 0700 (existing folders are left as they are).
 pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {

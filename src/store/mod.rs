@@ -2,8 +2,10 @@
 
 pub mod file;
 pub mod fsutil;
+#[cfg(feature = "keyring")]
 pub mod keyring;
 pub mod memory;
+#[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -13,7 +15,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, thiserror::Error)]
+/// `Clone`, so that every caller sharing one refresh gets the same error (I/O errors are shared
+/// behind an `Arc`).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store's data is not what it should be; it is left exactly as it was.
     #[error("{location}: {what}")]
@@ -22,7 +26,7 @@ pub enum StoreError {
     Io {
         location: String,
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     #[error("timed out after {waited:?} waiting for the lock on {what}; another pancred may be stuck (it releases the lock when it exits)")]
     LockTimeout { waited: Duration, what: String },
@@ -40,7 +44,7 @@ impl StoreError {
     pub fn io(location: impl Into<String>, source: std::io::Error) -> Self {
         StoreError::Io {
             location: location.into(),
-            source,
+            source: Arc::new(source),
         }
     }
 }
@@ -71,15 +75,20 @@ pub trait Store: Send + Sync {
 
 pub type SharedStore = Arc<dyn Store>;
 
-/// Which store to open (`--store`, `PANCRED_STORE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Which store to open (`--store`, `PANCRED_STORE`). A store behind a cargo feature exists only
+/// when the feature is on; the CLI's `--store` values follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum StoreKind {
-    /// The OS keyring when one answers, else the file store (with a warning).
+    /// The OS keyring when one answers, else the file store (with a warning); the file store
+    /// when built without the `keyring` feature.
     #[default]
     Auto,
+    #[cfg(feature = "keyring")]
     Keyring,
     File,
     Memory,
+    #[cfg(feature = "redis")]
     Redis,
     /// One SQLite database file.
     #[cfg(feature = "sqlite")]
@@ -123,6 +132,7 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             store: Arc::new(memory::MemoryStore::new()),
             warning: None,
         }),
+        #[cfg(feature = "keyring")]
         StoreKind::Keyring => match keyring::KeyringStore::open() {
             Ok(k) => Ok(Opened {
                 store: Arc::new(k),
@@ -139,6 +149,12 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             store: file()?,
             warning: None,
         }),
+        #[cfg(not(feature = "keyring"))]
+        StoreKind::Auto => Ok(Opened {
+            store: file()?,
+            warning: None,
+        }),
+        #[cfg(feature = "keyring")]
         StoreKind::Auto => match keyring::KeyringStore::open() {
             Ok(k) => Ok(Opened {
                 store: Arc::new(k),
@@ -159,6 +175,7 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
                 })
             }
         },
+        #[cfg(feature = "redis")]
         StoreKind::Redis => {
             let cfg = self::redis::RedisConfig::from_env(config.redis_url.as_deref())?;
             Ok(Opened {

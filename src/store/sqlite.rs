@@ -33,14 +33,11 @@ PRAGMA user_version = 1;
 
 /// `$XDG_DATA_HOME/pancred/credentials.sqlite3` (the platform's data folder elsewhere).
 pub fn default_path() -> Result<PathBuf, StoreError> {
-    let data = directories::BaseDirs::new()
-        .map(|b| b.data_dir().to_path_buf())
-        .ok_or_else(|| {
-            StoreError::Unavailable(
-                "cannot find the data folder (set HOME or XDG_DATA_HOME, or pass --sqlite-path)"
-                    .into(),
-            )
-        })?;
+    let data = super::fsutil::xdg_dir("XDG_DATA_HOME", ".local/share").ok_or_else(|| {
+        StoreError::Unavailable(
+            "cannot find the data folder (set HOME or XDG_DATA_HOME, or pass --sqlite-path)".into(),
+        )
+    })?;
     Ok(data.join("pancred").join("credentials.sqlite3"))
 }
 

@@ -256,20 +256,12 @@ impl Form {
     }
 }
 
-/// Empty is fine; otherwise an absolute http(s) URL, plain http only to loopback hosts.
+/// Empty is fine; otherwise the endpoint policy of the provider calls ([`crate::rules::url_policy`]).
 pub fn check_url(value: &str, insecure_ok: bool) -> Result<(), String> {
     if value.is_empty() {
         return Ok(());
     }
-    let url = url::Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if insecure_ok || is_loopback(url.host_str().unwrap_or_default()) => Ok(()),
-        "http" => Err("use https (plain http only to loopback)".into()),
-        other => Err(format!("{other}: only http and https URLs")),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    matches!(host, "127.0.0.1" | "[::1]" | "::1" | "localhost")
+    crate::rules::url_policy::check_endpoint(value, insecure_ok)
+        .map(|_| ())
+        .map_err(|refusal| refusal.to_string())
 }

@@ -136,8 +136,8 @@ impl App {
 
 /// `~/x` to `$HOME/x`, since no shell expands what is typed here.
 fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(b)) => b.home_dir().join(rest),
+    match (path.strip_prefix("~/"), crate::store::fsutil::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(path),
     }
 }

@@ -1,6 +1,11 @@
 //! Shared by the integration tests: a private HOME per test, the real binary, external parts.
 #![allow(dead_code)]
 
+// The binary and the sandbox are cargo features; a test file that includes this module starts
+// with `#![cfg(feature = "cli")]` so that `cargo clippy --no-default-features --all-targets` skips it.
+#[cfg(not(feature = "cli"))]
+compile_error!("a test using tests/common needs `#![cfg(feature = \"cli\")]` at its top");
+
 pub mod login;
 pub mod oidc;
 pub mod pancloud_stub;

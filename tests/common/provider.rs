@@ -3,7 +3,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use pancred::sandbox::{demo, memory_sink, pkce_challenge, Sandbox, SandboxConfig, SandboxHandle};
+use pancred::rules::pkce;
+use pancred::sandbox::{demo, memory_sink, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -90,7 +91,7 @@ impl Provider {
 
     /// The oauth2 authorization with PKCE, approved; returns the code.
     pub async fn approved_code(&self, client_id: &str, state: &str) -> String {
-        let challenge = pkce_challenge(VERIFIER).unwrap();
+        let challenge = pkce::challenge(VERIFIER);
         let id = self
             .consent_page(
                 "/authorize",

@@ -14,17 +14,11 @@ const VERSION: u64 = 1;
 
 /// `$XDG_CONFIG_HOME/pancred/profiles.json`, else `~/.config/pancred/profiles.json`.
 pub fn default_path() -> Result<PathBuf, StoreError> {
-    let config = match std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from) {
-        Some(p) if p.is_absolute() => p,
-        _ => directories::BaseDirs::new()
-            .map(|b| b.home_dir().join(".config"))
-            .ok_or_else(|| {
-                StoreError::Unavailable(
-                    "cannot find the home folder for profiles.json (set HOME or XDG_CONFIG_HOME)"
-                        .into(),
-                )
-            })?,
-    };
+    let config = crate::store::fsutil::xdg_dir("XDG_CONFIG_HOME", ".config").ok_or_else(|| {
+        StoreError::Unavailable(
+            "cannot find the home folder for profiles.json (set HOME or XDG_CONFIG_HOME)".into(),
+        )
+    })?;
     Ok(config.join("pancred").join("profiles.json"))
 }
 

@@ -335,6 +335,29 @@ fn the_form_refuses_bad_input() {
     assert_eq!(form.validate().unwrap().profile, "fine");
 }
 
+/// The form checks URLs with the provider calls' rule: it once refused 127.0.0.2, which the
+/// engine accepts.
+#[test]
+fn the_form_and_the_engine_agree_on_urls() {
+    for url in [
+        "http://127.0.0.2:8765/cb",
+        "http://LOCALHOST/cb",
+        "http://[::1]:1/cb",
+        "http://example.com/cb",
+        "http://[::ffff:127.0.0.1]/cb",
+        "ftp://x",
+    ] {
+        for insecure_ok in [false, true] {
+            assert_eq!(
+                crate::tui::form::check_url(url, insecure_ok).is_ok(),
+                crate::oauth::http::check_url(url, insecure_ok).is_ok(),
+                "{url} (allow_insecure_http: {insecure_ok})"
+            );
+        }
+    }
+    assert!(crate::tui::form::check_url("http://127.0.0.2:8765/cb", false).is_ok());
+}
+
 #[test]
 fn making_default_moves_the_star() {
     let mut app = app();

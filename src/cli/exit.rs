@@ -1,0 +1,41 @@
+//! The exit codes of the command line contract (shared/SPEC.md): one per kind of engine error.
+//! The engine only says what went wrong; turning that into a process status is the CLI's job.
+
+use crate::store::StoreError;
+use crate::Error;
+
+pub fn exit_code(e: &Error) -> i32 {
+    match e {
+        Error::Usage(_) | Error::Store(StoreError::Config(_)) => 2,
+        // A setting the call needs is missing or unusable: the message names the fix.
+        Error::Provider(o) if o.is_config() => 2,
+        Error::PartialCredentials { .. } => 3,
+        Error::Provider(_) => 4,
+        Error::Store(_) => 5,
+        Error::Cancelled => 130,
+        Error::NoSuchProfile { .. } | Error::Other(_) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::OAuthError;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(Error::Usage("bad".into()), 2)]
+    #[case(Error::Store(StoreError::Config("no url".into())), 2)]
+    #[case(Error::PartialCredentials { profile: "p".into(), missing: vec!["client_id"] }, 3)]
+    #[case(Error::Provider(OAuthError::Other("no".into())), 4)]
+    #[case(Error::Provider(OAuthError::Config("set revoke_url".into())), 2)]
+    #[case(Error::Provider(OAuthError::InsecureUrl { url: "http://x/t".into() }), 2)]
+    #[case(Error::Store(StoreError::io("f", std::io::ErrorKind::PermissionDenied.into())), 5)]
+    #[case(Error::Store(StoreError::Unavailable("down".into())), 5)]
+    #[case(Error::Cancelled, 130)]
+    #[case(Error::NoSuchProfile { profile: "p".into(), location: "f".into() }, 1)]
+    #[case(Error::Other("x".into()), 1)]
+    fn each_kind_has_its_code(#[case] e: Error, #[case] code: i32) {
+        assert_eq!(exit_code(&e), code, "{e:?}");
+    }
+}

@@ -1,0 +1,9 @@
+//! Rules that several parts of pancred need, each written once: which hosts are loopback
+//! (RFC 8252), which endpoint URLs may receive credentials, comparing secrets in constant time,
+//! and PKCE (RFC 7636). The provider calls, the loopback listener, the TUI form and the sandbox
+//! all call these; none keeps a copy of its own, so they cannot disagree.
+
+pub mod constant_time;
+pub mod loopback;
+pub mod pkce;
+pub mod url_policy;
