@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need (Debian packages, the
-# pancloud peer and django-oauth-toolkit in venvs, the npm test provider), then formatting, lints and every test, with a
-# real Secret Service (gnome-keyring on a private D-Bus), a kernel keyring session and Redis.
+# pancloud peer and django-oauth-toolkit in venvs, the npm test provider), then formatting, lints
+# and every test, with a real Secret Service (gnome-keyring on a private D-Bus), a kernel keyring
+# session, Redis and memcached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,7 +13,7 @@ mkdir -p "$STATE"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Debian packages"
-pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server openssl tmux hyperfine chromium python3-venv)
+pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server memcached openssl tmux hyperfine chromium python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -66,9 +67,19 @@ step "Redis on a free loopback port"
 REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
   --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
-trap 'kill "$(cat "$STATE/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+trap 'kill "$(cat "$STATE/redis.pid" 2>/dev/null)" 2>/dev/null || true; kill "${MEMCACHED_PID:-}" 2>/dev/null || true' EXIT
 export PANCRED_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/
 export PANCRED_TEST_REDIS_SERVER=$(command -v redis-server)
+
+step "memcached on a free loopback port"
+MEMCACHED_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -u root -U 0 >"$STATE/memcached.log" 2>&1 &
+MEMCACHED_PID=$!
+for _ in $(seq 50); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $MEMCACHED_PORT), 1)" 2>/dev/null && break
+  sleep 0.1
+done
+export PANCRED_TEST_MEMCACHED_URL=memcache://127.0.0.1:$MEMCACHED_PORT
 
 # Every external part above is required: a test that cannot find one fails instead of skipping.
 export PANCRED_REQUIRE_ALL=1

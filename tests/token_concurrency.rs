@@ -1,129 +1,15 @@
-//! SPEC's concurrency promise with the real binary: any number of `pancred token` processes make
-//! one refresh per expiry (against both real providers), a holder killed mid-refresh does not block the next one, and a stuck
-//! lock gives a clear error.
+//! `pancred token` on the file store: a cached token without a call, the leeway, `--no-refresh`,
+//! and a stuck lock giving a clear error. The burst and killed-holder promise for every store
+//! is tests/store_promise.rs.
 #![cfg(feature = "cli")]
 
 mod common;
 
-use common::oidc::{basic_client, expire_token, init, stored, Kind, Oidc, WEB_REDIRECT};
+use common::oidc::{init, stored};
 use common::pancloud_stub::PancloudStub;
 use common::{Run, Sandbox};
-use rstest::rstest;
-use serde_json::{json, Value};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
-fn exp_of(token: &str) -> i64 {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice::<Value>(&bytes).unwrap()["exp"]
-        .as_i64()
-        .unwrap()
-}
-
-#[rstest]
-#[case::oidc_provider(Kind::OidcProvider)]
-#[case::django_oauth_toolkit(Kind::Dot)]
-fn burst_of_32_processes_makes_one_refresh_with_rotation(#[case] kind: Kind) {
-    let Some(oidc) = Oidc::start_kind(kind, &[]) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    oidc.login(&sb, "idp", &basic_client(), WEB_REDIRECT);
-    expire_token(&sb, "idp");
-    // A slow token endpoint keeps the refresh in flight while the others pile up on the lock.
-    oidc.set_token_delay(500);
-    let children: Vec<_> = (0..32)
-        .map(|_| {
-            sb.cmd(&["--profile", "idp", "token"])
-                .env("PANCRED_LOCK_TIMEOUT", "120")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let runs: Vec<Run> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap().into())
-        .collect();
-    for r in &runs {
-        assert_eq!(r.code, 0, "{}", r.all());
-    }
-    let first = runs[0].stdout.clone();
-    assert!(
-        runs.iter().all(|r| r.stdout == first),
-        "processes printed different tokens"
-    );
-    let token = first.strip_suffix('\n').expect("one line");
-    assert!(!token.contains('\n'));
-    if oidc.jwt_access_tokens() {
-        assert!(exp_of(token) > common::now() + 600);
-    }
-    let expires_at = stored(&sb, "idp")["expires_at"].as_i64().unwrap();
-    assert!(expires_at > common::now() + 600, "{expires_at}");
-    assert_eq!(stored(&sb, "idp")["access_token"], json!(token));
-    assert_eq!(oidc.refreshes(), 1, "{}", oidc.counts());
-    assert_eq!(oidc.counts()["refresh_errors"], 0);
-    // The rotated refresh token was stored: the grant is alive.
-    oidc.set_token_delay(0);
-    let r = sb.run(&["--profile", "idp", "refresh"]);
-    assert_eq!(r.code, 0, "{}", r.all());
-    assert_eq!(oidc.refreshes(), 2);
-}
-
-#[test]
-fn a_holder_killed_mid_refresh_does_not_block_the_next() {
-    let Some(oidc) = Oidc::start() else { return };
-    let sb = Sandbox::new();
-    oidc.login(&sb, "idp", &basic_client(), WEB_REDIRECT);
-    expire_token(&sb, "idp");
-    let before = std::fs::read(&sb.creds).unwrap();
-    oidc.set_token_delay(30_000);
-    let seen = oidc.counts()["token_requests"].as_u64().unwrap();
-    let mut holder = sb
-        .cmd(&["--profile", "idp", "token"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until its refresh has reached the provider: it holds the lock now.
-    let start = Instant::now();
-    while oidc.counts()["token_requests"].as_u64().unwrap() == seen {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the refresh never arrived"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    holder.kill().unwrap(); // SIGKILL
-    holder.wait().unwrap();
-    assert_eq!(
-        std::fs::read(&sb.creds).unwrap(),
-        before,
-        "the killed refresh wrote something"
-    );
-
-    oidc.set_token_delay(0);
-    let start = Instant::now();
-    let r: Run = sb
-        .cmd(&["--profile", "idp", "token"])
-        .env("PANCRED_LOCK_TIMEOUT", "20")
-        .output()
-        .unwrap()
-        .into();
-    assert_eq!(r.code, 0, "{}", r.all());
-    assert!(
-        start.elapsed() < Duration::from_secs(15),
-        "waited for a dead holder's lock"
-    );
-    let token = r.stdout.trim();
-    assert!(exp_of(token) > common::now() + 600);
-    assert_eq!(oidc.refreshes(), 1);
-}
+use serde_json::json;
+use std::time::Duration;
 
 fn stub_profile(sb: &Sandbox, s: &PancloudStub, access_exp: Option<i64>) -> Option<String> {
     let mut p = s.profile("lab");

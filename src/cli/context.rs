@@ -36,6 +36,7 @@ impl Context {
             credentials_file: self.global.credentials_file.clone(),
             redis_url: self.global.redis_url.clone(),
             sqlite_path: self.global.sqlite_path.clone(),
+            memcached_url: self.global.memcached_url.clone(),
             lock_timeout: super::oauth_cmds::lock_timeout_from_env(),
         }
     }

@@ -26,7 +26,7 @@ pub use exit::exit_code;
     about = "A terminal credential manager for OAuth 2.0 clients",
     long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI.",
     after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_KEYRING, PANCRED_REDIS_URL, PANCRED_REDIS_PREFIX,
-PANCRED_SQLITE_PATH,
+PANCRED_SQLITE_PATH, PANCRED_MEMCACHED_URL,
 PANCRED_HTTP_TIMEOUT and PANCRED_LOCK_TIMEOUT (seconds), PAN_CREDENTIALS_DBFILE,
 PAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
 )]
@@ -68,6 +68,11 @@ pub struct GlobalArgs {
     /// SQLite database for the sqlite store [default: $XDG_DATA_HOME/pancred/credentials.sqlite3]
     #[arg(long, global = true, env = "PANCRED_SQLITE_PATH", value_name = "PATH")]
     pub sqlite_path: Option<PathBuf>,
+    /// memcached server for the memcached store: memcache://HOST[:PORT]. Also read:
+    /// PANCRED_MEMCACHED_PREFIX (default "pancred:"), PANCRED_MEMCACHED_LOCK_TTL_MS,
+    /// PANCRED_MEMCACHED_TIMEOUT_MS
+    #[arg(long, global = true, env = "PANCRED_MEMCACHED_URL", value_name = "URL")]
+    pub memcached_url: Option<String>,
     /// Seconds before expiry at which a token counts as expiring
     #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
     pub leeway: i64,

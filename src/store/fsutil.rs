@@ -153,7 +153,12 @@ pub fn lock_path(data: &Path, purpose: &str) -> PathBuf {
 
 /// A file-name-safe, collision-free rendering of a profile name (hex of its bytes).
 pub fn hex_name(name: &str) -> String {
-    name.bytes().map(|b| format!("{b:02x}")).collect()
+    hex_name_bytes(name.as_bytes())
+}
+
+/// Lower-case hex of some bytes.
+pub fn hex_name_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Python's `json.dumps(value, sort_keys=True, indent=4)`: keys sorted, four spaces, `": "`,

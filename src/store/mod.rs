@@ -4,6 +4,8 @@ pub mod file;
 pub mod fsutil;
 #[cfg(feature = "keyring")]
 pub mod keyring;
+#[cfg(feature = "memcached")]
+pub mod memcached;
 pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
@@ -46,6 +48,17 @@ impl StoreError {
             location: location.into(),
             source: Arc::new(source),
         }
+    }
+}
+
+/// A store setting in milliseconds from the environment: a whole number above 0.
+#[cfg(any(feature = "redis", feature = "memcached"))]
+pub(crate) fn env_millis(var: &str, value: &str) -> Result<Duration, StoreError> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_millis(n)),
+        _ => Err(StoreError::Config(format!(
+            "{var} must be a whole number of milliseconds above 0, not \"{value}\""
+        ))),
     }
 }
 
@@ -93,6 +106,9 @@ pub enum StoreKind {
     /// One SQLite database file.
     #[cfg(feature = "sqlite")]
     Sqlite,
+    /// A memcached server shared by a fleet (a cache: it may evict).
+    #[cfg(feature = "memcached")]
+    Memcached,
 }
 
 /// Everything needed to open a store.
@@ -103,6 +119,8 @@ pub struct StoreConfig {
     pub redis_url: Option<String>,
     /// The sqlite store's database (`--sqlite-path`, `PANCRED_SQLITE_PATH`).
     pub sqlite_path: Option<PathBuf>,
+    /// The memcached store's server (`--memcached-url`, `PANCRED_MEMCACHED_URL`).
+    pub memcached_url: Option<String>,
     /// How long a store waits for a lock held by another process (a database's write lock);
     /// `None` means [`fsutil::WRITE_LOCK_WAIT`].
     pub lock_timeout: Option<Duration>,
@@ -180,6 +198,14 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             let cfg = self::redis::RedisConfig::from_env(config.redis_url.as_deref())?;
             Ok(Opened {
                 store: Arc::new(self::redis::RedisStore::connect(&cfg)?),
+                warning: None,
+            })
+        }
+        #[cfg(feature = "memcached")]
+        StoreKind::Memcached => {
+            let cfg = memcached::MemcachedConfig::from_env(config.memcached_url.as_deref())?;
+            Ok(Opened {
+                store: Arc::new(memcached::MemcachedStore::connect(&cfg)?),
                 warning: None,
             })
         }

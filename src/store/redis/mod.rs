@@ -76,23 +76,14 @@ impl RedisConfig {
             config.prefix = p;
         }
         if let Some(ms) = env("PANCRED_REDIS_LOCK_TTL_MS") {
-            config.lock_ttl = millis("PANCRED_REDIS_LOCK_TTL_MS", &ms)?;
+            config.lock_ttl = super::env_millis("PANCRED_REDIS_LOCK_TTL_MS", &ms)?;
         }
         if let Some(ms) = env("PANCRED_REDIS_TIMEOUT_MS") {
-            config.timeout = millis("PANCRED_REDIS_TIMEOUT_MS", &ms)?;
+            config.timeout = super::env_millis("PANCRED_REDIS_TIMEOUT_MS", &ms)?;
         }
         config.password = env("REDISCLI_AUTH").map(Secret::new);
         config.ca_file = env("PANCRED_REDIS_CA_FILE").map(PathBuf::from);
         Ok(config)
-    }
-}
-
-fn millis(var: &str, value: &str) -> Result<Duration, StoreError> {
-    match value.trim().parse::<u64>() {
-        Ok(n) if n > 0 => Ok(Duration::from_millis(n)),
-        _ => Err(StoreError::Config(format!(
-            "{var} must be a whole number of milliseconds above 0, not \"{value}\""
-        ))),
     }
 }
 
