@@ -20,6 +20,8 @@ pub mod jwt;
 pub mod loopback;
 pub mod oauth;
 pub mod profile;
+#[cfg(any(feature = "cli", feature = "tui"))]
+pub mod qr;
 pub mod resolve;
 pub mod rules;
 #[cfg(feature = "sandbox")]
@@ -32,6 +34,6 @@ pub mod tui;
 
 pub use engine::Engine;
 pub use error::{Error, Result};
-pub use profile::{Dialect, Profile, TokenState};
+pub use profile::{Dialect, Grant, Profile, TokenState};
 pub use secret::Secret;
 pub use store::{SharedStore, Store, StoreConfig, StoreError, StoreKind};

@@ -59,6 +59,26 @@ impl ClientAuth {
     }
 }
 
+/// How the profile gets its tokens (RFC 6749 section 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// A person authorizes once (browser or device flow); refresh tokens do the rest.
+    #[default]
+    AuthorizationCode,
+    /// Section 4.4: every token comes from the client's own credentials; nobody logs in.
+    ClientCredentials,
+}
+
+impl Grant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
 /// Where an access token stands, for lists, colours and the decision to refresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -133,6 +153,14 @@ pub struct Profile {
     pub auth_params: Map<String, Value>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub cache_token: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub grant: Grant,
+    /// RFC 8628 endpoint, when the issuer's metadata does not name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_url: Option<String>,
+    /// Hosts `pancred git-credential` answers for (empty: any host it is configured for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub git_hosts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// Allow `http://` endpoints on hosts other than loopback (off: plain HTTP only to 127.0.0.1/::1/localhost).
@@ -179,6 +207,9 @@ impl Profile {
             region: None,
             auth_params: Map::new(),
             cache_token: true,
+            grant: Grant::default(),
+            device_authorization_url: None,
+            git_hosts: Vec::new(),
             expires_at: None,
             allow_insecure_http: false,
             pkce_verifier: None,
@@ -288,6 +319,9 @@ pub const FIELD_NAMES: &[&str] = &[
     "region",
     "auth_params",
     "cache_token",
+    "grant",
+    "device_authorization_url",
+    "git_hosts",
     "expires_at",
     "allow_insecure_http",
 ];

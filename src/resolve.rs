@@ -1,7 +1,7 @@
 //! pancloud's credential resolver, kept exactly: explicit values, else the `PAN_*` variables,
 //! else the store, and whichever source has any one credential supplies all four.
 
-use crate::profile::{ClientAuth, Profile};
+use crate::profile::{ClientAuth, Grant, Profile};
 use crate::secret::Secret;
 
 /// The four credentials the resolver picks as a set.
@@ -120,8 +120,8 @@ pub fn resolve(
 
 impl Resolved {
     /// What a refresh still lacks: nothing with a developer token; else client_id, client_secret
-    /// (unless the client is public) and refresh_token.
-    pub fn missing_for_refresh(&self, client_auth: ClientAuth) -> Vec<&'static str> {
+    /// (unless the client is public) and, for the authorization-code grant, refresh_token.
+    pub fn missing_for_refresh(&self, client_auth: ClientAuth, grant: Grant) -> Vec<&'static str> {
         if self.developer_token.is_some() {
             return Vec::new();
         }
@@ -133,7 +133,7 @@ impl Resolved {
         if c.client_secret.is_none() && client_auth != ClientAuth::None {
             missing.push("client_secret");
         }
-        if c.refresh_token.is_none() {
+        if c.refresh_token.is_none() && grant == Grant::AuthorizationCode {
             missing.push("refresh_token");
         }
         missing
@@ -279,6 +279,22 @@ mod tests {
         #[case] missing: &[&str],
     ) {
         let r = resolve(&c, None, &|_| None, None);
-        assert_eq!(r.missing_for_refresh(auth), missing);
+        assert_eq!(
+            r.missing_for_refresh(auth, Grant::AuthorizationCode),
+            missing
+        );
+    }
+
+    #[rstest]
+    #[case(set(None, Some("i"), Some("s"), None), &[])]
+    #[case(set(None, Some("i"), None, None), &["client_secret"])]
+    #[case(set(None, None, Some("s"), Some("r")), &["client_id"])]
+    fn client_credentials_need_no_refresh_token(
+        #[case] c: CredentialSet,
+        #[case] missing: &[&str],
+    ) {
+        let r = resolve(&c, None, &|_| None, None);
+        let got = r.missing_for_refresh(ClientAuth::ClientSecretBasic, Grant::ClientCredentials);
+        assert_eq!(got, missing);
     }
 }

@@ -32,6 +32,9 @@ pub struct ProfileSummary {
     pub region: Option<String>,
     pub auth_params: Map<String, Value>,
     pub cache_token: bool,
+    pub grant: &'static str,
+    pub device_authorization_url: Option<String>,
+    pub git_hosts: Vec<String>,
     /// The access token's claims that are safe to show (sub, aud, scope, iat, exp, iss, ...).
     pub claims: Map<String, Value>,
 }
@@ -87,6 +90,9 @@ impl ProfileSummary {
             region: p.region.clone(),
             auth_params: p.auth_params.clone(),
             cache_token: p.cache_token,
+            grant: p.grant.as_str(),
+            device_authorization_url: p.device_authorization_url.clone(),
+            git_hosts: p.git_hosts.clone(),
             claims,
         }
     }
@@ -109,8 +115,21 @@ impl ProfileSummary {
     }
 }
 
-/// `2026-11-29 17:08:57 UTC` without a date crate (Howard Hinnant's civil-from-days).
+/// `2026-11-29 17:08:57 UTC`.
 pub fn format_utc(ts: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(ts);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
+}
+
+/// `2026-11-29T17:08:57Z` (RFC 3339, as Kubernetes and JSON APIs write times).
+pub fn rfc3339_utc(ts: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(ts);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// Unix seconds as (year, month, day, hour, minute, second) in UTC, without a date crate
+/// (Howard Hinnant's civil-from-days).
+fn civil(ts: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = ts.div_euclid(86_400);
     let secs = ts.rem_euclid(86_400);
     let z = days + 719_468;
@@ -122,12 +141,7 @@ pub fn format_utc(ts: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
+    (y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60)
 }
 
 #[cfg(test)]
@@ -142,6 +156,7 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(format_utc(1_795_972_137), "2026-11-29 17:08:57 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(rfc3339_utc(1_795_972_137), "2026-11-29T17:08:57Z");
     }
 
     #[test]

@@ -12,14 +12,29 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub struct LoginArgs {
+    pub device: bool,
     pub no_browser: bool,
     pub port: Option<u16>,
-    pub timeout: u64,
+    /// Seconds; `None`: [`DEFAULT_TIMEOUT`] (a device login waits until its code expires).
+    pub timeout: Option<u64>,
 }
+
+pub const DEFAULT_TIMEOUT: u64 = 300;
 
 pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
     let (store, profile) = ctx.existing()?;
     let name = profile.profile.clone();
+    if profile.grant == crate::profile::Grant::ClientCredentials {
+        eprintln!("pancred: {}", crate::engine::no_login_needed(&name));
+        return Ok(());
+    }
+    if args.device {
+        let device = super::device_login::DeviceArgs {
+            no_browser: args.no_browser,
+            timeout: args.timeout,
+        };
+        return super::device_login::device_login(ctx, device);
+    }
     let redirect = profile
         .redirect_uri
         .clone()
@@ -67,8 +82,10 @@ async fn flow(
     let pending = engine
         .start_authorization(name, Some(listener.redirect_uri()))
         .await?;
-    announce(name, &pending, &listener, args, pastes.is_some());
-    let timeout = Duration::from_secs(args.timeout);
+    let over_ssh = std::env::var_os("SSH_CONNECTION").is_some_and(|v| !v.is_empty());
+    let device = over_ssh && engine.device_login_supported(name).await;
+    announce(name, &pending, &listener, args, pastes.is_some(), device);
+    let timeout = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_TIMEOUT));
     let callback = wait_or_paste(listener, &pending, timeout, pastes).await?;
     eprintln!("pancred: authorization received; exchanging the code");
     engine
@@ -84,6 +101,7 @@ fn announce(
     listener: &Listener,
     args: &LoginArgs,
     can_paste: bool,
+    device_supported: bool,
 ) {
     eprintln!(
         "pancred: to authorize profile '{name}', open this URL in a browser:\n\n    {}\n",
@@ -106,6 +124,12 @@ fn announce(
                 "pancred: this is an SSH session. For a browser on your own computer to reach this \
                  listener, open a tunnel from that computer first:\n\n    ssh -L {port}:{host}:{port} USER@THIS-HOST\n"
             );
+            if device_supported {
+                eprintln!(
+                    "pancred: this provider also supports device login, which needs no tunnel: \
+                     Ctrl-C, then `pancred login --device`\n"
+                );
+            }
         }
     }
     if let Some(note) = localhost_note(listener.redirect_uri()) {
@@ -114,7 +138,7 @@ fn announce(
     eprintln!(
         "pancred: waiting for the redirect to {} (up to {} s; Ctrl-C to stop)",
         listener.redirect_uri(),
-        args.timeout
+        args.timeout.unwrap_or(DEFAULT_TIMEOUT)
     );
     if can_paste {
         eprintln!("pancred: or paste the redirect URL (or just the code) here and press Enter");
@@ -217,7 +241,7 @@ fn is_pipe(_stdin: &std::io::Stdin) -> bool {
     false
 }
 
-async fn interrupted() {
+pub(super) async fn interrupted() {
     if tokio::signal::ctrl_c().await.is_err() {
         // No signal handling here: never report an interrupt that did not happen.
         pending::<()>().await;

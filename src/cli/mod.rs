@@ -2,7 +2,11 @@
 //! [`crate::Error`] and become the exit codes of the contract.
 
 mod context;
+mod device_login;
+mod exec;
 mod exit;
+mod git_credential;
+mod kubectl;
 mod login;
 mod oauth_cmds;
 mod output;
@@ -14,6 +18,7 @@ mod setup;
 use crate::store::StoreKind;
 use crate::Error;
 use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub use context::Context;
@@ -131,15 +136,18 @@ pub enum Command {
     AuthUrl(JsonFlag),
     /// Authorize in the browser: serve the loopback redirect, exchange the code, store the tokens
     Login {
+        /// Device authorization (RFC 8628): show a code to enter on any other device, and poll
+        #[arg(long, conflicts_with = "port")]
+        device: bool,
         /// Only print the URL; do not open a browser
         #[arg(long)]
         no_browser: bool,
         /// Listen on this port (0: any free port) instead of the redirect URI's
         #[arg(long, value_name = "N")]
         port: Option<u16>,
-        /// Give up after this many seconds
-        #[arg(long, default_value_t = 300, value_name = "SECS")]
-        timeout: u64,
+        /// Give up after this many seconds [default: 300; with --device: when the code expires]
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
     },
     /// Exchange an authorization code pasted by hand (pancloud's fetch_tokens)
     Exchange {
@@ -161,6 +169,39 @@ pub enum Command {
         access_token: bool,
         #[arg(long)]
         refresh_token: bool,
+    },
+    /// Run CMD with a fresh access token in PANCRED_ACCESS_TOKEN (and PAN_ACCESS_TOKEN for a
+    /// pancloud-dialect profile); exits with CMD's code
+    #[command(
+        after_help = "The token is never put in CMD's arguments. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to CMD."
+    )]
+    Exec {
+        /// Also put the token in variable NAME (repeatable)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Vec<String>,
+        /// The command and its arguments, after `--`
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<OsString>,
+    },
+    /// git's credential helper: git config credential.helper '!pancred --profile NAME git-credential'
+    GitCredential {
+        /// get, store or erase (git's operations; others are ignored)
+        #[arg(value_name = "OPERATION")]
+        operation: String,
+        /// The username answered with the token
+        #[arg(long, default_value = git_credential::DEFAULT_USERNAME, value_name = "NAME")]
+        username: String,
+    },
+    /// kubectl exec credential plugin: an ExecCredential with a fresh token (see the README)
+    KubectlCredential {
+        /// What kubectl asks for; kubectl sets it
+        #[arg(
+            long,
+            env = "KUBERNETES_EXEC_INFO",
+            hide = true,
+            hide_env_values = true
+        )]
+        exec_info: Option<String>,
     },
     /// Copy every profile of a pancloud credentials file into the selected store
     Import {
@@ -201,8 +242,13 @@ pub fn run() -> i32 {
         }
     };
     let ctx = Context::new(cli.global);
-    match dispatch(&ctx, cli.command) {
-        Ok(()) => 0,
+    let result = match cli.command {
+        // exec ends with its command's code.
+        Some(Command::Exec { env, command }) => exec::exec(&ctx, &env, &command),
+        other => dispatch(&ctx, other).map(|()| 0),
+    };
+    match result {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("pancred: error: {e}");
             if let Error::NoSuchProfile { profile, .. } = &e {
@@ -245,13 +291,22 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
             token_lifetime,
         }) => sandbox_cmds::sandbox(port, token_lifetime),
         Some(Command::Demo { port, log }) => sandbox_cmds::demo(ctx, port, log.as_deref()),
+        Some(Command::GitCredential {
+            operation,
+            username,
+        }) => git_credential::git_credential(ctx, &operation, &username),
+        Some(Command::KubectlCredential { exec_info }) => {
+            kubectl::kubectl_credential(ctx, exec_info.as_deref())
+        }
         Some(Command::Login {
+            device,
             no_browser,
             port,
             timeout,
         }) => login::login(
             ctx,
             login::LoginArgs {
+                device,
                 no_browser,
                 port,
                 timeout,

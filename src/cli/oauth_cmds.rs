@@ -30,7 +30,7 @@ fn not_available(name: &str) -> Error {
 
 /// The engine for the selected profile, with pancloud's resolver over the command line's
 /// explicit credentials.
-fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
+pub(super) fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
     let store = ctx.store()?;
     let name = ctx.profile_name(&store)?;
     let (explicit, developer_token) = ctx.explicit()?;
@@ -59,8 +59,22 @@ pub(super) fn lock_timeout_from_env() -> Option<std::time::Duration> {
 }
 
 /// One small runtime per command: provider calls are async, the CLI is not.
-fn block_on<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+pub(super) fn block_on<T>(
+    f: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
     tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
+        .block_on(f)
+}
+
+/// A runtime with worker threads, for commands that wait on the provider and on Ctrl-C at once.
+pub(super) fn block_on_multi<T>(
+    f: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
@@ -69,6 +83,7 @@ fn block_on<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result
 
 fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
+    // (A client_credentials profile is refused by the engine: it needs no login.)
     let pending = block_on(async {
         let pending = engine.start_authorization(&name, None).await?;
         engine.remember_authorization(&pending).await?;
@@ -133,7 +148,7 @@ fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
 }
 
 /// A refused refresh token deserves a next step, not only the provider's words.
-fn hint_on_refresh(profile: &str, e: Error) -> Error {
+pub(super) fn hint_on_refresh(profile: &str, e: Error) -> Error {
     if let Error::Provider(o) = &e {
         if o.is_invalid_grant() {
             eprintln!(

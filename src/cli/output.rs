@@ -66,6 +66,7 @@ pub fn show_text(s: &ProfileSummary, store: &str) -> String {
         ),
     ];
     if s.dialect == "oauth2" {
+        lines.push(("grant", s.grant.into()));
         lines.push(("client_auth", s.client_auth.into()));
         lines.push(("issuer", opt(&s.issuer)));
         lines.push(("revoke_url", opt(&s.revoke_url)));
@@ -93,6 +94,12 @@ pub fn show_text(s: &ProfileSummary, store: &str) -> String {
     }
     if !s.cache_token {
         lines.push(("cache_token", "false".into()));
+    }
+    if let Some(d) = &s.device_authorization_url {
+        lines.push(("device_authorization_url", d.clone()));
+    }
+    if !s.git_hosts.is_empty() {
+        lines.push(("git_hosts", s.git_hosts.join(", ")));
     }
     for (k, v) in &s.claims {
         lines.push((k.as_str(), crate::jwt::claim_text(v)));

@@ -3,7 +3,7 @@
 use super::{Engine, PendingAuthorization};
 use crate::oauth::discovery::{self, Need};
 use crate::oauth::{oauth2, pancloud, TokenResponse};
-use crate::profile::{ClientAuth, Dialect, Profile};
+use crate::profile::{ClientAuth, Dialect, Grant, Profile};
 use crate::rules::pkce;
 use crate::{Error, Result};
 
@@ -21,6 +21,7 @@ impl Engine {
     ) -> Result<PendingAuthorization> {
         let stored = self.load_existing(profile).await?;
         let (p, _) = self.working(profile, Some(&stored));
+        refuse_client_credentials(&p)?;
         let redirect = redirect_uri
             .map(str::to_string)
             .or_else(|| p.redirect_uri.clone());
@@ -83,6 +84,7 @@ impl Engine {
         }
         let stored = self.load_existing(profile).await?;
         let (p, _) = self.working(profile, Some(&stored));
+        refuse_client_credentials(&p)?;
         let mut missing = Vec::new();
         if p.client_id.is_none() {
             missing.push("client_id");
@@ -124,7 +126,12 @@ impl Engine {
 
     /// Writes an exchange's tokens into `current` (as stored) and returns the profile as the
     /// caller sees it, access token included even when cache_token keeps it out of the store.
-    fn apply_exchange(&self, current: &mut Profile, used: &Profile, t: TokenResponse) -> Profile {
+    pub(super) fn apply_exchange(
+        &self,
+        current: &mut Profile,
+        used: &Profile,
+        t: TokenResponse,
+    ) -> Profile {
         let now = self.now();
         if current.client_id.is_none() {
             current.client_id = used.client_id.clone();
@@ -145,5 +152,20 @@ impl Engine {
             current.forget_access_token();
         }
         result
+    }
+}
+
+/// What `login`, `auth-url` and `exchange` say about a profile nobody logs in to.
+pub fn no_login_needed(profile: &str) -> String {
+    format!(
+        "profile '{profile}' uses the client_credentials grant: it needs no login; \
+         `pancred token` gets a token with the client's own credentials"
+    )
+}
+
+pub(super) fn refuse_client_credentials(p: &Profile) -> Result<()> {
+    match p.grant {
+        Grant::ClientCredentials => Err(Error::Usage(no_login_needed(&p.profile))),
+        Grant::AuthorizationCode => Ok(()),
     }
 }

@@ -5,10 +5,14 @@
 //! the profile after taking it, so a concurrent refresh in another process is never overwritten.
 
 mod authorize;
+mod device;
 mod flight;
+mod handout;
 mod refresh;
 mod revoke;
 
+pub use authorize::no_login_needed;
+pub use device::DeviceLogin;
 pub use revoke::RevokeReport;
 
 use crate::clock::{Clock, SystemClock};

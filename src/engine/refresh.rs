@@ -4,14 +4,15 @@
 use super::Engine;
 use crate::oauth::discovery::{self, Need};
 use crate::oauth::{developer, oauth2, pancloud, OAuthError, TokenResponse};
-use crate::profile::{Dialect, Profile, TokenState};
+use crate::profile::{Dialect, Grant, Profile, TokenState};
 use crate::resolve::{Resolved, Source};
 use crate::secret::Secret;
 use crate::{Error, Result};
 
 impl Engine {
-    /// Refreshes now (developer token, else refresh token) under the profile's lock, and stores
-    /// the result, rolled refresh token first.
+    /// Refreshes now (developer token, else refresh token, or the client's own credentials for
+    /// the client_credentials grant) under the profile's lock, and stores the result, rolled
+    /// refresh token first.
     pub async fn refresh(&self, profile: &str) -> Result<Profile> {
         let _lock = self.lock(profile).await?;
         let stored = self.load(profile).await?;
@@ -84,7 +85,7 @@ impl Engine {
         {
             return Err(self.no_such(profile));
         }
-        let missing = resolved.missing_for_refresh(p.client_auth);
+        let missing = resolved.missing_for_refresh(p.client_auth, p.grant);
         if !missing.is_empty() {
             return Err(Error::PartialCredentials {
                 profile: profile.to_string(),
@@ -94,12 +95,25 @@ impl Engine {
         let caller = self.caller()?;
         let tokens = match &resolved.developer_token {
             Some(dev) => developer::redeem(&caller, &p, dev).await?,
-            None => match p.dialect {
-                Dialect::Pancloud => pancloud::refresh(&caller, &p).await?,
-                Dialect::OAuth2 => {
+            None => match (p.dialect, p.grant) {
+                (Dialect::Pancloud, Grant::AuthorizationCode) => {
+                    pancloud::refresh(&caller, &p).await?
+                }
+                (Dialect::Pancloud, Grant::ClientCredentials) => {
+                    return Err(Error::Usage(format!(
+                        "profile '{profile}': the client_credentials grant needs the oauth2 dialect"
+                    )))
+                }
+                (Dialect::OAuth2, grant) => {
                     let (caller, p) = (&caller, &p);
                     discovery::with_endpoints(caller, p, Need::Token, |e| async move {
-                        oauth2::refresh(caller, &e, p).await
+                        match grant {
+                            Grant::AuthorizationCode => oauth2::refresh(caller, &e, p).await,
+                            // Same lock, same re-read, same single flight: one grant per expiry.
+                            Grant::ClientCredentials => {
+                                oauth2::client_credentials(caller, &e, p).await
+                            }
+                        }
                     })
                     .await
                     .map_err(|e| ended_by_revocation(e, stored.as_ref()))?

@@ -19,6 +19,8 @@ pub enum Need {
     Authorization,
     Token,
     Revocation,
+    /// RFC 8628 device login.
+    DeviceAuthorization,
 }
 
 impl Need {
@@ -27,6 +29,7 @@ impl Need {
             Need::Authorization => "authorization_endpoint",
             Need::Token => "token_endpoint",
             Need::Revocation => "revocation_endpoint",
+            Need::DeviceAuthorization => "device_authorization_endpoint",
         }
     }
 
@@ -35,6 +38,7 @@ impl Need {
             Need::Authorization => "auth_base_url",
             Need::Token => "token_url",
             Need::Revocation => "revoke_url",
+            Need::DeviceAuthorization => "device_authorization_url",
         }
     }
 }
@@ -44,6 +48,8 @@ pub struct Endpoints {
     pub authorization: Option<String>,
     pub token: Option<String>,
     pub revocation: Option<String>,
+    /// RFC 8628; read from the metadata only when a device login asks for it.
+    pub device_authorization: Option<String>,
     /// The issuer as its metadata names it (else the profile's): what an authorization
     /// response's `iss` must equal (RFC 9207 §2.4).
     pub issuer: Option<String>,
@@ -60,6 +66,7 @@ impl Endpoints {
             authorization: p.auth_base_url.clone(),
             token: p.token_url.clone(),
             revocation: p.revoke_url.clone(),
+            device_authorization: p.device_authorization_url.clone(),
             issuer: p.issuer.clone(),
             ..Default::default()
         }
@@ -70,6 +77,7 @@ impl Endpoints {
             Need::Authorization => &mut self.authorization,
             Need::Token => &mut self.token,
             Need::Revocation => &mut self.revocation,
+            Need::DeviceAuthorization => &mut self.device_authorization,
         }
     }
 
@@ -78,6 +86,7 @@ impl Endpoints {
             Need::Authorization => self.authorization.as_deref(),
             Need::Token => self.token.as_deref(),
             Need::Revocation => self.revocation.as_deref(),
+            Need::DeviceAuthorization => self.device_authorization.as_deref(),
         }
     }
 
@@ -91,6 +100,10 @@ impl Endpoints {
 
     pub fn revocation(&self) -> Result<&str, OAuthError> {
         self.need(Need::Revocation)
+    }
+
+    pub fn device_authorization(&self) -> Result<&str, OAuthError> {
+        self.need(Need::DeviceAuthorization)
     }
 
     /// The endpoint, or a local configuration error naming the setting that fixes it.
@@ -165,7 +178,12 @@ pub async fn endpoints(c: &Caller, p: &Profile, need: Need) -> Result<Endpoints,
 
 fn merge(e: &mut Endpoints, meta: &Map<String, Value>, cached: bool) {
     let field = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_string);
-    for need in [Need::Authorization, Need::Token, Need::Revocation] {
+    for need in [
+        Need::Authorization,
+        Need::Token,
+        Need::Revocation,
+        Need::DeviceAuthorization,
+    ] {
         let slot = e.slot(need);
         if slot.is_none() {
             *slot = field(need.metadata_field());

@@ -41,6 +41,9 @@ pub enum OAuthError {
     Discovery { issuer: String, message: String },
     #[error("refusing plain http:// to {url}: only loopback hosts may use http unless the profile sets allow_insecure_http")]
     InsecureUrl { url: String },
+    /// RFC 8628: the device code expired before anyone approved it.
+    #[error("the device code expired before it was approved: start again")]
+    DeviceCodeExpired,
     /// A refresh token refused after the access token alone was revoked.
     #[error(
         "the provider also ended the refresh token when the access token alone was revoked \

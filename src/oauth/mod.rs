@@ -4,6 +4,7 @@
 //! resolver) and returns what the provider said; storing the result is the engine's job.
 
 pub mod developer;
+pub mod device;
 pub mod discovery;
 pub mod discovery_cache;
 pub mod error;

@@ -90,7 +90,7 @@ fn authenticate(
     }
 }
 
-fn build(
+pub(super) fn build(
     p: &Profile,
     mut form: Vec<(&'static str, String)>,
 ) -> Result<impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder, OAuthError> {
@@ -140,6 +140,21 @@ pub async fn refresh(
         ("grant_type", "refresh_token".to_string()),
         ("refresh_token", rt.expose().to_string()),
     ];
+    let url = endpoints.token()?;
+    c.token_call(url, p.allow_insecure_http, build(p, form)?)
+        .await
+}
+
+/// RFC 6749 section 4.4: a token for the client itself, asked with the profile's scope.
+pub async fn client_credentials(
+    c: &Caller,
+    endpoints: &Endpoints,
+    p: &Profile,
+) -> Result<TokenResponse, OAuthError> {
+    let mut form = vec![("grant_type", "client_credentials".to_string())];
+    if let Some(scope) = p.scope.as_deref().filter(|s| !s.trim().is_empty()) {
+        form.push(("scope", scope.to_string()));
+    }
     let url = endpoints.token()?;
     c.token_call(url, p.allow_insecure_http, build(p, form)?)
         .await

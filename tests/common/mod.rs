@@ -84,8 +84,15 @@ impl Sandbox {
 
     /// `pancred ARGS` with the file store on this sandbox's pancloud file and a clean environment.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(bin());
+        let mut c = self.program(bin());
         c.args(args);
+        c
+    }
+
+    /// Any program (git, kubectl) with this sandbox's environment, so that the pancred it runs
+    /// sees the same store as `cmd`.
+    pub fn program(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
         for (k, _) in std::env::vars() {
             if k.starts_with("PAN_") || k.starts_with("PANCRED_") || k == "BROWSER" {
                 c.env_remove(k);

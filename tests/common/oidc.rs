@@ -51,6 +51,24 @@ pub fn native_client() -> Client {
     }
 }
 
+/// The client_credentials client (RFC 6749 4.4): a service acting for itself.
+pub fn service_client() -> Client {
+    Client {
+        id: "service-client",
+        secret: Some("service-client-secret-0123456789abcdef0123456789".into()),
+        auth: "client_secret_basic",
+    }
+}
+
+/// The public device-flow client (RFC 8628).
+pub fn device_client() -> Client {
+    Client {
+        id: "device-client",
+        secret: None,
+        auth: "none",
+    }
+}
+
 fn web(id: &'static str, auth: &'static str) -> Client {
     Client {
         id,
@@ -187,6 +205,38 @@ impl Oidc {
         self.counts()["refresh"].as_u64().unwrap()
     }
 
+    /// One of `counts()` as a number.
+    pub fn count(&self, what: &str) -> u64 {
+        self.counts()[what].as_u64().unwrap()
+    }
+
+    /// A device-login profile (init file object) for the public device client.
+    pub fn device_profile(&self, name: &str) -> Value {
+        serde_json::json!({
+            "profile": name,
+            "dialect": "oauth2",
+            "issuer": self.issuer,
+            "client_id": device_client().id,
+            "client_auth": "none",
+            "scope": SCOPE,
+        })
+    }
+
+    /// A client_credentials profile (init file object) for the service client.
+    pub fn service_profile(&self, name: &str) -> Value {
+        let c = service_client();
+        serde_json::json!({
+            "profile": name,
+            "dialect": "oauth2",
+            "issuer": self.issuer,
+            "grant": "client_credentials",
+            "client_id": c.id,
+            "client_secret": c.secret,
+            "client_auth": c.auth,
+            "scope": "api:read",
+        })
+    }
+
     /// Makes every later /token request wait `ms` first.
     pub fn set_token_delay(&self, ms: u64) {
         block(async {
@@ -307,6 +357,102 @@ fn login_or_consent_form(html: &str) -> Option<(String, Vec<(String, String)>)> 
         fields.push((name, value));
     }
     Some((action, fields))
+}
+
+impl Oidc {
+    /// A person at the provider's device pages: enters `user_code`, then approves (logs in as
+    /// alice and consents) or aborts. Returns the text of the last page.
+    pub fn device_person(&self, user_code: &str, approve: bool) -> String {
+        block(drive_device(
+            self.issuer.clone(),
+            user_code.to_string(),
+            approve,
+        ))
+    }
+
+    /// When each device_code poll reached the token endpoint (ms since the epoch).
+    pub fn polls(&self) -> Vec<u64> {
+        block(async {
+            reqwest::get(format!("{}/test/polls", self.origin))
+                .await
+                .unwrap()
+                .json::<Vec<u64>>()
+                .await
+                .unwrap()
+        })
+    }
+
+    /// The next `n` device polls are answered `slow_down`.
+    pub fn slow_down(&self, n: u32) {
+        block(async {
+            reqwest::Client::new()
+                .post(format!("{}/test/slow-down?n={n}", self.origin))
+                .send()
+                .await
+                .unwrap();
+        })
+    }
+}
+
+async fn drive_device(issuer: String, user_code: String, approve: bool) -> String {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let device = format!("{issuer}/device");
+    let html = client
+        .get(&device)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let xsrf = attr_after(&html, "name=\"xsrf\"", "value").expect("the code form");
+    let form = [("xsrf", xsrf), ("user_code", user_code.clone())];
+    let html = client
+        .post(&device)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let xsrf = attr_after(&html, "name=\"xsrf\"", "value").expect("the confirm form");
+    let answer = if approve { "confirm" } else { "abort" };
+    let form = [
+        ("xsrf", xsrf),
+        ("user_code", user_code),
+        (answer, "yes".to_string()),
+    ];
+    let mut next = client.post(&device).form(&form).send().await.unwrap();
+    for _ in 0..20 {
+        let here = next.url().clone();
+        if next.status().is_redirection() {
+            let loc = next.headers()["location"].to_str().unwrap().to_string();
+            next = client.get(here.join(&loc).unwrap()).send().await.unwrap();
+            continue;
+        }
+        let html = next.text().await.unwrap();
+        let Some(prompt) = attr_after(&html, "name=\"prompt\"", "value") else {
+            return html;
+        };
+        let action = attr_after(&html, "<form", "action").expect("a form");
+        let mut form = vec![("prompt".to_string(), prompt.clone())];
+        if prompt == "login" {
+            form.push(("login".into(), "alice".into()));
+            form.push(("password".into(), PASSWORD.into()));
+        }
+        next = client
+            .post(here.join(&action).unwrap())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+    }
+    panic!("the device pages did not end after 20 steps");
 }
 
 /// The value of attribute `attr` in the first tag at or after `marker`.

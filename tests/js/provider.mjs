@@ -6,6 +6,10 @@
 //                                 received (token_requests) and dropped by a gone client (abandoned),
 //                                 metadata documents served (metadata)
 //   POST /test/token-delay?ms= -> every later /token request waits that long first (0 turns it off)
+//   POST /test/slow-down?n=    -> the next n /token requests are answered `slow_down` (RFC 8628)
+//   GET  /test/polls           -> when each device_code /token request arrived (ms since epoch)
+// Env: PROVIDER_DEVICE_TTL (seconds a device code lives, default 600), PROVIDER_DEVICE_INTERVAL
+// (the polling interval the device authorization answer names; none: clients use 5 s).
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -16,10 +20,16 @@ const webRedirect = 'http://127.0.0.1:9/callback';
 // More exact redirect URIs for the web clients, comma-separated (a login test's fixed port).
 const extraRedirects = (process.env.PROVIDER_WEB_REDIRECTS || '').split(',').filter(Boolean);
 
+const deviceTtl = Number(process.env.PROVIDER_DEVICE_TTL || 600);
+const deviceInterval = process.env.PROVIDER_DEVICE_INTERVAL;
+
 const counts = {
-  refresh: 0, refresh_errors: 0, code: 0, token_requests: 0, abandoned: 0, metadata: 0,
+  refresh: 0, refresh_errors: 0, code: 0, client_credentials: 0, device_code: 0,
+  token_requests: 0, abandoned: 0, metadata: 0,
 };
 let tokenDelayMs = 0;
+let slowDowns = 0;
+const polls = [];
 
 const web = (id, method) => ({
   client_id: id,
@@ -43,9 +53,28 @@ const configuration = {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     },
+    {
+      // RFC 8628: a public client on a device without a browser.
+      client_id: 'device-client',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [],
+      response_types: [],
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    },
+    {
+      // RFC 6749 4.4: a service acting for itself.
+      client_id: 'service-client',
+      client_secret: 'service-client-secret-0123456789abcdef0123456789',
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [],
+      response_types: [],
+      grant_types: ['client_credentials'],
+    },
   ],
   features: {
     devInteractions: { enabled: true },
+    deviceFlow: { enabled: true },
+    clientCredentials: { enabled: true },
     revocation: { enabled: true },
     introspection: { enabled: true },
     resourceIndicators: {
@@ -62,6 +91,11 @@ const configuration = {
   },
   pkce: { required: () => true },
   rotateRefreshToken: true,
+  ttl: {
+    DeviceCode: deviceTtl,
+    AccessToken: accessTtl,
+    ClientCredentials: accessTtl,
+  },
   scopes: ['openid', 'offline_access', 'api:read'],
   cookies: { keys: ['pancred-test-cookie-key'] },
 };
@@ -73,8 +107,14 @@ function start(actual) {
     const g = ctx.oidc.params.grant_type;
     if (g === 'refresh_token') counts.refresh += 1;
     if (g === 'authorization_code') counts.code += 1;
+    if (g === 'client_credentials') counts.client_credentials += 1;
+    if (g === 'urn:ietf:params:oauth:grant-type:device_code') {
+      counts.device_code += 1;
+      polls.push(Date.now());
+    }
   });
   provider.on('grant.error', (ctx) => {
+    if (ctx.oidc?.params?.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') polls.push(Date.now());
     if (ctx.oidc?.params?.grant_type === 'refresh_token') counts.refresh_errors += 1;
   });
 
@@ -86,6 +126,20 @@ function start(actual) {
     if (ctx.path === '/test/token-delay') {
       tokenDelayMs = Number(ctx.query.ms || 0);
       ctx.body = { ms: tokenDelayMs };
+      return;
+    }
+    if (ctx.path === '/test/slow-down') {
+      slowDowns = Number(ctx.query.n || 0);
+      ctx.body = { n: slowDowns };
+      return;
+    }
+    if (ctx.path === '/test/polls') {
+      ctx.body = polls;
+      return;
+    }
+    if (ctx.path === '/device/auth' && deviceInterval) {
+      await next();
+      if (ctx.body && typeof ctx.body === 'object') ctx.body.interval = Number(deviceInterval);
       return;
     }
     if (ctx.path.includes('/.well-known/')) counts.metadata += 1;
@@ -101,6 +155,13 @@ function start(actual) {
           return;
         }
       }
+      await next();
+      // Only the device flow answers authorization_pending: turn the next ones into slow_down.
+      if (slowDowns > 0 && ctx.body?.error === 'authorization_pending') {
+        slowDowns -= 1;
+        ctx.body = { error: 'slow_down', error_description: 'poll less often' };
+      }
+      return;
     }
     await next();
   });

@@ -127,6 +127,10 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     out.push(section(app, "Endpoints", width));
     kv(&mut out, app, width, "dialect", Span::raw(s.dialect));
     if s.dialect == "oauth2" {
+        // Shown when it is not the usual one: such a profile never logs in, `r` gets a token.
+        if s.grant != crate::profile::Grant::AuthorizationCode.as_str() {
+            kv(&mut out, app, width, "grant", Span::raw(s.grant));
+        }
         kv(
             &mut out,
             app,

@@ -1,0 +1,75 @@
+//! `pancred login --device`: RFC 8628 for machines without a browser (SSH, containers). The
+//! person opens the verification URI anywhere (the QR code takes it to a phone) and enters the
+//! code; pancred polls meanwhile and stores the tokens as `login` does.
+
+use super::oauth_cmds::{block_on_multi, engine};
+use super::Context;
+use crate::engine::DeviceLogin;
+use crate::{browser, Error};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+pub struct DeviceArgs {
+    pub no_browser: bool,
+    /// Give up after this long (exit 1); `None`: when the code expires.
+    pub timeout: Option<u64>,
+}
+
+pub fn device_login(ctx: &Context, args: DeviceArgs) -> Result<(), Error> {
+    let (engine, name) = engine(ctx)?;
+    block_on_multi(async {
+        tokio::select! {
+            result = flow(&engine, &name, &args) => result,
+            _ = super::login::interrupted() => Err(Error::Cancelled),
+        }
+    })
+}
+
+async fn flow(engine: &crate::Engine, name: &str, args: &DeviceArgs) -> Result<(), Error> {
+    let login = engine.start_device_login(name).await?;
+    announce(name, &login, engine.clock().now(), args);
+    let polling = engine.finish_device_login(&login);
+    let result = match args.timeout {
+        Some(secs) => tokio::time::timeout(Duration::from_secs(secs), polling)
+            .await
+            .map_err(|_| Error::Other(format!("no approval within {secs} s (--timeout)")))?,
+        None => polling.await,
+    };
+    match result {
+        Ok(_) => {
+            eprintln!("pancred: logged in: tokens stored in profile '{name}'");
+            Ok(())
+        }
+        Err(e @ Error::Provider(crate::oauth::OAuthError::DeviceCodeExpired)) => {
+            eprintln!("pancred: start again with `pancred login --device` for a new code");
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn announce(name: &str, login: &DeviceLogin, now: i64, args: &DeviceArgs) {
+    let minutes = ((login.expires_at - now).max(0) + 59) / 60;
+    eprintln!(
+        "pancred: to authorize profile '{name}', open\n\n    {}\n\nand enter the code\n\n    {}\n",
+        login.verification_uri, login.user_code
+    );
+    if let Some(complete) = &login.verification_uri_complete {
+        eprintln!("pancred: or open this URL, which carries the code:\n\n    {complete}\n");
+    }
+    if std::io::stderr().is_terminal() {
+        if let Some(qr) = crate::qr::render(login.uri_to_open()) {
+            eprintln!("{qr}");
+        }
+    }
+    if !args.no_browser {
+        match browser::open(login.uri_to_open()) {
+            Ok(how) => eprintln!("pancred: opened with {how}"),
+            Err(why) => eprintln!("pancred: {why}; open the URL above yourself"),
+        }
+    }
+    eprintln!(
+        "pancred: waiting for approval (the code expires in {minutes} min; checking every {} s; Ctrl-C to stop)",
+        login.interval.as_secs()
+    );
+}

@@ -1,0 +1,151 @@
+//! `pancred exec [--env NAME]... -- CMD [ARGS...]`: runs a command with a fresh access token in
+//! its environment (never in its arguments) and exits with the command's code.
+//!
+//! SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to pancred are passed on to the command. SIGINT and
+//! SIGQUIT from a terminal already reach the command (it runs in pancred's process group), so
+//! pancred only waits for it to decide, as a shell does.
+
+use super::oauth_cmds::{block_on, engine, hint_on_refresh};
+use super::Context;
+use crate::profile::Dialect;
+use crate::resolve::ENV_ACCESS_TOKEN;
+use crate::Error;
+use std::ffi::OsString;
+
+/// The variable every command run by `exec` finds its token in.
+pub const ENV_PANCRED_ACCESS_TOKEN: &str = "PANCRED_ACCESS_TOKEN";
+
+/// Runs the command; the result is the exit code pancred ends with.
+pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result<i32, Error> {
+    let Some((program, args)) = command.split_first() else {
+        return Err(Error::Usage("exec needs a command after `--`".into()));
+    };
+    for name in extra_env {
+        if name.is_empty() || name.contains('=') || name.contains('\0') {
+            return Err(Error::Usage(format!(
+                "--env {name:?} is not a variable name"
+            )));
+        }
+    }
+    let (engine, name) = engine(ctx)?;
+    block_on(async {
+        let token = engine
+            .fresh_access_token(&name)
+            .await
+            .map_err(|e| hint_on_refresh(&name, e))?;
+        let stored = engine.load(&name).await?;
+        let (p, _) = engine.working(&name, stored.as_ref());
+        let mut names = vec![ENV_PANCRED_ACCESS_TOKEN.to_string()];
+        // pancloud programs take PAN_ACCESS_TOKEN as the whole credential set: they use the
+        // token as it is and never refresh it themselves.
+        if p.dialect == Dialect::Pancloud {
+            names.push(ENV_ACCESS_TOKEN.to_string());
+        }
+        names.extend(extra_env.iter().cloned());
+        // Listening before the command starts: a signal that comes as soon as it runs is passed on.
+        let signals = Signals::listen()?;
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(args);
+        for n in &names {
+            cmd.env(n, token.expose());
+        }
+        let child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                let shown = program.to_string_lossy();
+                eprintln!("pancred: error: cannot run {shown:?}: {e}");
+                // The shell's codes: 127 not found, 126 found but not runnable.
+                return Ok(if e.kind() == std::io::ErrorKind::NotFound {
+                    127
+                } else {
+                    126
+                });
+            }
+        };
+        drop(token);
+        signals.supervise(child).await
+    })
+}
+
+/// The signals pancred watches while the command runs.
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    usr1: tokio::signal::unix::Signal,
+    usr2: tokio::signal::unix::Signal,
+    /// Listened to only so that they do not end pancred before the command.
+    int: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn listen() -> Result<Self, Error> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind| {
+            signal(kind).map_err(|e| Error::Other(format!("cannot watch signals: {e}")))
+        };
+        Ok(Signals {
+            term: listen(SignalKind::terminate())?,
+            hup: listen(SignalKind::hangup())?,
+            usr1: listen(SignalKind::user_defined1())?,
+            usr2: listen(SignalKind::user_defined2())?,
+            int: listen(SignalKind::interrupt())?,
+            quit: listen(SignalKind::quit())?,
+        })
+    }
+
+    /// Waits for the command, passing signals on; its exit code, or 128 + the signal that
+    /// killed it, as a shell reports it.
+    async fn supervise(mut self, mut child: tokio::process::Child) -> Result<i32, Error> {
+        use nix::sys::signal::{kill, Signal};
+        use nix::unistd::Pid;
+        use std::os::unix::process::ExitStatusExt;
+        let pid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .map(Pid::from_raw);
+        loop {
+            let forward = tokio::select! {
+                status = child.wait() => {
+                    let status = status.map_err(|e| {
+                        Error::Other(format!("waiting for the command failed: {e}"))
+                    })?;
+                    return Ok(status
+                        .code()
+                        .or_else(|| status.signal().map(|s| 128 + s))
+                        .unwrap_or(1));
+                }
+                _ = self.term.recv() => Some(Signal::SIGTERM),
+                _ = self.hup.recv() => Some(Signal::SIGHUP),
+                _ = self.usr1.recv() => Some(Signal::SIGUSR1),
+                _ = self.usr2.recv() => Some(Signal::SIGUSR2),
+                _ = self.int.recv() => None,
+                _ = self.quit.recv() => None,
+            };
+            if let (Some(sig), Some(pid)) = (forward, pid) {
+                // The command may have ended meanwhile: its status comes next round.
+                let _ = kill(pid, sig);
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn listen() -> Result<Self, Error> {
+        Ok(Signals)
+    }
+
+    async fn supervise(self, mut child: tokio::process::Child) -> Result<i32, Error> {
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| Error::Other(format!("waiting for the command failed: {e}")))?;
+        Ok(status.code().unwrap_or(1))
+    }
+}

@@ -1,0 +1,205 @@
+//! pancred as kubectl's exec credential plugin: the real kubectl calls it against a small TLS
+//! API-server stand-in (tests/kube_support/apiserver.py) that checks the bearer token.
+
+mod common;
+
+use common::oidc::{basic_client, stored, Oidc, WEB_REDIRECT};
+use common::{bin, have_program, jwt, now, Run, Sandbox};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+struct ApiServer {
+    child: Child,
+    port: u16,
+    ca: PathBuf,
+    token_file: PathBuf,
+    seen_file: PathBuf,
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn api_server(dir: &Path) -> ApiServer {
+    let (ca, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let ok = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&ca)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl")
+        .success();
+    assert!(ok, "openssl made no certificate");
+    let (token_file, seen_file) = (dir.join("expected-token"), dir.join("seen-tokens"));
+    std::fs::write(&token_file, "").unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kube_support/apiserver.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args([&ca, &key, &token_file, &seen_file])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the API server stub");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .strip_prefix("listening ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the stub did not start: {line:?}"));
+    ApiServer {
+        child,
+        port,
+        ca,
+        token_file,
+        seen_file,
+    }
+}
+
+/// A kubeconfig whose user runs `pancred --profile PROFILE kubectl-credential`.
+fn kubeconfig(dir: &Path, api: &ApiServer, profile: &str, api_version: &str) -> PathBuf {
+    let config = json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "stub", "cluster": {
+            "server": format!("https://127.0.0.1:{}", api.port),
+            "certificate-authority": api.ca,
+        }}],
+        "users": [{"name": "pancred", "user": {"exec": {
+            "apiVersion": api_version,
+            "command": bin(),
+            "args": ["--profile", profile, "kubectl-credential"],
+            "interactiveMode": "Never",
+        }}}],
+        "contexts": [{"name": "stub", "context": {"cluster": "stub", "user": "pancred"}}],
+        "current-context": "stub",
+    });
+    let path = dir.join(format!(
+        "kubeconfig-{}",
+        api_version.rsplit('/').next().unwrap()
+    ));
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+fn kubectl(sb: &Sandbox, config: &Path) -> Run {
+    sb.program("kubectl")
+        .arg("--kubeconfig")
+        .arg(config)
+        .args(["get", "--raw", "/api/v1/namespaces/default/pods"])
+        .output()
+        .expect("run kubectl")
+        .into()
+}
+
+/// kubectl 1.22 and later speak client.authentication.k8s.io/v1; Debian's 1.20 only v1beta1.
+fn kubectl_speaks_v1() -> bool {
+    let out = Command::new("kubectl")
+        .args(["version", "--client", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let minor = v["clientVersion"]["minor"]
+        .as_str()
+        .and_then(|m| m.trim_end_matches('+').parse::<u32>().ok());
+    minor.is_some_and(|m| m >= 22)
+}
+
+#[test]
+fn kubectl_gets_the_token_from_pancred() {
+    if !(have_program("kubectl") && have_program("openssl") && have_program("python3")) {
+        return;
+    }
+    let Some(oidc) = Oidc::start() else { return };
+    let sb = Sandbox::new();
+    let doc = oidc.login(&sb, "idp", &basic_client(), WEB_REDIRECT);
+    let token = doc["access_token"].as_str().unwrap().to_string();
+    let api = api_server(sb.path());
+    std::fs::write(&api.token_file, &token).unwrap();
+    let mut versions = vec!["client.authentication.k8s.io/v1beta1"];
+    if kubectl_speaks_v1() {
+        versions.push("client.authentication.k8s.io/v1");
+    }
+    for version in versions {
+        let config = kubeconfig(sb.path(), &api, "idp", version);
+        let r = kubectl(&sb, &config);
+        assert_eq!(r.code, 0, "{version}: {}", r.all());
+        assert!(r.stdout.contains("pancred-stub-ok"), "{}", r.stdout);
+    }
+    let seen = std::fs::read_to_string(&api.seen_file).unwrap();
+    assert!(seen.lines().all(|l| l == token), "{seen}");
+
+    // The stub refuses another token: kubectl fails, so the check above was real.
+    std::fs::write(&api.token_file, "some-other-token").unwrap();
+    let config = kubeconfig(
+        sb.path(),
+        &api,
+        "idp",
+        "client.authentication.k8s.io/v1beta1",
+    );
+    let r = kubectl(&sb, &config);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert_eq!(oidc.refreshes(), 0);
+    assert_eq!(stored(&sb, "idp")["access_token"], json!(token));
+}
+
+#[test]
+fn the_answer_is_an_exec_credential_of_the_asked_version() {
+    let sb = Sandbox::new();
+    let exp = now() + 3600;
+    let token = jwt(&json!({"exp": exp}));
+    common::oidc::init(
+        &sb,
+        &json!({"profile": "k", "dialect": "oauth2", "client_id": "c", "access_token": token}),
+    );
+    for version in [
+        "client.authentication.k8s.io/v1beta1",
+        "client.authentication.k8s.io/v1",
+    ] {
+        let info = json!({"apiVersion": version, "kind": "ExecCredential",
+                          "spec": {"interactive": false}});
+        let r: Run = sb
+            .cmd(&["--profile", "k", "kubectl-credential"])
+            .env("KUBERNETES_EXEC_INFO", info.to_string())
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(r.code, 0, "{}", r.all());
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["apiVersion"], version);
+        assert_eq!(v["kind"], "ExecCredential");
+        assert_eq!(v["status"]["token"], json!(token));
+        let ts = v["status"]["expirationTimestamp"].as_str().unwrap();
+        assert_eq!(ts, pancred::summary::rfc3339_utc(exp));
+        assert!(ts.ends_with('Z') && ts.contains('T'));
+    }
+    let r: Run = sb
+        .cmd(&["--profile", "k", "kubectl-credential"])
+        .env(
+            "KUBERNETES_EXEC_INFO",
+            r#"{"apiVersion":"client.authentication.k8s.io/v9"}"#,
+        )
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stdout.is_empty());
+}
