@@ -1,6 +1,7 @@
 //! The client_credentials grant (RFC 6749 4.4) against a real provider (oidc-provider): tokens
 //! from the client's own credentials through the refresh path's lock and single flight, and no
 //! login for such a profile.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `pancred login --device` (RFC 8628) against a real provider (oidc-provider with deviceFlow):
 //! a person approves at the provider's pages (over HTTP with a cookie jar), refuses, or lets
 //! the code expire; pancred polls at the interval, slows down when told, and stores the tokens.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `pancred exec`: the token reaches the command's environment (never its arguments), the
 //! command's exit code is pancred's, and signals sent to pancred reach the command.
+#![cfg(feature = "cli")]
 
 mod common;
 

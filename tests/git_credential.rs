@@ -1,6 +1,7 @@
 //! pancred as git's credential helper, driven by the real `git credential fill` / `reject`
 //! against a real provider (oidc-provider): a fresh token as the password with its expiry, a
 //! rejected token replaced once however many gits ask, and `git_hosts`.
+#![cfg(feature = "cli")]
 
 mod common;
 

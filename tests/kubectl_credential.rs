@@ -1,5 +1,6 @@
 //! pancred as kubectl's exec credential plugin: the real kubectl calls it against a small TLS
 //! API-server stand-in (tests/kube_support/apiserver.py) that checks the bearer token.
+#![cfg(feature = "cli")]
 
 mod common;
 
