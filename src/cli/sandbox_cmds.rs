@@ -60,6 +60,7 @@ Point a profile at it:
    \"scope\": \"{scope}\", \"redirect_uri\": \"{redirect}\"}}
   EOF
   pancred init --from sandbox.json --write && pancred login --profile sandbox
+  (or without a browser here: pancred login --profile sandbox --device)
 
 Requests (one line each; secrets and tokens are never shown):
 ",

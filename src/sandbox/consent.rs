@@ -226,7 +226,7 @@ fn error_page(why: &str) -> Response {
     page_response(StatusCode::BAD_REQUEST, page)
 }
 
-fn page_response(status: StatusCode, page: String) -> Response {
+pub(super) fn page_response(status: StatusCode, page: String) -> Response {
     secure((status, Html(page)).into_response())
 }
 

@@ -16,6 +16,7 @@
 
 mod consent;
 pub mod demo;
+mod device;
 mod log;
 mod oauth2;
 mod pancloud;
@@ -50,6 +51,9 @@ pub const CONSENT_PATH: &str = "/consent";
 pub const TOKEN_PATH: &str = "/token";
 pub const REVOKE_PATH: &str = "/revoke";
 pub const USERINFO_PATH: &str = "/userinfo";
+pub const DEVICE_AUTHORIZATION_PATH: &str = "/device_authorization";
+/// Where a person enters a device login's user code.
+pub const DEVICE_PAGE_PATH: &str = "/device";
 
 /// Access-token lifetime unless configured: short, so expiry and refresh can be watched.
 pub const DEFAULT_TOKEN_LIFETIME: i64 = 300;

@@ -19,9 +19,10 @@ pub fn discovery_document(base: &str) -> Value {
         "authorization_endpoint": format!("{base}{}", super::OAUTH2_AUTHORIZE_PATH),
         "token_endpoint": format!("{base}{}", super::TOKEN_PATH),
         "revocation_endpoint": format!("{base}{}", super::REVOKE_PATH),
+        "device_authorization_endpoint": format!("{base}{}", super::DEVICE_AUTHORIZATION_PATH),
         "userinfo_endpoint": format!("{base}{}", super::USERINFO_PATH),
         "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", super::device::GRANT_TYPE],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -43,10 +44,10 @@ pub async fn discovery(State(app): State<Arc<App>>) -> Response {
 }
 
 /// Which client is calling and how it proved it (RFC 6749 2.3, one method per request).
-struct ClientAuth {
-    id: String,
-    secret: Option<String>,
-    method: &'static str,
+pub(super) struct ClientAuth {
+    pub id: String,
+    pub secret: Option<String>,
+    pub method: &'static str,
 }
 
 fn client_auth(headers: &HeaderMap, form: &Params) -> Result<ClientAuth, ApiError> {
@@ -83,14 +84,14 @@ fn client_auth(headers: &HeaderMap, form: &Params) -> Result<ClientAuth, ApiErro
 
 /// What a form endpoint learned about the request before it succeeded or failed, for the log.
 #[derive(Default)]
-struct Seen {
-    grant: Option<String>,
-    hint: Option<String>,
-    client: Option<String>,
-    auth: Option<&'static str>,
+pub(super) struct Seen {
+    pub grant: Option<String>,
+    pub hint: Option<String>,
+    pub client: Option<String>,
+    pub auth: Option<&'static str>,
 }
 
-fn read_form(
+pub(super) fn read_form(
     headers: &HeaderMap,
     body: &[u8],
     seen: &mut Seen,
@@ -121,6 +122,9 @@ pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
                 get("redirect_uri"),
                 get("code_verifier"),
             )?,
+            super::device::GRANT_TYPE => {
+                reg.device_token(&auth.id, required(get("device_code"), "device_code")?)?
+            }
             "refresh_token" => reg.refresh(
                 &auth.id,
                 required(get("refresh_token"), "refresh_token")?,

@@ -109,6 +109,7 @@ pub struct Registry {
     /// jti -> the grant that issued it (none for developer tokens).
     pub(super) access: HashMap<String, Option<u64>>,
     pub(super) revoked_access: HashSet<String>,
+    pub(super) devices: super::device::Devices,
 }
 
 pub fn random_token(prefix: &str) -> String {
@@ -142,6 +143,7 @@ impl Registry {
             refresh: HashMap::new(),
             access: HashMap::new(),
             revoked_access: HashSet::new(),
+            devices: Default::default(),
         }
     }
 

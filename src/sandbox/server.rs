@@ -46,6 +46,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route(TOKEN_PATH, post(oauth2::token))
         .route(REVOKE_PATH, post(oauth2::revoke))
         .route(USERINFO_PATH, get(oauth2::userinfo))
+        .route(DEVICE_AUTHORIZATION_PATH, post(device::authorize))
+        .route(DEVICE_PAGE_PATH, get(device::page).post(device::decide))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(64 * 1024))
