@@ -36,7 +36,14 @@ fn answer(provider: &pancred::sandbox::SandboxHandle, complete: &str, decision: 
     let code = complete.rsplit('=').next().unwrap().to_string();
     common::oidc::block(async move {
         let http = reqwest::Client::new();
-        let page = http.get(complete).send().await.unwrap().text().await.unwrap();
+        let page = http
+            .get(complete)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(page.contains(&format!("value=\"{code}\"")), "{page}");
         assert!(page.contains("Approve") && page.contains("Deny"), "{page}");
         // Typed by hand: lower case, no dash.
