@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `pancred token` (a cached, valid token) per store, against libsecret's own client as the peer.
+# `pancred token` (a cached, valid token) per store, side by side with the file store and
+# libsecret's own client; prints each row's ratio to the file store measured in the same run.
 # Starts its own D-Bus session with an unlocked gnome-keyring and a kernel keyring session, like
 # tests/run.sh. Usage: bash benches/keyring.sh   (needs gnome-keyring, dbus, libsecret-tools,
 # keyutils, hyperfine; builds the release binary)
@@ -22,6 +23,7 @@ AT=$(python3 -c "import base64,json,time;e=lambda d:base64.urlsafe_b64encode(jso
 printf '{"client_id":"cid","client_secret":"cs","refresh_token":"rt","access_token":"%s"}' "$AT" >"$HOME/init.json"
 "$B" --store keyring --profile bench init --from "$HOME/init.json" --write >/dev/null 2>&1
 "$B" --store file --profile bench init --from "$HOME/init.json" --write >/dev/null 2>&1
+"$B" --store sqlite --profile bench init --from "$HOME/init.json" --write >/dev/null 2>&1
 PANCRED_KEYRING=keyutils "$B" --store keyring --profile benchku init --from "$HOME/init.json" --write >/dev/null 2>&1
 rm "$HOME/init.json"
 hyperfine -N --warmup 10 --min-runs 100 --export-json "$HOME/bench.json" \
@@ -29,13 +31,19 @@ hyperfine -N --warmup 10 --min-runs 100 --export-json "$HOME/bench.json" \
   -n "pancred token, auto (Secret Service)" "$B --profile bench token" \
   -n "secret-tool lookup (libsecret, same entry)" "secret-tool lookup service pancred username bench" \
   -n "pancred token, keyring (keyutils)" "env PANCRED_KEYRING=keyutils $B --store keyring --profile benchku token" \
+  -n "pancred token, sqlite" "$B --store sqlite --profile bench token" \
   -n "pancred token, file" "$B --store file --profile bench token" >&2
 python3 - "$HOME/bench.json" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))["results"]
-base = rows[2]["median"]
-print("| command | median | mean | vs secret-tool |")
-print("| --- | ---: | ---: | ---: |")
+tool = rows[2]["median"]
+file = rows[-1]["median"]
+print("| command | median | mean | vs file store | vs secret-tool |")
+print("| --- | ---: | ---: | ---: | ---: |")
 for r in rows:
-    print("| %s | %.1f ms | %.1f ms | %.2fx |" % (r["command"], r["median"] * 1e3, r["mean"] * 1e3, r["median"] / base))
+    print("| %s | %.1f ms | %.1f ms | %.2fx | %.2fx |" % (
+        r["command"], r["median"] * 1e3, r["mean"] * 1e3, r["median"] / file, r["median"] / tool))
+ratio = rows[0]["median"] / file
+print()
+print("keyring (Secret Service) / file store: %.2fx (goal: at most 2x)" % ratio)
 PY

@@ -3,6 +3,7 @@
 
 use crate::oauth::OAuthError;
 use crate::store::StoreError;
+use crate::text::Safe;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
@@ -10,7 +11,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// Exit 3.
-    #[error("Missing one or more required credentials for profile '{profile}': {}", missing.join(", "))]
+    #[error("Missing one or more required credentials for profile '{}': {}", Safe(profile), missing.join(", "))]
     PartialCredentials {
         profile: String,
         missing: Vec<&'static str>,
@@ -22,7 +23,7 @@ pub enum Error {
     /// Exit 5.
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("no profile '{profile}' in {location}")]
+    #[error("no profile '{}' in {location}", Safe(profile))]
     NoSuchProfile { profile: String, location: String },
     /// Exit 130.
     #[error("cancelled")]

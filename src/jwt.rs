@@ -30,14 +30,9 @@ pub fn expiry(token: &str) -> Option<i64> {
     claim_seconds(&claims(token)?, "exp")
 }
 
+/// A claim of seconds (`exp`, `iat`, `nbf`) through the one parser of numbers from outside.
 pub fn claim_seconds(claims: &Map<String, Value>, name: &str) -> Option<i64> {
-    match claims.get(name)? {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    crate::seconds::from_json(claims.get(name)?)
 }
 
 /// Renders a claim for display: strings bare, arrays joined by spaces, others as JSON.

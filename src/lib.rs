@@ -13,6 +13,7 @@ pub mod browser;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod http;
@@ -26,13 +27,16 @@ pub mod resolve;
 pub mod rules;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod seconds;
 pub mod secret;
 pub mod store;
 pub mod summary;
+pub mod text;
 #[cfg(feature = "tui")]
 pub mod tui;
 
-pub use engine::Engine;
+pub use config::EngineConfig;
+pub use engine::{Engine, ProfilePatch};
 pub use error::{Error, Result};
 pub use profile::{Dialect, Grant, Profile, TokenState};
 pub use secret::Secret;

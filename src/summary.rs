@@ -3,7 +3,8 @@
 
 use crate::clock::format_span;
 use crate::jwt;
-use crate::profile::{Profile, TokenState};
+use crate::profile::{ClientAuth, Dialect, Grant, Profile, TokenState};
+use crate::seconds;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -11,7 +12,7 @@ use serde_json::{Map, Value};
 pub struct ProfileSummary {
     pub profile: String,
     pub default: bool,
-    pub dialect: &'static str,
+    pub dialect: Dialect,
     pub client_id: Option<String>,
     pub has_client_secret: bool,
     pub has_refresh_token: bool,
@@ -20,7 +21,7 @@ pub struct ProfileSummary {
     pub expires_at: Option<i64>,
     pub expires_in: Option<i64>,
     pub state: TokenState,
-    pub client_auth: &'static str,
+    pub client_auth: ClientAuth,
     pub auth_base_url: String,
     pub token_url: Option<String>,
     pub revoke_url: Option<String>,
@@ -32,7 +33,7 @@ pub struct ProfileSummary {
     pub region: Option<String>,
     pub auth_params: Map<String, Value>,
     pub cache_token: bool,
-    pub grant: &'static str,
+    pub grant: Grant,
     pub device_authorization_url: Option<String>,
     pub git_hosts: Vec<String>,
     /// The access token's claims that are safe to show (sub, aud, scope, iat, exp, iss, ...).
@@ -69,16 +70,16 @@ impl ProfileSummary {
         ProfileSummary {
             profile: p.profile.clone(),
             default: is_default,
-            dialect: p.dialect.as_str(),
+            dialect: p.dialect,
             client_id: p.client_id.clone(),
             has_client_secret: p.client_secret.is_some(),
             has_refresh_token: p.refresh_token.is_some(),
             has_access_token: p.access_token.is_some(),
             has_developer_token: p.developer_token.is_some(),
             expires_at,
-            expires_in: expires_at.map(|e| e - now),
+            expires_in: expires_at.map(|e| seconds::left(e, now)),
             state: p.token_state(now, leeway),
-            client_auth: p.client_auth.as_str(),
+            client_auth: p.client_auth,
             auth_base_url: p.auth_base_url().to_string(),
             token_url: p.token_url.clone(),
             revoke_url: p.revoke_url.clone(),
@@ -90,7 +91,7 @@ impl ProfileSummary {
             region: p.region.clone(),
             auth_params: p.auth_params.clone(),
             cache_token: p.cache_token,
-            grant: p.grant.as_str(),
+            grant: p.grant,
             device_authorization_url: p.device_authorization_url.clone(),
             git_hosts: p.git_hosts.clone(),
             claims,
@@ -111,7 +112,9 @@ impl ProfileSummary {
     pub fn lifetime_used(&self, now: i64) -> Option<f64> {
         let exp = self.expires_at?;
         let iat = jwt::claim_seconds(&self.claims, "iat")?;
-        (exp > iat).then(|| ((now - iat) as f64 / (exp - iat) as f64).clamp(0.0, 1.0))
+        (exp > iat).then(|| {
+            (seconds::left(now, iat) as f64 / seconds::left(exp, iat) as f64).clamp(0.0, 1.0)
+        })
     }
 }
 
@@ -177,5 +180,50 @@ mod tests {
         assert_eq!(s.time_left(), "14m 03s");
         assert_eq!(s.state, TokenState::Valid);
         assert!((s.lifetime_used(now).unwrap() - 57.0 / 900.0).abs() < 1e-9);
+    }
+
+    /// Numbers at the edges, from a file (`expires_at`) or a token (`exp`, `iat`): no panic, and
+    /// a state and a countdown that make sense.
+    #[test]
+    fn extreme_numbers_never_panic() {
+        let edges = [
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(1e300),
+            json!(-1e300),
+            json!("9e99"),
+            json!(-1),
+            json!(0.5),
+        ];
+        for now in [0, 1_700_000_000, i64::MIN, i64::MAX] {
+            for exp in &edges {
+                for iat in &edges {
+                    for stored in [None, Some(i64::MIN), Some(i64::MAX)] {
+                        let mut p = Profile::new("p");
+                        p.expires_at = stored;
+                        p.access_token =
+                            Some(Secret::new(make_unsigned(&json!({"exp": exp, "iat": iat}))));
+                        let s = ProfileSummary::new(&p, false, now, 60);
+                        let _ = (s.time_left(), s.lifetime_used(now));
+                        let _ = s.expires_at.map(format_utc);
+                        let mut q = p.clone();
+                        q.set_access_token(Secret::new("opaque"), Some(i64::MAX), now);
+                        q.set_access_token(Secret::new("opaque"), Some(i64::MIN), now);
+                    }
+                }
+            }
+        }
+        let mut p = Profile::new("p");
+        p.access_token = Some(Secret::new("opaque"));
+        p.expires_at = Some(i64::MAX);
+        let s = ProfileSummary::new(&p, false, i64::MIN, 60);
+        assert_eq!((s.state, s.expires_in), (TokenState::Valid, Some(i64::MAX)));
+        p.expires_at = Some(i64::MIN);
+        let s = ProfileSummary::new(&p, false, i64::MAX, 60);
+        assert_eq!(
+            (s.state, s.expires_in),
+            (TokenState::Expired, Some(i64::MIN))
+        );
     }
 }

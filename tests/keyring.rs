@@ -355,3 +355,45 @@ fn kernel_keyring_with_keyutils() {
         .unwrap();
     assert!(!gone.status.success(), "the kernel key survived remove");
 }
+
+/// The longest profile name, in a script of four bytes a character, in both keyrings: stored,
+/// read, locked for a refresh and removed (lock files no longer grow with the name).
+#[test]
+fn the_longest_names_work_in_both_keyrings() {
+    let mut backends = Vec::new();
+    if secret_service() {
+        backends.push("secret-service");
+    }
+    if kernel_session_keyring() {
+        backends.push("keyutils");
+    }
+    for backend in backends {
+        let sb = Sandbox::new();
+        let name = format!("{}{}", unique("l"), "𝔘".repeat(128 - 34));
+        let init = write_init(
+            &sb,
+            &json!({"client_id": "cid", "client_secret": "cs", "refresh_token": unique("rt"),
+            "access_token": jwt(&json!({"exp": now() - 10})), "token_url": "http://127.0.0.1:9"}),
+        );
+        let run = |args: &[&str]| -> Run {
+            let mut c = sb.cmd(args);
+            c.env("PANCRED_STORE", "keyring");
+            if backend == "keyutils" {
+                c.env("PANCRED_KEYRING", "keyutils");
+            }
+            c.output().unwrap().into()
+        };
+        let w = run(&["--profile", &name, "init", "--from", &init, "--write"]);
+        assert_eq!(w.code, 0, "{backend}: {}", w.all());
+        let s = run(&["--profile", &name, "show", "--json"]);
+        assert_eq!(s.code, 0, "{backend}: {}", s.all());
+        // A refresh takes the profile's lock first; the provider is absent, so it fails with 4.
+        let r = run(&["--profile", &name, "refresh"]);
+        assert_eq!(r.code, 4, "{backend}: {}", r.all());
+        assert_eq!(
+            run(&["--profile", &name, "remove", "--yes"]).code,
+            0,
+            "{backend}"
+        );
+    }
+}

@@ -254,7 +254,7 @@ fn provider_failures_exit_4_and_change_nothing() {
         ),
         (
             Fault::NotJson200,
-            &["not JSON", "token issued, have a nice day"],
+            &["not a JSON object", "text/plain", "29 bytes"],
         ),
         (Fault::NoAccessToken200, &["no access_token"]),
         (
@@ -276,6 +276,8 @@ fn provider_failures_exit_4_and_change_nothing() {
         for w in words {
             assert!(r.stderr.contains(w), "{fault:?}: {w:?} not in {}", r.stderr);
         }
+        // A successful answer is described, never quoted: it may hold tokens.
+        assert!(!r.stderr.contains("have a nice day"), "{}", r.stderr);
         assert!(r.stdout.is_empty(), "{fault:?}: {}", r.stdout);
         assert_eq!(
             std::fs::read(&sb.creds).unwrap(),
@@ -316,7 +318,22 @@ fn plain_http_to_a_remote_host_is_refused() {
     let (sb, _s) = setup(false);
     let p = json!({"profile": "far", "client_id": "c", "client_secret": "s",
                        "refresh_token": "r", "token_url": "http://api.example.invalid"});
-    init(&sb, &p);
+    // Storing it is refused at once, naming the field and the way out.
+    let f = sb.path().join("far.json");
+    std::fs::write(&f, p.to_string()).unwrap();
+    let before = std::fs::read(&sb.creds).unwrap();
+    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("token_url") && r.stderr.contains("allow_insecure_http"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
+    // Written by another program (pancloud writes what it is given), using it is refused.
+    let mut db: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    db["profiles"]["99"] = p;
+    std::fs::write(&sb.creds, db.to_string()).unwrap();
     let before = std::fs::read(&sb.creds).unwrap();
     let r = sb.run(&["--profile", "far", "refresh"]);
     // A local configuration problem (exit 2), naming the setting that allows it.

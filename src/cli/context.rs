@@ -1,84 +1,104 @@
-//! What every command needs: the opened store, the selected profile, explicit credentials, the clock.
+//! What every command needs: the engine (built from the one [`EngineConfig`]), the selected
+//! profile, explicit credentials, the clock.
 
 use super::GlobalArgs;
 use crate::clock::{Clock, SystemClock};
+use crate::config::EngineConfig;
+use crate::engine::CredentialPolicy;
 use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::resolve::{process_env, resolve, CredentialSet, Resolved};
 use crate::secret::Secret;
-use crate::store::{self, SharedStore, StoreConfig};
-use crate::Error;
+use crate::text::Safe;
+use crate::{Engine, Error};
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 pub struct Context {
     pub global: GlobalArgs,
+    /// Flags and environment, read once: every command builds its engine from this.
+    pub config: EngineConfig,
     pub clock: Arc<dyn Clock>,
-    store: OnceLock<SharedStore>,
+    engine: OnceLock<Engine>,
 }
 
 impl Context {
-    pub fn new(global: GlobalArgs) -> Self {
-        Context {
-            global,
-            clock: Arc::new(SystemClock),
-            store: OnceLock::new(),
+    /// The configuration from the environment with the command line's flags over it.
+    pub fn new(global: GlobalArgs) -> Result<Self, Error> {
+        let mut config = EngineConfig::from_env()?;
+        if let Some(kind) = global.store {
+            config.store.kind = kind;
         }
+        config.store.credentials_file = global.credentials_file.clone();
+        config.store.redis_url = global.redis_url.clone();
+        #[cfg(feature = "sqlite")]
+        {
+            config.store.sqlite_path = global.sqlite_path.clone();
+        }
+        config.leeway = global.leeway;
+        Ok(Context {
+            global,
+            config,
+            clock: Arc::new(SystemClock),
+            engine: OnceLock::new(),
+        })
     }
 
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
 
-    pub fn store_config(&self) -> StoreConfig {
-        StoreConfig {
-            kind: self.global.store.unwrap_or_default(),
-            credentials_file: self.global.credentials_file.clone(),
-            redis_url: self.global.redis_url.clone(),
-            sqlite_path: self.global.sqlite_path.clone(),
-            memcached_url: self.global.memcached_url.clone(),
-            lock_timeout: super::oauth_cmds::lock_timeout_from_env(),
+    /// The engine on the selected store, opened once; the `auto` fallback warning goes to stderr.
+    pub fn engine(&self) -> Result<Engine, Error> {
+        if let Some(e) = self.engine.get() {
+            return Ok(e.clone());
         }
+        let opened = self.config.open()?;
+        if let Some(w) = &opened.warning {
+            eprintln!("pancred: warning: {}", crate::text::safe_lines(w));
+        }
+        let engine = opened.engine.with_clock(self.clock.clone());
+        Ok(self.engine.get_or_init(|| engine).clone())
     }
 
-    /// The selected store, opened once; the `auto` fallback warning goes to stderr every time.
-    pub fn store(&self) -> Result<SharedStore, Error> {
-        if let Some(s) = self.store.get() {
-            return Ok(s.clone());
-        }
-        let opened = store::open(&self.store_config())?;
-        if let Some(w) = &opened.warning {
-            eprintln!("pancred: warning: {w}");
-        }
-        Ok(self.store.get_or_init(|| opened.store).clone())
+    /// The engine with pancloud's resolver over the command line's explicit credentials.
+    pub fn pancloud_engine(&self) -> Result<Engine, Error> {
+        let (explicit, developer_token) = self.explicit()?;
+        Ok(self.engine()?.with_policy(CredentialPolicy::Pancloud {
+            explicit,
+            developer_token,
+        }))
     }
 
     /// `--profile`, else `PANCRED_PROFILE`, else the store's default, else `default`.
-    pub fn profile_name(&self, store: &SharedStore) -> Result<String, Error> {
-        if let Some(p) = self.global.profile.clone().or_else(env_profile) {
+    pub fn profile_name(&self, engine: &Engine) -> Result<String, Error> {
+        if let Some(p) = self.explicit_profile() {
             return Ok(p);
         }
-        Ok(store
+        Ok(engine
+            .store()
             .default_profile()?
             .unwrap_or_else(|| DEFAULT_PROFILE.to_string()))
     }
 
+    /// `--profile`, else `PANCRED_PROFILE`.
+    pub fn explicit_profile(&self) -> Option<String> {
+        self.global.profile.clone().or_else(env_profile)
+    }
+
     /// The selected profile as stored, if it exists.
-    pub fn selected(&self) -> Result<(SharedStore, String, Option<Profile>), Error> {
-        let store = self.store()?;
-        let name = self.profile_name(&store)?;
-        let profile = store.load(&name)?;
-        Ok((store, name, profile))
+    pub fn selected(&self) -> Result<(Engine, String, Option<Profile>), Error> {
+        let engine = self.engine()?;
+        let name = self.profile_name(&engine)?;
+        let profile = engine.store().load(&name)?;
+        Ok((engine, name, profile))
     }
 
     /// The selected profile, which must exist.
-    pub fn existing(&self) -> Result<(SharedStore, Profile), Error> {
+    pub fn existing(&self) -> Result<(Engine, Profile), Error> {
         match self.selected()? {
-            (store, _, Some(p)) => Ok((store, p)),
-            (store, name, None) => Err(Error::NoSuchProfile {
-                profile: name,
-                location: format!("the {} store ({})", store.kind(), store.location()),
-            }),
+            (engine, _, Some(p)) => Ok((engine, p)),
+            (engine, name, None) => Err(missing(&engine, name)),
         }
     }
 
@@ -120,9 +140,10 @@ impl Context {
     /// After a keyring store came up empty-handed: the pancloud file may still hold the profile,
     /// as it does for everyone moving from pancloud (or from the file store) to the keyring.
     pub fn import_hint(&self, profile: Option<&str>) {
-        let Some(store) = self.store.get() else {
+        let Some(engine) = self.engine.get() else {
             return;
         };
+        let store = engine.store();
         if store.kind() == "file" {
             return;
         }
@@ -132,8 +153,9 @@ impl Context {
         if !path.is_file() {
             return;
         }
-        let file = crate::store::file::FileStore::new(&path);
-        use crate::store::Store as _;
+        let file = crate::store::StoreView::new(std::sync::Arc::new(
+            crate::store::file::FileStore::new(&path),
+        ));
         let found = match profile {
             Some(name) => file.load(name).ok().flatten().is_some(),
             None => file.list().map(|l| !l.is_empty()).unwrap_or(false),
@@ -142,7 +164,7 @@ impl Context {
             eprintln!(
                 "hint: the pancloud file {} has {}; copy it into the {} store with `pancred import`.",
                 path.display(),
-                profile.map_or("profiles".to_string(), |n| format!("profile '{n}'")),
+                profile.map_or("profiles".to_string(), |n| format!("profile '{}'", Safe(n))),
                 store.kind()
             );
         }
@@ -170,4 +192,12 @@ pub fn read_input(path: &Path) -> Result<String, Error> {
 /// A secret from a file or standard input; surrounding whitespace (the newline) is dropped.
 pub fn read_secret_file(path: &Path) -> Result<Option<Secret>, Error> {
     Ok(Secret::non_empty(read_input(path)?.trim().to_string()))
+}
+
+/// A profile that is not there: a name no profile can have says why, any other is not found.
+pub fn missing(engine: &Engine, name: String) -> Error {
+    if let Err(why) = crate::profile::name::check(&name) {
+        return Error::Usage(why);
+    }
+    engine.no_such(&name)
 }

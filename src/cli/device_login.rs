@@ -5,6 +5,7 @@
 use super::oauth_cmds::{block_on_multi, engine};
 use super::Context;
 use crate::engine::DeviceLogin;
+use crate::text::Safe;
 use crate::{browser, Error};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -37,7 +38,10 @@ async fn flow(engine: &crate::Engine, name: &str, args: &DeviceArgs) -> Result<(
     };
     match result {
         Ok(_) => {
-            eprintln!("pancred: logged in: tokens stored in profile '{name}'");
+            eprintln!(
+                "pancred: logged in: tokens stored in profile '{}'",
+                Safe(name)
+            );
             Ok(())
         }
         Err(e @ Error::Provider(crate::oauth::OAuthError::DeviceCodeExpired)) => {
@@ -49,13 +53,19 @@ async fn flow(engine: &crate::Engine, name: &str, args: &DeviceArgs) -> Result<(
 }
 
 fn announce(name: &str, login: &DeviceLogin, now: i64, args: &DeviceArgs) {
-    let minutes = ((login.expires_at - now).max(0) + 59) / 60;
+    let minutes = (crate::seconds::left(login.expires_at, now).max(0) + 59) / 60;
+    // The provider's words (its code, its URLs) are shown escaped, as all outside text is.
     eprintln!(
-        "pancred: to authorize profile '{name}', open\n\n    {}\n\nand enter the code\n\n    {}\n",
-        login.verification_uri, login.user_code
+        "pancred: to authorize profile '{}', open\n\n    {}\n\nand enter the code\n\n    {}\n",
+        Safe(name),
+        Safe(&login.verification_uri),
+        Safe(&login.user_code)
     );
     if let Some(complete) = &login.verification_uri_complete {
-        eprintln!("pancred: or open this URL, which carries the code:\n\n    {complete}\n");
+        eprintln!(
+            "pancred: or open this URL, which carries the code:\n\n    {}\n",
+            Safe(complete)
+        );
     }
     if std::io::stderr().is_terminal() {
         if let Some(qr) = crate::qr::render(login.uri_to_open()) {

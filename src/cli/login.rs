@@ -3,8 +3,9 @@
 
 use super::Context;
 use crate::browser;
-use crate::engine::{CredentialPolicy, PendingAuthorization};
+use crate::engine::PendingAuthorization;
 use crate::loopback::{parse_pasted, Callback, Listener, LoopbackError, DEFAULT_REDIRECT_URI};
+use crate::text::Safe;
 use crate::{Engine, Error};
 use std::future::pending;
 use std::io::{BufRead, IsTerminal};
@@ -22,7 +23,7 @@ pub struct LoginArgs {
 pub const DEFAULT_TIMEOUT: u64 = 300;
 
 pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
-    let (store, profile) = ctx.existing()?;
+    let (_, profile) = ctx.existing()?;
     let name = profile.profile.clone();
     if profile.grant == crate::profile::Grant::ClientCredentials {
         eprintln!("pancred: {}", crate::engine::no_login_needed(&name));
@@ -40,20 +41,9 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
         .clone()
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
-    let (explicit, developer_token) = ctx.explicit()?;
-    let engine = Engine::new(store)
-        .with_clock(ctx.clock.clone())
-        .with_leeway(ctx.global.leeway)
-        .with_policy(CredentialPolicy::Pancloud {
-            explicit,
-            developer_token,
-        });
+    let engine = ctx.pancloud_engine()?;
     let pastes = paste_reader();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::config::runtime(2)?;
     runtime.block_on(async {
         // Everything, the listener included, is dropped when Ctrl-C wins: the port is freed.
         tokio::select! {
@@ -91,7 +81,10 @@ async fn flow(
     engine
         .exchange_code(name, callback.code.expose(), Some(&pending))
         .await?;
-    eprintln!("pancred: logged in: tokens stored in profile '{name}'");
+    eprintln!(
+        "pancred: logged in: tokens stored in profile '{}'",
+        Safe(name)
+    );
     Ok(())
 }
 
@@ -104,8 +97,9 @@ fn announce(
     device_supported: bool,
 ) {
     eprintln!(
-        "pancred: to authorize profile '{name}', open this URL in a browser:\n\n    {}\n",
-        pending.url
+        "pancred: to authorize profile '{}', open this URL in a browser:\n\n    {}\n",
+        Safe(name),
+        Safe(&pending.url)
     );
     if !args.no_browser {
         match browser::open(&pending.url) {
@@ -191,7 +185,7 @@ async fn wait_or_paste(
                 Err(
                     e @ (LoopbackError::Provider { .. } | LoopbackError::IssuerMismatch { .. }),
                 ) => return Err(e.into()),
-                Err(e) => eprintln!("pancred: {e}; still waiting"),
+                Err(e) => eprintln!("pancred: {}; still waiting", Safe(&e.to_string())),
             },
         }
     }

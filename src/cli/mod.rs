@@ -47,14 +47,8 @@ pub struct GlobalArgs {
     /// Profile to use [env: PANCRED_PROFILE] [default: the store's default profile, else "default"]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Where profiles live
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        env = "PANCRED_STORE",
-        value_name = "STORE"
-    )]
+    /// Where profiles live [env: PANCRED_STORE] [default: auto]
+    #[arg(long, global = true, value_enum, value_name = "STORE")]
     pub store: Option<StoreKind>,
     /// pancloud credentials file for the file store [env: PAN_CREDENTIALS_DBFILE] [default: ~/.config/pancloud/credentials.json]
     #[arg(long, global = true, value_name = "PATH")]
@@ -132,6 +126,8 @@ pub enum Command {
     },
     /// Make NAME the default profile
     Use { name: String },
+    /// Rename profile OLD to NEW (the default mark follows); run again to finish one cut short
+    Rename { old: String, new: String },
     /// Print an authorization URL (fresh state; PKCE in the oauth2 dialect)
     AuthUrl(JsonFlag),
     /// Authorize in the browser: serve the loopback redirect, exchange the code, store the tokens
@@ -241,7 +237,13 @@ pub fn run() -> i32 {
             return e.exit_code();
         }
     };
-    let ctx = Context::new(cli.global);
+    let ctx = match Context::new(cli.global) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            eprintln!("pancred: error: {e}");
+            return exit_code(&e);
+        }
+    };
     let result = match cli.command {
         // exec ends with its command's code.
         Some(Command::Exec { env, command }) => exec::exec(&ctx, &env, &command),
@@ -250,7 +252,12 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pancred: error: {e}");
+            // Outside text inside the error (names, the provider's words) is escaped; pancred's own
+            // line breaks stay.
+            eprintln!(
+                "pancred: error: {}",
+                crate::text::safe_lines(&e.to_string())
+            );
             if let Error::NoSuchProfile { profile, .. } = &e {
                 ctx.import_hint(Some(profile));
             }
@@ -262,8 +269,8 @@ pub fn run() -> i32 {
 fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
     match command {
         None => {
-            let opened = crate::store::open(&ctx.store_config())?;
-            let engine = crate::Engine::new(opened.store).with_leeway(ctx.global.leeway);
+            let opened = ctx.config.open()?;
+            let engine = opened.engine.with_clock(ctx.clock.clone());
             let options = crate::tui::TuiOptions {
                 banner: opened.warning,
                 ..Default::default()
@@ -276,6 +283,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
         Some(Command::Generate) => setup::generate(ctx),
         Some(Command::Remove { yes }) => profiles::remove(ctx, yes),
         Some(Command::Use { name }) => profiles::use_profile(ctx, &name),
+        Some(Command::Rename { old, new }) => profiles::rename(ctx, &old, &new),
         Some(Command::Import { from }) => setup::import(ctx, from.as_deref()),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(

@@ -3,8 +3,10 @@
 use super::context::read_secret_file;
 use super::output::print_json;
 use super::{Command, Context};
-use crate::engine::{CredentialPolicy, RevokeWhat};
+pub(super) use crate::config::block_on;
+use crate::engine::RevokeWhat;
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::{Engine, Error, Profile};
 use std::path::Path;
 
@@ -31,54 +33,16 @@ fn not_available(name: &str) -> Error {
 /// The engine for the selected profile, with pancloud's resolver over the command line's
 /// explicit credentials.
 pub(super) fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
-    let store = ctx.store()?;
-    let name = ctx.profile_name(&store)?;
-    let (explicit, developer_token) = ctx.explicit()?;
-    let mut engine = Engine::new(store)
-        .with_clock(ctx.clock.clone())
-        .with_leeway(ctx.global.leeway)
-        .with_policy(CredentialPolicy::Pancloud {
-            explicit,
-            developer_token,
-        });
-    if let Some(t) = lock_timeout_from_env() {
-        engine = engine.with_lock_timeout(t);
-    }
+    let engine = ctx.pancloud_engine()?;
+    let name = ctx.profile_name(&engine)?;
     Ok((engine, name))
-}
-
-/// Env var: how long to wait for another process's refresh of the same profile, in seconds.
-pub const ENV_LOCK_TIMEOUT: &str = "PANCRED_LOCK_TIMEOUT";
-
-pub(super) fn lock_timeout_from_env() -> Option<std::time::Duration> {
-    std::env::var(ENV_LOCK_TIMEOUT)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(std::time::Duration::from_secs_f64)
-}
-
-/// One small runtime per command: provider calls are async, the CLI is not.
-pub(super) fn block_on<T>(
-    f: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
 }
 
 /// A runtime with worker threads, for commands that wait on the provider and on Ctrl-C at once.
 pub(super) fn block_on_multi<T>(
     f: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
+    crate::config::runtime(2)?.block_on(f)
 }
 
 fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {
@@ -131,7 +95,8 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
     let p = block_on(engine.exchange_code(&name, &code, None))?;
     eprintln!(
-        "Stored the tokens of profile '{name}'{}.",
+        "Stored the tokens of profile '{}'{}.",
+        Safe(&name),
         if p.refresh_token.is_some() {
             ""
         } else {
@@ -152,7 +117,8 @@ pub(super) fn hint_on_refresh(profile: &str, e: Error) -> Error {
     if let Error::Provider(o) = &e {
         if o.is_invalid_grant() {
             eprintln!(
-                "pancred: profile '{profile}': the provider no longer accepts its refresh token; authorize again (`pancred login`, or `pancred auth-url` then `pancred exchange --code`)."
+                "pancred: profile '{}': the provider no longer accepts its refresh token; authorize again (`pancred login`, or `pancred auth-url` then `pancred exchange --code`).",
+                Safe(profile)
             );
         }
     }
@@ -164,7 +130,12 @@ fn print_state(ctx: &Context, p: &Profile, json: bool) -> Result<(), Error> {
     if json {
         return print_json(&s);
     }
-    println!("{}: {} ({})", s.profile, s.state.as_str(), s.time_left());
+    println!(
+        "{}: {} ({})",
+        Safe(&s.profile),
+        s.state.as_str(),
+        s.time_left()
+    );
     Ok(())
 }
 
@@ -190,8 +161,9 @@ fn revoke(ctx: &Context, access: bool, refresh: bool) -> Result<(), Error> {
     };
     if !report.revoked.is_empty() {
         eprintln!(
-            "Revoked the {} of profile '{name}'.",
-            words(&report.revoked)
+            "Revoked the {} of profile '{}'.",
+            words(&report.revoked),
+            Safe(&name)
         );
     }
     if !report.not_revocable.is_empty() {
@@ -213,7 +185,8 @@ fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
         }
         engine.usable(&p).ok_or_else(|| {
             Error::Other(format!(
-                "the access token of profile '{name}' is stale ({}) and --no-refresh forbids refreshing it",
+                "the access token of profile '{}' is stale ({}) and --no-refresh forbids refreshing it",
+                Safe(&name),
                 p.token_state(ctx.now(), ctx.global.leeway).as_str()
             ))
         })?

@@ -1,7 +1,13 @@
 //! How profiles look on stdout: aligned text for people, JSON for programs. Secrets never appear.
 
+use crate::profile::{fields, Profile};
+use crate::resolve::{
+    Resolved, Source, ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_DEVELOPER_TOKEN,
+    ENV_REFRESH_TOKEN,
+};
 use crate::secret::MASK;
 use crate::summary::{format_utc, ProfileSummary};
+use crate::text::safe;
 use crate::Error;
 use serde::Serialize;
 use std::io::Write;
@@ -12,10 +18,12 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     Ok(())
 }
 
+/// Every string that came from a store or a token goes through [`safe`]: a name holding a newline
+/// or an escape sequence is shown escaped, and cannot forge a row or drive the terminal.
 pub fn list_table(rows: &[ProfileSummary]) -> String {
     let name_w = rows
         .iter()
-        .map(|r| r.profile.chars().count())
+        .map(|r| safe(&r.profile).chars().count())
         .max()
         .unwrap_or(0)
         .max("PROFILE".len());
@@ -27,8 +35,8 @@ pub fn list_table(rows: &[ProfileSummary]) -> String {
         out.push_str(&format!(
             "{} {:<name_w$}  {:<8}  {:<8}  {}\n",
             if r.default { "*" } else { " " },
-            r.profile,
-            r.dialect,
+            safe(&r.profile),
+            r.dialect.as_str(),
             r.state.as_str(),
             r.time_left()
         ));
@@ -44,20 +52,13 @@ fn presence(has: bool) -> &'static str {
     }
 }
 
-pub fn show_text(s: &ProfileSummary, store: &str) -> String {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
     let mut lines: Vec<(&str, String)> = vec![
         (
             "profile",
             format!("{}{}", s.profile, if s.default { " (default)" } else { "" }),
         ),
         ("store", store.to_string()),
-        ("dialect", s.dialect.to_string()),
-        ("client_id", opt(&s.client_id)),
-        ("client_secret", presence(s.has_client_secret).into()),
-        ("refresh_token", presence(s.has_refresh_token).into()),
-        ("access_token", presence(s.has_access_token).into()),
-        ("developer_token", presence(s.has_developer_token).into()),
         ("state", s.state.as_str().into()),
         ("time left", s.time_left()),
         (
@@ -65,46 +66,22 @@ pub fn show_text(s: &ProfileSummary, store: &str) -> String {
             s.expires_at.map(format_utc).unwrap_or_else(|| "-".into()),
         ),
     ];
-    if s.dialect == "oauth2" {
-        lines.push(("grant", s.grant.into()));
-        lines.push(("client_auth", s.client_auth.into()));
-        lines.push(("issuer", opt(&s.issuer)));
-        lines.push(("revoke_url", opt(&s.revoke_url)));
-    } else {
-        lines.push(("developer_token_url", s.developer_token_url.clone()));
-        lines.push(("instance_id", opt(&s.instance_id)));
-        lines.push(("region", opt(&s.region)));
-    }
-    lines.push((
-        "auth_base_url",
-        if s.auth_base_url.is_empty() {
-            "-".into()
+    for f in fields::shown_fields(p) {
+        let value = if f.is_secret() {
+            presence(p.secret(f.name).is_some()).to_string()
         } else {
-            s.auth_base_url.clone()
-        },
-    ));
-    lines.push(("token_url", opt(&s.token_url)));
-    lines.push(("redirect_uri", opt(&s.redirect_uri)));
-    lines.push(("scope", opt(&s.scope)));
-    if !s.auth_params.is_empty() {
-        lines.push((
-            "auth_params",
-            serde_json::Value::Object(s.auth_params.clone()).to_string(),
-        ));
-    }
-    if !s.cache_token {
-        lines.push(("cache_token", "false".into()));
-    }
-    if let Some(d) = &s.device_authorization_url {
-        lines.push(("device_authorization_url", d.clone()));
-    }
-    if !s.git_hosts.is_empty() {
-        lines.push(("git_hosts", s.git_hosts.join(", ")));
+            p.setting_text(f.name).unwrap_or_else(|| "-".into())
+        };
+        lines.push((f.name, value));
     }
     for (k, v) in &s.claims {
         lines.push((k.as_str(), crate::jwt::claim_text(v)));
     }
-    let w = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let w = lines
+        .iter()
+        .map(|(k, _)| safe(k).chars().count())
+        .max()
+        .unwrap_or(0);
     let claims_from = lines.len() - s.claims.len();
     let mut out = String::new();
     for (i, (k, v)) in lines.iter().enumerate() {
@@ -112,9 +89,120 @@ pub fn show_text(s: &ProfileSummary, store: &str) -> String {
             out.push_str("claims:\n");
         }
         let indent = if i >= claims_from { "  " } else { "" };
-        out.push_str(&format!("{indent}{k:<w$}  {v}\n"));
+        out.push_str(&format!("{indent}{:<w$}  {}\n", safe(k), safe(v)));
     }
     out
+}
+
+/// Where `token` and `refresh` would take each credential from, when it is not the store:
+/// `show` says so, since the stored values shown above are then not the ones used.
+pub fn sources_text(r: &Resolved) -> String {
+    let rows = source_rows(r);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "credentials from {} (used by token and refresh; the stored profile's credentials are not used):\n",
+        match r.source {
+            Source::Explicit => "the command line",
+            _ => "PAN_* variables",
+        }
+    );
+    for (field, value, origin) in rows {
+        out.push_str(&format!("  {field:<15}  {value}  ({origin})\n"));
+    }
+    out
+}
+
+/// `(field, shown value, where from)` for each credential outside the store.
+fn source_rows(r: &Resolved) -> Vec<(&'static str, String, &'static str)> {
+    let c = &r.credentials;
+    let mask = |present: bool| presence(present).to_string();
+    let mut rows = match r.source {
+        Source::Store => Vec::new(),
+        Source::Environment => vec![
+            (
+                "client_id",
+                c.client_id.clone().unwrap_or_else(|| "-".into()),
+                ENV_CLIENT_ID,
+            ),
+            (
+                "client_secret",
+                mask(c.client_secret.is_some()),
+                ENV_CLIENT_SECRET,
+            ),
+            (
+                "refresh_token",
+                mask(c.refresh_token.is_some()),
+                ENV_REFRESH_TOKEN,
+            ),
+            (
+                "access_token",
+                mask(c.access_token.is_some()),
+                ENV_ACCESS_TOKEN,
+            ),
+        ],
+        Source::Explicit => vec![
+            (
+                "client_id",
+                c.client_id.clone().unwrap_or_else(|| "-".into()),
+                "--client-id",
+            ),
+            (
+                "client_secret",
+                mask(c.client_secret.is_some()),
+                "--client-secret-file",
+            ),
+            (
+                "refresh_token",
+                mask(c.refresh_token.is_some()),
+                "--refresh-token-file",
+            ),
+            (
+                "access_token",
+                mask(c.access_token.is_some()),
+                "--access-token-file",
+            ),
+        ],
+    };
+    if r.developer_token.is_some() && std::env::var_os(ENV_DEVELOPER_TOKEN).is_some() {
+        rows.push(("developer_token", MASK.into(), ENV_DEVELOPER_TOKEN));
+    }
+    rows
+}
+
+/// `show --json`: the profile's summary plus where the credentials in use come from.
+#[derive(Serialize)]
+pub struct ShowJson<'a> {
+    #[serde(flatten)]
+    summary: &'a ProfileSummary,
+    /// `store`, `environment` or `explicit`.
+    credentials_source: &'static str,
+    /// For each credential not taken from the store: where it comes from (never its value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    credential_origins: Vec<Origin>,
+}
+
+#[derive(Serialize)]
+struct Origin {
+    field: &'static str,
+    present: bool,
+    from: &'static str,
+}
+
+pub fn show_json<'a>(summary: &'a ProfileSummary, r: &Resolved) -> ShowJson<'a> {
+    ShowJson {
+        summary,
+        credentials_source: r.source.as_str(),
+        credential_origins: source_rows(r)
+            .into_iter()
+            .map(|(field, value, from)| Origin {
+                field,
+                present: value != "-",
+                from,
+            })
+            .collect(),
+    }
 }
 
 pub fn print_text(text: &str) -> Result<(), Error> {

@@ -1,13 +1,16 @@
 //! `list`, `show`, `remove`, `use`.
 
-use super::output::{list_table, print_json, print_text, show_text};
+use super::output::{list_table, print_json, print_text, show_json, show_text, sources_text};
 use super::prompt::confirm;
 use super::Context;
+use crate::config::block_on;
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::Error;
 
 pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
-    let store = ctx.store()?;
+    let engine = ctx.engine()?;
+    let store = engine.store();
     let default = store.default_profile()?;
     let now = ctx.now();
     let rows: Vec<ProfileSummary> = store
@@ -38,45 +41,52 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
 }
 
 pub fn show(ctx: &Context, json: bool) -> Result<(), Error> {
-    let (store, profile) = ctx.existing()?;
+    let (engine, profile) = ctx.existing()?;
+    let store = engine.store();
     let is_default = store.default_profile()?.as_deref() == Some(&profile.profile);
     let summary = ProfileSummary::new(&profile, is_default, ctx.now(), ctx.global.leeway);
+    let resolved = ctx.resolve(Some(&profile))?;
     if json {
-        return print_json(&summary);
+        return print_json(&show_json(&summary, &resolved));
     }
-    print_text(&show_text(
+    let mut text = show_text(
+        &profile,
         &summary,
         &format!("{}: {}", store.kind(), store.location()),
-    ))
+    );
+    text.push_str(&sources_text(&resolved));
+    print_text(&text)
 }
 
 pub fn remove(ctx: &Context, yes: bool) -> Result<(), Error> {
-    let store = ctx.store()?;
-    let name = ctx.profile_name(&store)?;
-    if !yes && !confirm(&format!("Delete PROFILE '{name}'"))? {
+    let engine = ctx.engine()?;
+    let name = ctx.profile_name(&engine)?;
+    if !yes && !confirm(&format!("Delete PROFILE '{}'", Safe(&name)))? {
         eprintln!("Nothing deleted.");
         return Err(Error::Cancelled);
     }
-    if store.remove(&name)? {
-        eprintln!("Deleted profile '{name}' from {}.", store.location());
+    if block_on(engine.remove(&name))? {
+        eprintln!(
+            "Deleted profile '{}' from {}.",
+            Safe(&name),
+            Safe(&engine.store().location())
+        );
         Ok(())
     } else {
-        Err(Error::NoSuchProfile {
-            profile: name,
-            location: store.location(),
-        })
+        Err(super::context::missing(&engine, name))
     }
 }
 
 pub fn use_profile(ctx: &Context, name: &str) -> Result<(), Error> {
-    let store = ctx.store()?;
-    if store.load(name)?.is_none() {
-        return Err(Error::NoSuchProfile {
-            profile: name.to_string(),
-            location: store.location(),
-        });
-    }
-    store.set_default_profile(name)?;
-    eprintln!("Default profile is now '{name}'.");
+    let engine = ctx.engine()?;
+    block_on(engine.set_default(name))?;
+    eprintln!("Default profile is now '{}'.", Safe(name));
+    Ok(())
+}
+
+pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Error> {
+    let engine = ctx.engine()?;
+    block_on(engine.rename(old, new))?;
+    eprintln!("Renamed profile '{}' to '{}'.", Safe(old), Safe(new));
     Ok(())
 }

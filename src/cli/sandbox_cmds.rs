@@ -5,8 +5,7 @@ use super::Context;
 use crate::clock::{Clock, SystemClock};
 use crate::sandbox::{self, demo, Sandbox, SandboxConfig, SandboxHandle};
 use crate::store::memory::MemoryStore;
-use crate::store::Store;
-use crate::{Engine, Error};
+use crate::Error;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -82,10 +81,7 @@ Requests (one line each; secrets and tokens are never shown):
 
 /// Ctrl-C, or SIGTERM from a service manager.
 fn wait_for_stop_signal() -> Result<(), Error> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot wait for Ctrl-C: {e}")))?;
+    let rt = crate::config::runtime(1)?;
     rt.block_on(async {
         #[cfg(unix)]
         {
@@ -118,9 +114,8 @@ pub fn demo(ctx: &Context, port: u16, log: Option<&Path>) -> Result<(), Error> {
     })?;
     let profiles =
         demo::profiles(&handle, SystemClock.now()).map_err(|e| Error::Other(e.to_string()))?;
-    let store = MemoryStore::with_profiles(profiles);
-    store.set_default_profile(demo::VALID)?;
-    let engine = Engine::new(Arc::new(store)).with_leeway(ctx.global.leeway);
+    let store = MemoryStore::with_profiles(profiles).with_default(demo::VALID);
+    let engine = ctx.config.engine(Arc::new(store));
     let options = crate::tui::TuiOptions {
         title: "pancred demo".into(),
         banner: Some(format!(

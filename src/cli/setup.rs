@@ -5,10 +5,11 @@ use super::context::read_input;
 use super::output::{print_json, print_text, show_text};
 use super::prompt::{ask, ask_secret, confirm};
 use super::Context;
-use crate::profile::{Profile, DEFAULT_PROFILE, FIELD_NAMES};
-use crate::store::file::FileStore;
-use crate::store::Store;
+use crate::config::block_on;
+use crate::engine::{check_name, Forget, ProfilePatch};
+use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::summary::ProfileSummary;
+use crate::text::Safe;
 use crate::Error;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -23,26 +24,14 @@ fn read_init_file(path: &Path) -> Result<Map<String, Value>, Error> {
             "{shown}: expected a JSON object of profile fields"
         )));
     };
-    let unknown: Vec<&str> = map
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !FIELD_NAMES.contains(k))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(Error::Usage(format!(
-            "{shown}: unknown field(s) {}; the fields are: {}",
-            unknown.join(", "),
-            FIELD_NAMES.join(", ")
-        )));
-    }
     Ok(map)
 }
 
 pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), Error> {
-    let fields = read_init_file(from)?;
-    let from_file = match fields.get("profile") {
+    let mut fields = read_init_file(from)?;
+    let from_file = match fields.remove("profile") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
         Some(_) => {
             return Err(Error::Usage(format!(
                 "{}: \"profile\" must be a non-empty string",
@@ -50,58 +39,56 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
             )))
         }
     };
+    let patch = ProfilePatch::from_fields(fields)
+        .map_err(|e| Error::Usage(format!("{}: {e}", from.display())))?;
     let name = ctx
         .global
         .profile
         .clone()
         .or(from_file)
-        .or_else(|| {
-            std::env::var("PANCRED_PROFILE")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
+        .or_else(|| ctx.explicit_profile())
         .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
-    let store = ctx.store()?;
-    let existing = store.load(&name)?;
-    // Like pancloud's upsert: the file's fields replace, the profile's other fields stay.
-    let mut doc = existing
-        .as_ref()
-        .map(Profile::to_json)
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default();
-    for (k, v) in fields {
-        doc.insert(k, v);
-    }
-    doc.insert("profile".into(), Value::String(name.clone()));
-    let profile = Profile::from_json(Value::Object(doc))
-        .map_err(|e| Error::Usage(format!("{}: {e}", from.display())))?;
+    check_name(&name).map_err(|e| Error::Usage(format!("{}: {e}", from.display())))?;
+    let engine = ctx.engine()?;
+    let store = engine.store();
+    // Like pancloud's upsert: the file's fields replace, the profile's other fields stay. The
+    // engine applies them to the profile as stored when it writes, under the profile's lock.
+    let profile = if write {
+        let saved = block_on(engine.save(&name, patch))?;
+        eprintln!(
+            "{} profile '{name}' in {}.",
+            if saved.created {
+                "Wrote"
+            } else if saved.written {
+                "Updated"
+            } else {
+                "Nothing to change in"
+            },
+            store.location()
+        );
+        saved.profile
+    } else {
+        let base = store.load(&name)?.unwrap_or_else(|| Profile::new(&name));
+        let preview = patch
+            .apply(&base)
+            .map_err(|e| Error::Usage(format!("{}: {e}", from.display())))?;
+        eprintln!(
+            "Checked {}: this is what `--write` would store (nothing written).",
+            from.display()
+        );
+        preview
+    };
     let summary = ProfileSummary::new(
         &profile,
         store.default_profile()?.as_deref() == Some(&name),
         ctx.now(),
         ctx.global.leeway,
     );
-    if write {
-        store.upsert(&profile)?;
-        eprintln!(
-            "{} profile '{name}' in {}.",
-            if existing.is_some() {
-                "Updated"
-            } else {
-                "Wrote"
-            },
-            store.location()
-        );
-    } else {
-        eprintln!(
-            "Checked {}: this is what `--write` would store (nothing written).",
-            from.display()
-        );
-    }
     if json {
         print_json(&summary)
     } else {
         print_text(&show_text(
+            &profile,
             &summary,
             &format!("{}: {}", store.kind(), store.location()),
         ))
@@ -109,8 +96,8 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
 }
 
 pub fn generate(ctx: &Context) -> Result<(), Error> {
-    let store = ctx.store()?;
-    let suggested = ctx.profile_name(&store)?;
+    let engine = ctx.engine()?;
+    let suggested = ctx.profile_name(&engine)?;
     let client_id = ask("CLIENT_ID: ")?.trim().to_string();
     let client_secret = ask_secret("CLIENT_SECRET: ")?;
     let refresh_token = ask_secret("REFRESH_TOKEN: ")?;
@@ -119,18 +106,34 @@ pub fn generate(ctx: &Context) -> Result<(), Error> {
         "" => suggested,
         n => n.to_string(),
     };
+    check_name(&name).map_err(Error::Usage)?;
     if !confirm(&format!("Write credentials to PROFILE '{name}'"))? {
         eprintln!("Nothing written.");
         return Err(Error::Cancelled);
     }
-    let mut profile = store.load(&name)?.unwrap_or_else(|| Profile::new(&name));
-    profile.client_id = (!client_id.is_empty()).then_some(client_id);
-    profile.client_secret = client_secret;
-    profile.refresh_token = refresh_token;
-    // New credentials: a cached access token from the old ones no longer belongs here.
-    profile.forget_access_token();
-    store.upsert(&profile)?;
-    eprintln!("Wrote profile '{name}' to {}.", store.location());
+    // The three answers replace what is stored (an empty one clears it); a cached access token
+    // from the old credentials no longer belongs here.
+    let mut patch = ProfilePatch {
+        forget: Forget::AccessToken,
+        ..Default::default()
+    };
+    let mut put = |field: &str, value: Option<String>| match value {
+        Some(v) => {
+            patch.set.insert(field.into(), Value::String(v));
+        }
+        None => patch.unset.push(field.into()),
+    };
+    put("client_id", (!client_id.is_empty()).then_some(client_id));
+    put(
+        "client_secret",
+        client_secret.map(|s| s.expose().to_string()),
+    );
+    put(
+        "refresh_token",
+        refresh_token.map(|s| s.expose().to_string()),
+    );
+    block_on(engine.save(&name, patch))?;
+    eprintln!("Wrote profile '{name}' to {}.", engine.store().location());
     Ok(())
 }
 
@@ -139,87 +142,47 @@ pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
         Some(p) => p.to_path_buf(),
         None => crate::store::file::default_path()?,
     };
-    if !path.is_file() {
-        return Err(Error::Usage(format!(
-            "{}: no such pancloud credentials file",
-            path.display()
-        )));
-    }
-    let source = FileStore::new(&path);
-    let dest = ctx.store()?;
-    if dest.kind() == "file" {
-        let same = std::fs::canonicalize(&path).ok() == std::fs::canonicalize(dest.location()).ok();
-        if same {
-            return Err(Error::Usage(format!(
-                "{} is already the selected store; choose another with --store",
-                path.display()
-            )));
-        }
-    }
-    let profiles = source.list()?;
-    for name in shadowed_duplicates(&path) {
+    let engine = ctx.engine()?;
+    let out = block_on(engine.import(&path))?;
+    for name in &out.shadowed {
         eprintln!(
-            "skipped a second document for profile '{name}' in {}: pancloud reads only the first, and so does import",
+            "skipped a second document for profile '{}' in {}: pancloud reads only the first, and so does import",
+            Safe(name),
             path.display()
         );
     }
-    if profiles.is_empty() {
+    if out.total == 0 {
         eprintln!("{} holds no profiles; nothing to import.", path.display());
         return Ok(());
     }
     let mut lines = String::new();
-    for (done, p) in profiles.iter().enumerate() {
-        let copied = dest
-            .load(&p.profile)
-            .and_then(|old| dest.upsert(p).map(|()| old.is_some()));
-        match copied {
-            Ok(existed) => lines.push_str(&format!(
-                "{} {}\n",
-                if existed { "replaced" } else { "imported" },
-                p.profile
-            )),
-            Err(e) => {
-                // Say exactly how far it got: what is copied stays copied, the rest was not tried.
-                print_text(&lines)?;
-                eprintln!(
-                    "Copied {done} of {} profile(s) from {} before profile '{}' failed; the others were not copied.",
-                    profiles.len(),
-                    path.display(),
-                    p.profile
-                );
-                return Err(e.into());
-            }
-        }
+    for (name, existed) in &out.copied {
+        lines.push_str(&format!(
+            "{} {name}\n",
+            if *existed { "replaced" } else { "imported" }
+        ));
+    }
+    print_text(&lines)?;
+    let store = engine.store();
+    if let Some((name, e)) = out.failed {
+        // Say exactly how far it got: what is copied stays copied, the rest was not tried.
+        eprintln!(
+            "Copied {} of {} profile(s) from {} before profile '{name}' failed; the others were not copied.",
+            out.copied.len(),
+            out.total,
+            path.display(),
+        );
+        return Err(e);
     }
     eprintln!(
         "Copied {} profile(s) from {} into the {} store ({}).",
-        profiles.len(),
+        out.total,
         path.display(),
-        dest.kind(),
-        dest.location()
+        store.kind(),
+        store.location()
     );
-    print_text(&lines)
-}
-
-/// Profile names with more than one document in a pancloud file (TinyDB returns the first).
-fn shadowed_duplicates(path: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    let Ok(Value::Object(root)) = serde_json::from_str::<Value>(&text) else {
-        return Vec::new();
-    };
-    let Some(Value::Object(table)) = root.get(crate::store::file::TABLE) else {
-        return Vec::new();
-    };
-    let mut docs: Vec<(u64, &str)> = table
-        .iter()
-        .filter_map(|(id, d)| Some((id.parse().ok()?, d.get("profile")?.as_str()?)))
-        .collect();
-    docs.sort_unstable();
-    let mut seen = std::collections::HashSet::new();
-    docs.into_iter()
-        .filter(|(_, name)| !seen.insert(*name))
-        .map(|(_, name)| name.to_string())
-        .collect()
+    if let Some(d) = out.default_set {
+        eprintln!("'{d}' is the default profile here too, as it was there.");
+    }
+    Ok(())
 }

@@ -10,17 +10,19 @@ mod flight;
 mod handout;
 mod refresh;
 mod revoke;
+mod write;
 
 pub use authorize::no_login_needed;
 pub use device::DeviceLogin;
 pub use revoke::RevokeReport;
+pub use write::{check_name, Forget, Imported, ProfilePatch, Saved};
 
 use crate::clock::{Clock, SystemClock};
 use crate::oauth::Caller;
 use crate::profile::{Profile, DEFAULT_LEEWAY};
 use crate::resolve::{CredentialSet, Resolved};
 use crate::secret::Secret;
-use crate::store::{ProfileLock, SharedStore, StoreError};
+use crate::store::{ProfileLock, SharedStore, StoreError, StoreView};
 use crate::{Error, Result};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -82,14 +84,14 @@ impl Engine {
             clock: Arc::new(SystemClock),
             policy: CredentialPolicy::StoreOnly,
             leeway: DEFAULT_LEEWAY,
-            lock_timeout: Duration::from_secs(60),
-            http_timeout: crate::oauth::http::timeout_from_env(),
+            lock_timeout: crate::config::DEFAULT_LOCK_TIMEOUT,
+            http_timeout: crate::config::DEFAULT_HTTP_TIMEOUT,
             caller: Arc::new(OnceLock::new()),
             flights: Arc::new(Mutex::new(flight::Flights::default())),
         }
     }
 
-    /// The total time limit of each provider call (default: `PANCRED_HTTP_TIMEOUT`, else 30 s).
+    /// The total time limit of each provider call (default 30 s; see [`crate::config::EngineConfig`]).
     pub fn with_http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
         self.caller = Arc::new(OnceLock::new());
@@ -120,8 +122,9 @@ impl Engine {
         self
     }
 
-    pub fn store(&self) -> &SharedStore {
-        &self.store
+    /// The store, to read and name; writes go through the engine's own methods.
+    pub fn store(&self) -> StoreView {
+        StoreView::new(self.store.clone())
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -7,6 +7,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 /// Bounds on what one connection may send and how long it may take.
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// Time to receive the first byte: a browser sends its request at once, a silent client
+    /// (or a spare preconnection) is closed after it.
+    pub first_byte_timeout: Duration,
     /// Time to receive the whole request head; a silent or dripping client is cut off after it.
     pub read_timeout: Duration,
     pub write_timeout: Duration,
@@ -14,13 +17,14 @@ pub struct Limits {
     /// The request line and all headers together.
     pub max_head: usize,
     pub max_headers: usize,
-    /// Connections served at once; beyond it new ones are closed at once instead of queued.
+    /// Connections served at once; at the bound the oldest idle one is closed for a new one.
     pub max_connections: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
+            first_byte_timeout: Duration::from_secs(2),
             read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(5),
             max_request_line: 8 * 1024,

@@ -19,19 +19,22 @@ mod callback;
 mod http;
 mod pages;
 mod redirect;
+mod slots;
 
 pub use callback::{parse_pasted, Callback, Expected};
 pub use http::Limits;
 
+use crate::text::Safe;
 use callback::Verdict;
 use http::HeadError;
+use slots::{Idle, Slots};
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 /// The redirect used when a profile names none: any free port (native clients, RFC 8252 §7.3).
@@ -53,7 +56,7 @@ pub enum LoopbackError {
         port: u16,
         source: io::Error,
     },
-    #[error("the provider refused the authorization: {error}{}", .description.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error("the provider refused the authorization: {}{}", Safe(error), .description.as_ref().map(|d| format!(": {}", Safe(d))).unwrap_or_default())]
     Provider {
         error: String,
         description: Option<String>,
@@ -177,7 +180,7 @@ impl Listener {
             expected: expected.into(),
             limits: self.limits,
         });
-        let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
+        let mut slots = Slots::new(shared.limits.max_connections);
         let (tx, mut outcomes) = mpsc::channel(4);
         // Dropped on return: aborts every connection still being served.
         let mut connections = JoinSet::new();
@@ -189,16 +192,20 @@ impl Listener {
                 Some(outcome) = outcomes.recv() => return outcome,
                 _ = &mut cancel => return Err(LoopbackError::Cancelled),
                 _ = &mut deadline => return Err(LoopbackError::TimedOut(timeout)),
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                Some(done) = connections.join_next_with_id(), if !connections.is_empty() => {
+                    slots.done(match done {
+                        Ok((id, ())) => id,
+                        Err(e) => e.id(),
+                    });
+                }
                 accepted = self.socket.accept() => match accepted {
-                    // Over the bound a connection is closed at once: queueing it behind silent
-                    // clients would make the browser wait on them.
-                    Ok((stream, _)) => match slots.clone().try_acquire_owned() {
-                        Ok(slot) => {
-                            connections.spawn(serve(stream, shared.clone(), tx.clone(), slot));
-                        }
-                        Err(_) => drop(stream),
-                    },
+                    // At the bound the oldest idle connection is closed, never the new one:
+                    // silent local clients cannot keep the browser out.
+                    Ok((stream, _)) => {
+                        let idle = slots.make_room();
+                        let task = serve(stream, shared.clone(), tx.clone(), idle.clone());
+                        slots.add(idle, connections.spawn(task));
+                    }
                     // Out of descriptors or a reset before accept: brief pause, keep serving.
                     Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
                 },
@@ -220,10 +227,10 @@ async fn serve(
     mut stream: TcpStream,
     shared: Arc<Shared>,
     outcomes: mpsc::Sender<Result<Callback, LoopbackError>>,
-    _slot: OwnedSemaphorePermit,
+    idle: Idle,
 ) {
     let limits = &shared.limits;
-    let (status, content_type, body, outcome) = answer(&mut stream, &shared).await;
+    let (status, content_type, body, outcome) = answer(&mut stream, &shared, &idle).await;
     if status == 0 {
         return;
     }
@@ -244,9 +251,17 @@ type Answer = (
 );
 
 /// What to answer one connection, and whether it ends the wait. Status 0: close silently.
-async fn answer(stream: &mut TcpStream, shared: &Shared) -> Answer {
+async fn answer(stream: &mut TcpStream, shared: &Shared, idle: &Idle) -> Answer {
     let limits = &shared.limits;
     let plain = |status, text: &str| (status, TEXT, format!("{text}\n"), None);
+    // A browser sends its request at once; a connection silent past the first-byte timeout is
+    // a stray or spare one, and goes before it can hold a slot for the whole read timeout.
+    let first = tokio::time::timeout(limits.first_byte_timeout, stream.peek(&mut [0u8; 1])).await;
+    match first {
+        Ok(Ok(n)) if n > 0 => idle.spoke(),
+        Ok(_) => return (0, TEXT, String::new(), None),
+        Err(_) => return plain(408, "request timeout"),
+    }
     let head = tokio::time::timeout(limits.read_timeout, http::read_head(stream, limits)).await;
     let request = match head {
         Ok(Ok(request)) => request,

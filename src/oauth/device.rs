@@ -102,7 +102,11 @@ fn parse_authorization(
         .and_then(|u| web_url(&u))
         .ok_or_else(|| bad("the answer has no usable verification_uri"))?;
     let verification_uri_complete = text("verification_uri_complete").and_then(|u| web_url(&u));
-    let number = |k: &str| map.get(k).and_then(Value::as_i64).filter(|n| *n > 0);
+    let number = |k: &str| {
+        map.get(k)
+            .and_then(crate::seconds::from_json)
+            .filter(|n| *n > 0)
+    };
     Ok(DeviceAuthorization {
         device_code,
         user_code,

@@ -5,21 +5,9 @@ use super::error::{endpoint_label, OAuthError};
 use crate::rules::url_policy::{check_endpoint, UrlRefusal};
 use std::time::Duration;
 
-/// Env var: the total time limit of each provider call, in seconds (fractions allowed).
-pub const ENV_HTTP_TIMEOUT: &str = "PANCRED_HTTP_TIMEOUT";
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::config::DEFAULT_HTTP_TIMEOUT as DEFAULT_TIMEOUT;
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const USER_AGENT: &str = concat!("pancred/", env!("CARGO_PKG_VERSION"));
-
-/// The total timeout: `PANCRED_HTTP_TIMEOUT` when it holds a positive number, else 30 s.
-pub fn timeout_from_env() -> Duration {
-    std::env::var(ENV_HTTP_TIMEOUT)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_TIMEOUT)
-}
 
 /// Builds the client. Token calls must not follow redirects: a redirect would resend the
 /// credentials in the body to wherever the Location header points.
@@ -54,6 +42,7 @@ pub fn transport_error(url: &str, timeout: Duration, e: reqwest::Error) -> OAuth
         return OAuthError::Timeout {
             endpoint,
             after: timeout,
+            received: None,
         };
     }
     let what = if e.is_connect() {

@@ -1,11 +1,21 @@
 //! Reading a provider's answer: any non-2xx, a body that is not a JSON object, an `error` or
-//! `error_description` in it, or (for token calls) a missing access_token is an error.
+//! `error_description` in it, or (for token calls) a missing or mistyped token is an error.
+//!
+//! Every answer is read through [`read_bounded`] (at most [`MAX_BODY`]), and no error quotes a
+//! successful answer's body: a token answer holds tokens however malformed it is. Error answers
+//! (4xx, 5xx) are quoted only as a short snippet with token-looking values redacted.
 
-use super::error::{endpoint_label, snippet, OAuthError};
+use super::error::{endpoint_label, redact, snippet, OAuthError};
 use super::http::transport_error;
+use crate::seconds;
 use crate::secret::Secret;
 use serde_json::{Map, Value};
 use std::time::Duration;
+
+/// The most any provider answer may hold. Token answers and metadata are a few KiB.
+pub const MAX_BODY: usize = 1 << 20;
+/// The longest `error` / `error_description` shown.
+const MAX_ERROR_TEXT: usize = 300;
 
 /// Tokens from a token endpoint.
 #[derive(Debug, Clone)]
@@ -43,29 +53,73 @@ pub async fn send_json_headers(
         .map_err(|e| transport_error(url, timeout, e))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| transport_error(url, timeout, e))?;
-    parse(url, status, &body, allow_empty).map(|m| (status, headers, m))
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_string());
+    let body = read_bounded(response, url, timeout, MAX_BODY).await?;
+    parse(url, status, content_type.as_deref(), &body, allow_empty).map(|m| (status, headers, m))
+}
+
+/// The body of an answer, at most `limit` bytes: a longer one (announced or streamed) stops with
+/// [`OAuthError::TooLarge`] as soon as it passes the limit, instead of filling memory until the
+/// time limit. Every provider call reads its answer through here.
+pub async fn read_bounded(
+    mut response: reqwest::Response,
+    url: &str,
+    timeout: Duration,
+    limit: usize,
+) -> Result<Vec<u8>, OAuthError> {
+    let too_large = || OAuthError::TooLarge {
+        endpoint: endpoint_label(url),
+        limit,
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) if e.is_timeout() => {
+                return Err(OAuthError::Timeout {
+                    endpoint: endpoint_label(url),
+                    after: timeout,
+                    received: Some(body.len() as u64),
+                })
+            }
+            Err(e) => return Err(transport_error(url, timeout, e)),
+        }
+    }
 }
 
 /// The JSON-object body of an answer, or the error it stands for.
 pub fn parse(
     url: &str,
     status: u16,
+    content_type: Option<&str>,
     body: &[u8],
     allow_empty: bool,
 ) -> Result<Map<String, Value>, OAuthError> {
     let endpoint = endpoint_label(url);
     let ok = (200..300).contains(&status);
-    let json = match serde_json::from_slice::<Value>(body) {
+    // A UTF-8 byte order mark is tolerated, as Python's requests (pancloud) tolerates it.
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    let parsed = serde_json::from_slice::<Value>(body);
+    let json = match &parsed {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
     };
-    if let Some(map) = &json {
-        let error = text(map, "error");
-        let description = text(map, "error_description");
+    if let Some(map) = json {
+        let error = error_text(map, "error");
+        let description = error_text(map, "error_description");
         if error.is_some() || description.is_some() {
             return Err(OAuthError::Refused {
                 endpoint,
@@ -80,7 +134,7 @@ pub fn parse(
         let snippet = if json.is_some() {
             "a JSON body without an error field".into()
         } else {
-            snippet(body)
+            snippet(redact(&String::from_utf8_lossy(body)).as_bytes())
         };
         return Err(OAuthError::Status {
             endpoint,
@@ -89,47 +143,119 @@ pub fn parse(
         });
     }
     match json {
-        Some(map) => Ok(map),
+        Some(map) => Ok(map.clone()),
         None if allow_empty && body.iter().all(u8::is_ascii_whitespace) => Ok(Map::new()),
         None => Err(OAuthError::NotJson {
             endpoint,
             status,
-            snippet: snippet(body),
+            what: describe_body(content_type, body, &parsed),
         }),
     }
 }
 
-/// A token answer's fields; `access_token` is required.
+/// What a successful answer that is not a JSON object was, without a byte of what it said.
+fn describe_body(
+    content_type: Option<&str>,
+    body: &[u8],
+    parsed: &Result<Value, serde_json::Error>,
+) -> String {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "an empty body where JSON was expected".into();
+    }
+    let why = match parsed {
+        Ok(v) => format!("JSON {}, not an object", seconds::kind(v)),
+        Err(e) => {
+            let what = match e.classify() {
+                serde_json::error::Category::Eof => "it ends early",
+                serde_json::error::Category::Syntax => "not valid JSON",
+                serde_json::error::Category::Data => "not usable JSON",
+                serde_json::error::Category::Io => "unreadable",
+            };
+            format!("{what} at line {} column {}", e.line(), e.column())
+        }
+    };
+    format!(
+        "a body that is not a JSON object ({}, {} bytes; {why}); its content is not shown, as it may hold tokens",
+        content_type
+            .filter(|c| !c.is_empty())
+            .map(|c| crate::text::safe(c).into_owned())
+            .unwrap_or_else(|| "no content type".into()),
+        body.len()
+    )
+}
+
+/// A token answer's fields: `access_token` a non-empty string, `refresh_token` a string when
+/// present, `expires_in` a number or a numeric string when present. A field of another type is
+/// an error naming it, and never quoting its value.
 pub fn token_response(
     url: &str,
     status: u16,
     map: &Map<String, Value>,
 ) -> Result<TokenResponse, OAuthError> {
-    let access_token = text(map, "access_token")
-        .and_then(Secret::non_empty)
-        .ok_or(OAuthError::MissingAccessToken {
-            endpoint: endpoint_label(url),
-            status,
-        })?;
+    let bad = |field: &'static str, why: String| OAuthError::BadTokenField {
+        endpoint: endpoint_label(url),
+        status,
+        field,
+        why,
+    };
+    let secret = |field: &'static str| match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Secret::non_empty(s.clone())),
+        Some(other) => Err(bad(
+            field,
+            format!("{}, not a string", seconds::kind(other)),
+        )),
+    };
+    let access_token = secret("access_token")?.ok_or(OAuthError::MissingAccessToken {
+        endpoint: endpoint_label(url),
+        status,
+    })?;
+    let refresh_token = secret("refresh_token")?;
+    let expires_in = match map.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(seconds::from_json(v).ok_or_else(|| {
+            bad(
+                "expires_in",
+                format!("{}, not a number of seconds", seconds::kind(v)),
+            )
+        })?),
+    };
     Ok(TokenResponse {
         access_token,
-        refresh_token: text(map, "refresh_token").and_then(Secret::non_empty),
-        expires_in: map.get("expires_in").and_then(|v| match v {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }),
-        token_type: text(map, "token_type"),
-        scope: text(map, "scope"),
+        refresh_token,
+        expires_in,
+        token_type: plain_text(map, "token_type"),
+        scope: plain_text(map, "scope"),
     })
 }
 
-fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
-    match map.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
+/// A string field, or `None` when absent or of another type.
+fn plain_text(map: &Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// `error` or `error_description` as it may be shown: bounded, with the answer's own token
+/// values and anything token-looking redacted. A value that is not a string is not quoted.
+fn error_text(map: &Map<String, Value>, key: &str) -> Option<String> {
+    let text = match map.get(key)? {
+        Value::Null => return None,
+        Value::String(s) => s.clone(),
+        other => return Some(format!("({} in the {key} field)", seconds::kind(other))),
+    };
+    let mut text = redact(&text);
+    for field in ["access_token", "refresh_token", "id_token"] {
+        if let Some(secret) = map
+            .get(field)
+            .and_then(Value::as_str)
+            .filter(|s| s.len() >= 4)
+        {
+            text = text.replace(secret, crate::secret::MASK);
+        }
     }
+    if text.chars().count() > MAX_ERROR_TEXT {
+        text = text.chars().take(MAX_ERROR_TEXT).chain(['…']).collect();
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -140,31 +266,32 @@ mod tests {
     #[test]
     fn every_failure_shape_is_an_error() {
         let html = b"<html><body><h1>Internal Server Error</h1></body></html>";
-        let e = parse(URL, 500, html, false).unwrap_err();
+        let e = parse(URL, 500, None, html, false).unwrap_err();
         assert!(
             e.to_string().contains("HTTP 500") && e.to_string().contains("Internal Server Error")
         );
         let e = parse(
             URL,
             400,
+            None,
             br#"{"error":"invalid_grant","error_description":"gone"}"#,
             false,
         )
         .unwrap_err();
         assert!(e.is_invalid_grant() && e.to_string().contains("gone"));
         // An error inside a 200 is still an error (pancloud checks the body, not only the status).
-        assert!(parse(URL, 200, br#"{"error_description":"nope"}"#, false).is_err());
-        let e = parse(URL, 200, b"OK", false).unwrap_err();
+        assert!(parse(URL, 200, None, br#"{"error_description":"nope"}"#, false).is_err());
+        let e = parse(URL, 200, None, b"OK", false).unwrap_err();
         assert!(matches!(e, OAuthError::NotJson { .. }));
-        let e = parse(URL, 200, b"", false).unwrap_err();
+        let e = parse(URL, 200, None, b"", false).unwrap_err();
         assert!(e.to_string().contains("empty body"), "{e}");
-        assert!(parse(URL, 200, b"", true).unwrap().is_empty());
-        assert!(parse(URL, 200, b"[1,2]", false).is_err());
+        assert!(parse(URL, 200, None, b"", true).unwrap().is_empty());
+        assert!(parse(URL, 200, None, b"[1,2]", false).is_err());
     }
 
     #[test]
     fn missing_access_token_does_not_echo_the_body() {
-        let map = parse(URL, 200, br#"{"refresh_token":"rt-secret"}"#, false).unwrap();
+        let map = parse(URL, 200, None, br#"{"refresh_token":"rt-secret"}"#, false).unwrap();
         let e = token_response(URL, 200, &map).unwrap_err();
         assert!(matches!(e, OAuthError::MissingAccessToken { .. }));
         assert!(!e.to_string().contains("rt-secret"));
@@ -172,10 +299,7 @@ mod tests {
 
     #[test]
     fn token_fields() {
-        let map = parse(
-            URL,
-            200,
-            br#"{"access_token":"a","refresh_token":"r","expires_in":"3600","token_type":"Bearer"}"#,
+        let map = parse(URL, 200, None, br#"{"access_token":"a","refresh_token":"r","expires_in":"3600","token_type":"Bearer"}"#,
             false,
         )
         .unwrap();
@@ -183,5 +307,111 @@ mod tests {
         assert_eq!(t.access_token.expose(), "a");
         assert_eq!(t.refresh_token.unwrap().expose(), "r");
         assert_eq!(t.expires_in, Some(3600));
+    }
+
+    /// A 2xx token answer that is not clean JSON: the error says what was wrong, never what it said.
+    #[test]
+    fn malformed_success_bodies_are_described_not_quoted() {
+        let tokens = r#"{"access_token":"AT-SECRET-1","refresh_token":"RT-SECRET-2"}"#;
+        let deep = format!("{}{tokens}{}", "[".repeat(200), "]".repeat(200));
+        let bodies: Vec<(String, &str)> = vec![
+            (format!("{tokens} trailing"), "line 1"),
+            (
+                format!("<html><body><pre>{tokens}</pre></body></html>"),
+                "text/html",
+            ),
+            (deep, "bytes"),
+            (format!("{tokens}\n{{"), "line 2"),
+            (
+                r#"{"access_token": 12345678, "refresh_token": "RT-SECRET-2"}"#.into(),
+                "access_token",
+            ),
+            (
+                r#"{"access_token": "AT-SECRET-1", "refresh_token": 987654321}"#.into(),
+                "refresh_token",
+            ),
+            (
+                r#"{"access_token": "AT-SECRET-1", "expires_in": {"RT-SECRET-2": 1}}"#.into(),
+                "expires_in",
+            ),
+        ];
+        for (body, says) in bodies {
+            let e = parse(URL, 200, Some("text/html"), body.as_bytes(), false)
+                .and_then(|m| token_response(URL, 200, &m).map(|_| m))
+                .unwrap_err();
+            let text = e.to_string();
+            for secret in ["AT-SECRET-1", "RT-SECRET-2", "12345678", "987654321"] {
+                assert!(!text.contains(secret), "{body}: {text}");
+            }
+            assert!(text.contains(says), "{body}: {text}");
+        }
+        // A byte order mark is not an error.
+        let bom = [b"\xef\xbb\xbf".as_slice(), tokens.as_bytes()].concat();
+        let t = token_response(URL, 200, &parse(URL, 200, None, &bom, false).unwrap()).unwrap();
+        assert_eq!(t.access_token.expose(), "AT-SECRET-1");
+    }
+
+    #[test]
+    fn error_bodies_are_quoted_redacted() {
+        let form = b"<html>refresh_token=RT-SECRET-2&access_token=AT-SECRET-1 rejected</html>";
+        let e = parse(URL, 502, Some("text/html"), form, false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("HTTP 502") && e.contains("rejected"), "{e}");
+        assert!(
+            !e.contains("RT-SECRET-2") && !e.contains("AT-SECRET-1"),
+            "{e}"
+        );
+        let json = br#"{"error":"invalid_grant","error_description":"token RT-SECRET-2 was used twice","refresh_token":"RT-SECRET-2"}"#;
+        let e = parse(URL, 400, None, json, false).unwrap_err().to_string();
+        assert!(
+            e.contains("used twice") && !e.contains("RT-SECRET-2"),
+            "{e}"
+        );
+        let e = parse(
+            URL,
+            400,
+            None,
+            br#"{"error":{"access_token":"AT-SECRET-1"}}"#,
+            false,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("AT-SECRET-1"), "{e}");
+    }
+
+    #[test]
+    fn expires_in_of_every_shape() {
+        for (v, want) in [
+            ("3600", Some(3600)),
+            ("\"3600\"", Some(3600)),
+            ("3599.5", Some(3599)),
+            ("-5", Some(-5)),
+            ("1e300", Some(i64::MAX)),
+            ("null", None),
+        ] {
+            let body = format!(r#"{{"access_token":"a","expires_in":{v}}}"#);
+            let m = parse(URL, 200, None, body.as_bytes(), false).unwrap();
+            assert_eq!(
+                token_response(URL, 200, &m).unwrap().expires_in,
+                want,
+                "{v}"
+            );
+        }
+        let m = parse(
+            URL,
+            200,
+            None,
+            br#"{"access_token":"a","expires_in":"soon"}"#,
+            false,
+        )
+        .unwrap();
+        assert!(matches!(
+            token_response(URL, 200, &m),
+            Err(OAuthError::BadTokenField {
+                field: "expires_in",
+                ..
+            })
+        ));
     }
 }

@@ -18,6 +18,17 @@ pub enum UrlRefusal {
 }
 
 /// Checks an endpoint URL and gives it back parsed.
+/// A URL setting as typed (a form, an `init` file): empty is fine (unset); otherwise the endpoint
+/// policy of the provider calls.
+pub fn check_setting(value: &str, insecure_ok: bool) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    check_endpoint(value, insecure_ok)
+        .map(|_| ())
+        .map_err(|refusal| refusal.to_string())
+}
+
 pub fn check_endpoint(url: &str, allow_insecure_http: bool) -> Result<Url, UrlRefusal> {
     let parsed = Url::parse(url).map_err(UrlRefusal::NotAUrl)?;
     match parsed.scheme() {

@@ -10,6 +10,7 @@ use super::oauth2::{read_form, Seen};
 use super::registry::{random_token, Registry, TokenSet};
 use super::reply::{ApiError, Outcome};
 use super::server::App;
+use crate::rules::constant_time;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -89,7 +90,9 @@ impl Registry {
     fn device_by_user_code(&mut self, code: &str) -> Option<&mut Device> {
         let (now, code) = (self.now(), normalize(code));
         self.devices.0.values_mut().find(|d| {
-            d.expires_at > now && d.answer == Answer::Waiting && normalize(&d.user_code) == code
+            d.expires_at > now
+                && d.answer == Answer::Waiting
+                && constant_time::eq(&normalize(&d.user_code), &code)
         })
     }
 

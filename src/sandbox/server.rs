@@ -108,10 +108,7 @@ pub fn spawn(
     listener: std::net::TcpListener,
     app: Arc<App>,
 ) -> Result<(watch::Sender<bool>, JoinHandle<()>), SandboxError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(SandboxError::Runtime)?;
+    let rt = crate::config::build_runtime(1).map_err(SandboxError::Runtime)?;
     listener
         .set_nonblocking(true)
         .map_err(SandboxError::Runtime)?;

@@ -88,7 +88,7 @@ impl FileStore {
     }
 
     /// The documents of the profiles table in TinyDB id order, each parsed.
-    fn documents(&self, db: &Db) -> Result<Vec<(u64, Profile)>, StoreError> {
+    fn documents(&self, db: &Db) -> Result<Vec<(DocId, Profile)>, StoreError> {
         let table = match db.root.get(TABLE) {
             None => return Ok(Vec::new()),
             Some(Value::Object(t)) => t,
@@ -100,7 +100,7 @@ impl FileStore {
         };
         let mut docs = Vec::with_capacity(table.len());
         for (id, doc) in table {
-            let n: u64 = id.parse().map_err(|_| {
+            let n: DocId = id.parse().map_err(|_| {
                 self.corrupt(format!(
                     "document id \"{id}\" in \"{TABLE}\" is not a number"
                 ))
@@ -126,6 +126,22 @@ impl FileStore {
         modify_json_file(&self.path, || self.read(), f, |db| Value::Object(db.root))
     }
 
+    /// Profile names with more than one document (TinyDB's `get` returns the first, so the
+    /// others are shadowed). Empty when the file cannot be read: reading reports that.
+    pub fn shadowed_duplicates(&self) -> Vec<String> {
+        let Ok(db) = self.read() else {
+            return Vec::new();
+        };
+        let Ok(docs) = self.documents(&db) else {
+            return Vec::new();
+        };
+        let mut seen = std::collections::HashSet::new();
+        docs.into_iter()
+            .filter(|(_, p)| !seen.insert(p.profile.clone()))
+            .map(|(_, p)| p.profile)
+            .collect()
+    }
+
     fn table_mut<'a>(db: &'a mut Db, name: &str) -> Result<&'a mut Map<String, Value>, StoreError> {
         let entry = db
             .root
@@ -145,13 +161,18 @@ impl FileStore {
     }
 }
 
-fn next_id(table: &Map<String, Value>) -> u64 {
+/// TinyDB's document ids: Python integers, in practice below 2^64; u128 leaves room for the
+/// next id after `u64::MAX` (Python's `max + 1`) without overflow.
+type DocId = u128;
+
+/// TinyDB's next id: one more than the largest.
+fn next_id(table: &Map<String, Value>) -> Option<DocId> {
     table
         .keys()
-        .filter_map(|k| k.parse::<u64>().ok())
+        .filter_map(|k| k.parse::<DocId>().ok())
         .max()
         .unwrap_or(0)
-        + 1
+        .checked_add(1)
 }
 
 struct FileProfileLock(#[allow(dead_code)] super::fsutil::FileLock);
@@ -196,8 +217,14 @@ impl Store for FileStore {
                 .filter(|(_, d)| d.get("profile").and_then(Value::as_str) == Some(&profile.profile))
                 .map(|(id, _)| id.clone())
                 .collect();
+            super::check_name(&profile.profile, || Ok(!ids.is_empty()))?;
             if ids.is_empty() {
-                table.insert(next_id(table).to_string(), doc);
+                let id = next_id(table).ok_or_else(|| {
+                    StoreError::Backend(format!(
+                        "table \"{TABLE}\" has no document id left after the largest one"
+                    ))
+                })?;
+                table.insert(id.to_string(), doc);
             } else {
                 // Like TinyDB's upsert, every matching document is updated.
                 for id in ids {
@@ -226,6 +253,36 @@ impl Store for FileStore {
         })
     }
 
+    /// One atomic rewrite: the documents renamed, a stale copy under the new name dropped, the
+    /// default pointer moved.
+    fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        self.modify(|db| {
+            let table = Self::table_mut(db, TABLE)?;
+            let is = |d: &Value, n: &str| d.get("profile").and_then(Value::as_str) == Some(n);
+            if !table.values().any(|d| is(d, old)) {
+                return Ok((false, false));
+            }
+            table.retain(|_, d| !is(d, new));
+            for d in table.values_mut() {
+                if is(d, old) {
+                    if let Some(doc) = d.as_object_mut() {
+                        doc.insert("profile".into(), Value::String(new.to_string()));
+                    }
+                }
+            }
+            let settings = Self::table_mut(db, SETTINGS_TABLE)?;
+            if let Some(doc) = settings.get_mut("1").and_then(Value::as_object_mut) {
+                if doc.get("default_profile").and_then(Value::as_str) == Some(old) {
+                    doc.insert("default_profile".into(), Value::String(new.to_string()));
+                }
+            }
+            if settings.is_empty() {
+                db.root.remove(SETTINGS_TABLE);
+            }
+            Ok((true, true))
+        })
+    }
+
     fn default_profile(&self) -> Result<Option<String>, StoreError> {
         let db = self.read()?;
         Ok(Self::settings(&db)
@@ -249,7 +306,11 @@ impl Store for FileStore {
     }
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
-        let path = lock_path(&self.path, &format!("refresh-{}", hex_name(name)));
+        // Beside the real file, so that a symbolic link and its target share the lock.
+        let path = lock_path(
+            &super::fsutil::real_path(&self.path)?,
+            &format!("refresh-{}", hex_name(name)),
+        );
         let lock = lock_file(
             &path,
             timeout,
@@ -335,6 +396,31 @@ mod tests {
             assert!(s.set_default_profile("z").is_err(), "{bad}");
             assert_eq!(std::fs::read_to_string(s.path()).unwrap(), bad);
         }
+    }
+
+    #[test]
+    fn document_ids_up_to_u64_max() {
+        let (_t, s) = store();
+        let max = u64::MAX.to_string();
+        std::fs::write(
+            s.path(),
+            json!({"profiles": {max.as_str(): {"profile": "a"}}}).to_string(),
+        )
+        .unwrap();
+        assert_eq!(s.load("a").unwrap().unwrap().profile, "a");
+        s.upsert(&Profile::new("b")).unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(s.path()).unwrap()).unwrap();
+        assert_eq!(v["profiles"]["18446744073709551616"]["profile"], "b");
+        let names: Vec<_> = s.list().unwrap().into_iter().map(|p| p.profile).collect();
+        assert_eq!(names, ["a", "b"]);
+        // Past what any id can hold: an error, not a panic.
+        let huge = u128::MAX.to_string();
+        std::fs::write(
+            s.path(),
+            json!({"profiles": {huge.as_str(): {"profile": "a"}}}).to_string(),
+        )
+        .unwrap();
+        assert!(s.upsert(&Profile::new("c")).is_err());
     }
 
     #[test]

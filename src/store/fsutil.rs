@@ -6,7 +6,6 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::Value;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -25,14 +24,24 @@ pub fn xdg_dir(var: &str, under_home: &str) -> Option<PathBuf> {
     }
 }
 
+/// Makes a file these options create private: mode 0600 on Unix. Elsewhere (Windows) a new file
+/// takes the access list of its folder, which under the user's profile is the user's own.
+pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    options
+}
+
 /// Creates the missing folders of `dir` with mode 0700 (existing folders are left as they are).
 pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
         .create(dir)
         .map_err(|e| StoreError::io(dir.display().to_string(), e))
 }
@@ -41,6 +50,70 @@ fn parent_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
+    }
+}
+
+/// Where the data of `path` really lives: `path`, or the file at the end of its symbolic links.
+/// Writes and locks go there, so a link (into a dotfiles repository, a shared mount) stays a link
+/// and its target sees every write, as it does for pancloud, which opens the path.
+pub fn real_path(path: &Path) -> Result<PathBuf, StoreError> {
+    let mut p = path.to_path_buf();
+    // Linux gives up after 40 links too.
+    for _ in 0..40 {
+        match fs::read_link(&p) {
+            Ok(target) if target.is_absolute() => p = target,
+            Ok(target) => p = parent_of(&p).join(target),
+            Err(_) => return Ok(p),
+        }
+    }
+    Err(StoreError::io(
+        path.display().to_string(),
+        io::Error::other("too many levels of symbolic links"),
+    ))
+}
+
+/// The temporary file a write of `path` goes through: `.NAME.tmp-PID-RANDOM` beside it.
+fn temp_name(name: &str) -> String {
+    format!(
+        ".{name}.tmp-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+/// Whether `file` is one of our temporary files for `name` (exactly the shape of [`temp_name`]).
+fn is_our_temp(file: &str, name: &str) -> bool {
+    let Some(rest) = file
+        .strip_prefix('.')
+        .and_then(|f| f.strip_prefix(name))
+        .and_then(|f| f.strip_prefix(".tmp-"))
+    else {
+        return false;
+    };
+    let Some((pid, random)) = rest.split_once('-') else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && random.len() == 8
+        && random.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Removes the temporary files a killed write of `path` left behind. They hold every secret of
+/// the file. Called only under the file's write lock: every write holds it from its temporary
+/// file to its rename, so no live writer owns one of them. Other files are never touched.
+fn remove_stale_temps(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(parent_of(path)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        if is_our_temp(&file.to_string_lossy(), &name) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
     }
 }
 
@@ -53,28 +126,46 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
+    let tmp = dir.join(temp_name(&name));
     let loc = || path.display().to_string();
     let result = (|| -> io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
+        let mut f = private_file(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
-        // The rename is durable only once the folder is.
-        File::open(dir)?.sync_all()
+        // The rename is durable only once the folder is (Unix; Windows cannot open a folder).
+        #[cfg(unix)]
+        File::open(dir)?.sync_all()?;
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(|e| StoreError::io(loc(), e))
+}
+
+/// A warning when the file at `path` (which holds secrets) can be read or written by other
+/// users: naming it and the command that fixes it. `None` when it is private or absent.
+pub fn readable_by_others(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+    if mode & 0o077 == 0 {
+        return None;
+    }
+    let shown = path.display().to_string();
+    let plain = shown
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@".contains(&b));
+    let arg = if plain {
+        shown.clone()
+    } else {
+        format!("'{}'", shown.replace('\'', "'\\''"))
+    };
+    Some(format!(
+        "{} holds secrets and other users can read it (mode {mode:04o}); make it private: chmod 600 {}",
+        crate::text::Safe(&shown),
+        crate::text::Safe(&arg)
+    ))
 }
 
 /// An exclusive OS file lock, released when dropped or when the process dies (even by SIGKILL).
@@ -86,14 +177,15 @@ pub struct FileLock {
 /// Takes an exclusive lock on `path` (created 0600 if needed), waiting at most `timeout`.
 pub fn lock_file(path: &Path, timeout: Duration, what: &str) -> Result<FileLock, StoreError> {
     ensure_private_dir(parent_of(path))?;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| StoreError::io(path.display().to_string(), e))?;
+    let file = private_file(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .open(path)
+    .map_err(|e| StoreError::io(path.display().to_string(), e))?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
@@ -120,22 +212,25 @@ pub const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// A read-modify-write of a JSON file shared between processes: under the file's write lock,
 /// `read` parses it, `f` changes it and says whether it did, and only then is it replaced
-/// atomically with `write`'s JSON. A file `read` rejects is never written.
+/// atomically with `write`'s JSON. A file `read` rejects is never written. A symbolic link is
+/// written through ([`real_path`]), and temporary files of killed writes are cleaned up.
 pub fn modify_json_file<D, T>(
     path: &Path,
     read: impl FnOnce() -> Result<D, StoreError>,
     f: impl FnOnce(&mut D) -> Result<(T, bool), StoreError>,
     write: impl FnOnce(D) -> Value,
 ) -> Result<T, StoreError> {
+    let real = real_path(path)?;
     let _lock = lock_file(
-        &lock_path(path, "file"),
+        &lock_path(&real, "file"),
         WRITE_LOCK_WAIT,
         &path.display().to_string(),
     )?;
     let mut data = read()?;
     let (out, changed) = f(&mut data)?;
     if changed {
-        write_atomic(path, &to_python_json(&write(data)))?;
+        remove_stale_temps(&real);
+        write_atomic(&real, &to_python_json(&write(data)))?;
     }
     Ok(out)
 }
@@ -151,15 +246,28 @@ pub fn lock_path(data: &Path, purpose: &str) -> PathBuf {
         .join(format!("{purpose}.lock"))
 }
 
-/// A file-name-safe, collision-free rendering of a profile name (hex of its bytes).
+/// A file-name-safe, collision-free rendering of a profile name: the hex of its bytes, or past
+/// [`HEX_NAME_MAX`] bytes `sha256-` and the hex of its digest, so that a file named after a
+/// profile stays far below the 255-byte limit of file names whatever the name's length.
 pub fn hex_name(name: &str) -> String {
-    hex_name_bytes(name.as_bytes())
+    if name.len() <= HEX_NAME_MAX {
+        hex_name_bytes(name.as_bytes())
+    } else {
+        use sha2::Digest;
+        format!(
+            "sha256-{}",
+            hex_name_bytes(&sha2::Sha256::digest(name.as_bytes()))
+        )
+    }
 }
 
 /// Lower-case hex of some bytes.
 pub fn hex_name_bytes(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Names up to this many bytes keep the plain hex form (as earlier versions named their locks).
+pub const HEX_NAME_MAX: usize = 100;
 
 /// Python's `json.dumps(value, sort_keys=True, indent=4)`: keys sorted, four spaces, `": "`,
 /// non-ASCII escaped as `\uXXXX`.
@@ -250,7 +358,7 @@ impl Formatter for AsciiPretty<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -281,6 +389,88 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"{\"x\": 1}");
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_symbolic_link_is_written_through_and_stays_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("dotfiles/credentials.json");
+        write_atomic(&real, b"{}").unwrap();
+        let link = tmp.path().join("config/credentials.json");
+        fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("../dotfiles/credentials.json", &link).unwrap();
+        modify_json_file(&link, || Ok(()), |_| Ok(((), true)), |_| json!({"x": 1})).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), to_python_json(&json!({"x": 1})));
+        // A loop of links is an error, not a hang or a replaced link.
+        let a = tmp.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", tmp.path().join("b")).unwrap();
+        assert!(modify_json_file(&a, || Ok(()), |_| Ok(((), true)), |_| json!({})).is_err());
+        assert!(fs::symlink_metadata(&a).unwrap().file_type().is_symlink());
+    }
+
+    #[test]
+    fn a_write_removes_only_our_stale_temporary_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("credentials.json");
+        let ours = [
+            ".credentials.json.tmp-4242-0badf00d",
+            ".credentials.json.tmp-1-ffffffff",
+        ];
+        let others = [
+            ".credentials.json.tmp-x",
+            ".credentials.json.tmp-12-short",
+            ".other.json.tmp-1-0badf00d",
+            "credentials.json.tmp-1-0badf00d",
+            "notes.txt",
+        ];
+        for f in ours.iter().chain(&others) {
+            fs::write(tmp.path().join(f), "secret").unwrap();
+        }
+        modify_json_file(&path, || Ok(()), |_| Ok(((), true)), |_| json!({})).unwrap();
+        for f in ours {
+            assert!(!tmp.path().join(f).exists(), "{f} left behind");
+        }
+        for f in others {
+            assert!(tmp.path().join(f).exists(), "{f} removed");
+        }
+    }
+
+    #[test]
+    fn files_others_can_read_are_warned_about() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("my creds.json");
+        write_atomic(&path, b"{}").unwrap();
+        assert_eq!(readable_by_others(&path), None);
+        for mode in [0o644, 0o640, 0o606] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let w = readable_by_others(&path).unwrap();
+            assert!(w.contains(&format!("mode 0{mode:o}")), "{w}");
+            assert!(
+                w.contains(&format!("chmod 600 '{}'", path.display())),
+                "{w}"
+            );
+        }
+        assert_eq!(readable_by_others(&tmp.path().join("absent")), None);
+    }
+
+    #[test]
+    fn lock_names_stay_short_whatever_the_profile_name() {
+        assert_eq!(hex_name("ab"), "6162");
+        let long = "𝔘".repeat(crate::profile::name::MAX_CHARS);
+        let other = format!("{}x", "𝔘".repeat(crate::profile::name::MAX_CHARS - 1));
+        assert!(hex_name(&long).len() <= 2 * HEX_NAME_MAX);
+        assert_ne!(hex_name(&long), hex_name(&other));
+        let tmp = tempfile::tempdir().unwrap();
+        let path = lock_path(
+            &tmp.path().join("c.json"),
+            &format!("refresh-{}", hex_name(&long)),
+        );
+        lock_file(&path, Duration::from_millis(50), "x").unwrap();
     }
 
     #[test]

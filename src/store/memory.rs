@@ -35,6 +35,12 @@ impl MemoryStore {
         store
     }
 
+    /// The same store with `name` as its default profile.
+    pub fn with_default(self, name: &str) -> Self {
+        self.state().default = Some(name.to_string());
+        self
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-written profile: every write is one push/replace.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -80,6 +86,9 @@ impl Store for MemoryStore {
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
         let mut st = self.state();
+        super::check_name(&profile.profile, || {
+            Ok(st.profiles.iter().any(|p| p.profile == profile.profile))
+        })?;
         match st
             .profiles
             .iter_mut()
@@ -99,6 +108,21 @@ impl Store for MemoryStore {
             st.default = None;
         }
         Ok(st.profiles.len() != before)
+    }
+
+    fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        let mut st = self.state();
+        if !st.profiles.iter().any(|p| p.profile == old) {
+            return Ok(false);
+        }
+        st.profiles.retain(|p| p.profile != new);
+        for p in st.profiles.iter_mut().filter(|p| p.profile == old) {
+            p.profile = new.to_string();
+        }
+        if st.default.as_deref() == Some(old) {
+            st.default = Some(new.to_string());
+        }
+        Ok(true)
     }
 
     fn default_profile(&self) -> Result<Option<String>, StoreError> {

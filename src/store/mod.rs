@@ -84,9 +84,62 @@ pub trait Store: Send + Sync {
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError>;
     /// The per-profile refresh lock, shared by every process using this store.
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError>;
+    /// Renames a profile (the default pointer follows); `Ok(false)` when `old` does not exist.
+    ///
+    /// The engine calls it holding both names' locks, after checking that `new` is free (or holds
+    /// a half-done copy of `old`). This default copies first and removes last, so a failure at any
+    /// step leaves at least one whole copy, and running it again finishes the job. Stores that can
+    /// do it in one atomic write override it.
+    fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        let Some(mut profile) = self.load(old)? else {
+            return Ok(false);
+        };
+        profile.profile = new.to_string();
+        self.upsert(&profile)?;
+        if self.default_profile()?.as_deref() == Some(old) {
+            self.set_default_profile(new)?;
+        }
+        self.remove(old)?;
+        Ok(true)
+    }
 }
 
 pub type SharedStore = Arc<dyn Store>;
+
+/// A store as the faces see it: they may read it and name it, never write it (writes go through
+/// the [`crate::Engine`], under the profile lock).
+#[derive(Clone)]
+pub struct StoreView(SharedStore);
+
+impl StoreView {
+    pub fn new(store: SharedStore) -> Self {
+        StoreView(store)
+    }
+    pub fn kind(&self) -> &'static str {
+        self.0.kind()
+    }
+    pub fn location(&self) -> String {
+        self.0.location()
+    }
+    pub fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
+        self.0.load(name)
+    }
+    pub fn list(&self) -> Result<Vec<Profile>, StoreError> {
+        self.0.list()
+    }
+    pub fn default_profile(&self) -> Result<Option<String>, StoreError> {
+        self.0.default_profile()
+    }
+}
+
+/// The profile-name rule ([`crate::profile::name`]) as every store applies it on a write: a bad
+/// name is refused (a configuration error, exit 2) unless the store already holds that profile.
+pub(crate) fn check_name(
+    name: &str,
+    exists: impl FnOnce() -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    crate::profile::name::check_write(name, exists)?.map_err(StoreError::Config)
+}
 
 /// Which store to open (`--store`, `PANCRED_STORE`). A store behind a cargo feature exists only
 /// when the feature is on; the CLI's `--store` values follow.
@@ -111,6 +164,30 @@ pub enum StoreKind {
     Memcached,
 }
 
+impl StoreKind {
+    /// Every store this build has, with the name `--store` and `PANCRED_STORE` take.
+    pub const ALL: &'static [(&'static str, StoreKind)] = &[
+        ("auto", StoreKind::Auto),
+        #[cfg(feature = "keyring")]
+        ("keyring", StoreKind::Keyring),
+        ("file", StoreKind::File),
+        ("memory", StoreKind::Memory),
+        #[cfg(feature = "redis")]
+        ("redis", StoreKind::Redis),
+        #[cfg(feature = "sqlite")]
+        ("sqlite", StoreKind::Sqlite),
+    ];
+
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|(n, _)| *n).collect()
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.to_ascii_lowercase();
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+}
+
 /// Everything needed to open a store.
 #[derive(Debug, Clone, Default)]
 pub struct StoreConfig {
@@ -132,8 +209,23 @@ pub struct Opened {
     pub warning: Option<String>,
 }
 
-/// Opens the configured store.
+/// Opens the configured store. A file that holds secrets and that other users can read is
+/// warned about, as ssh warns about a private key.
 pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
+    let mut opened = open_kind(config)?;
+    if matches!(opened.store.kind(), "file" | "sqlite") {
+        let path = PathBuf::from(opened.store.location());
+        if let Some(w) = fsutil::readable_by_others(&path) {
+            opened.warning = Some(match opened.warning.take() {
+                Some(first) => format!("{first}\n{w}"),
+                None => w,
+            });
+        }
+    }
+    Ok(opened)
+}
+
+fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
     let file = || -> Result<SharedStore, StoreError> {
         let path = match &config.credentials_file {
             Some(p) => p.clone(),

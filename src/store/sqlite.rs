@@ -245,11 +245,9 @@ fn encode(profile: &Profile) -> Result<String, StoreError> {
 /// Creates the database file 0600 if it is missing: SQLite gives its `-wal` and `-shm` files the
 /// database's mode, so the secrets never sit in a file others can read.
 fn create_private(path: &Path) -> Result<(), StoreError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
+    match super::fsutil::private_file(std::fs::OpenOptions::new().write(true).create_new(true))
+        .open(path)
+    {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(StoreError::io(path.display().to_string(), e)),
@@ -316,6 +314,9 @@ impl Store for SqliteStore {
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        super::check_name(&profile.profile, || {
+            self.load(&profile.profile).map(|p| p.is_some())
+        })?;
         let doc = encode(profile)?;
         self.write(|tx| {
             tx.execute(
@@ -378,6 +379,6 @@ impl Store for SqliteStore {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 #[path = "sqlite_tests.rs"]
 mod tests;

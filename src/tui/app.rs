@@ -25,11 +25,14 @@ impl Entry {
         if !self.summary.has_access_token {
             return (TokenState::Missing, None);
         }
-        match self.summary.expires_at {
-            None => (TokenState::Valid, None),
-            Some(exp) if exp <= now => (TokenState::Expired, Some(exp - now)),
-            Some(exp) if exp - now <= leeway => (TokenState::Expiring, Some(exp - now)),
-            Some(exp) => (TokenState::Valid, Some(exp - now)),
+        let Some(exp) = self.summary.expires_at else {
+            return (TokenState::Valid, None);
+        };
+        let left = crate::seconds::left(exp, now);
+        match left {
+            _ if exp <= now => (TokenState::Expired, Some(left)),
+            _ if left <= leeway => (TokenState::Expiring, Some(left)),
+            _ => (TokenState::Valid, Some(left)),
         }
     }
 
@@ -82,12 +85,11 @@ impl SecretField {
     }
 
     pub fn get(self, p: &Profile) -> Option<&Secret> {
-        match self {
-            SecretField::ClientSecret => p.client_secret.as_ref(),
-            SecretField::RefreshToken => p.refresh_token.as_ref(),
-            SecretField::AccessToken => p.access_token.as_ref(),
-            SecretField::DeveloperToken => p.developer_token.as_ref(),
-        }
+        p.secret(self.label())
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.label() == name)
     }
 }
 
@@ -367,7 +369,7 @@ impl App {
 fn matches(e: &Entry, needle: &str) -> bool {
     let s = &e.summary;
     e.name().to_lowercase().contains(needle)
-        || s.dialect.contains(needle)
+        || s.dialect.as_str().contains(needle)
         || s.client_id
             .as_deref()
             .is_some_and(|c| c.to_lowercase().contains(needle))

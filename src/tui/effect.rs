@@ -1,8 +1,7 @@
 //! What `update` asks the outside world to do. The loop hands each [`Effect`] to the runner
 //! (`tasks.rs`), which does it in the background; the state never waits on I/O.
 
-use crate::engine::{PendingAuthorization, RevokeWhat};
-use crate::profile::Profile;
+use crate::engine::{PendingAuthorization, ProfilePatch, RevokeWhat};
 use crate::Secret;
 use std::path::PathBuf;
 
@@ -13,10 +12,13 @@ pub enum Effect {
     Refresh(String),
     Revoke(String, RevokeWhat),
     SetDefault(String),
-    /// Store a profile; `replaces` is its old name when it was renamed.
+    /// Apply what the form changed to the profile as stored now (`name` is its name before the
+    /// edit, `new_name` after it: a rename when they differ; `created`: a new profile).
     Save {
-        profile: Box<Profile>,
-        replaces: Option<String>,
+        name: String,
+        new_name: String,
+        patch: Box<ProfilePatch>,
+        created: bool,
     },
     Delete(String),
     Import(PathBuf),

@@ -1,7 +1,9 @@
-//! The new/edit profile form: fields, typing, and validation into a [`Profile`].
+//! The new/edit profile form: its fields come from the table of profile fields; validation
+//! turns what the user changed into a [`ProfilePatch`] for the engine.
 
-use crate::profile::{ClientAuth, Dialect, Profile};
-use crate::Secret;
+use crate::engine::ProfilePatch;
+use crate::profile::{fields, Dialect, Profile};
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -29,83 +31,48 @@ pub struct Form {
     pub taken: Vec<String>,
 }
 
-const DIALECTS: &[&str] = &["pancloud", "oauth2"];
-const CLIENT_AUTHS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
-const URL_FIELDS: &[&str] = &[
-    "issuer",
-    "auth_base_url",
-    "token_url",
-    "revoke_url",
-    "redirect_uri",
-];
-
-fn field(key: &'static str, kind: FieldKind, value: Option<&str>, hint: &'static str) -> Field {
-    Field {
-        key,
-        kind,
-        value: value.unwrap_or_default().to_string(),
-        hint,
-        error: None,
-    }
+/// What a valid form asks the engine to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    /// The profile's name before the edit (the new name for a new profile).
+    pub name: String,
+    pub new_name: String,
+    /// Only the fields the user changed.
+    pub patch: ProfilePatch,
+    pub created: bool,
 }
 
 impl Form {
     pub fn new(original: Option<Profile>, taken: Vec<String>) -> Self {
-        use FieldKind::*;
         let p = original.clone().unwrap_or_else(|| Profile::new(""));
-        let stored = |s: &Option<crate::Secret>| {
-            if s.is_some() {
-                "stored; leave empty to keep, type to replace"
-            } else {
-                "none stored"
-            }
-        };
-        let fields = vec![
-            field("profile", Text, Some(&p.profile), "a name, e.g. lab"),
-            field(
-                "dialect",
-                Choice(DIALECTS),
-                Some(p.dialect.as_str()),
-                "←/→ to change",
-            ),
-            field("client_id", Text, p.client_id.as_deref(), ""),
-            field("client_secret", Secret, None, stored(&p.client_secret)),
-            field("refresh_token", Secret, None, stored(&p.refresh_token)),
-            field(
-                "client_auth",
-                Choice(CLIENT_AUTHS),
-                Some(p.client_auth.as_str()),
-                "oauth2 only; ←/→ to change",
-            ),
-            field(
-                "issuer",
-                Text,
-                p.issuer.as_deref(),
-                "oauth2: discovers the endpoints",
-            ),
-            field("auth_base_url", Text, p.auth_base_url.as_deref(), ""),
-            field(
-                "token_url",
-                Text,
-                p.token_url.as_deref(),
-                "pancloud: API base; oauth2: token endpoint",
-            ),
-            field("revoke_url", Text, p.revoke_url.as_deref(), "oauth2 only"),
-            field(
-                "redirect_uri",
-                Text,
-                p.redirect_uri.as_deref(),
-                "e.g. http://127.0.0.1:8765/callback",
-            ),
-            field("scope", Text, p.scope.as_deref(), ""),
-            field(
-                "instance_id",
-                Text,
-                p.instance_id.as_deref(),
-                "pancloud only",
-            ),
-            field("region", Text, p.region.as_deref(), "pancloud only"),
-        ];
+        let fields = fields::form_fields()
+            .map(|spec| {
+                let (kind, value, hint) = match spec.kind {
+                    fields::Kind::Secret => (
+                        FieldKind::Secret,
+                        String::new(),
+                        if p.secret(spec.name).is_some() {
+                            "stored; leave empty to keep, type to replace"
+                        } else {
+                            "none stored"
+                        },
+                    ),
+                    fields::Kind::Choice(options) => (
+                        FieldKind::Choice(options),
+                        p.stored_text(spec.name),
+                        spec.hint,
+                    ),
+                    _ => (FieldKind::Text, p.stored_text(spec.name), spec.hint),
+                };
+                Field {
+                    key: spec.name,
+                    kind,
+                    value,
+                    hint,
+                    error: None,
+                }
+            })
+            .collect();
         Form {
             original,
             fields,
@@ -187,35 +154,34 @@ impl Form {
         }
     }
 
-    /// Checks every field; on success the profile to store, else the errors sit on their fields
-    /// and focus moves to the first one.
-    pub fn validate(&mut self) -> Option<Profile> {
+    /// Checks every field; on success what to ask the engine (only the fields that changed),
+    /// else the errors sit on their fields and focus moves to the first one.
+    pub fn validate(&mut self) -> Option<Submitted> {
         for f in &mut self.fields {
             f.error = None;
         }
         let name = self.value("profile").to_string();
         let original_name = self.original.as_ref().map(|p| p.profile.clone());
-        if name.is_empty() {
-            self.set_error("profile", "a profile needs a name".into());
-        } else if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            self.set_error("profile", "no spaces or control characters".into());
-        } else if original_name.as_deref() != Some(&name) && self.taken.contains(&name) {
+        let renamed = original_name.as_deref() != Some(&name);
+        // The one rule for names; a profile keeps the name it already has, whatever it is.
+        let name_error = renamed
+            .then(|| crate::profile::name::check(&name).err())
+            .flatten();
+        if let Some(why) = name_error {
+            self.set_error("profile", why);
+        } else if renamed && self.taken.contains(&name) {
             self.set_error("profile", format!("'{name}' already exists"));
         }
-        let dialect = match self.value("dialect") {
-            "oauth2" => Dialect::OAuth2,
-            _ => Dialect::Pancloud,
-        };
         let insecure_ok = self
             .original
             .as_ref()
             .is_some_and(|p| p.allow_insecure_http);
-        for key in URL_FIELDS {
-            if let Err(e) = check_url(self.value(key), insecure_ok) {
-                self.set_error(key, e);
+        for spec in fields::form_fields() {
+            if let Err(e) = fields::check_text(spec, self.value(spec.name), insecure_ok) {
+                self.set_error(spec.name, e);
             }
         }
-        if dialect == Dialect::OAuth2
+        if self.value("dialect") == Dialect::OAuth2.as_str()
             && self.value("token_url").is_empty()
             && self.value("issuer").is_empty()
         {
@@ -228,40 +194,29 @@ impl Form {
             self.focus = first;
             return None;
         }
-        let mut p = self.original.clone().unwrap_or_else(|| Profile::new(""));
-        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        p.profile = name;
-        p.dialect = dialect;
-        p.client_id = opt(self.value("client_id"));
-        if let Some(s) = Secret::non_empty(self.value("client_secret")) {
-            p.client_secret = Some(s);
+        let before = self.original.clone().unwrap_or_else(|| Profile::new(""));
+        let mut patch = ProfilePatch::default();
+        for f in self.fields.iter().filter(|f| f.key != "profile") {
+            let typed = f.value.trim();
+            match f.kind {
+                // An empty secret keeps what is stored; a typed one replaces it.
+                FieldKind::Secret if typed.is_empty() => {}
+                _ if typed == before.stored_text(f.key) && self.original.is_some() => {}
+                _ if typed.is_empty() => patch.unset.push(f.key.to_string()),
+                _ => {
+                    patch
+                        .set
+                        .insert(f.key.to_string(), Value::String(typed.to_string()));
+                }
+            }
         }
-        if let Some(s) = Secret::non_empty(self.value("refresh_token")) {
-            p.refresh_token = Some(s);
-        }
-        p.client_auth = match self.value("client_auth") {
-            "client_secret_post" => ClientAuth::ClientSecretPost,
-            "none" => ClientAuth::None,
-            _ => ClientAuth::ClientSecretBasic,
-        };
-        p.issuer = opt(self.value("issuer"));
-        p.auth_base_url = opt(self.value("auth_base_url"));
-        p.token_url = opt(self.value("token_url"));
-        p.revoke_url = opt(self.value("revoke_url"));
-        p.redirect_uri = opt(self.value("redirect_uri"));
-        p.scope = opt(self.value("scope"));
-        p.instance_id = opt(self.value("instance_id"));
-        p.region = opt(self.value("region"));
-        Some(p)
+        Some(Submitted {
+            name: original_name.clone().unwrap_or_else(|| name.clone()),
+            new_name: name,
+            patch,
+            created: self.original.is_none(),
+        })
     }
 }
 
-/// Empty is fine; otherwise the endpoint policy of the provider calls ([`crate::rules::url_policy`]).
-pub fn check_url(value: &str, insecure_ok: bool) -> Result<(), String> {
-    if value.is_empty() {
-        return Ok(());
-    }
-    crate::rules::url_policy::check_endpoint(value, insecure_ok)
-        .map(|_| ())
-        .map_err(|refusal| refusal.to_string())
-}
+pub use crate::rules::url_policy::check_setting as check_url;

@@ -58,10 +58,7 @@ const ANIMATION_TICK: Duration = Duration::from_millis(120);
 
 /// Runs the TUI until the user quits, on a runtime of its own.
 pub fn run(engine: Engine, options: TuiOptions) -> Result<(), Error> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+    let rt = crate::config::runtime(1)?;
     let res = rt.block_on(run_async(engine, options));
     // A store call stuck on a lock must not keep the process alive after the user quit.
     rt.shutdown_timeout(Duration::from_secs(1));

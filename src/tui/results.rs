@@ -191,7 +191,10 @@ impl App {
         match (p.access_token.is_some(), p.effective_expires_at()) {
             (false, _) => "no access token came back".into(),
             (true, None) => "new access token (no expiry given)".into(),
-            (true, Some(exp)) => format!("token valid for {}", format_span(exp - self.now)),
+            (true, Some(exp)) => format!(
+                "token valid for {}",
+                format_span(crate::seconds::left(exp, self.now))
+            ),
         }
     }
 }

@@ -1,15 +1,13 @@
-//! Does each [`Effect`] in the background: engine calls in tokio tasks, store calls through
-//! `spawn_blocking` (keyring and file APIs block). Every result comes back as an [`EngineEvent`].
+//! Does each [`Effect`] in the background: engine calls (every write among them) in tokio tasks,
+//! store reads through `spawn_blocking` (keyring and file APIs block). Every result comes back as an [`EngineEvent`].
 
 use super::authorize::Started;
 use super::clipboard;
 use super::effect::Effect;
 use super::event::{EngineEvent, Event, Sender};
 use crate::loopback::{Expected, Listener, DEFAULT_REDIRECT_URI};
-use crate::store::file::FileStore;
-use crate::store::Store;
+use crate::store::StoreView;
 use crate::{Engine, Error};
-use std::path::Path;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -39,15 +37,15 @@ impl Runner {
         let _ = tx.send(Event::Engine(Box::new(ev)));
     }
 
-    /// Runs a store call on the blocking pool and reports its result.
+    /// Runs a store read on the blocking pool and reports its result.
     fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Store) -> Result<T, Error> + Send + 'static,
+        f: impl FnOnce(&StoreView) -> Result<T, Error> + Send + 'static,
         done: impl FnOnce(Result<T, Error>) -> EngineEvent + Send + 'static,
     ) {
-        let (store, tx) = (self.engine.store().clone(), self.tx.clone());
+        let (store, tx) = (self.engine.store(), self.tx.clone());
         tokio::spawn(async move {
-            let res = tokio::task::spawn_blocking(move || f(store.as_ref()))
+            let res = tokio::task::spawn_blocking(move || f(&store))
                 .await
                 .unwrap_or_else(|e| Err(Error::Other(format!("store call failed: {e}"))));
             Self::send(&tx, done(res));
@@ -74,27 +72,41 @@ impl Runner {
                 });
             }
             Effect::SetDefault(name) => {
-                let n = name.clone();
-                self.blocking(
-                    move |s| Ok(s.set_default_profile(&n)?),
-                    move |r| EngineEvent::DefaultSet(name, r),
-                )
+                tokio::spawn(async move {
+                    let res = engine.set_default(&name).await;
+                    Self::send(&tx, EngineEvent::DefaultSet(name, res));
+                });
             }
-            Effect::Save { profile, replaces } => {
-                let name = profile.profile.clone();
-                self.blocking(
-                    move |s| save(s, &profile, replaces.as_deref()),
-                    move |r| EngineEvent::Saved(name, r),
-                )
+            Effect::Save {
+                name,
+                new_name,
+                patch,
+                created,
+            } => {
+                tokio::spawn(async move {
+                    let res = if created {
+                        engine.create(&new_name, *patch).await
+                    } else {
+                        engine.save_as(&name, &new_name, *patch).await
+                    };
+                    Self::send(&tx, EngineEvent::Saved(new_name, res.map(|_| ())));
+                });
             }
             Effect::Delete(name) => {
-                let n = name.clone();
-                self.blocking(
-                    move |s| Ok(s.remove(&n)?),
-                    move |r| EngineEvent::Deleted(name, r),
-                )
+                tokio::spawn(async move {
+                    let res = engine.remove(&name).await;
+                    Self::send(&tx, EngineEvent::Deleted(name, res));
+                });
             }
-            Effect::Import(path) => self.blocking(move |s| import(s, &path), EngineEvent::Imported),
+            Effect::Import(path) => {
+                tokio::spawn(async move {
+                    let res = engine.import(&path).await.and_then(|out| match out.failed {
+                        Some((_, e)) => Err(e),
+                        None => Ok(out.copied),
+                    });
+                    Self::send(&tx, EngineEvent::Imported(res));
+                });
+            }
             Effect::StartAuthorization(name) => self.start_authorization(name),
             Effect::CancelAuthorization => {
                 if let Some(h) = self.auth.take() {
@@ -168,43 +180,6 @@ impl Runner {
             Self::send(&tx, EngineEvent::CallbackReceived(name, res));
         }));
     }
-}
-
-/// Upserts, and on a rename moves the default mark and removes the old name.
-fn save(store: &dyn Store, profile: &crate::Profile, replaces: Option<&str>) -> Result<(), Error> {
-    store.upsert(profile)?;
-    if let Some(old) = replaces {
-        if store.default_profile()?.as_deref() == Some(old) {
-            store.set_default_profile(&profile.profile)?;
-        }
-        store.remove(old)?;
-    }
-    Ok(())
-}
-
-/// Copies every profile of a pancloud file into the store (as `pancred import` does).
-fn import(dest: &dyn Store, path: &Path) -> Result<Vec<(String, bool)>, Error> {
-    if !path.is_file() {
-        return Err(Error::Usage(format!(
-            "{}: no such pancloud credentials file",
-            path.display()
-        )));
-    }
-    if dest.kind() == "file"
-        && std::fs::canonicalize(path).ok() == std::fs::canonicalize(dest.location()).ok()
-    {
-        return Err(Error::Usage(format!(
-            "{} is the store this TUI shows already",
-            path.display()
-        )));
-    }
-    let mut done = Vec::new();
-    for p in FileStore::new(path).list()? {
-        let existed = dest.load(&p.profile)?.is_some();
-        dest.upsert(&p)?;
-        done.push((p.profile, existed));
-    }
-    Ok(done)
 }
 
 /// `$BROWSER` if set, else the desktop's opener when there is a desktop. Never a terminal browser:

@@ -58,19 +58,15 @@ impl App {
                 self.info("Nothing saved");
             }
             Action::Submit => match form.validate() {
-                Some(profile) => {
-                    let replaces = form
-                        .original
-                        .as_ref()
-                        .map(|o| o.profile.clone())
-                        .filter(|old| *old != profile.profile);
-                    let name = profile.profile.clone();
+                Some(done) => {
                     self.mode = Mode::Normal;
-                    self.set_busy(&name, "saving");
-                    self.info(format!("Saving '{name}'…"));
+                    self.set_busy(&done.name, "saving");
+                    self.info(format!("Saving '{}'…", done.new_name));
                     return vec![Effect::Save {
-                        profile: Box::new(profile),
-                        replaces,
+                        name: done.name,
+                        new_name: done.new_name,
+                        patch: Box::new(done.patch),
+                        created: done.created,
                     }];
                 }
                 None => self.error("Fix the marked fields, then press Enter again"),

@@ -35,6 +35,16 @@ pub enum Fault {
     NoAccessToken200,
     /// Answers correctly, but only after this long.
     Slow(Duration),
+    /// Exactly this status, content type and body (hostile or broken providers).
+    Raw {
+        status: u16,
+        content_type: &'static str,
+        body: Vec<u8>,
+    },
+    /// 200 with a chunked body that never ends, as fast as the socket takes it.
+    Endless,
+    /// 200, the first bytes of a body, then silence.
+    Stall,
 }
 
 #[derive(Debug, Clone)]
@@ -229,6 +239,44 @@ async fn faulted(fault: Option<Fault>, delay: Duration) -> Option<Response> {
             tokio::time::sleep(d).await;
             None
         }
+        Fault::Raw {
+            status,
+            content_type,
+            body,
+        } => Some(
+            (
+                StatusCode::from_u16(status).unwrap(),
+                [("content-type", content_type)],
+                body,
+            )
+                .into_response(),
+        ),
+        Fault::Endless => {
+            let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+            let stream = futures_util::stream::repeat_with(move || {
+                Ok::<_, std::io::Error>(chunk.clone())
+            });
+            Some(
+                (
+                    [("content-type", "application/json")],
+                    axum::body::Body::from_stream(stream),
+                )
+                    .into_response(),
+            )
+        }
+        Fault::Stall => {
+            let first = futures_util::stream::once(async {
+                Ok::<_, std::io::Error>(Bytes::from_static(b"{\"access_token\": \"AT-"))
+            });
+            let stream = futures_util::StreamExt::chain(first, futures_util::stream::pending());
+            Some(
+                (
+                    [("content-type", "application/json")],
+                    axum::body::Body::from_stream(stream),
+                )
+                    .into_response(),
+            )
+        }
     }
 }
 
@@ -409,12 +457,15 @@ async fn resource(State(s): State<Shared>, h: HeaderMap) -> Response {
 
 /// RFC 8414 metadata only (no OpenID configuration), to exercise the discovery fallback.
 async fn metadata(State(s): State<Shared>, h: HeaderMap) -> Response {
-    record(
+    let (fault, delay) = record(
         &s,
         "/.well-known/oauth-authorization-server",
         &h,
         &Bytes::new(),
     );
+    if let Some(r) = faulted(fault, delay).await {
+        return r;
+    }
     let issuer = lock(&s).issuer.clone();
     axum::Json(json!({
         "issuer": issuer,

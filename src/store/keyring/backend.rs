@@ -22,13 +22,19 @@ pub enum Backend {
     SecretService,
     /// The Linux kernel's keyutils keyring (`PANCRED_KEYRING=keyutils`): memory only, lost at reboot.
     KeyUtils,
+    /// The system's own keyring elsewhere: the macOS login Keychain, the Windows Credential Manager.
+    Native,
     /// keyring-core's in-process mock (tests).
     Mock,
 }
 
 impl Backend {
-    /// The backend chosen by `PANCRED_KEYRING` (`secret-service`, the default, or `keyutils`).
+    /// The backend chosen by `PANCRED_KEYRING` on Linux (`secret-service`, the default, or
+    /// `keyutils`); the system keyring on macOS and Windows.
     pub fn from_env() -> Result<Self, StoreError> {
+        if cfg!(any(target_os = "macos", target_os = "windows")) {
+            return Ok(Backend::Native);
+        }
         match std::env::var("PANCRED_KEYRING").ok().as_deref() {
             None | Some("") | Some("secret-service") => Ok(Backend::SecretService),
             Some("keyutils") => Ok(Backend::KeyUtils),
@@ -42,6 +48,8 @@ impl Backend {
         match self {
             Backend::SecretService => "Secret Service",
             Backend::KeyUtils => "kernel keyring (keyutils)",
+            Backend::Native if cfg!(target_os = "windows") => "Windows Credential Manager",
+            Backend::Native => "macOS Keychain",
             Backend::Mock => "mock keyring",
         }
     }
@@ -183,6 +191,12 @@ mod platform {
             }
             Backend::KeyUtils => linux_keyutils_keyring_store::Store::new()?,
             Backend::Mock => keyring_core::mock::Store::new()?,
+            Backend::Native => {
+                return Err(keyring_core::Error::NotSupportedByStore(
+                    "there is no native keyring on Linux: use the Secret Service or keyutils"
+                        .into(),
+                ))
+            }
         })
     }
 
@@ -206,7 +220,29 @@ mod platform {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+/// macOS and Windows: keyring-core's native store, as in the crates' own examples. Built and run
+/// only on those systems (see the README for what has been verified where).
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+mod platform {
+    use super::Backend;
+    use keyring_core::CredentialStore;
+    use std::sync::Arc;
+
+    pub fn connect(backend: Backend) -> keyring_core::Result<Arc<CredentialStore>> {
+        match backend {
+            Backend::Mock => Ok(keyring_core::mock::Store::new()?),
+            #[cfg(target_os = "macos")]
+            Backend::Native => Ok(apple_native_keyring_store::keychain::Store::new()?),
+            #[cfg(target_os = "windows")]
+            Backend::Native => Ok(windows_native_keyring_store::Store::new()?),
+            _ => Err(keyring_core::Error::NotSupportedByStore(
+                "only the system keyring is available on this operating system".into(),
+            )),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 mod platform {
     use super::Backend;
     use keyring_core::CredentialStore;
@@ -216,7 +252,7 @@ mod platform {
         match backend {
             Backend::Mock => Ok(keyring_core::mock::Store::new()?),
             _ => Err(keyring_core::Error::NotSupportedByStore(
-                "this build of pancred has no keyring for this operating system yet; use --store file"
+                "this build of pancred has no keyring for this operating system; use --store file"
                     .into(),
             )),
         }

@@ -9,6 +9,8 @@
 mod backend;
 mod meta;
 mod split;
+#[cfg(target_os = "linux")]
+mod ss_read;
 
 pub use backend::{Backend, CALL_TIMEOUT, PROBE_TIMEOUT};
 pub use meta::default_path;
@@ -22,14 +24,19 @@ use meta::MetaFile;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The keyring service every pancred entry is filed under.
 pub const SERVICE: &str = "pancred";
 
 pub struct KeyringStore {
-    creds: Arc<CredentialStore>,
+    /// keyring-core's store, for writes (and for reads on other keyrings); opened on first use
+    /// when reads go through `reader`.
+    creds: OnceLock<Arc<CredentialStore>>,
+    /// The quick reader of the Secret Service (see `ss_read`).
+    #[cfg(target_os = "linux")]
+    reader: Option<Arc<ss_read::Reader>>,
     backend: Backend,
     meta: MetaFile,
     timeout: Duration,
@@ -41,6 +48,18 @@ impl KeyringStore {
     pub fn open() -> Result<Self, StoreError> {
         let backend = Backend::from_env()?;
         let path = default_path()?;
+        #[cfg(target_os = "linux")]
+        if backend == Backend::SecretService {
+            let what = "connecting to the Secret Service";
+            let reader = backend::with_deadline(PROBE_TIMEOUT, what, ss_read::Reader::connect)??;
+            return Ok(KeyringStore {
+                creds: OnceLock::new(),
+                reader: Some(Arc::new(reader)),
+                backend,
+                meta: MetaFile::new(path),
+                timeout: CALL_TIMEOUT,
+            });
+        }
         let creds = backend.connect(PROBE_TIMEOUT)?;
         Ok(Self::with_credential_store(backend, creds, path))
     }
@@ -52,11 +71,22 @@ impl KeyringStore {
         meta_path: PathBuf,
     ) -> Self {
         KeyringStore {
-            creds,
+            creds: OnceLock::from(creds),
+            #[cfg(target_os = "linux")]
+            reader: None,
             backend,
             meta: MetaFile::new(meta_path),
             timeout: CALL_TIMEOUT,
         }
+    }
+
+    /// keyring-core's store, connected on first use.
+    fn creds(&self) -> Result<&Arc<CredentialStore>, StoreError> {
+        if let Some(c) = self.creds.get() {
+            return Ok(c);
+        }
+        let connected = self.backend.connect(PROBE_TIMEOUT)?;
+        Ok(self.creds.get_or_init(|| connected))
     }
 
     pub fn backend(&self) -> Backend {
@@ -73,9 +103,9 @@ impl KeyringStore {
             // A label makes the item recognisable in seahorse and `secret-tool search`.
             let label = format!("pancred profile {name}");
             let mods = HashMap::from([("label", label.as_str())]);
-            Entry::new_in_store_with_modifiers(&self.creds, SERVICE, name, &mods)
+            Entry::new_in_store_with_modifiers(self.creds()?, SERVICE, name, &mods)
         } else {
-            Entry::new_in_store(&self.creds, SERVICE, name)
+            Entry::new_in_store(self.creds()?, SERVICE, name)
         };
         built.map_err(|e| {
             StoreError::Backend(format!(
@@ -94,7 +124,7 @@ impl KeyringStore {
     /// The profile's secrets, as one keyring read.
     fn read_secrets(&self, name: &str) -> Result<Map<String, Value>, StoreError> {
         let what = format!("reading the secrets of profile '{name}'");
-        let Some(text) = backend::get(self.backend, self.entry(name)?, self.timeout, &what)? else {
+        let Some(text) = self.read_entry(name, &what)? else {
             return Ok(Map::new());
         };
         match serde_json::from_str::<Value>(&text) {
@@ -105,6 +135,29 @@ impl KeyringStore {
                 what: "not a JSON object of secrets (it was left as it is)".into(),
             }),
         }
+    }
+
+    /// The entry's text: through the quick reader where there is one, else keyring-core.
+    fn read_entry(&self, name: &str, what: &str) -> Result<Option<String>, StoreError> {
+        #[cfg(target_os = "linux")]
+        if let Some(reader) = &self.reader {
+            let (reader, user) = (reader.clone(), name.to_string());
+            let bytes = backend::with_deadline(self.timeout, what, move || {
+                reader.read(&HashMap::from([
+                    ("service", SERVICE),
+                    ("username", user.as_str()),
+                ]))
+            })??;
+            return bytes
+                .map(|b| {
+                    String::from_utf8(b).map_err(|_| StoreError::Corrupt {
+                        location: self.entry_location(name),
+                        what: "the entry is not UTF-8 text (it was left as it is)".into(),
+                    })
+                })
+                .transpose();
+        }
+        backend::get(self.backend, self.entry(name)?, self.timeout, what)
     }
 
     fn write_secrets(&self, name: &str, secrets: Map<String, Value>) -> Result<(), StoreError> {
@@ -170,6 +223,7 @@ impl Store for KeyringStore {
         };
         let (public, secrets) = split::split(doc);
         self.meta.modify(|meta| {
+            super::check_name(&name, || Ok(meta.get(&name).is_some()))?;
             // Secrets first: a crash in between leaves the new secrets with the old settings,
             // never a rolled refresh token lost.
             self.write_secrets(&name, secrets)?;
@@ -210,5 +264,5 @@ impl Store for KeyringStore {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests;

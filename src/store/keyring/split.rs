@@ -1,10 +1,10 @@
 //! Splitting a profile's JSON into what goes to the keyring and what goes to `profiles.json`.
 //!
-//! The split is generic over the JSON so that a secret field added to [`SECRET_FIELDS`] later is
+//! The split is generic over the JSON so that a secret field added to the table of fields ([`crate::profile::fields`]) later is
 //! handled without touching this store, and an unknown field that looks like a secret (written
 //! by a newer pancred, or kept from another program) stays out of the file as well.
 
-use crate::profile::{FIELD_NAMES, SECRET_FIELDS};
+use crate::profile::fields;
 use serde_json::{Map, Value};
 
 /// Name endings that mark an unknown field as a secret.
@@ -12,10 +12,10 @@ const SECRET_SUFFIXES: &[&str] = &["_secret", "_token", "password", "_key"];
 
 /// Whether a profile field is kept in the keyring rather than in the file.
 pub fn is_secret_field(name: &str) -> bool {
-    if SECRET_FIELDS.contains(&name) {
-        return true;
+    if let Some(spec) = fields::spec(name) {
+        return spec.is_secret();
     }
-    !FIELD_NAMES.contains(&name) && SECRET_SUFFIXES.iter().any(|s| name.ends_with(s))
+    SECRET_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
 /// `(public, secrets)`: the profile document without its secrets, and the secrets alone.
@@ -53,17 +53,17 @@ mod tests {
     fn every_secret_field_goes_to_the_keyring() {
         let mut doc =
             json!({"profile": "p", "client_id": "cid", "expires_at": 42, "scope": "openid"});
-        for f in SECRET_FIELDS {
-            doc[*f] = json!(format!("s3cret-{f}"));
+        for f in fields::secret_fields() {
+            doc[f] = json!(format!("s3cret-{f}"));
         }
         let p = Profile::from_json(doc).unwrap();
         let Value::Object(doc) = p.to_json() else {
             panic!("not an object")
         };
         let (public, secrets) = split(doc);
-        for f in SECRET_FIELDS {
-            assert!(secrets.contains_key(*f), "{f} not in the keyring part");
-            assert!(!public.contains_key(*f), "{f} in the file part");
+        for f in fields::secret_fields() {
+            assert!(secrets.contains_key(f), "{f} not in the keyring part");
+            assert!(!public.contains_key(f), "{f} in the file part");
         }
         assert_eq!(
             Value::Object(public.clone()),

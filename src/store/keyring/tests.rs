@@ -1,5 +1,5 @@
 use super::*;
-use crate::profile::SECRET_FIELDS;
+use crate::profile::fields;
 use keyring_core::mock;
 use std::os::unix::fs::PermissionsExt;
 
@@ -44,7 +44,7 @@ fn full_profile(name: &str) -> Profile {
     doc.insert("client_id".into(), "cid".into());
     doc.insert("scope".into(), "openid offline_access".into());
     doc.insert("expires_at".into(), 4600.into());
-    for f in SECRET_FIELDS {
+    for f in fields::secret_fields() {
         doc.insert(f.to_string(), format!("s3cret-{f}").into());
     }
     Profile::from_json(Value::Object(doc)).unwrap()
@@ -68,7 +68,7 @@ fn round_trip_through_keyring_and_file() {
         .keys()
         .map(String::as_str)
         .collect();
-    let mut expected = SECRET_FIELDS.to_vec();
+    let mut expected: Vec<&str> = fields::secret_fields().collect();
     expected.sort();
     assert_eq!(keys, expected);
     let text = std::fs::read_to_string(&fx.path).unwrap();

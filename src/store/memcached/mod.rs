@@ -99,7 +99,7 @@ pub struct MemcachedStore {
 
 /// The item key for a name: hex keeps any name a valid key; very long names are hashed.
 fn key_part(name: &str) -> String {
-    let hex = super::fsutil::hex_name(name);
+    let hex = super::fsutil::hex_name_bytes(name.as_bytes());
     if hex.len() <= 160 {
         return hex;
     }
@@ -236,6 +236,9 @@ impl Store for MemcachedStore {
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        super::check_name(&profile.profile, || {
+            self.load(&profile.profile).map(|p| p.is_some())
+        })?;
         let json = serde_json::to_vec(&profile.to_json())
             .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
         // The item first, then its name in the index: a lister never finds a name without a profile

@@ -152,11 +152,15 @@ impl Conn {
 }
 
 /// The URL as it may be shown: any password replaced by `******`; unparseable URLs are not shown.
+/// A lone userinfo (`redis://PASSWORD@host`, as redis-cli reads it) is masked too: it is a
+/// password more often than a user name.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) => {
             if u.password().is_some() {
                 let _ = u.set_password(Some(crate::secret::MASK));
+            } else if !u.username().is_empty() {
+                let _ = u.set_username(crate::secret::MASK);
             }
             u.to_string()
         }
@@ -183,5 +187,9 @@ mod tests {
             "redis://127.0.0.1:6379/"
         );
         assert!(!redact_url("redis://:pw@[::1").contains("pw"));
+        assert_eq!(
+            redact_url("redis://s3cret@127.0.0.1:6379/"),
+            "redis://******@127.0.0.1:6379/"
+        );
     }
 }

@@ -101,6 +101,22 @@ if redis.call('GET', KEYS[3]) == ARGV[1] then
 end
 return n";
 
+/// Renames in one script: KEYS old profile, new profile, index, default; ARGV the old JSON as read,
+/// the new JSON, old name, new name. Refuses (-1) when the old profile changed since it was read.
+const RENAME: &str = r"
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+if cur ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('DEL', KEYS[1])
+local score = redis.call('ZSCORE', KEYS[3], ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[3], score or 0, ARGV[4])
+if redis.call('GET', KEYS[4]) == ARGV[3] then
+  redis.call('SET', KEYS[4], ARGV[4])
+end
+return 1";
+
 pub struct RedisStore {
     conn: Arc<Conn>,
     prefix: String,
@@ -194,6 +210,9 @@ impl Store for RedisStore {
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
+        super::check_name(&profile.profile, || {
+            self.load(&profile.profile).map(|p| p.is_some())
+        })?;
         let json = serde_json::to_string(&profile.to_json())
             .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
         self.conn.with("writing a profile", |c| {
@@ -218,6 +237,39 @@ impl Store for RedisStore {
                 .invoke(c)
         })?;
         Ok(n > 0)
+    }
+
+    /// One script renames the key, moves the index entry and the default pointer together.
+    fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        let current: Option<String> = self.conn.with("reading a profile", |c| {
+            redis::cmd("GET").arg(self.profile_key(old)).query(c)
+        })?;
+        let Some(current) = current else {
+            return Ok(false);
+        };
+        let mut profile = self.parse(old, &current)?;
+        profile.profile = new.to_string();
+        let json = serde_json::to_string(&profile.to_json())
+            .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
+        let n: i64 = self.conn.with("renaming a profile", |c| {
+            redis::Script::new(RENAME)
+                .key(self.profile_key(old))
+                .key(self.profile_key(new))
+                .key(self.index_key())
+                .key(self.default_key())
+                .arg(&current)
+                .arg(json)
+                .arg(old)
+                .arg(new)
+                .invoke(c)
+        })?;
+        match n {
+            1 => Ok(true),
+            0 => Ok(false),
+            _ => Err(StoreError::Backend(format!(
+                "profile '{old}' changed while it was being renamed; nothing was renamed, try again"
+            ))),
+        }
     }
 
     fn default_profile(&self) -> Result<Option<String>, StoreError> {

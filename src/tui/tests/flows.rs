@@ -270,11 +270,17 @@ fn saving_reloads_and_selects_the_saved_profile() {
         app.update(Action::Char(c));
     }
     let fx = app.update(Action::Submit);
-    let [Effect::Save { profile, replaces }] = fx.as_slice() else {
+    let [Effect::Save {
+        name,
+        new_name,
+        created,
+        ..
+    }] = fx.as_slice()
+    else {
         panic!("{fx:?}")
     };
-    assert_eq!(profile.profile, "lab");
-    assert!(replaces.is_none());
+    assert_eq!((name.as_str(), new_name.as_str()), ("lab", "lab"));
+    assert!(created);
     let fx = app.on_engine(EngineEvent::Saved("lab".into(), Ok(())));
     assert!(matches!(fx.as_slice(), [Effect::Load]));
     let mut all = profiles();
@@ -289,13 +295,37 @@ fn editing_keeps_secrets_unless_replaced_and_renames() {
     let mut form = Form::new(Some(original.clone()), vec!["valid".into(), "other".into()]);
     form.focus = 0;
     form.type_char('2');
-    let p = form.validate().expect("valid form");
-    assert_eq!(p.profile, "valid2");
-    assert_eq!(p.client_secret, original.client_secret);
-    assert_eq!(p.access_token, original.access_token);
+    let done = form.validate().expect("valid form");
+    assert_eq!(
+        (done.name.as_str(), done.new_name.as_str()),
+        ("valid", "valid2")
+    );
+    // Nothing but the name changed: the patch touches no field, secrets and tokens included.
+    assert!(done.patch.is_empty(), "{:?}", done.patch);
+    assert!(!done.created);
     form.fields[3].value = "new-secret".into();
-    let p = form.validate().unwrap();
-    assert_eq!(p.client_secret.unwrap().expose(), "new-secret");
+    let done = form.validate().unwrap();
+    assert_eq!(done.patch.set.len(), 1);
+    assert_eq!(done.patch.set["client_secret"], "new-secret");
+    // Applied to the profile as stored now, the patch keeps a token rotated meanwhile.
+    let mut rotated = original.clone();
+    rotated.refresh_token = Some(crate::Secret::new("rotated-meanwhile"));
+    let saved = done.patch.apply(&rotated).unwrap();
+    assert_eq!(saved.refresh_token.unwrap().expose(), "rotated-meanwhile");
+    assert_eq!(saved.client_secret.unwrap().expose(), "new-secret");
+}
+
+#[test]
+fn clearing_a_setting_unsets_it_and_the_form_accepts_any_loopback_address() {
+    let original = profiles().remove(0);
+    let mut form = Form::new(Some(original), vec![]);
+    let set = |f: &mut Form, key: &str, v: &str| {
+        f.fields.iter_mut().find(|x| x.key == key).unwrap().value = v.into();
+    };
+    set(&mut form, "redirect_uri", "http://127.0.0.2:8765/cb");
+    set(&mut form, "scope", "");
+    let done = form.validate().expect("127.0.0.0/8 is loopback");
+    assert_eq!(done.patch.set["redirect_uri"], "http://127.0.0.2:8765/cb");
 }
 
 #[test]
@@ -332,7 +362,7 @@ fn the_form_refuses_bad_input() {
     assert!(form.validate().is_none());
     assert!(err(&form, "token_url").unwrap().contains("oauth2 needs"));
     set(&mut form, "token_url", "https://id.example/token");
-    assert_eq!(form.validate().unwrap().profile, "fine");
+    assert_eq!(form.validate().unwrap().new_name, "fine");
 }
 
 /// The form checks URLs with the provider calls' rule: it once refused 127.0.0.2, which the

@@ -138,7 +138,7 @@ fn new_profile_form_with_errors() {
     app.update(Action::New);
     app.update(Action::NextField);
     app.update(Action::Toggle(' '));
-    for _ in 0..9 {
+    for _ in 0..10 {
         app.update(Action::NextField);
     }
     for c in "http://example.com/cb".chars() {

@@ -2,8 +2,10 @@
 //! claims and how much of its lifetime is used. A secret shows only when revealed.
 
 use crate::jwt::{claim_seconds, claim_text};
+use crate::profile::fields;
 use crate::secret::MASK;
 use crate::summary::format_utc;
+use crate::text::safe;
 use crate::tui::app::{App, Entry, SecretField};
 use crate::tui::ui::profiles::time_left;
 use ratatui::layout::Rect;
@@ -25,7 +27,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let title = Line::from(vec![
-        Span::styled(format!(" {} ", e.name()), t.title()),
+        Span::styled(format!(" {} ", safe(e.name())), t.title()),
         if e.summary.default {
             Span::styled("★ default ", t.default_mark())
         } else {
@@ -43,9 +45,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// One `label  value` row; a value too long for the pane continues under itself, not under the label.
+/// Both come from the store or a token: escaped as the CLI escapes them.
 fn kv(out: &mut Vec<Line<'static>>, app: &App, width: usize, key: &str, value: Span<'static>) {
     let room = width.saturating_sub(LABEL + 2).max(8);
-    let text: Vec<char> = value.content.chars().collect();
+    let key = safe(key);
+    let text: Vec<char> = safe(&value.content).chars().collect();
     let mut chunks = text.chunks(room).map(|c| c.iter().collect::<String>());
     let first = chunks.next().unwrap_or_default();
     out.push(Line::from(vec![
@@ -107,101 +111,30 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         ]));
     }
 
+    // The settings and secrets come from the one table of profile fields, in its order: the
+    // client's credentials first, then where and how to reach the provider.
+    let shown: Vec<_> = fields::shown_fields(&e.profile).collect();
+    let (client, endpoints): (Vec<&fields::FieldSpec>, Vec<_>) = shown
+        .into_iter()
+        .partition(|f| f.is_secret() || f.name == "client_id");
     out.push(section(app, "Client", width));
-    kv(
-        &mut out,
-        app,
-        width,
-        "client_id",
-        opt(app, s.client_id.as_deref()),
-    );
-    for f in SecretField::ALL {
-        let value = match (f.get(&e.profile), app.revealed == Some(f)) {
-            (Some(secret), true) => Span::styled(secret.expose().to_string(), t.revealed()),
-            (Some(_), false) => Span::raw(MASK),
-            (None, _) => Span::styled("— not stored", t.dim()),
+    for f in client {
+        let value = if f.is_secret() {
+            let revealed = SecretField::from_name(f.name).is_some_and(|s| app.revealed == Some(s));
+            match (e.profile.secret(f.name), revealed) {
+                (Some(secret), true) => Span::styled(secret.expose().to_string(), t.revealed()),
+                (Some(_), false) => Span::raw(MASK),
+                (None, _) => Span::styled("— not stored", t.dim()),
+            }
+        } else {
+            opt(app, e.profile.setting_text(f.name).as_deref())
         };
-        kv(&mut out, app, width, f.label(), value);
+        kv(&mut out, app, width, f.name, value);
     }
-
     out.push(section(app, "Endpoints", width));
-    kv(&mut out, app, width, "dialect", Span::raw(s.dialect));
-    if s.dialect == "oauth2" {
-        // Shown when it is not the usual one: such a profile never logs in, `r` gets a token.
-        if s.grant != crate::profile::Grant::AuthorizationCode.as_str() {
-            kv(&mut out, app, width, "grant", Span::raw(s.grant));
-        }
-        kv(
-            &mut out,
-            app,
-            width,
-            "client_auth",
-            Span::raw(s.client_auth),
-        );
-        kv(
-            &mut out,
-            app,
-            width,
-            "issuer",
-            opt(app, s.issuer.as_deref()),
-        );
-    }
-    kv(
-        &mut out,
-        app,
-        width,
-        "auth_base_url",
-        opt(app, Some(&s.auth_base_url)),
-    );
-    kv(
-        &mut out,
-        app,
-        width,
-        "token_url",
-        opt(app, s.token_url.as_deref()),
-    );
-    if s.dialect == "oauth2" {
-        kv(
-            &mut out,
-            app,
-            width,
-            "revoke_url",
-            opt(app, s.revoke_url.as_deref()),
-        );
-    } else {
-        kv(
-            &mut out,
-            app,
-            width,
-            "developer_token_url",
-            Span::raw(s.developer_token_url.clone()),
-        );
-        kv(
-            &mut out,
-            app,
-            width,
-            "instance_id",
-            opt(app, s.instance_id.as_deref()),
-        );
-        kv(
-            &mut out,
-            app,
-            width,
-            "region",
-            opt(app, s.region.as_deref()),
-        );
-    }
-    kv(
-        &mut out,
-        app,
-        width,
-        "redirect_uri",
-        opt(app, s.redirect_uri.as_deref()),
-    );
-    kv(&mut out, app, width, "scope", opt(app, s.scope.as_deref()));
-    if !s.auth_params.is_empty() {
-        let params = serde_json::Value::Object(s.auth_params.clone()).to_string();
-        kv(&mut out, app, width, "auth_params", Span::raw(params));
+    for f in endpoints {
+        let text = e.profile.setting_text(f.name);
+        kv(&mut out, app, width, f.name, opt(app, text.as_deref()));
     }
     kv(
         &mut out,

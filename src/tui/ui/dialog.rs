@@ -2,6 +2,7 @@
 
 use super::layout::centered;
 use crate::profile::PANCLOUD_API_BASE_URL;
+use crate::text::Safe;
 use crate::tui::app::{App, ConfirmKind, InputBox, InputKind};
 use crate::tui::authorize::{AuthPhase, AuthState};
 use ratatui::layout::Rect;
@@ -52,7 +53,7 @@ fn revoke_endpoint(app: &App, name: &str) -> String {
         return "the provider".into();
     };
     let s = &e.summary;
-    if s.dialect == "oauth2" {
+    if s.dialect == crate::profile::Dialect::OAuth2 {
         match (&s.revoke_url, &s.issuer) {
             (Some(u), _) => u.clone(),
             (None, Some(i)) => format!("the revocation endpoint of {i}"),
@@ -78,10 +79,10 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
                 vec![
                     Line::from(vec![
                         Span::raw(" Revoke for profile "),
-                        Span::styled(format!("'{profile}'"), t.title()),
+                        Span::styled(format!("'{}'", Safe(profile)), t.title()),
                         Span::raw(" at"),
                     ]),
-                    Line::from(format!(" {}", revoke_endpoint(app, profile))),
+                    Line::from(format!(" {}", Safe(&revoke_endpoint(app, profile)))),
                     Line::raw(""),
                     Line::from(vec![
                         Span::raw(format!("   {} the access token   ", check(*access))),
@@ -106,7 +107,7 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
             vec![
                 Line::from(vec![
                     Span::raw(" Delete profile "),
-                    Span::styled(format!("'{profile}'"), t.title()),
+                    Span::styled(format!("'{}'", Safe(profile)), t.title()),
                     Span::raw(" and its secrets from"),
                 ]),
                 Line::from(format!(" {}?", app.store_label)),
@@ -213,7 +214,7 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         area,
         modal(
             app,
-            format!("Authorize '{}'", auth.profile),
+            format!("Authorize '{}'", Safe(&auth.profile)),
             t.border_focus(),
         ),
         lines,

@@ -61,7 +61,7 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
     ]));
     let title = match &form.original {
         None => " New profile ".to_string(),
-        Some(p) => format!(" Edit '{}' ", p.profile),
+        Some(p) => format!(" Edit '{}' ", crate::text::Safe(&p.profile)),
     };
     let r = centered(area, 100, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);

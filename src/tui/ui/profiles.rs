@@ -3,6 +3,7 @@
 use super::layout::Areas;
 use crate::clock::format_span;
 use crate::profile::TokenState;
+use crate::text::safe;
 use crate::tui::app::{App, Entry, Mode};
 use ratatui::layout::Constraint;
 use ratatui::style::{Modifier, Style};
@@ -118,8 +119,8 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool) -> Row<'a> {
     ]);
     let row = Row::new(vec![
         Cell::from(mark),
-        Cell::from(e.name()),
-        Cell::from(Span::styled(e.summary.dialect, t.dim())),
+        Cell::from(safe(e.name())),
+        Cell::from(Span::styled(e.summary.dialect.as_str(), t.dim())),
         state_cell,
         Cell::from(Span::styled(time_left(state, left), t.state(state))),
     ]);

@@ -1,6 +1,7 @@
 //! The header, the store warning banner, the status line and the key hints.
 
 use crate::profile::TokenState;
+use crate::text::{safe, safe_lines};
 use crate::tui::app::{App, Level, Mode};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -70,7 +71,7 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
 
 pub fn banner(app: &App, text: &str, frame: &mut Frame, area: Rect) {
     frame.render_widget(
-        Paragraph::new(format!(" ⚠ {text}")).style(app.theme.warning()),
+        Paragraph::new(format!(" ⚠ {}", safe_lines(text))).style(app.theme.warning()),
         area,
     );
 }
@@ -93,7 +94,7 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(format!(" {busy}{icon} "), style),
-            Span::styled(s.text.clone(), style),
+            Span::styled(safe(&s.text).into_owned(), style),
         ])),
         area,
     );

@@ -1,6 +1,12 @@
 //! A profile: one named set of OAuth settings and secrets (field names follow pancloud's constructor).
+//! [`fields`] is the table of its fields.
+
+pub mod name;
 
 use crate::jwt;
+
+pub mod fields;
+use crate::seconds;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -161,7 +167,11 @@ pub struct Profile {
     /// Hosts `pancred git-credential` answers for (empty: any host it is configured for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub git_hosts: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "seconds::deserialize_opt"
+    )]
     pub expires_at: Option<i64>,
     /// Allow `http://` endpoints on hosts other than loopback (off: plain HTTP only to 127.0.0.1/::1/localhost).
     #[serde(default, skip_serializing_if = "is_default")]
@@ -251,7 +261,7 @@ impl Profile {
         match self.effective_expires_at() {
             None => TokenState::Valid,
             Some(exp) if exp <= now => TokenState::Expired,
-            Some(exp) if exp - now <= leeway => TokenState::Expiring,
+            Some(exp) if seconds::left(exp, now) <= leeway => TokenState::Expiring,
             Some(_) => TokenState::Valid,
         }
     }
@@ -271,7 +281,8 @@ impl Profile {
 
     /// Sets a newly received access token and its expiry (JWT `exp`, else `expires_in` from `now`).
     pub fn set_access_token(&mut self, token: Secret, expires_in: Option<i64>, now: i64) {
-        self.expires_at = jwt::expiry(token.expose()).or(expires_in.map(|s| now + s));
+        self.expires_at =
+            jwt::expiry(token.expose()).or(expires_in.map(|s| seconds::after(now, s)));
         self.access_token = Some(token);
     }
 
@@ -287,44 +298,6 @@ impl Profile {
         self.expires_at = None;
     }
 }
-
-/// Profile fields holding secrets (every `Option<Secret>` field). Stores that keep secrets apart
-/// (the keyring) split a profile's JSON on this list; a new secret field must be added here.
-pub const SECRET_FIELDS: &[&str] = &[
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "developer_token",
-    "pkce_verifier",
-];
-
-/// The names every profile field may take in an `init` file or a form.
-pub const FIELD_NAMES: &[&str] = &[
-    "profile",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "developer_token",
-    "developer_token_url",
-    "auth_base_url",
-    "token_url",
-    "revoke_url",
-    "issuer",
-    "dialect",
-    "client_auth",
-    "redirect_uri",
-    "scope",
-    "instance_id",
-    "region",
-    "auth_params",
-    "cache_token",
-    "grant",
-    "device_authorization_url",
-    "git_hosts",
-    "expires_at",
-    "allow_insecure_http",
-];
 
 #[cfg(test)]
 mod tests {
@@ -359,6 +332,20 @@ mod tests {
         assert!(Profile::from_json(json!({"profile": "p", "dialect": "saml"})).is_err());
         assert!(Profile::from_json(json!({"client_id": "no name"})).is_err());
         assert!(Profile::from_json(json!(["not", "an", "object"])).is_err());
+    }
+
+    #[test]
+    fn expires_at_in_a_file_may_be_any_number() {
+        let at = |v: Value| Profile::from_json(json!({"profile": "p", "expires_at": v}));
+        assert_eq!(
+            at(json!("1700000000")).unwrap().expires_at,
+            Some(1_700_000_000)
+        );
+        assert_eq!(at(json!(1e300)).unwrap().expires_at, Some(i64::MAX));
+        assert_eq!(at(json!(i64::MIN)).unwrap().expires_at, Some(i64::MIN));
+        assert_eq!(at(json!(u64::MAX)).unwrap().expires_at, Some(i64::MAX));
+        let e = at(json!({"x": 1})).unwrap_err();
+        assert!(e.contains("expected a number of seconds"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,357 @@
+//! The one table of profile fields. The TUI form, the detail pane, `show`, `init`'s check of its
+//! file, the engine's patches and the keyring's split of secrets from settings all read it, so
+//! adding a field is the struct field plus one row here.
+
+use super::{ClientAuth, Dialect, Profile};
+use serde_json::Value;
+
+/// Which dialects a field means something in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applies {
+    Both,
+    Pancloud,
+    OAuth2,
+}
+
+impl Applies {
+    pub fn to(self, dialect: Dialect) -> bool {
+        match self {
+            Applies::Both => true,
+            Applies::Pancloud => dialect == Dialect::Pancloud,
+            Applies::OAuth2 => dialect == Dialect::OAuth2,
+        }
+    }
+}
+
+/// What a field holds, and so how it is edited and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// Absolute http(s) URL; plain http only to loopback unless `allow_insecure_http`.
+    Url,
+    /// One of these words.
+    Choice(&'static [&'static str]),
+    Secret,
+    Bool,
+    Number,
+    /// A JSON object.
+    Object,
+    /// A JSON array of strings.
+    List,
+}
+
+/// Who may set a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `init` files and the TUI form.
+    Form,
+    /// `init` files only.
+    Init,
+    /// pancred's own bookkeeping (an authorization in progress): never set by hand.
+    Internal,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub applies: Applies,
+    pub access: Access,
+    /// The TUI form's hint under the field.
+    pub hint: &'static str,
+}
+
+impl FieldSpec {
+    pub fn is_secret(&self) -> bool {
+        self.kind == Kind::Secret
+    }
+}
+
+pub const DIALECTS: &[&str] = &["pancloud", "oauth2"];
+pub const CLIENT_AUTHS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
+pub const GRANTS: &[&str] = &["authorization_code", "client_credentials"];
+
+const fn f(
+    name: &'static str,
+    kind: Kind,
+    applies: Applies,
+    access: Access,
+    hint: &'static str,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind,
+        applies,
+        access,
+        hint,
+    }
+}
+
+use Access::{Form, Init, Internal};
+use Applies::{Both, OAuth2, Pancloud};
+
+/// Every field, in the order the form and `show` present them.
+pub const FIELDS: &[FieldSpec] = &[
+    f("profile", Kind::Text, Both, Form, "a name, e.g. lab"),
+    f(
+        "dialect",
+        Kind::Choice(DIALECTS),
+        Both,
+        Form,
+        "←/→ to change",
+    ),
+    f("client_id", Kind::Text, Both, Form, ""),
+    f("client_secret", Kind::Secret, Both, Form, ""),
+    f("refresh_token", Kind::Secret, Both, Form, ""),
+    f(
+        "client_auth",
+        Kind::Choice(CLIENT_AUTHS),
+        OAuth2,
+        Form,
+        "oauth2 only; ←/→ to change",
+    ),
+    f(
+        "grant",
+        Kind::Choice(GRANTS),
+        OAuth2,
+        Form,
+        "oauth2: client_credentials needs no login",
+    ),
+    f(
+        "issuer",
+        Kind::Url,
+        OAuth2,
+        Form,
+        "oauth2: discovers the endpoints",
+    ),
+    f("auth_base_url", Kind::Url, Both, Form, ""),
+    f(
+        "token_url",
+        Kind::Url,
+        Both,
+        Form,
+        "pancloud: API base; oauth2: token endpoint",
+    ),
+    f("revoke_url", Kind::Url, OAuth2, Form, "oauth2 only"),
+    f(
+        "redirect_uri",
+        Kind::Url,
+        Both,
+        Form,
+        "e.g. http://127.0.0.1:8765/callback",
+    ),
+    f("scope", Kind::Text, Both, Form, ""),
+    f("instance_id", Kind::Text, Pancloud, Form, "pancloud only"),
+    f("region", Kind::Text, Pancloud, Form, "pancloud only"),
+    f("access_token", Kind::Secret, Both, Init, ""),
+    f("developer_token", Kind::Secret, Pancloud, Init, ""),
+    f("developer_token_url", Kind::Url, Pancloud, Init, ""),
+    f("device_authorization_url", Kind::Url, OAuth2, Init, ""),
+    f("git_hosts", Kind::List, Both, Init, ""),
+    f("auth_params", Kind::Object, Both, Init, ""),
+    f("cache_token", Kind::Bool, Both, Init, ""),
+    f("expires_at", Kind::Number, Both, Init, ""),
+    f("allow_insecure_http", Kind::Bool, Both, Init, ""),
+    f("pkce_verifier", Kind::Secret, OAuth2, Internal, ""),
+    f("pending_state", Kind::Text, Both, Internal, ""),
+    f("pending_redirect_uri", Kind::Text, Both, Internal, ""),
+    // When the access token alone was revoked: a later invalid_grant is then explained (RFC 7009).
+    f("access_revoked_at", Kind::Number, OAuth2, Internal, ""),
+];
+
+pub fn spec(name: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|f| f.name == name)
+}
+
+/// Fields that hold secrets (the keyring keeps them; nothing prints them).
+pub fn secret_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().filter(|f| f.is_secret()).map(|f| f.name)
+}
+
+pub fn is_secret(name: &str) -> bool {
+    spec(name).is_some_and(FieldSpec::is_secret)
+}
+
+/// Fields a user may set (in an `init` file, a form, a patch).
+pub fn user_fields() -> impl Iterator<Item = &'static FieldSpec> {
+    FIELDS.iter().filter(|f| f.access != Internal)
+}
+
+pub fn is_user_field(name: &str) -> bool {
+    spec(name).is_some_and(|f| f.access != Internal)
+}
+
+/// The fields the TUI form edits, in order.
+pub fn form_fields() -> impl Iterator<Item = &'static FieldSpec> {
+    FIELDS.iter().filter(|f| f.access == Form)
+}
+
+impl Profile {
+    /// A secret field by name.
+    pub fn secret(&self, name: &str) -> Option<&crate::Secret> {
+        match name {
+            "client_secret" => self.client_secret.as_ref(),
+            "refresh_token" => self.refresh_token.as_ref(),
+            "access_token" => self.access_token.as_ref(),
+            "developer_token" => self.developer_token.as_ref(),
+            "pkce_verifier" => self.pkce_verifier.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// A setting as text for people (never a secret): the stored value, or the default in force
+    /// where the dialect has one. `None` when unset.
+    pub fn setting_text(&self, name: &str) -> Option<String> {
+        match name {
+            "dialect" => return Some(self.dialect.as_str().into()),
+            "client_auth" => return Some(self.client_auth.as_str().into()),
+            "grant" => return Some(self.grant.as_str().into()),
+            "auth_base_url" => {
+                return Some(self.auth_base_url().to_string()).filter(|s| !s.is_empty())
+            }
+            "developer_token_url" => return Some(self.developer_token_url().to_string()),
+            _ => {}
+        }
+        if is_secret(name) {
+            return None;
+        }
+        match self.to_json().get(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            Value::Object(m) if m.is_empty() => None,
+            Value::Array(items) if items.is_empty() => None,
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// The setting as stored (no defaults filled in), as the form shows it for editing.
+    pub fn stored_text(&self, name: &str) -> String {
+        match name {
+            "dialect" => self.dialect.as_str().into(),
+            "client_auth" => self.client_auth.as_str().into(),
+            "grant" => self.grant.as_str().into(),
+            _ if is_secret(name) => String::new(),
+            _ => match self.to_json().get(name) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            },
+        }
+    }
+}
+
+/// The fields to show for `p` (in `show` and the TUI's detail pane), in table order: those that
+/// apply to its dialect, secrets included (shown masked), flags and objects only when they differ
+/// from their default. The name and the expiry are shown apart.
+pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '_ {
+    user_fields().filter(move |f| {
+        f.applies.to(p.dialect)
+            && !matches!(f.name, "profile" | "expires_at")
+            && match f.kind {
+                Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
+                // Shown when it is not the usual one: such a profile never logs in.
+                _ if f.name == "grant" => p.grant != super::Grant::AuthorizationCode,
+                _ => true,
+            }
+    })
+}
+
+/// Checks one field's text as typed (the form) against its kind; `insecure_ok` is the profile's
+/// `allow_insecure_http`.
+pub fn check_text(spec: &FieldSpec, value: &str, insecure_ok: bool) -> Result<(), String> {
+    match spec.kind {
+        Kind::Url => crate::rules::url_policy::check_setting(value, insecure_ok),
+        Kind::Choice(options) if !value.is_empty() && !options.contains(&value) => {
+            Err(format!("one of: {}", options.join(", ")))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Dialect {
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "pancloud" => Some(Dialect::Pancloud),
+            "oauth2" => Some(Dialect::OAuth2),
+            _ => None,
+        }
+    }
+}
+
+impl ClientAuth {
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "client_secret_basic" => Some(ClientAuth::ClientSecretBasic),
+            "client_secret_post" => Some(ClientAuth::ClientSecretPost),
+            "none" => Some(ClientAuth::None),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_table_names_every_field_of_the_struct() {
+        // A profile with every field set serializes to exactly the table's names: a field added
+        // to the struct but not to the table (or the other way round) fails here.
+        let mut doc = serde_json::Map::new();
+        for spec in FIELDS {
+            let v = match spec.kind {
+                Kind::Bool => json!(!matches!(spec.name, "cache_token")),
+                Kind::Number => json!(42),
+                Kind::Object => json!({"k": "v"}),
+                Kind::List => json!(["a.example"]),
+                Kind::Choice(o) => json!(o[o.len() - 1]),
+                _ => json!(format!("v-{}", spec.name)),
+            };
+            doc.insert(spec.name.into(), v);
+        }
+        let p = Profile::from_json(Value::Object(doc.clone())).unwrap();
+        assert!(p.extra.is_empty(), "not in the struct: {:?}", p.extra);
+        let Value::Object(back) = p.to_json() else {
+            panic!()
+        };
+        let mut names: Vec<_> = back.keys().cloned().collect();
+        let mut want: Vec<_> = FIELDS.iter().map(|f| f.name.to_string()).collect();
+        names.sort();
+        want.sort();
+        assert_eq!(names, want);
+        for name in secret_fields() {
+            assert!(p.secret(name).is_some(), "no accessor for secret {name}");
+        }
+    }
+
+    #[test]
+    fn choices_parse_back_to_their_types() {
+        for g in GRANTS {
+            let p = Profile::from_json(json!({"profile": "p", "grant": g})).unwrap();
+            assert_eq!(p.grant.as_str(), *g);
+        }
+        for d in DIALECTS {
+            assert_eq!(Dialect::from_name(d).unwrap().as_str(), *d);
+        }
+        for a in CLIENT_AUTHS {
+            assert_eq!(ClientAuth::from_name(a).unwrap().as_str(), *a);
+        }
+    }
+
+    #[test]
+    fn settings_never_show_secrets() {
+        let mut p = Profile::new("p");
+        p.client_secret = Some(crate::Secret::new("s3cret"));
+        assert_eq!(p.setting_text("client_secret"), None);
+        assert_eq!(p.stored_text("client_secret"), "");
+        assert_eq!(p.setting_text("dialect").as_deref(), Some("pancloud"));
+    }
+}

@@ -1,0 +1,102 @@
+//! Reading the Secret Service the quick way, for the cached `pancred token` path: one D-Bus
+//! connection, a `plain` session, `SearchItems` on our attributes and `GetSecrets` for the one
+//! item. The session bus is local and private to the user, so the Diffie-Hellman session that the
+//! keyring crate opens for every connection buys nothing here (libsecret's clients, gh among
+//! them, read the same way); writes still go through keyring-core's store.
+//!
+//! The same connection first checks that the default collection is unlocked, so `auto` learns at
+//! once whether the keyring is usable, and a locked item is an error rather than a prompt nobody
+//! sees.
+
+use crate::store::StoreError;
+use std::collections::HashMap;
+use zbus::blocking::Connection;
+use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
+
+const DEST: &str = "org.freedesktop.secrets";
+const SERVICE_PATH: &str = "/org/freedesktop/secrets";
+const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
+
+/// A secret as the service returns it: session, parameters, value, content type.
+type SecretStruct = (OwnedObjectPath, Vec<u8>, Vec<u8>, String);
+
+pub struct Reader {
+    conn: Connection,
+}
+
+fn failed(doing: &str, e: zbus::Error) -> StoreError {
+    StoreError::Unavailable(format!("the Secret Service failed while {doing}: {e}"))
+}
+
+impl Reader {
+    /// Connects to the session bus and checks that the default collection is unlocked.
+    pub fn connect() -> Result<Reader, StoreError> {
+        let conn = Connection::session().map_err(|e| {
+            StoreError::Unavailable(format!("no D-Bus session bus for the Secret Service ({e})"))
+        })?;
+        let reply = conn
+            .call_method(
+                Some(DEST),
+                "/org/freedesktop/secrets/aliases/default",
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &("org.freedesktop.Secret.Collection", "Locked"),
+            )
+            .map_err(|e| failed("checking whether the keyring is locked", e))?;
+        let locked: OwnedValue = reply
+            .body()
+            .deserialize()
+            .map_err(|e| failed("checking whether the keyring is locked", e))?;
+        if bool::try_from(&*locked).unwrap_or(true) {
+            return Err(StoreError::Unavailable(
+                "the Secret Service refused access (its default collection is locked); unlock it"
+                    .into(),
+            ));
+        }
+        Ok(Reader { conn })
+    }
+
+    fn call<B, R>(&self, method: &str, body: &B, doing: &str) -> Result<R, StoreError>
+    where
+        B: serde::Serialize + zbus::zvariant::DynamicType,
+        R: for<'d> serde::Deserialize<'d> + zbus::zvariant::Type,
+    {
+        let reply = self
+            .conn
+            .call_method(Some(DEST), SERVICE_PATH, Some(SERVICE_IFACE), method, body)
+            .map_err(|e| failed(doing, e))?;
+        reply.body().deserialize().map_err(|e| failed(doing, e))
+    }
+
+    /// The secret of the one item with these attributes; `Ok(None)` when there is none.
+    pub fn read(&self, attributes: &HashMap<&str, &str>) -> Result<Option<Vec<u8>>, StoreError> {
+        let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) =
+            self.call("SearchItems", &(attributes,), "searching for the entry")?;
+        let item = match (unlocked.as_slice(), locked.is_empty()) {
+            ([], true) => return Ok(None),
+            ([], false) => {
+                return Err(StoreError::Unavailable(
+                    "the Secret Service refused access (the entry is locked); unlock it".into(),
+                ))
+            }
+            ([one], true) => one.clone(),
+            (many, _) => {
+                return Err(StoreError::Corrupt {
+                    location: "Secret Service".into(),
+                    what: format!(
+                        "{} items match this entry; remove the extra ones (e.g. with secret-tool or seahorse)",
+                        many.len() + locked.len()
+                    ),
+                })
+            }
+        };
+        let (_, session): (OwnedValue, OwnedObjectPath) = self.call(
+            "OpenSession",
+            &("plain", Value::from("")),
+            "opening a session",
+        )?;
+        let mut secrets: HashMap<OwnedObjectPath, SecretStruct> =
+            self.call("GetSecrets", &(vec![&item], &session), "reading the entry")?;
+        Ok(secrets.remove(&item).map(|(_, _, value, _)| value))
+    }
+}
