@@ -16,7 +16,8 @@ pub enum Error {
         profile: String,
         missing: Vec<&'static str>,
     },
-    /// The provider refused or failed: exit 4.
+    /// The provider refused or failed: exit 4 (a profile setting that is missing or unusable
+    /// for the call, [`OAuthError::is_config`], is a local configuration problem: exit 2).
     #[error(transparent)]
     Provider(#[from] OAuthError),
     /// Exit 5.

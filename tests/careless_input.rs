@@ -1,6 +1,7 @@
 //! Careless and hostile text through the real binary: names, ids, issuers and claims holding
 //! escape sequences or newlines (shown escaped, JSON exact), the profile-name rule on every way
 //! a name is made, and names up to the longest allowed, in any script, through every command.
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The credentials file as people really have it: a symbolic link into a dotfiles folder, a mode
 //! a careless `cp` left open, temporary files of a write that was killed.
+#![cfg(feature = "cli")]
 
 mod common;
 

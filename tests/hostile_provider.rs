@@ -1,6 +1,7 @@
 //! A provider that answers badly, or against us: token answers that are not clean JSON, answers
 //! that never end, fields of the wrong type, escape sequences in its words. Each gives exit 4, a
 //! message that says what was wrong without a byte of a token, and the store as it was.
+#![cfg(feature = "cli")]
 
 mod common;
 

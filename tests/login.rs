@@ -1,11 +1,14 @@
 //! `pancred login` end to end: the real binary, its loopback listener, headless Chromium driven by
-//! tests/js/browser-login.mjs as `BROWSER`, and a real provider (oidc-provider) or the pancloud stub.
+//! tests/js/browser-login.mjs as `BROWSER`, and a real provider (oidc-provider and
+//! django-oauth-toolkit, each test against both) or the pancloud stub.
 #![cfg(feature = "cli")]
 
 mod common;
 
 use common::login::*;
+use common::oidc::{Kind, Oidc};
 use common::Sandbox;
+use rstest::rstest;
 use serde_json::json;
 use std::time::Duration;
 
@@ -46,15 +49,17 @@ fn login_then_refresh(sb: &Sandbox, js: &str, expect_port: Option<u16>) -> (u16,
     (port, url)
 }
 
-#[test]
-fn browser_login_web_client_on_its_registered_port() {
+#[rstest]
+#[case::oidc_provider(Kind::OidcProvider)]
+#[case::django_oauth_toolkit(Kind::Dot)]
+fn browser_login_web_client_on_its_registered_port(#[case] kind: Kind) {
     let Some(js) = common::external("PANCRED_TEST_JS") else {
         return;
     };
     let port = free_port();
     let redirect = format!("http://127.0.0.1:{port}/callback");
-    let oidc = common::oidc::Oidc::start_with(&[("PROVIDER_WEB_REDIRECTS", redirect.as_str())])
-        .expect("provider");
+    let oidc =
+        Oidc::start_kind(kind, &[("PROVIDER_WEB_REDIRECTS", redirect.as_str())]).expect("provider");
     let sb = Sandbox::new();
     init(
         &sb,
@@ -65,12 +70,14 @@ fn browser_login_web_client_on_its_registered_port() {
     assert_eq!(oidc.counts()["code"], 1);
 }
 
-#[test]
-fn browser_login_native_client_on_an_ephemeral_port() {
+#[rstest]
+#[case::oidc_provider(Kind::OidcProvider)]
+#[case::django_oauth_toolkit(Kind::Dot)]
+fn browser_login_native_client_on_an_ephemeral_port(#[case] kind: Kind) {
     let Some(js) = common::external("PANCRED_TEST_JS") else {
         return;
     };
-    let oidc = common::oidc::Oidc::start().expect("provider");
+    let oidc = Oidc::start_kind(kind, &[]).expect("provider");
     let sb = Sandbox::new();
     init(
         &sb,
@@ -87,12 +94,14 @@ fn browser_login_native_client_on_an_ephemeral_port() {
     );
 }
 
-#[test]
-fn denied_consent_ends_with_the_providers_error() {
+#[rstest]
+#[case::oidc_provider(Kind::OidcProvider)]
+#[case::django_oauth_toolkit(Kind::Dot)]
+fn denied_consent_ends_with_the_providers_error(#[case] kind: Kind) {
     let Some(js) = common::external("PANCRED_TEST_JS") else {
         return;
     };
-    let oidc = common::oidc::Oidc::start().expect("provider");
+    let oidc = Oidc::start_kind(kind, &[]).expect("provider");
     let sb = Sandbox::new();
     let mut p = oidc.profile(
         "default",

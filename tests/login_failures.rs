@@ -139,13 +139,15 @@ fn pasting_the_redirect_url_instead_of_waiting() {
     });
     // Someone logs in elsewhere; the redirect never reaches the listener.
     let prefix = format!("http://127.0.0.1:{port}/callback");
-    let (code, state) = oidc.authorize(&url, &prefix);
+    let redirect = oidc.authorize_query(&url, &prefix);
+    let (code, state, iss) = (&redirect["code"], &redirect["state"], &redirect["iss"]);
     login.paste("not a code at all");
     login.wait_for("the complaint", |l| {
         l.contains("still waiting").then_some(())
     });
     login.paste(&format!("{prefix}?code={code}&state=forged"));
-    login.paste(&format!("{prefix}?code={code}&state={state}&iss=x"));
+    let iss: String = url::form_urlencoded::byte_serialize(iss.as_bytes()).collect();
+    login.paste(&format!("{prefix}?code={code}&state={state}&iss={iss}"));
     let (status, _, stderr) = login.finish();
     assert_eq!(status, 0, "{stderr}");
     assert!(stderr.contains("does not match"), "{stderr}");

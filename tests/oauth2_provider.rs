@@ -1,14 +1,16 @@
-//! The oauth2 dialect against a real OpenID provider (oidc-provider): discovery, the code
-//! exchange with PKCE (login and consent driven over HTTP), refresh with rotation, revocation,
-//! every client authentication method, and JWT access tokens whose exp becomes expires_at.
+//! The oauth2 dialect against two real providers, each test run against both (oidc-provider
+//! and django-oauth-toolkit): discovery, the code exchange with PKCE (login and consent driven
+//! over HTTP), refresh with rotation and reuse protection, revocation, every client
+//! authentication method, and the access token's expiry (a JWT's exp, else expires_in).
 #![cfg(feature = "cli")]
 
 mod common;
 
 use common::oidc::{
-    basic_client, init, native_client, post_client, stored, Client, Oidc, WEB_REDIRECT,
+    basic_client, init, native_client, post_client, stored, Client, Kind, Oidc, WEB_REDIRECT,
 };
 use common::{Run, Sandbox};
+use rstest::rstest;
 use serde_json::{json, Value};
 
 fn claims(token: &str) -> Value {
@@ -32,7 +34,10 @@ fn authorize(oidc: &Oidc, sb: &Sandbox, name: &str, client: &Client, redirect: &
     let out: Value = serde_json::from_str(&r.stdout).unwrap();
     let url = out["url"].as_str().unwrap();
     // The authorization endpoint came from discovery: the profile names only the issuer.
-    assert!(url.starts_with(&format!("{}/auth?", oidc.issuer)), "{url}");
+    assert!(
+        url.starts_with(&format!("{}?", oidc.authorization_endpoint())),
+        "{url}"
+    );
     let q: std::collections::HashMap<String, String> = url::Url::parse(url)
         .unwrap()
         .query_pairs()
@@ -57,17 +62,21 @@ fn authorize(oidc: &Oidc, sb: &Sandbox, name: &str, client: &Client, redirect: &
         "{doc}"
     );
     assert!(doc["refresh_token"].is_string(), "no refresh token: {doc}");
-    assert_jwt_expiry(&doc);
+    assert_expiry(oidc, &doc);
     doc
 }
 
-/// The access token is a JWT for the API, and expires_at is its exp (about an hour away).
-fn assert_jwt_expiry(doc: &Value) {
-    let c = claims(doc["access_token"].as_str().unwrap());
-    assert_eq!(c["aud"], "urn:pancred:api");
-    assert_eq!(doc["expires_at"], c["exp"]);
-    let left = c["exp"].as_i64().unwrap() - common::now();
-    assert!((3000..=3600).contains(&left), "exp {left}s away");
+/// expires_at is about an hour away: a JWT access token's exp (oidc-provider's are JWTs for
+/// the API), else the answer's expires_in from receipt.
+fn assert_expiry(oidc: &Oidc, doc: &Value) {
+    let at = doc["expires_at"].as_i64().expect("expires_at");
+    if oidc.jwt_access_tokens() {
+        let c = claims(doc["access_token"].as_str().unwrap());
+        assert_eq!(c["aud"], "urn:pancred:api");
+        assert_eq!(doc["expires_at"], c["exp"]);
+    }
+    let left = at - common::now();
+    assert!((3000..=3600).contains(&left), "expires {left}s away");
 }
 
 fn write_secret(sb: &Sandbox, name: &str, value: &str) -> String {
@@ -76,9 +85,13 @@ fn write_secret(sb: &Sandbox, name: &str, value: &str) -> String {
     p.to_str().unwrap().to_string()
 }
 
-#[test]
-fn basic_client_exchange_refresh_with_rotation_and_revoke() {
-    let Some(oidc) = Oidc::start() else { return };
+#[rstest]
+#[case::oidc_provider(Kind::OidcProvider)]
+#[case::django_oauth_toolkit(Kind::Dot)]
+fn basic_client_exchange_refresh_with_rotation_and_revoke(#[case] kind: Kind) {
+    let Some(oidc) = Oidc::start_kind(kind, &[]) else {
+        return;
+    };
     let sb = Sandbox::new();
     let first = authorize(&oidc, &sb, "idp", &basic_client(), WEB_REDIRECT);
 
@@ -88,7 +101,7 @@ fn basic_client_exchange_refresh_with_rotation_and_revoke() {
     let second = stored(&sb, "idp");
     assert_ne!(second["refresh_token"], first["refresh_token"]);
     assert_ne!(second["access_token"], first["access_token"]);
-    assert_jwt_expiry(&second);
+    assert_expiry(&oidc, &second);
     let shown: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(shown["state"], "valid");
     assert_eq!(shown["expires_at"], second["expires_at"]);
@@ -108,16 +121,26 @@ fn basic_client_exchange_refresh_with_rotation_and_revoke() {
     let r = sb.run(&["--profile", "idp", "revoke"]);
     ok(&r);
     assert!(
-        r.stderr.contains("Revoked the refresh token"),
+        r.stderr.contains("Revoked the") && r.stderr.contains("refresh token of profile 'idp'"),
         "{}",
         r.stderr
     );
-    // oidc-provider cannot revoke JWT access tokens (RFC 7009 unsupported_token_type): said so.
-    assert!(
-        r.stderr.contains("cannot revoke the access token"),
-        "{}",
-        r.stderr
-    );
+    if oidc.jwt_access_tokens() {
+        // oidc-provider cannot revoke JWT access tokens (RFC 7009 unsupported_token_type): said so.
+        assert!(
+            r.stderr.contains("cannot revoke the access token"),
+            "{}",
+            r.stderr
+        );
+    } else {
+        // django-oauth-toolkit's revocation_endpoint is only in its RFC 8414 document.
+        assert!(
+            r.stderr
+                .contains("Revoked the access token and refresh token"),
+            "{}",
+            r.stderr
+        );
+    }
     let after = stored(&sb, "idp");
     assert!(
         after.get("refresh_token").is_none() && after.get("access_token").is_none(),
@@ -135,9 +158,13 @@ fn basic_client_exchange_refresh_with_rotation_and_revoke() {
     assert_eq!(stored(&sb, "copy")["refresh_token"], third["refresh_token"]);
 }
 
-#[test]
-fn client_secret_post_and_a_rotated_token_is_refused_afterwards() {
-    let Some(oidc) = Oidc::start() else { return };
+#[rstest]
+#[case::oidc_provider(Kind::OidcProvider)]
+#[case::django_oauth_toolkit(Kind::Dot)]
+fn client_secret_post_and_a_rotated_token_is_refused_afterwards(#[case] kind: Kind) {
+    let Some(oidc) = Oidc::start_kind(kind, &[]) else {
+        return;
+    };
     let sb = Sandbox::new();
     let first = authorize(&oidc, &sb, "post", &post_client(), WEB_REDIRECT);
     ok(&sb.run(&["--profile", "post", "refresh"]));
@@ -167,9 +194,13 @@ fn client_secret_post_and_a_rotated_token_is_refused_afterwards() {
     assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
 }
 
-#[test]
-fn public_native_client_with_pkce_only() {
-    let Some(oidc) = Oidc::start() else { return };
+#[rstest]
+#[case::oidc_provider(Kind::OidcProvider)]
+#[case::django_oauth_toolkit(Kind::Dot)]
+fn public_native_client_with_pkce_only(#[case] kind: Kind) {
+    let Some(oidc) = Oidc::start_kind(kind, &[]) else {
+        return;
+    };
     let sb = Sandbox::new();
     // A native client accepts any loopback port (RFC 8252).
     let redirect = "http://127.0.0.1:47113/callback";
@@ -178,12 +209,16 @@ fn public_native_client_with_pkce_only() {
     ok(&sb.run(&["--profile", "cli", "refresh"]));
     let second = stored(&sb, "cli");
     assert_ne!(second["refresh_token"], first["refresh_token"]);
-    assert_jwt_expiry(&second);
+    assert_expiry(&oidc, &second);
 }
 
-#[test]
-fn wrong_client_secret_is_refused_without_touching_the_store() {
-    let Some(oidc) = Oidc::start() else { return };
+#[rstest]
+#[case::oidc_provider(Kind::OidcProvider)]
+#[case::django_oauth_toolkit(Kind::Dot)]
+fn wrong_client_secret_is_refused_without_touching_the_store(#[case] kind: Kind) {
+    let Some(oidc) = Oidc::start_kind(kind, &[]) else {
+        return;
+    };
     let sb = Sandbox::new();
     authorize(&oidc, &sb, "idp", &basic_client(), WEB_REDIRECT);
     let mut p = stored(&sb, "idp");

@@ -336,8 +336,10 @@ fn plain_http_to_a_remote_host_is_refused() {
     std::fs::write(&sb.creds, db.to_string()).unwrap();
     let before = std::fs::read(&sb.creds).unwrap();
     let r = sb.run(&["--profile", "far", "refresh"]);
-    assert_eq!(r.code, 4, "{}", r.all());
+    // A local configuration problem (exit 2), naming the setting that allows it.
+    assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("refusing plain http://"), "{}", r.stderr);
+    assert!(r.stderr.contains("allow_insecure_http"), "{}", r.stderr);
     assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need (Debian packages, the
-# pancloud peer in a venv, the npm test provider), then formatting, lints and every test, with a
-# real Secret Service (gnome-keyring on a private D-Bus), a kernel keyring session, Redis and memcached.
+# pancloud peer and django-oauth-toolkit in venvs, the npm test provider), then formatting, lints
+# and every test, with a real Secret Service (gnome-keyring on a private D-Bus), a kernel keyring
+# session, Redis and memcached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,6 +33,16 @@ if ! "$VENV/bin/python" -c 'import pancloud, tinydb; assert pancloud.__version__
   "$VENV/bin/pip" install -q --disable-pip-version-check 'pancloud==1.5.1' 'tinydb<4'
 fi
 export PANCRED_TEST_PYTHON=$VENV/bin/python
+
+step "django-oauth-toolkit (the second real provider) in a venv"
+DOT_VENV=$STATE/dot-venv
+if ! cmp -s tests/dot/requirements.txt "$DOT_VENV/requirements.txt"; then
+  rm -rf "$DOT_VENV"
+  python3 -m venv "$DOT_VENV"
+  "$DOT_VENV/bin/pip" install -q --disable-pip-version-check -r tests/dot/requirements.txt
+  cp tests/dot/requirements.txt "$DOT_VENV/requirements.txt"
+fi
+export PANCRED_TEST_DOT_PYTHON=$DOT_VENV/bin/python
 
 if [ -f tests/js/package-lock.json ]; then
   step "npm ci (oidc-provider, playwright-core)"

@@ -35,6 +35,10 @@ impl Context {
         {
             config.store.sqlite_path = global.sqlite_path.clone();
         }
+        #[cfg(feature = "memcached")]
+        {
+            config.store.memcached_url = global.memcached_url.clone();
+        }
         config.leeway = global.leeway;
         Ok(Context {
             global,

@@ -7,6 +7,8 @@ use crate::Error;
 pub fn exit_code(e: &Error) -> i32 {
     match e {
         Error::Usage(_) | Error::Store(StoreError::Config(_)) => 2,
+        // A setting the call needs is missing or unusable: the message names the fix.
+        Error::Provider(o) if o.is_config() => 2,
         Error::PartialCredentials { .. } => 3,
         Error::Provider(_) => 4,
         Error::Store(_) => 5,
@@ -26,6 +28,8 @@ mod tests {
     #[case(Error::Store(StoreError::Config("no url".into())), 2)]
     #[case(Error::PartialCredentials { profile: "p".into(), missing: vec!["client_id"] }, 3)]
     #[case(Error::Provider(OAuthError::Other("no".into())), 4)]
+    #[case(Error::Provider(OAuthError::Config("set revoke_url".into())), 2)]
+    #[case(Error::Provider(OAuthError::InsecureUrl { url: "http://x/t".into() }), 2)]
     #[case(Error::Store(StoreError::io("f", std::io::ErrorKind::PermissionDenied.into())), 5)]
     #[case(Error::Store(StoreError::Unavailable("down".into())), 5)]
     #[case(Error::Cancelled, 130)]

@@ -76,7 +76,7 @@ async fn flow(
     let device = over_ssh && engine.device_login_supported(name).await;
     announce(name, &pending, &listener, args, pastes.is_some(), device);
     let timeout = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_TIMEOUT));
-    let callback = wait_or_paste(listener, &pending.state, timeout, pastes).await?;
+    let callback = wait_or_paste(listener, &pending, timeout, pastes).await?;
     eprintln!("pancred: authorization received; exchanging the code");
     engine
         .exchange_code(name, callback.code.expose(), Some(&pending))
@@ -126,6 +126,9 @@ fn announce(
             }
         }
     }
+    if let Some(note) = localhost_note(listener.redirect_uri()) {
+        eprintln!("pancred: note: {note}");
+    }
     eprintln!(
         "pancred: waiting for the redirect to {} (up to {} s; Ctrl-C to stop)",
         listener.redirect_uri(),
@@ -134,6 +137,22 @@ fn announce(
     if can_paste {
         eprintln!("pancred: or paste the redirect URL (or just the code) here and press Enter");
     }
+}
+
+/// RFC 8252 §8.3: a redirect naming `localhost` rather than a loopback IP literal works less
+/// widely; several providers let the port vary only for `127.0.0.1` and `[::1]`.
+fn localhost_note(redirect_uri: &str) -> Option<String> {
+    let url = url::Url::parse(redirect_uri).ok()?;
+    let host = url.host_str()?;
+    host.eq_ignore_ascii_case("localhost").then(|| {
+        format!(
+            "the redirect_uri uses `localhost`; RFC 8252 §8.3 recommends the IP literal \
+             (http://127.0.0.1:{}{}), and some providers accept a changed port only for IP \
+             literals, so `localhost` may need the exact port registered there",
+            url.port().unwrap_or(0),
+            url.path()
+        )
+    })
 }
 
 enum Event {
@@ -145,11 +164,11 @@ enum Event {
 /// reported and the wait goes on.
 async fn wait_or_paste(
     listener: Listener,
-    state: &str,
+    authorization: &PendingAuthorization,
     timeout: Duration,
     mut pastes: Option<mpsc::UnboundedReceiver<String>>,
 ) -> Result<Callback, Error> {
-    let wait = listener.wait(state, timeout, pending());
+    let wait = listener.wait(authorization, timeout, pending());
     tokio::pin!(wait);
     loop {
         let event = tokio::select! {
@@ -161,9 +180,11 @@ async fn wait_or_paste(
             // End of input: only the browser is left.
             Event::Pasted(None) => pastes = None,
             Event::Pasted(Some(line)) if line.trim().is_empty() => {}
-            Event::Pasted(Some(line)) => match parse_pasted(&line, state) {
+            Event::Pasted(Some(line)) => match parse_pasted(&line, authorization) {
                 Ok(callback) => return Ok(callback),
-                Err(e @ LoopbackError::Provider { .. }) => return Err(e.into()),
+                Err(
+                    e @ (LoopbackError::Provider { .. } | LoopbackError::IssuerMismatch { .. }),
+                ) => return Err(e.into()),
                 Err(e) => eprintln!("pancred: {}; still waiting", Safe(&e.to_string())),
             },
         }

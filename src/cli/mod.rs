@@ -342,6 +342,16 @@ mod tests {
     }
 
     #[test]
+    fn every_store_flag_value_is_also_a_store_name_for_the_environment() {
+        use clap::ValueEnum;
+        for kind in StoreKind::value_variants() {
+            let name = kind.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(StoreKind::from_name(&name), Some(*kind), "{name}");
+        }
+        assert_eq!(StoreKind::names().len(), StoreKind::value_variants().len());
+    }
+
+    #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }

@@ -1,7 +1,8 @@
 //! Authorization: the URL to open (fresh state, PKCE kept in the profile) and the code exchange.
 
 use super::{Engine, PendingAuthorization};
-use crate::oauth::{discovery, oauth2, pancloud, TokenResponse};
+use crate::oauth::discovery::{self, Need};
+use crate::oauth::{oauth2, pancloud, TokenResponse};
 use crate::profile::{ClientAuth, Dialect, Grant, Profile};
 use crate::rules::pkce;
 use crate::{Error, Result};
@@ -25,13 +26,15 @@ impl Engine {
             .map(str::to_string)
             .or_else(|| p.redirect_uri.clone());
         let state = uuid::Uuid::new_v4().to_string();
+        let (mut issuer, mut iss_required) = (None, false);
         let (url, verifier) = match p.dialect {
             Dialect::Pancloud => (
                 pancloud::authorization_url(&p, redirect.as_deref(), &state)?,
                 None,
             ),
             Dialect::OAuth2 => {
-                let endpoints = discovery::endpoints(&self.caller()?, &p).await?;
+                let endpoints =
+                    discovery::endpoints(&self.caller()?, &p, Need::Authorization).await?;
                 let verifier = pkce::new_verifier();
                 let url = oauth2::authorization_url(
                     &endpoints,
@@ -40,6 +43,8 @@ impl Engine {
                     &state,
                     &verifier,
                 )?;
+                issuer = endpoints.issuer.clone();
+                iss_required = endpoints.iss_parameter_supported;
                 (url, Some(verifier))
             }
         };
@@ -49,6 +54,8 @@ impl Engine {
             state,
             pkce_verifier: verifier,
             redirect_uri: redirect,
+            issuer,
+            iss_required,
         })
     }
 
@@ -103,15 +110,11 @@ impl Engine {
         let tokens = match p.dialect {
             Dialect::Pancloud => pancloud::exchange(&caller, &p, code, redirect.as_deref()).await?,
             Dialect::OAuth2 => {
-                let endpoints = discovery::endpoints(&caller, &p).await?;
-                oauth2::exchange(
-                    &caller,
-                    &endpoints,
-                    &p,
-                    code,
-                    redirect.as_deref(),
-                    verifier.as_ref(),
-                )
+                let (caller, p, redirect) = (&caller, &p, redirect.as_deref());
+                let verifier = verifier.as_ref();
+                discovery::with_endpoints(caller, p, Need::Token, |e| async move {
+                    oauth2::exchange(caller, &e, p, code, redirect, verifier).await
+                })
                 .await?
             }
         };
@@ -142,6 +145,7 @@ impl Engine {
             current.refresh_token = Some(rt.clone());
         }
         current.clear_pending();
+        current.access_revoked_at = None;
         let mut result = current.clone();
         result.set_access_token(t.access_token.clone(), t.expires_in, now);
         if current.cache_token {

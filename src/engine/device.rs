@@ -3,7 +3,7 @@
 
 use super::Engine;
 use crate::oauth::device::{self, Poll, SLOW_DOWN_STEP};
-use crate::oauth::discovery::{self, Endpoints};
+use crate::oauth::discovery::{self, Endpoints, Need};
 use crate::oauth::OAuthError;
 use crate::profile::{Dialect, Profile};
 use crate::secret::Secret;
@@ -54,7 +54,7 @@ impl Engine {
         let Ok(caller) = self.caller() else {
             return false;
         };
-        discovery::device_endpoints(&caller, &p)
+        discovery::endpoints(&caller, &p, Need::DeviceAuthorization)
             .await
             .is_ok_and(|e| e.device_authorization.is_some())
     }
@@ -76,7 +76,7 @@ impl Engine {
             });
         }
         let caller = self.caller()?;
-        let endpoints = discovery::device_endpoints(&caller, &p).await?;
+        let endpoints = discovery::endpoints(&caller, &p, Need::DeviceAuthorization).await?;
         let answer = device::start(&caller, endpoints.device_authorization()?, &p).await?;
         Ok(DeviceLogin {
             profile: profile.to_string(),

@@ -52,6 +52,10 @@ pub struct PendingAuthorization {
     pub pkce_verifier: Option<Secret>,
     /// The redirect URI sent on the URL (the exchange must send the same).
     pub redirect_uri: Option<String>,
+    /// RFC 9207: the issuer an `iss` on the response must name (oauth2 profiles with an issuer).
+    pub issuer: Option<String>,
+    /// The issuer's metadata promises `iss` on every response: one without it is refused.
+    pub iss_required: bool,
 }
 
 /// Which tokens to revoke.

@@ -2,7 +2,8 @@
 //! stored before the access token is handed out, nothing stored when the call fails.
 
 use super::Engine;
-use crate::oauth::{developer, discovery, oauth2, pancloud, TokenResponse};
+use crate::oauth::discovery::{self, Need};
+use crate::oauth::{developer, oauth2, pancloud, OAuthError, TokenResponse};
 use crate::profile::{Dialect, Grant, Profile, TokenState};
 use crate::resolve::{Resolved, Source};
 use crate::secret::Secret;
@@ -106,16 +107,18 @@ impl Engine {
                     )))
                 }
                 (Dialect::OAuth2, grant) => {
-                    let endpoints = discovery::endpoints(&caller, &p).await?;
-                    match grant {
-                        Grant::AuthorizationCode => {
-                            oauth2::refresh(&caller, &endpoints, &p).await?
+                    let (caller, p) = (&caller, &p);
+                    discovery::with_endpoints(caller, p, Need::Token, |e| async move {
+                        match grant {
+                            Grant::AuthorizationCode => oauth2::refresh(caller, &e, p).await,
+                            // Same lock, same re-read, same single flight: one grant per expiry.
+                            Grant::ClientCredentials => {
+                                oauth2::client_credentials(caller, &e, p).await
+                            }
                         }
-                        // Same lock, same re-read, same single flight: one grant per expiry.
-                        Grant::ClientCredentials => {
-                            oauth2::client_credentials(&caller, &endpoints, &p).await?
-                        }
-                    }
+                    })
+                    .await
+                    .map_err(|e| ended_by_revocation(e, stored.as_ref()))?
                 }
             },
         };
@@ -160,11 +163,25 @@ impl Engine {
                 current.refresh_token = Some(rt);
             }
         }
+        current.access_revoked_at = None;
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);
         } else {
             current.forget_access_token();
         }
         (result, Some(current))
+    }
+}
+
+/// A refresh token refused after `revoke --access-token`: the provider ended the whole grant
+/// when the access token alone was revoked (RFC 7009 §2.1 allows it). Said so, not only
+/// `invalid_grant`.
+fn ended_by_revocation(e: OAuthError, stored: Option<&Profile>) -> OAuthError {
+    match stored.and_then(|p| p.access_revoked_at) {
+        Some(at) if e.is_invalid_grant() => OAuthError::GrantEnded {
+            revoked_at: at,
+            cause: Box::new(e),
+        },
+        _ => e,
     }
 }

@@ -1,7 +1,8 @@
 //! Revocation at the provider; what was revoked is then forgotten by the store.
 
 use super::{Engine, RevokeWhat};
-use crate::oauth::{discovery, oauth2, pancloud};
+use crate::oauth::discovery::{self, Need};
+use crate::oauth::{oauth2, pancloud};
 use crate::profile::{ClientAuth, Dialect, Profile};
 use crate::secret::Secret;
 use crate::{Error, Result};
@@ -65,16 +66,24 @@ impl Engine {
             });
         }
         let caller = self.caller()?;
-        let endpoints = match p.dialect {
-            Dialect::OAuth2 => Some(discovery::endpoints(&caller, &p).await?),
-            Dialect::Pancloud => None,
-        };
+        if p.dialect == Dialect::OAuth2 {
+            // A missing endpoint is found out before anything is revoked.
+            discovery::endpoints(&caller, &p, Need::Revocation)
+                .await?
+                .revocation()?;
+        }
         let mut current = stored;
         let (mut revoked, mut not_revocable) = (Vec::new(), Vec::new());
         for (hint, token) in targets {
-            let result = match &endpoints {
-                Some(e) => oauth2::revoke(&caller, e, &p, &token, hint).await,
-                None => pancloud::revoke(&caller, &p, &token, hint).await,
+            let result = match p.dialect {
+                Dialect::OAuth2 => {
+                    let (caller, p, token) = (&caller, &p, &token);
+                    discovery::with_endpoints(caller, p, Need::Revocation, |e| async move {
+                        oauth2::revoke(caller, &e, p, token, hint).await
+                    })
+                    .await
+                }
+                Dialect::Pancloud => pancloud::revoke(&caller, &p, &token, hint).await,
             };
             match result {
                 Ok(()) => revoked.push(hint),
@@ -87,10 +96,16 @@ impl Engine {
             // PAN_* or a flag is not the store's).
             match hint {
                 "access_token" if current.access_token.as_ref() == Some(&token) => {
-                    current.forget_access_token()
+                    current.forget_access_token();
+                    // Remembered so that a later refresh refused with invalid_grant can say
+                    // the provider ended the grant with the access token.
+                    if current.refresh_token.is_some() && revoked.contains(&"access_token") {
+                        current.access_revoked_at = Some(self.now());
+                    }
                 }
                 "refresh_token" if current.refresh_token.as_ref() == Some(&token) => {
-                    current.refresh_token = None
+                    current.refresh_token = None;
+                    current.access_revoked_at = None;
                 }
                 _ => continue,
             }

@@ -13,6 +13,58 @@ pub struct Callback {
     pub iss: Option<String>,
 }
 
+/// What a callback must carry to end this login: its `state`, and (RFC 9207) the issuer an
+/// `iss` must name, which must be there when the issuer's metadata promises it.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    pub state: String,
+    pub issuer: Option<String>,
+    pub iss_required: bool,
+}
+
+/// Only the state (a provider without issuer metadata, or a test).
+impl From<&str> for Expected {
+    fn from(state: &str) -> Self {
+        Expected {
+            state: state.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+impl From<&crate::engine::PendingAuthorization> for Expected {
+    fn from(p: &crate::engine::PendingAuthorization) -> Self {
+        Expected {
+            state: p.state.clone(),
+            issuer: p.issuer.clone(),
+            iss_required: p.iss_required,
+        }
+    }
+}
+
+/// RFC 9207 §2.4 (the mix-up defence of RFC 9700 §4.4): an `iss` that is not the expected
+/// issuer is refused, and so is a code without one when the metadata says the issuer always
+/// sends it. An error without `iss` is let through as the provider's refusal: it carries no
+/// code to mix up, ends the login all the same, and some providers that promise `iss` leave it
+/// off their errors (django-oauth-toolkit 3.4 on access_denied).
+fn check_iss(iss: Option<&str>, has_code: bool, expected: &Expected) -> Result<(), LoopbackError> {
+    let Some(issuer) = &expected.issuer else {
+        return Ok(());
+    };
+    match iss {
+        Some(got) if got == issuer => Ok(()),
+        Some(got) => Err(LoopbackError::IssuerMismatch {
+            expected: issuer.clone(),
+            got: Some(got.to_string()),
+        }),
+        None if expected.iss_required && has_code => Err(LoopbackError::IssuerMismatch {
+            expected: issuer.clone(),
+            got: None,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// What one request to the callback path means.
 #[derive(Debug)]
 pub(crate) enum Verdict {
@@ -27,7 +79,7 @@ pub(crate) enum Verdict {
 }
 
 /// Reads the query of a callback. Parameters may not repeat (RFC 6749 §3.1).
-pub(crate) fn judge_query(query: &str, expected_state: &str) -> Verdict {
+pub(crate) fn judge_query(query: &str, expected: &Expected) -> Verdict {
     let mut fields: Vec<(String, String)> = Vec::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         if fields.iter().any(|(seen, _)| *seen == k) {
@@ -48,7 +100,7 @@ pub(crate) fn judge_query(query: &str, expected_state: &str) -> Verdict {
     // A redirect that is not ours (wrong or missing state) may not end the login: it could be
     // another tab, an old link, or a local program trying to inject its own code.
     match get("state") {
-        Some(s) if constant_time::eq(&s, expected_state) => {}
+        Some(s) if constant_time::eq(&s, &expected.state) => {}
         Some(_) => {
             return reject(
                 400,
@@ -65,6 +117,12 @@ pub(crate) fn judge_query(query: &str, expected_state: &str) -> Verdict {
                 "the redirect carries no state parameter; pancred is still waiting.".into(),
             )
         }
+    }
+    // The state is ours, so this is the answer to this login; from the wrong issuer it may
+    // carry an attacker's code (or the provider's error about one): it ends the login.
+    let has_code = get("error").is_none();
+    if let Err(e) = check_iss(get("iss").as_deref(), has_code, expected) {
+        return Verdict::Final(Err(e));
     }
     if let Some(error) = get("error") {
         return Verdict::Final(Err(LoopbackError::Provider {
@@ -95,7 +153,8 @@ fn reject(status: u16, title: &'static str, message: String) -> Verdict {
 
 /// What a person pasted instead of waiting: the whole redirect URL (its state is checked), its
 /// query string, or the bare code.
-pub fn parse_pasted(text: &str, expected_state: &str) -> Result<Callback, LoopbackError> {
+pub fn parse_pasted(text: &str, expected: impl Into<Expected>) -> Result<Callback, LoopbackError> {
+    let expected = expected.into();
     let text = text.trim();
     if text.is_empty() {
         return Err(LoopbackError::Pasted("nothing was pasted".into()));
@@ -116,7 +175,7 @@ pub fn parse_pasted(text: &str, expected_state: &str) -> Result<Callback, Loopba
             iss: None,
         });
     };
-    match judge_query(&query, expected_state) {
+    match judge_query(&query, &expected) {
         Verdict::Final(result) => result,
         Verdict::Rejected { message, .. } => Err(LoopbackError::Pasted(message)),
     }
@@ -129,31 +188,31 @@ mod tests {
     #[test]
     fn only_the_matching_state_ends_the_wait() {
         assert!(
-            matches!(judge_query("code=c&state=s1", "s1"), Verdict::Final(Ok(c)) if c.code.expose() == "c")
+            matches!(judge_query("code=c&state=s1", &"s1".into()), Verdict::Final(Ok(c)) if c.code.expose() == "c")
         );
         assert!(matches!(
-            judge_query("code=c&state=s2", "s1"),
+            judge_query("code=c&state=s2", &"s1".into()),
             Verdict::Rejected { .. }
         ));
         assert!(matches!(
-            judge_query("code=c", "s1"),
+            judge_query("code=c", &"s1".into()),
             Verdict::Rejected { .. }
         ));
         assert!(matches!(
-            judge_query("code=c&state=s1&state=s1", "s1"),
+            judge_query("code=c&state=s1&state=s1", &"s1".into()),
             Verdict::Rejected { .. }
         ));
         assert!(matches!(
-            judge_query("state=s1", "s1"),
+            judge_query("state=s1", &"s1".into()),
             Verdict::Rejected { .. }
         ));
         assert!(matches!(
-            judge_query("error=access_denied&state=x", "s1"),
+            judge_query("error=access_denied&state=x", &"s1".into()),
             Verdict::Rejected { .. }
         ));
         match judge_query(
             "error=access_denied&error_description=no+way&state=s1",
-            "s1",
+            &"s1".into(),
         ) {
             Verdict::Final(Err(LoopbackError::Provider { error, description })) => {
                 assert_eq!(
@@ -163,6 +222,52 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn iss_must_name_the_issuer_and_be_there_when_promised() {
+        let mut expected = Expected {
+            state: "s1".into(),
+            issuer: Some("https://idp.example/o".into()),
+            iss_required: false,
+        };
+        let ok = |q: &str, e: &Expected| matches!(judge_query(q, e), Verdict::Final(Ok(_)));
+        let mismatch = |q: &str, e: &Expected| {
+            matches!(
+                judge_query(q, e),
+                Verdict::Final(Err(LoopbackError::IssuerMismatch { .. }))
+            )
+        };
+        assert!(ok(
+            "code=c&state=s1&iss=https%3A%2F%2Fidp.example%2Fo",
+            &expected
+        ));
+        assert!(ok("code=c&state=s1", &expected));
+        assert!(mismatch(
+            "code=c&state=s1&iss=https%3A%2F%2Fevil.example",
+            &expected
+        ));
+        // RFC 9207: simple string comparison, no normalization.
+        assert!(mismatch(
+            "code=c&state=s1&iss=https%3A%2F%2Fidp.example%2Fo%2F",
+            &expected
+        ));
+        // A forged iss does not even let an error through as the provider's.
+        assert!(mismatch("error=access_denied&state=s1&iss=x", &expected));
+        expected.iss_required = true;
+        assert!(mismatch("code=c&state=s1", &expected));
+        // An error without iss is the provider's refusal: no code, the login ends anyway.
+        assert!(matches!(
+            judge_query("error=access_denied&state=s1", &expected),
+            Verdict::Final(Err(LoopbackError::Provider { .. }))
+        ));
+        let pasted = parse_pasted("http://127.0.0.1:5/cb?code=c&state=s1", expected.clone());
+        assert!(matches!(
+            pasted,
+            Err(LoopbackError::IssuerMismatch { got: None, .. })
+        ));
+        // Without an issuer to compare with, iss is not checked.
+        assert!(ok("code=c&state=s1&iss=anything", &"s1".into()));
     }
 
     #[test]

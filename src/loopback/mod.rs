@@ -1,5 +1,5 @@
 //! The loopback redirect listener of RFC 8252: catches the browser's redirect on 127.0.0.1 (or
-//! ::1), checks `state`, and hands back the code. Step by step, so a UI can show the URL and a
+//! ::1), checks `state` and the RFC 9207 `iss`, and hands back the code. Step by step, so a UI can show the URL and a
 //! waiting state: [`Listener::bind`], then [`Listener::redirect_uri`], then [`Listener::wait`].
 //!
 //! ```no_run
@@ -10,7 +10,7 @@
 //! let pending = engine.start_authorization("default", Some(listener.redirect_uri())).await?;
 //! // Show pending.url (and open a browser); the wait can run in a task of its own.
 //! let stop = std::future::pending::<()>(); // e.g. a key press in a UI
-//! let callback = listener.wait(&pending.state, Duration::from_secs(300), stop).await?;
+//! let callback = listener.wait(&pending, Duration::from_secs(300), stop).await?;
 //! engine.exchange_code("default", callback.code.expose(), Some(&pending)).await?;
 //! # Ok(()) }
 //! ```
@@ -21,7 +21,7 @@ mod pages;
 mod redirect;
 mod slots;
 
-pub use callback::{parse_pasted, Callback};
+pub use callback::{parse_pasted, Callback, Expected};
 pub use http::Limits;
 
 use crate::text::Safe;
@@ -67,6 +67,27 @@ pub enum LoopbackError {
     Cancelled,
     #[error("cannot use what was pasted: {0}")]
     Pasted(String),
+    /// RFC 9207: the response names another issuer, or none where the issuer always names itself.
+    #[error("{}", iss_message(expected, got.as_deref()))]
+    IssuerMismatch {
+        expected: String,
+        got: Option<String>,
+    },
+}
+
+/// `{:?}` escapes control characters: what came from outside cannot drive the terminal.
+fn iss_message(expected: &str, got: Option<&str>) -> String {
+    match got {
+        Some(got) => format!(
+            "refused the authorization response: it names issuer {:?}, not {expected:?} of this \
+             profile (RFC 9207); it may come from another provider (a mix-up attack)",
+            got.chars().take(200).collect::<String>()
+        ),
+        None => format!(
+            "refused the authorization response: it carries no iss, though the metadata of \
+             {expected:?} says it always sends one (RFC 9207)"
+        ),
+    }
 }
 
 /// Into the engine's error, keeping the exit codes above: a refusal is the provider's (4).
@@ -76,7 +97,7 @@ impl From<LoopbackError> for crate::Error {
             LoopbackError::NotLoopback { .. } | LoopbackError::Pasted(_) => {
                 crate::Error::Usage(e.to_string())
             }
-            LoopbackError::Provider { .. } => {
+            LoopbackError::Provider { .. } | LoopbackError::IssuerMismatch { .. } => {
                 crate::Error::Provider(crate::oauth::OAuthError::Other(e.to_string()))
             }
             LoopbackError::Cancelled => crate::Error::Cancelled,
@@ -150,13 +171,13 @@ impl Listener {
     /// `cancel`. The listener and every open connection are closed on return.
     pub async fn wait(
         self,
-        expected_state: &str,
+        expected: impl Into<Expected>,
         timeout: Duration,
         cancel: impl Future<Output = ()>,
     ) -> Result<Callback, LoopbackError> {
         let shared = Arc::new(Shared {
             path: self.path,
-            state: expected_state.to_string(),
+            expected: expected.into(),
             limits: self.limits,
         });
         let mut slots = Slots::new(shared.limits.max_connections);
@@ -195,7 +216,7 @@ impl Listener {
 
 struct Shared {
     path: String,
-    state: String,
+    expected: Expected,
     limits: Limits,
 }
 
@@ -260,7 +281,7 @@ async fn answer(stream: &mut TcpStream, shared: &Shared, idle: &Idle) -> Answer 
     if request.method != "GET" {
         return plain(405, "only GET");
     }
-    match callback::judge_query(query, &shared.state) {
+    match callback::judge_query(query, &shared.expected) {
         Verdict::Rejected {
             status,
             title,
@@ -276,12 +297,11 @@ async fn answer(stream: &mut TcpStream, shared: &Shared, idle: &Idle) -> Answer 
                 LoopbackError::Provider { error, .. } => error.clone(),
                 other => other.to_string(),
             };
-            (
-                400,
-                HTML,
-                pages::error("Authorization refused", &message),
-                Some(Err(e)),
-            )
+            let title = match &e {
+                LoopbackError::IssuerMismatch { .. } => "Wrong issuer: login refused",
+                _ => "Authorization refused",
+            };
+            (400, HTML, pages::error(title, &message), Some(Err(e)))
         }
     }
 }

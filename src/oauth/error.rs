@@ -65,6 +65,16 @@ pub enum OAuthError {
     /// RFC 8628: the device code expired before anyone approved it.
     #[error("the device code expired before it was approved: start again")]
     DeviceCodeExpired,
+    /// A refresh token refused after the access token alone was revoked.
+    #[error(
+        "the provider also ended the refresh token when the access token alone was revoked \
+         (RFC 7009 §2.1 allows that): {cause}"
+    )]
+    GrantEnded {
+        /// Unix seconds of that revocation.
+        revoked_at: i64,
+        cause: Box<OAuthError>,
+    },
     /// The profile lacks a setting the call needs, or has one that is not usable.
     #[error("{0}")]
     Config(String),
@@ -77,6 +87,7 @@ impl OAuthError {
     pub fn provider_error(&self) -> Option<&str> {
         match self {
             OAuthError::Refused { error, .. } => Some(error),
+            OAuthError::GrantEnded { cause, .. } => cause.provider_error(),
             _ => None,
         }
     }
@@ -84,7 +95,27 @@ impl OAuthError {
     pub fn is_invalid_grant(&self) -> bool {
         self.provider_error() == Some("invalid_grant")
     }
+
+    /// The endpoint was not there: no connection, or HTTP 404 (the request reached no OAuth
+    /// logic, so sending it again elsewhere is safe).
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            OAuthError::Transport { message, .. } => message.starts_with(CANNOT_CONNECT),
+            OAuthError::Status { status, .. } | OAuthError::Refused { status, .. } => {
+                *status == 404
+            }
+            _ => false,
+        }
+    }
+
+    /// A problem of the local configuration (exit 2), not of the provider.
+    pub fn is_config(&self) -> bool {
+        matches!(self, OAuthError::Config(_) | OAuthError::InsecureUrl { .. })
+    }
 }
+
+/// How a transport error that never reached the host begins (see `http::transport_error`).
+pub(crate) const CANNOT_CONNECT: &str = "cannot connect";
 
 fn describe(description: &Option<String>) -> String {
     match description {

@@ -46,7 +46,7 @@ pub fn transport_error(url: &str, timeout: Duration, e: reqwest::Error) -> OAuth
         };
     }
     let what = if e.is_connect() {
-        "cannot connect"
+        super::error::CANNOT_CONNECT
     } else if e.is_body() || e.is_decode() {
         "the answer broke off"
     } else {

@@ -6,6 +6,7 @@
 pub mod developer;
 pub mod device;
 pub mod discovery;
+pub mod discovery_cache;
 pub mod error;
 pub mod http;
 pub mod oauth2;
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub struct Caller {
     client: reqwest::Client,
     timeout: Duration,
+    discovery_cache: Option<std::path::PathBuf>,
 }
 
 impl Caller {
@@ -30,6 +32,7 @@ impl Caller {
         Ok(Caller {
             client: http::client(timeout)?,
             timeout,
+            discovery_cache: discovery_cache::default_dir(),
         })
     }
 
@@ -58,17 +61,34 @@ impl Caller {
         response::send_json(request, url, self.timeout, allow_empty).await
     }
 
+    /// GETs a JSON object; also returns the lifetime its `Cache-Control` gives, if any.
     async fn get(
         &self,
         url: &str,
         allow_insecure_http: bool,
-    ) -> Result<(u16, Map<String, Value>), OAuthError> {
+    ) -> Result<(Map<String, Value>, Option<u64>), OAuthError> {
         let checked = http::check_url(url, allow_insecure_http)?;
         let request = self
             .client
             .get(checked)
             .header(reqwest::header::ACCEPT, "application/json");
-        response::send_json(request, url, self.timeout, false).await
+        let (_, headers, map) =
+            response::send_json_headers(request, url, self.timeout, false).await?;
+        let cache_control = headers
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok());
+        Ok((map, discovery_cache::max_age(cache_control)))
+    }
+
+    /// Where issuer metadata is cached (None: not cached).
+    pub fn discovery_cache(&self) -> Option<&std::path::Path> {
+        self.discovery_cache.as_deref()
+    }
+
+    /// Caches issuer metadata in `dir` (None turns the cache off).
+    pub fn with_discovery_cache(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.discovery_cache = dir;
+        self
     }
 
     /// A token call: the answer must carry an access token.

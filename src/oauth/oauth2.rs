@@ -191,10 +191,9 @@ mod tests {
     }
 
     fn endpoints() -> Endpoints {
-        Endpoints {
-            authorization: Some("https://idp.example/auth?tenant=t1".into()),
-            ..Default::default()
-        }
+        let mut e = Endpoints::default();
+        e.authorization = Some("https://idp.example/auth?tenant=t1".into());
+        e
     }
 
     #[test]

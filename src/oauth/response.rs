@@ -35,18 +35,31 @@ pub async fn send_json(
     timeout: Duration,
     allow_empty: bool,
 ) -> Result<(u16, Map<String, Value>), OAuthError> {
+    send_json_headers(request, url, timeout, allow_empty)
+        .await
+        .map(|(status, _, map)| (status, map))
+}
+
+/// [`send_json`], with the answer's headers (discovery reads `Cache-Control`).
+pub async fn send_json_headers(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    timeout: Duration,
+    allow_empty: bool,
+) -> Result<(u16, reqwest::header::HeaderMap, Map<String, Value>), OAuthError> {
     let response = request
         .send()
         .await
         .map_err(|e| transport_error(url, timeout, e))?;
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let content_type = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or_default().trim().to_string());
     let body = read_bounded(response, url, timeout, MAX_BODY).await?;
-    parse(url, status, content_type.as_deref(), &body, allow_empty).map(|m| (status, m))
+    parse(url, status, content_type.as_deref(), &body, allow_empty).map(|m| (status, headers, m))
 }
 
 /// The body of an answer, at most `limit` bytes: a longer one (announced or streamed) stops with

@@ -155,6 +155,8 @@ pub const FIELDS: &[FieldSpec] = &[
     f("pkce_verifier", Kind::Secret, OAuth2, Internal, ""),
     f("pending_state", Kind::Text, Both, Internal, ""),
     f("pending_redirect_uri", Kind::Text, Both, Internal, ""),
+    // When the access token alone was revoked: a later invalid_grant is then explained (RFC 7009).
+    f("access_revoked_at", Kind::Number, OAuth2, Internal, ""),
 ];
 
 pub fn spec(name: &str) -> Option<&'static FieldSpec> {

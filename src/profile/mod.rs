@@ -186,6 +186,10 @@ pub struct Profile {
     /// The redirect URI the last authorization URL carried (the exchange must send the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_redirect_uri: Option<String>,
+    /// When `revoke --access-token` revoked the access token alone (unix seconds): a later
+    /// refresh refused with `invalid_grant` then says the provider ended the grant with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_revoked_at: Option<i64>,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -221,6 +225,7 @@ impl Profile {
             pkce_verifier: None,
             pending_state: None,
             pending_redirect_uri: None,
+            access_revoked_at: None,
             extra: Map::new(),
         }
     }

@@ -180,6 +180,8 @@ impl StoreKind {
         ("redis", StoreKind::Redis),
         #[cfg(feature = "sqlite")]
         ("sqlite", StoreKind::Sqlite),
+        #[cfg(feature = "memcached")]
+        ("memcached", StoreKind::Memcached),
     ];
 
     pub fn names() -> Vec<&'static str> {

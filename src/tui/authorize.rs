@@ -56,8 +56,11 @@ pub struct Started {
 
 /// The code from what the user pasted: the bare code, or the whole URL the browser was sent to
 /// (then its `state` must match, and a provider's refusal is reported).
-pub fn parse_pasted(input: &str, expected_state: &str) -> Result<Secret, String> {
-    crate::loopback::parse_pasted(input, expected_state)
+pub fn parse_pasted(
+    input: &str,
+    expected: impl Into<crate::loopback::Expected>,
+) -> Result<Secret, String> {
+    crate::loopback::parse_pasted(input, expected)
         .map(|c| c.code)
         .map_err(|e| e.to_string())
 }

@@ -5,7 +5,7 @@ use super::authorize::Started;
 use super::clipboard;
 use super::effect::Effect;
 use super::event::{EngineEvent, Event, Sender};
-use crate::loopback::{Listener, DEFAULT_REDIRECT_URI};
+use crate::loopback::{Expected, Listener, DEFAULT_REDIRECT_URI};
 use crate::store::StoreView;
 use crate::{Engine, Error};
 use std::time::Duration;
@@ -159,7 +159,7 @@ impl Runner {
             let started = engine
                 .start_authorization(&name, listening.as_deref())
                 .await;
-            let state = started.as_ref().ok().map(|p| p.state.clone());
+            let expected = started.as_ref().ok().map(Expected::from);
             let started = started.map(|pending| Started {
                 pending,
                 listening,
@@ -169,11 +169,11 @@ impl Runner {
                 &tx,
                 EngineEvent::AuthorizationStarted(name.clone(), started),
             );
-            let (Some(listener), Some(state)) = (listener, state) else {
+            let (Some(listener), Some(expected)) = (listener, expected) else {
                 return;
             };
             let res = listener
-                .wait(&state, AUTHORIZE_TIMEOUT, std::future::pending())
+                .wait(expected, AUTHORIZE_TIMEOUT, std::future::pending())
                 .await
                 .map(|cb| cb.code)
                 .map_err(|e| e.to_string());

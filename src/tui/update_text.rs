@@ -110,7 +110,7 @@ impl App {
                 let (Some(pending), AuthPhase::Waiting) = (&auth.pending, &auth.phase) else {
                     return vec![];
                 };
-                match parse_pasted(&auth.input, &pending.state) {
+                match parse_pasted(&auth.input, pending) {
                     Ok(code) => {
                         auth.phase = AuthPhase::Exchanging;
                         auth.error = None;

@@ -77,6 +77,11 @@ impl Sandbox {
         self.dir.path()
     }
 
+    /// Where pancred caches issuer metadata for this user.
+    pub fn discovery_cache(&self) -> PathBuf {
+        self.home.join(".cache/pancred/discovery")
+    }
+
     /// `pancred ARGS` with the file store on this sandbox's pancloud file and a clean environment.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.program(bin());
@@ -96,6 +101,7 @@ impl Sandbox {
         c.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("XDG_STATE_HOME", self.home.join(".local/state"))
+            .env("XDG_CACHE_HOME", self.home.join(".cache"))
             .env("PANCRED_STORE", "file")
             .env("PAN_CREDENTIALS_DBFILE", &self.creds)
             .env("NO_COLOR", "1")

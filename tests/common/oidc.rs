@@ -1,5 +1,10 @@
-//! The real OpenID provider (oidc-provider from npm, tests/js/provider.mjs) on a free loopback
-//! port, and a driver for its login and consent forms over HTTP with a cookie jar.
+//! The real providers the oauth2-dialect tests run against, each on a free loopback port:
+//! oidc-provider (npm, tests/js/provider.mjs) and django-oauth-toolkit (PyPI, tests/dot/serve.py),
+//! with a driver for their login and consent forms over HTTP with a cookie jar.
+//!
+//! Both register the same clients, rotate refresh tokens with reuse protection, require PKCE,
+//! and serve the same test knobs (`/test/counts`, `/test/token-delay`), so a test can run
+//! against each: `#[rstest] #[case::oidc_provider(Kind::OidcProvider)] #[case::django(Kind::Dot)]`.
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -10,8 +15,20 @@ use std::time::Duration;
 /// provider's redirect).
 pub const WEB_REDIRECT: &str = "http://127.0.0.1:9/callback";
 pub const SCOPE: &str = "openid offline_access api:read";
+/// alice's password (oidc-provider's dev login takes any).
+pub const PASSWORD: &str = "alice-password";
 
-/// A client registered in provider.mjs: id, secret, token_endpoint_auth_method.
+/// Which provider implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// oidc-provider (Node): JWT access tokens, which it cannot revoke (unsupported_token_type).
+    OidcProvider,
+    /// django-oauth-toolkit (Python): opaque access tokens; revocation_endpoint only in its
+    /// RFC 8414 document; revoking an access token ends the whole grant.
+    Dot,
+}
+
+/// A client registered by both providers: id, secret, token_endpoint_auth_method.
 pub struct Client {
     pub id: &'static str,
     pub secret: Option<String>,
@@ -62,28 +79,47 @@ fn web(id: &'static str, auth: &'static str) -> Client {
 
 pub struct Oidc {
     child: Child,
+    pub kind: Kind,
     pub port: u16,
     pub issuer: String,
+    /// `http://127.0.0.1:PORT`: where the test knobs are.
+    pub origin: String,
 }
 
 impl Oidc {
-    /// Starts the provider; `None` when PANCRED_TEST_JS is not set (see `external`).
+    /// Starts oidc-provider; `None` when PANCRED_TEST_JS is not set (see `external`).
     pub fn start() -> Option<Oidc> {
         Self::start_with(&[])
     }
 
-    /// Starts the provider with extra environment (`PROVIDER_WEB_REDIRECTS`, ...).
+    /// Starts oidc-provider with extra environment (`PROVIDER_WEB_REDIRECTS`, ...).
     pub fn start_with(env: &[(&str, &str)]) -> Option<Oidc> {
-        let js = super::external("PANCRED_TEST_JS")?;
-        let mut child = Command::new("node")
-            .arg("provider.mjs")
+        Self::start_kind(Kind::OidcProvider, env)
+    }
+
+    /// Starts the provider of `kind`; `None` when its runtime is not set (see `external`).
+    pub fn start_kind(kind: Kind, env: &[(&str, &str)]) -> Option<Oidc> {
+        let mut cmd = match kind {
+            Kind::OidcProvider => {
+                let js = super::external("PANCRED_TEST_JS")?;
+                let mut c = Command::new("node");
+                c.arg("provider.mjs").current_dir(js);
+                c
+            }
+            Kind::Dot => {
+                let python = super::external("PANCRED_TEST_DOT_PYTHON")?;
+                let mut c = Command::new(python);
+                c.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dot/serve.py"));
+                c
+            }
+        };
+        let mut child = cmd
             .envs(env.iter().copied())
-            .current_dir(&js)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start node tests/js/provider.mjs");
+            .expect("start the test provider");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -97,14 +133,43 @@ impl Oidc {
             Ok(Some(p)) => p,
             other => {
                 let _ = child.kill();
-                panic!("oidc-provider did not start: {other:?}");
+                panic!("{kind:?} did not start: {other:?}");
             }
+        };
+        let origin = format!("http://127.0.0.1:{port}");
+        let issuer = match kind {
+            Kind::OidcProvider => origin.clone(),
+            Kind::Dot => format!("{origin}/o"),
         };
         Some(Oidc {
             child,
+            kind,
             port,
-            issuer: format!("http://127.0.0.1:{port}"),
+            issuer,
+            origin,
         })
+    }
+
+    /// Where the provider's authorization URLs begin.
+    pub fn authorization_endpoint(&self) -> String {
+        match self.kind {
+            Kind::OidcProvider => format!("{}/auth", self.issuer),
+            Kind::Dot => format!("{}/authorize/", self.issuer),
+        }
+    }
+
+    /// Access tokens are JWTs (their `exp` becomes expires_at) rather than opaque strings.
+    pub fn jwt_access_tokens(&self) -> bool {
+        self.kind == Kind::OidcProvider
+    }
+
+    /// Metadata documents (`/.well-known/...`) served so far.
+    pub fn metadata_fetches(&self) -> u64 {
+        self.counts()["metadata"].as_u64().unwrap()
+    }
+
+    pub fn token_requests(&self) -> u64 {
+        self.counts()["token_requests"].as_u64().unwrap()
     }
 
     /// A profile (init file object) for `client` against this provider.
@@ -127,7 +192,7 @@ impl Oidc {
     /// Token grants served so far: `{"refresh": N, "refresh_errors": N, "code": N}`.
     pub fn counts(&self) -> Value {
         block(async {
-            reqwest::get(format!("{}/test/counts", self.issuer))
+            reqwest::get(format!("{}/test/counts", self.origin))
                 .await
                 .unwrap()
                 .json::<Value>()
@@ -176,7 +241,7 @@ impl Oidc {
     pub fn set_token_delay(&self, ms: u64) {
         block(async {
             reqwest::Client::new()
-                .post(format!("{}/test/token-delay?ms={ms}", self.issuer))
+                .post(format!("{}/test/token-delay?ms={ms}", self.origin))
                 .send()
                 .await
                 .unwrap();
@@ -197,6 +262,19 @@ impl Oidc {
     /// Logs in as alice and consents, starting from an authorization URL; returns the `code`
     /// and `state` of the final redirect to `redirect_prefix`.
     pub fn authorize(&self, auth_url: &str, redirect_prefix: &str) -> (String, String) {
+        let q = self.authorize_query(auth_url, redirect_prefix);
+        (
+            q["code"].clone(),
+            q.get("state").cloned().unwrap_or_default(),
+        )
+    }
+
+    /// [`Oidc::authorize`], returning every parameter of the redirect (`code`, `state`, `iss`).
+    pub fn authorize_query(
+        &self,
+        auth_url: &str,
+        redirect_prefix: &str,
+    ) -> std::collections::HashMap<String, String> {
         block(drive_login(
             auth_url.to_string(),
             redirect_prefix.to_string(),
@@ -219,7 +297,10 @@ pub fn block<T>(f: impl std::future::Future<Output = T>) -> T {
         .block_on(f)
 }
 
-async fn drive_login(auth_url: String, redirect_prefix: String) -> (String, String) {
+async fn drive_login(
+    auth_url: String,
+    redirect_prefix: String,
+) -> std::collections::HashMap<String, String> {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -240,10 +321,7 @@ async fn drive_login(auth_url: String, redirect_prefix: String) -> (String, Stri
                         q.get("error_description")
                     );
                 }
-                return (
-                    q["code"].clone(),
-                    q.get("state").cloned().unwrap_or_default(),
-                );
+                return q;
             }
             next = client.get(target).send().await.unwrap();
             continue;
@@ -251,21 +329,45 @@ async fn drive_login(auth_url: String, redirect_prefix: String) -> (String, Stri
         let status = next.status();
         let html = next.text().await.unwrap();
         assert!(status.is_success(), "HTTP {status} at {here}: {html}");
-        let action = attr_after(&html, "<form", "action").expect("a form on the interaction page");
-        let prompt = attr_after(&html, "name=\"prompt\"", "value").unwrap_or_default();
-        let mut form = vec![("prompt".to_string(), prompt.clone())];
-        if prompt == "login" {
-            form.push(("login".into(), "alice".into()));
-            form.push(("password".into(), "x".into()));
-        }
-        next = client
-            .post(here.join(&action).unwrap())
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let (action, form) = login_or_consent_form(&html).expect("a form on the page");
+        // An empty action posts back to the page itself, query included (Django's forms).
+        let target = if action.is_empty() {
+            here.clone()
+        } else {
+            here.join(&action).unwrap()
+        };
+        next = client.post(target).form(&form).send().await.unwrap();
     }
     panic!("no redirect to {redirect_prefix} after 20 steps");
+}
+
+/// The first form of a login or consent page, filled in: its action and fields. Hidden fields
+/// are kept, the user and password fields get alice's, and a named submit input (Django's
+/// `allow`) is sent as its button would be.
+fn login_or_consent_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
+    let start = html.find("<form")?;
+    let end = html[start..]
+        .find("</form>")
+        .map_or(html.len(), |e| start + e);
+    let form = &html[start..end];
+    let action = attr_after(form, "<form", "action").unwrap_or_default();
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find("<input") {
+        rest = &rest[i..];
+        let tag = &rest[..rest.find('>').map_or(rest.len(), |e| e + 1)];
+        rest = &rest[6..];
+        let Some(name) = attr_after(tag, "<input", "name") else {
+            continue;
+        };
+        let value = match name.as_str() {
+            "login" | "username" => "alice".to_string(),
+            "password" => PASSWORD.to_string(),
+            _ => attr_after(tag, "<input", "value").unwrap_or_default(),
+        };
+        fields.push((name, value));
+    }
+    Some((action, fields))
 }
 
 impl Oidc {
@@ -282,7 +384,7 @@ impl Oidc {
     /// When each device_code poll reached the token endpoint (ms since the epoch).
     pub fn polls(&self) -> Vec<u64> {
         block(async {
-            reqwest::get(format!("{}/test/polls", self.issuer))
+            reqwest::get(format!("{}/test/polls", self.origin))
                 .await
                 .unwrap()
                 .json::<Vec<u64>>()
@@ -295,7 +397,7 @@ impl Oidc {
     pub fn slow_down(&self, n: u32) {
         block(async {
             reqwest::Client::new()
-                .post(format!("{}/test/slow-down?n={n}", self.issuer))
+                .post(format!("{}/test/slow-down?n={n}", self.origin))
                 .send()
                 .await
                 .unwrap();
@@ -352,7 +454,7 @@ async fn drive_device(issuer: String, user_code: String, approve: bool) -> Strin
         let mut form = vec![("prompt".to_string(), prompt.clone())];
         if prompt == "login" {
             form.push(("login".into(), "alice".into()));
-            form.push(("password".into(), "x".into()));
+            form.push(("password".into(), PASSWORD.into()));
         }
         next = client
             .post(here.join(&action).unwrap())
@@ -370,7 +472,7 @@ fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
     let rest = &html[start..];
     let tag_end = rest.find('>')?;
     let tag = &rest[..tag_end];
-    let key = format!("{attr}=\"");
+    let key = format!(" {attr}=\"");
     let i = tag.find(&key)? + key.len();
     let j = tag[i..].find('"')?;
     Some(tag[i..i + j].replace("&amp;", "&"))

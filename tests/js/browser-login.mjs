@@ -1,5 +1,6 @@
 // A `BROWSER` for the pancred login tests: headless Chromium (playwright-core) opens the URL,
-// logs in at oidc-provider's dev login form (any login/password), consents, and follows the
+// logs in at oidc-provider's dev login form (any login/password) or django-oauth-toolkit's
+// (tests/dot: alice / alice-password), consents, and follows the
 // redirect to pancred's loopback listener (at pancred's own sandbox provider, it answers the
 // Approve / Deny page). Usage: BROWSER="node browser-login.mjs" (the URL is appended by pancred).
 //
@@ -44,8 +45,16 @@ try {
     const here = page.url();
     if (await page.$('input[name="login"]')) {
       await page.fill('input[name="login"]', 'alice');
-      await page.fill('input[name="password"]', 'any-password');
+      await page.fill('input[name="password"]', 'alice-password');
       await page.click('button[type="submit"]');
+    } else if (await page.$('input[name="username"]')) {
+      // django-oauth-toolkit's site: Django's login form.
+      await page.fill('input[name="username"]', 'alice');
+      await page.fill('input[name="password"]', 'alice-password');
+      await page.click('button[type="submit"]');
+    } else if (await page.$('input[name="allow"]')) {
+      // django-oauth-toolkit's consent: Authorize, or Cancel (access_denied).
+      await page.click(action === 'deny' ? 'input[type="submit"]:not([name])' : 'input[name="allow"]');
     } else if (await page.$('button[name="decision"][value="approve"]')) {
       // pancred's own sandbox provider: one page with Approve and Deny.
       await page.click(action === 'deny' ? 'button[value="deny"]' : 'button[value="approve"]');

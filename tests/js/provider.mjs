@@ -3,7 +3,8 @@
 //
 // Test knobs beside the provider's own endpoints:
 //   GET  /test/counts          -> grants served (refresh, refresh_errors, code), /token requests
-//                                 received (token_requests) and dropped by a gone client (abandoned)
+//                                 received (token_requests) and dropped by a gone client (abandoned),
+//                                 metadata documents served (metadata)
 //   POST /test/token-delay?ms= -> every later /token request waits that long first (0 turns it off)
 //   POST /test/answer-delay?ms= -> every later /token answer is held that long after the provider
 //                                 served it (tokens issued, refresh token rotated): an answer in transit
@@ -26,7 +27,7 @@ const deviceInterval = process.env.PROVIDER_DEVICE_INTERVAL;
 
 const counts = {
   refresh: 0, refresh_errors: 0, code: 0, client_credentials: 0, device_code: 0,
-  token_requests: 0, abandoned: 0,
+  token_requests: 0, abandoned: 0, metadata: 0,
 };
 let tokenDelayMs = 0;
 let answerDelayMs = 0;
@@ -144,6 +145,7 @@ function start(actual) {
       if (ctx.body && typeof ctx.body === 'object') ctx.body.interval = Number(deviceInterval);
       return;
     }
+    if (ctx.path.includes('/.well-known/')) counts.metadata += 1;
     if (ctx.path === '/test/answer-delay') {
       answerDelayMs = Number(ctx.query.ms || 0);
       ctx.body = { ms: answerDelayMs };

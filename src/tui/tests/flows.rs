@@ -98,6 +98,8 @@ fn pending() -> PendingAuthorization {
         state: "abc".into(),
         pkce_verifier: None,
         redirect_uri: None,
+        issuer: None,
+        iss_required: false,
     }
 }
 

@@ -69,6 +69,8 @@ fn waiting(app: &mut App) {
         state: "st4te".into(),
         pkce_verifier: None,
         redirect_uri: None,
+        issuer: None,
+        iss_required: false,
     });
     auth.phase = AuthPhase::Waiting;
     auth.input = "https://127.0.0.1:8765/callback?code=c0de&state=st4te".into();

@@ -100,6 +100,8 @@ fn authorize_waiting() {
             state: "Zm9vYmFy".into(),
             pkce_verifier: None,
             redirect_uri: Some("http://127.0.0.1:43127/callback".into()),
+            issuer: None,
+            iss_required: false,
             },
         }),
     ));
