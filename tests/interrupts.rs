@@ -2,6 +2,7 @@
 //! (which rotates refresh tokens and revokes the grant when a spent one comes back), pancred
 //! finishes the refresh and stores it before it ends; a second interrupt ends it at once and
 //! says what is lost. The provider holds its answer after serving it (an answer in transit).
+#![cfg(feature = "cli")]
 
 mod common;
 

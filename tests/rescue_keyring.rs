@@ -3,6 +3,7 @@
 //! (on a private D-Bus, so that locking it disturbs no other test), `pancred token` keeps the new
 //! tokens in the rescue file and says where; once the keyring is unlocked, the next command stores
 //! them first and the grant lives on.
+#![cfg(all(feature = "cli", feature = "keyring"))]
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! connection, restart, freeze or kill its connection. The write is retried on a fresh
 //! connection, or the tokens go to the rescue file and the next command stores them. Every time,
 //! the grant stays alive: the provider never sees a spent token.
+#![cfg(all(feature = "cli", feature = "redis"))]
 
 mod common;
 mod redis_support;
