@@ -16,6 +16,8 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod error;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod http;
 pub mod jwt;
 pub mod loopback;

@@ -306,6 +306,15 @@ async fn answer(stream: &mut TcpStream, shared: &Shared, idle: &Idle) -> Answer 
     }
 }
 
+/// The request-head reader, for the fuzzer: any bytes, never a panic.
+#[cfg(test)]
+pub(crate) async fn read_head_for_fuzz<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    limits: &Limits,
+) -> bool {
+    http::read_head(stream, limits).await.is_ok()
+}
+
 /// Compares the request path with the redirect's after the same URL normalization (dot
 /// segments, percent-encoding), as the browser applied it to the redirect.
 fn same_path(requested: &str, expected: &str) -> bool {

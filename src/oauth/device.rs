@@ -82,7 +82,7 @@ pub async fn poll(
     }
 }
 
-fn parse_authorization(
+pub(crate) fn parse_authorization(
     url: &str,
     status: u16,
     map: &Map<String, Value>,
