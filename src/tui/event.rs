@@ -35,6 +35,10 @@ pub enum EngineEvent {
     Authorized(String, Result<Profile, Error>),
     /// The terminal input stream ended or failed: nothing more can be read.
     InputClosed(String),
+    /// Another process changed the store (see `live.rs`): time to reload.
+    StoreChanged,
+    /// The store's change check failed (the server went away): said once, until it answers again.
+    StoreTrouble(String),
 }
 
 pub type Sender = mpsc::UnboundedSender<Event>;

@@ -15,6 +15,7 @@ pub mod tasks;
 pub mod ui;
 pub mod update;
 pub mod update_text;
+pub mod live;
 
 #[cfg(test)]
 mod tests;
@@ -129,6 +130,7 @@ async fn main_loop(
     let input = event::spawn_input(tx.clone());
     let ticker = event::spawn_ticker(tx.clone(), period_rx);
     let watcher = engine.clone();
+    let live = live::spawn(engine.store(), tx.clone(), live::POLL);
     let mut runner = tasks::Runner::new(engine, tx, options.open_browser);
     runner.run(Effect::Load);
     let mut signals = shutdown::Signals::default();
@@ -200,5 +202,6 @@ async fn main_loop(
     }
     input.abort();
     ticker.abort();
+    live.abort();
     result
 }

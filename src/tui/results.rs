@@ -178,6 +178,10 @@ impl App {
                     }
                 }
             }
+            EngineEvent::StoreChanged => return vec![Effect::Load],
+            EngineEvent::StoreTrouble(why) => {
+                self.error(format!("Cannot check the store for changes: {why}"));
+            }
             EngineEvent::InputClosed(why) => {
                 self.error(why);
                 self.quit = true;

@@ -6,6 +6,8 @@
 //! - `{prefix}profiles`: sorted set of profile names, scored in the order they were first stored;
 //! - `{prefix}seq`: the counter behind those scores;
 //! - `{prefix}default`: the default profile's name;
+//! - `{prefix}version`: bumped by every write (each script below, and the default), so a
+//!   watcher learns of any change with one GET;
 //! - `{prefix}lock:{name}`: the refresh lock (see `lock.rs`).
 
 mod conn;
@@ -92,6 +94,7 @@ redis.call('SET', KEYS[1], ARGV[1])
 if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
   redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[2])
 end
+redis.call('INCR', KEYS[4])
 return 1";
 
 const REMOVE: &str = r"
@@ -99,9 +102,15 @@ local n = redis.call('DEL', KEYS[1]) + redis.call('ZREM', KEYS[2], ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[1] then
   redis.call('DEL', KEYS[3])
 end
+redis.call('INCR', KEYS[4])
 return n";
 
-/// Renames in one script: KEYS old profile, new profile, index, default; ARGV the old JSON as read,
+const SET_DEFAULT: &str = r"
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('INCR', KEYS[2])
+return 1";
+
+/// Renames in one script: KEYS old profile, new profile, index, default, version; ARGV the old JSON as read,
 /// the new JSON, old name, new name. Refuses (-1) when the old profile changed since it was read.
 const RENAME: &str = r"
 local cur = redis.call('GET', KEYS[1])
@@ -115,6 +124,7 @@ redis.call('ZADD', KEYS[3], score or 0, ARGV[4])
 if redis.call('GET', KEYS[4]) == ARGV[3] then
   redis.call('SET', KEYS[4], ARGV[4])
 end
+redis.call('INCR', KEYS[5])
 return 1";
 
 pub struct RedisStore {
@@ -147,6 +157,10 @@ impl RedisStore {
 
     fn default_key(&self) -> String {
         format!("{}default", self.prefix)
+    }
+
+    fn version_key(&self) -> String {
+        format!("{}version", self.prefix)
     }
 
     fn parse(&self, name: &str, json: &str) -> Result<Profile, StoreError> {
@@ -220,6 +234,7 @@ impl Store for RedisStore {
                 .key(self.profile_key(&profile.profile))
                 .key(self.index_key())
                 .key(format!("{}seq", self.prefix))
+                .key(self.version_key())
                 .arg(json)
                 .arg(&profile.profile)
                 .invoke::<i64>(c)
@@ -233,6 +248,7 @@ impl Store for RedisStore {
                 .key(self.profile_key(name))
                 .key(self.index_key())
                 .key(self.default_key())
+                .key(self.version_key())
                 .arg(name)
                 .invoke(c)
         })?;
@@ -257,6 +273,7 @@ impl Store for RedisStore {
                 .key(self.profile_key(new))
                 .key(self.index_key())
                 .key(self.default_key())
+                .key(self.version_key())
                 .arg(&current)
                 .arg(json)
                 .arg(old)
@@ -280,11 +297,21 @@ impl Store for RedisStore {
 
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
         self.conn.with("setting the default profile", |c| {
-            redis::cmd("SET")
-                .arg(self.default_key())
+            redis::Script::new(SET_DEFAULT)
+                .key(self.default_key())
+                .key(self.version_key())
                 .arg(name)
-                .query::<()>(c)
-        })
+                .invoke::<i64>(c)
+        })?;
+        Ok(())
+    }
+
+    /// One GET of the version key that every write bumps (none yet: 0).
+    fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        let v: Option<u64> = self.conn.with("reading the store's version", |c| {
+            redis::cmd("GET").arg(self.version_key()).query(c)
+        })?;
+        Ok(Some(v.unwrap_or(0)))
     }
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
