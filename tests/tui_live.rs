@@ -74,3 +74,96 @@ fn a_refresh_a_new_profile_and_a_new_default_from_elsewhere_show_without_a_key()
         s.contains("Profiles (1)") && row(s, "work").is_none()
     });
 }
+
+/// Gives `name` an access token that enters the 60 s leeway `secs` from now.
+fn enter_leeway_in(sb: &Sandbox, name: &str, secs: i64) -> i64 {
+    let exp = common::now() + 60 + secs;
+    init(
+        sb,
+        &serde_json::json!({
+            "profile": name,
+            "access_token": common::jwt(&serde_json::json!({"exp": exp, "sub": "old"})),
+            "expires_at": exp,
+        }),
+    );
+    exp
+}
+
+#[test]
+fn keep_fresh_refreshes_on_its_own_and_two_tuis_and_a_burst_make_one_refresh() {
+    if !have_program("tmux") {
+        return;
+    }
+    let Some(oidc) = Oidc::start() else { return };
+    let sb = Sandbox::new();
+    oidc.login(&sb, "work", &basic_client(), WEB_REDIRECT);
+    let exp = enter_leeway_in(&sb, "work", 4);
+    // A slow provider, so that the burst below arrives while the refresh is in flight.
+    oidc.set_token_delay(800);
+    let (a, b) = (Tmux::new("fresh-a"), Tmux::new("fresh-b"));
+    a.start(&tui_command(&sb, "--keep-fresh --leeway 60"));
+    b.start(&tui_command(&sb, "--keep-fresh --leeway 60"));
+    for t in [&a, &b] {
+        let s = t.wait("the profile, valid for now", |s| {
+            row(s, "work").is_some_and(|r| r.contains("valid"))
+        });
+        assert!(s.contains("keep fresh on"), "the header says so: {s}");
+    }
+
+    // Nobody presses a key: the token enters the leeway and a TUI refreshes it.
+    let keeping = |t: &Tmux| row(&t.screen(), "work").is_some_and(|r| r.contains("refreshing"));
+    let start = Instant::now();
+    while !keeping(&a) && !keeping(&b) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no TUI kept 'work' fresh"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(common::now() >= exp - 60, "refreshed before the leeway");
+    let burst: Vec<_> = (0..6)
+        .map(|_| {
+            sb.cmd(&["--profile", "work", "--leeway", "60", "token"])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn pancred token")
+        })
+        .collect();
+    let tokens: Vec<String> = burst
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "pancred token failed");
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        })
+        .collect();
+    assert!(tokens.iter().all(|t| t == &tokens[0]), "one token for all");
+    for t in [&a, &b] {
+        let s = t.wait("the kept-fresh token", |s| {
+            row(s, "work").is_some_and(|r| r.contains("valid") && r.contains("59m"))
+        });
+        assert!(!s.contains(&tokens[0]), "the token reached the screen");
+    }
+    assert_eq!(
+        oidc.refreshes(),
+        1,
+        "one refresh across two TUIs and a burst"
+    );
+    let stored = common::oidc::stored(&sb, "work");
+    assert_eq!(stored["access_token"].as_str(), Some(tokens[0].as_str()));
+    // The TUIs do not refresh the fresh token again.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(oidc.refreshes(), 1);
+}
+
+#[test]
+fn keep_fresh_is_for_the_tui_only() {
+    let sb = Sandbox::new();
+    let r = sb.run(&["--keep-fresh", "list"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("--keep-fresh is for the TUI"),
+        "{}",
+        r.stderr
+    );
+}

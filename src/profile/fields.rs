@@ -150,6 +150,7 @@ pub const FIELDS: &[FieldSpec] = &[
     f("git_hosts", Kind::List, Both, Init, ""),
     f("auth_params", Kind::Object, Both, Init, ""),
     f("cache_token", Kind::Bool, Both, Init, ""),
+    f("keep_fresh", Kind::Bool, Both, Init, ""),
     f("expires_at", Kind::Number, Both, Init, ""),
     f("allow_insecure_http", Kind::Bool, Both, Init, ""),
     f("pkce_verifier", Kind::Secret, OAuth2, Internal, ""),
@@ -308,7 +309,7 @@ mod tests {
         let mut doc = serde_json::Map::new();
         for spec in FIELDS {
             let v = match spec.kind {
-                Kind::Bool => json!(!matches!(spec.name, "cache_token")),
+                Kind::Bool => json!(!matches!(spec.name, "cache_token" | "keep_fresh")),
                 Kind::Number => json!(42),
                 Kind::Object => json!({"k": "v"}),
                 Kind::List => json!(["a.example"]),

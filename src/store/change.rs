@@ -54,7 +54,11 @@ mod tests {
         let tmp = dir.path().join("tmp");
         std::fs::write(&tmp, b"{}").unwrap();
         std::fs::rename(&tmp, &f).unwrap();
-        assert_ne!(written, file_stamp(&[&f]), "an atomic replace of the same bytes");
+        assert_ne!(
+            written,
+            file_stamp(&[&f]),
+            "an atomic replace of the same bytes"
+        );
         std::fs::remove_file(&f).unwrap();
         assert_eq!(missing, file_stamp(&[&f]));
     }

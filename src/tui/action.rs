@@ -36,6 +36,7 @@ pub enum Action {
     Import,
     Copy,
     Help,
+    ToggleKeepFresh,
     /// Typing into whatever has the text cursor (filter, input box, form field, pasted code).
     Char(char),
     Paste(String),
@@ -100,6 +101,7 @@ fn normal(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('D') | KeyCode::Delete => Delete,
         KeyCode::Char('i') => Import,
         KeyCode::Char('y') | KeyCode::Char('c') => Copy,
+        KeyCode::Char('f') => ToggleKeepFresh,
         _ => return None,
     })
 }

@@ -185,6 +185,7 @@ pub struct App {
     pub theme: Theme,
     /// Select this profile when the next load brings it (after a save or an import).
     pub follow: Option<String>,
+    pub keep_fresh: super::keep_fresh::KeepFresh,
     pub quit: bool,
 }
 
@@ -213,6 +214,7 @@ impl App {
             spinner: 0,
             theme: Theme::from_env(),
             follow: None,
+            keep_fresh: Default::default(),
             quit: false,
         }
     }

@@ -23,6 +23,8 @@ pub enum Event {
 pub enum EngineEvent {
     Loaded(Result<(Vec<Profile>, Option<String>), Error>),
     Refreshed(String, Result<Profile, Error>),
+    /// A keep-fresh refresh ended; the profile as stored now.
+    KeptFresh(String, Result<Profile, Error>),
     Revoked(String, Result<RevokeReport, Error>),
     DefaultSet(String, Result<(), Error>),
     Saved(String, Result<(), Error>),

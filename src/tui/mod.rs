@@ -9,13 +9,14 @@ pub mod clipboard;
 pub mod effect;
 pub mod event;
 pub mod form;
+pub mod keep_fresh;
+pub mod live;
 pub mod results;
 pub mod shutdown;
 pub mod tasks;
 pub mod ui;
 pub mod update;
 pub mod update_text;
-pub mod live;
 
 #[cfg(test)]
 mod tests;
@@ -42,6 +43,8 @@ pub struct TuiOptions {
     pub tick: Duration,
     /// Open the authorization URL in a browser ($BROWSER, else the desktop's opener).
     pub open_browser: bool,
+    /// Start with keep-fresh on (`pancred --keep-fresh`); a key toggles it.
+    pub keep_fresh: bool,
 }
 
 impl Default for TuiOptions {
@@ -51,6 +54,7 @@ impl Default for TuiOptions {
             banner: None,
             tick: Duration::from_secs(1),
             open_browser: true,
+            keep_fresh: false,
         }
     }
 }
@@ -124,6 +128,7 @@ async fn main_loop(
     );
     app.title = options.title.clone();
     app.banner = options.banner.clone();
+    app.keep_fresh.on = options.keep_fresh;
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (period_tx, period_rx) = watch::channel(ANIMATION_TICK);

@@ -13,6 +13,7 @@ impl App {
         match event {
             EngineEvent::Loaded(Ok((profiles, default))) => {
                 self.set_profiles(profiles, default);
+                return self.keep_fresh_due();
             }
             EngineEvent::Loaded(Err(e)) => {
                 self.loading = false;
@@ -29,6 +30,7 @@ impl App {
                     Err(e) => self.error(format!("Refresh of '{name}' failed: {e}")),
                 }
             }
+            EngineEvent::KeptFresh(name, res) => self.kept_fresh(name, res),
             EngineEvent::Revoked(name, res) => {
                 self.clear_busy(&name);
                 match res {

@@ -65,6 +65,18 @@ impl Runner {
                     Self::send(&tx, EngineEvent::Refreshed(name, res));
                 });
             }
+            Effect::KeepFresh(name) => {
+                tokio::spawn(async move {
+                    let res = match engine.fresh_access_token(&name).await {
+                        Ok(_) => engine
+                            .load(&name)
+                            .await
+                            .and_then(|p| p.ok_or_else(|| engine.no_such(&name))),
+                        Err(e) => Err(e),
+                    };
+                    Self::send(&tx, EngineEvent::KeptFresh(name, res));
+                });
+            }
             Effect::Revoke(name, what) => {
                 tokio::spawn(async move {
                     let res = engine.revoke_report(&name, what).await;

@@ -73,7 +73,17 @@ impl Tmux {
 
     /// Starts `command` in a 120x35 session.
     pub fn start(&self, command: &str) {
-        self.run(&["new-session", "-d", "-s", SESSION, "-x", "120", "-y", "35", command]);
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            SESSION,
+            "-x",
+            "120",
+            "-y",
+            "35",
+            command,
+        ]);
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod flows;
 mod keys;
+mod live;
 mod screens;
 
 use super::app::App;

@@ -99,6 +99,25 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         token.push(Span::styled(time_left(state, left), t.state(state)));
     }
     out.push(Line::from(token));
+    if let Some(b) = app.keep_fresh.waiting.get(e.name()) {
+        let next = crate::clock::format_span(b.next_at.saturating_sub(app.now).max(0));
+        let text = format!("failed {}× ({}); next try in {next}", b.failures, b.error);
+        kv(
+            &mut out,
+            app,
+            width,
+            "keep fresh",
+            Span::styled(text, t.error()),
+        );
+    } else if app.keep_fresh.on && !e.profile.keep_fresh {
+        kv(
+            &mut out,
+            app,
+            width,
+            "keep fresh",
+            Span::styled("off for this profile", t.dim()),
+        );
+    }
     if let Some(exp) = s.expires_at {
         kv(&mut out, app, width, "expires", Span::raw(format_utc(exp)));
     }

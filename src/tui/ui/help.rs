@@ -22,6 +22,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("Tokens", "r", "refresh the access token now"),
     ("Tokens", "x", "revoke at the provider (asks first)"),
     ("Tokens", "y  c", "copy the access token (OSC 52)"),
+    ("Tokens", "f", "keep fresh on / off"),
     ("Profiles", "u", "make this the default profile"),
     ("Profiles", "n", "new profile"),
     ("Profiles", "e  Enter", "edit this profile"),
