@@ -73,6 +73,18 @@ fn a_refresh_a_new_profile_and_a_new_default_from_elsewhere_show_without_a_key()
     tmux.wait_within("the removal", LIVE, |s| {
         s.contains("Profiles (1)") && row(s, "work").is_none()
     });
+
+    // The activity pane tells what happened elsewhere.
+    tmux.keys(&["l"]);
+    let s = tmux.wait("the activity pane", |s| s.contains("Activity (4)"));
+    for seen in [
+        "'work' got a new token from",
+        "'added' added by another",
+        "'added' made the default by",
+        "'work' removed by another",
+    ] {
+        assert!(s.contains(seen), "{seen}: {s}");
+    }
 }
 
 /// Gives `name` an access token that enters the 60 s leeway `secs` from now.

@@ -37,6 +37,7 @@ pub enum Action {
     Copy,
     Help,
     ToggleKeepFresh,
+    ToggleActivity,
     /// Typing into whatever has the text cursor (filter, input box, form field, pasted code).
     Char(char),
     Paste(String),
@@ -102,6 +103,7 @@ fn normal(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('i') => Import,
         KeyCode::Char('y') | KeyCode::Char('c') => Copy,
         KeyCode::Char('f') => ToggleKeepFresh,
+        KeyCode::Char('l') => ToggleActivity,
         _ => return None,
     })
 }

@@ -186,6 +186,7 @@ pub struct App {
     /// Select this profile when the next load brings it (after a save or an import).
     pub follow: Option<String>,
     pub keep_fresh: super::keep_fresh::KeepFresh,
+    pub activity: super::activity::Activity,
     pub quit: bool,
 }
 
@@ -215,6 +216,7 @@ impl App {
             theme: Theme::from_env(),
             follow: None,
             keep_fresh: Default::default(),
+            activity: Default::default(),
             quit: false,
         }
     }
@@ -234,6 +236,7 @@ impl App {
             .collect();
         self.default = default;
         self.loading = false;
+        self.activity.baseline = true;
         self.rebuild_view(keep.as_deref());
     }
 

@@ -3,10 +3,11 @@
 //! however many processes watch one store, the provider sees one refresh). A failure waits
 //! longer before each retry; a profile opts out with `keep_fresh: false`.
 
+use super::activity::Kind;
 use super::app::App;
 use super::effect::Effect;
 use crate::profile::{Grant, Profile, TokenState};
-use crate::{clock::format_span, Error};
+use crate::{clock::format_span, Error, Secret};
 use std::collections::HashMap;
 
 /// The first retry after a failure, doubled after each further one up to [`MAX_BACKOFF`].
@@ -27,6 +28,8 @@ pub struct Backoff {
 pub struct KeepFresh {
     pub on: bool,
     pub waiting: HashMap<String, Backoff>,
+    /// The token each refresh in flight started from, to tell whether it brought a new one.
+    started_with: HashMap<String, Option<Secret>>,
 }
 
 /// Seconds to wait after `failures` failures in a row: 10, 20, 40, ... at most 600.
@@ -54,7 +57,7 @@ impl App {
         if !self.keep_fresh.on {
             return vec![];
         }
-        let due: Vec<String> = self
+        let due: Vec<(String, Option<Secret>)> = self
             .entries
             .iter()
             .filter(|e| {
@@ -69,10 +72,11 @@ impl App {
                         .get(e.name())
                         .is_none_or(|b| b.next_at <= self.now)
             })
-            .map(|e| e.name().to_string())
+            .map(|e| (e.name().to_string(), e.profile.access_token.clone()))
             .collect();
         due.into_iter()
-            .map(|name| {
+            .map(|(name, token)| {
+                self.keep_fresh.started_with.insert(name.clone(), token);
                 self.set_busy(&name, "refreshing");
                 Effect::KeepFresh(name)
             })
@@ -98,10 +102,21 @@ impl App {
             Ok(p) => {
                 let (state, left) = super::app::Entry::new(p.clone(), false, self.now, self.leeway)
                     .live(self.now, self.leeway);
+                let changed = self
+                    .keep_fresh
+                    .started_with
+                    .remove(&name)
+                    .is_none_or(|before| before != p.access_token);
                 self.put_profile(p);
                 if state == TokenState::Valid {
                     self.keep_fresh.waiting.remove(&name);
                     let left = left.map_or_else(|| "no expiry".into(), format_span);
+                    if changed {
+                        self.log(
+                            Kind::RefreshedHere,
+                            format!("'{name}' kept fresh: token valid for {left}"),
+                        );
+                    }
                     self.success(format!("Kept '{name}' fresh: token valid for {left}"));
                 } else {
                     // The provider's tokens live less than the leeway: refreshing again at once
@@ -112,7 +127,10 @@ impl App {
                     );
                 }
             }
-            Err(e) => self.failed(&name, e.to_string()),
+            Err(e) => {
+                self.keep_fresh.started_with.remove(&name);
+                self.failed(&name, e.to_string());
+            }
         }
     }
 
@@ -123,6 +141,10 @@ impl App {
             .get(name)
             .map_or(1, |b| b.failures.saturating_add(1));
         let wait = delay(failures);
+        self.log(
+            Kind::Failed,
+            format!("keep fresh of '{name}' failed: {error}"),
+        );
         self.error(format!(
             "Keep fresh: '{name}' failed: {error}; next try in {}",
             format_span(wait)

@@ -3,6 +3,7 @@
 //! ([`tasks`]) that report back on the one event channel ([`event`]). The engine knows none of it.
 
 pub mod action;
+pub mod activity;
 pub mod app;
 pub mod authorize;
 pub mod clipboard;

@@ -3,6 +3,7 @@
 mod flows;
 mod keys;
 mod live;
+mod panes;
 mod screens;
 
 use super::app::App;

@@ -100,8 +100,13 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     }
     out.push(Line::from(token));
     if let Some(b) = app.keep_fresh.waiting.get(e.name()) {
-        let next = crate::clock::format_span(b.next_at.saturating_sub(app.now).max(0));
-        let text = format!("failed {}× ({}); next try in {next}", b.failures, b.error);
+        let wait = b.next_at.saturating_sub(app.now);
+        let next = if wait > 0 {
+            format!("next try in {}", crate::clock::format_span(wait))
+        } else {
+            "trying again".into()
+        };
+        let text = format!("failed {}× ({}); {next}", b.failures, b.error);
         kv(
             &mut out,
             app,

@@ -1,5 +1,6 @@
 //! Pure rendering: `render(&App, &mut Frame)` reads the state and draws; it changes nothing.
 
+pub mod activity;
 pub mod detail;
 pub mod dialog;
 pub mod form;
@@ -26,7 +27,11 @@ pub fn render(app: &App, frame: &mut Frame) {
         status::banner(app, b, frame, areas.banner);
     }
     profiles::render(app, frame, &areas);
-    detail::render(app, frame, areas.detail);
+    let (detail, activity) = activity::split(app, areas.detail);
+    detail::render(app, frame, detail);
+    if let Some(pane) = activity {
+        activity::render(app, frame, pane);
+    }
     status::status_line(app, frame, areas.status);
     status::hints(app, frame, areas.hints);
     match &app.mode {
