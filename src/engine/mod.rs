@@ -8,6 +8,7 @@ mod authorize;
 mod device;
 mod flight;
 mod handout;
+mod inspect;
 mod refresh;
 mod rescue;
 mod revoke;
@@ -15,6 +16,7 @@ mod write;
 
 pub use authorize::no_login_needed;
 pub use device::DeviceLogin;
+pub use inspect::{id_token_claims, Fields, Offered};
 pub use rescue::{Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
 pub use write::{check_name, Forget, Imported, ProfilePatch, Saved};

@@ -154,6 +154,7 @@ pub const FIELDS: &[FieldSpec] = &[
     f("expires_at", Kind::Number, Both, Init, ""),
     f("allow_insecure_http", Kind::Bool, Both, Init, ""),
     f("pkce_verifier", Kind::Secret, OAuth2, Internal, ""),
+    f("id_token", Kind::Secret, OAuth2, Internal, ""),
     f("pending_state", Kind::Text, Both, Internal, ""),
     f("pending_redirect_uri", Kind::Text, Both, Internal, ""),
     // When the access token alone was revoked: a later invalid_grant is then explained (RFC 7009).
@@ -196,6 +197,7 @@ impl Profile {
             "access_token" => self.access_token.as_ref(),
             "developer_token" => self.developer_token.as_ref(),
             "pkce_verifier" => self.pkce_verifier.as_ref(),
+            "id_token" => self.id_token.as_ref(),
             _ => None,
         }
     }

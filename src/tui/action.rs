@@ -38,6 +38,7 @@ pub enum Action {
     Help,
     ToggleKeepFresh,
     ToggleActivity,
+    Inspect,
     /// Typing into whatever has the text cursor (filter, input box, form field, pasted code).
     Char(char),
     Paste(String),
@@ -104,6 +105,7 @@ fn normal(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('y') | KeyCode::Char('c') => Copy,
         KeyCode::Char('f') => ToggleKeepFresh,
         KeyCode::Char('l') => ToggleActivity,
+        KeyCode::Char('I') => Inspect,
         _ => return None,
     })
 }

@@ -23,6 +23,12 @@ pub enum Event {
 pub enum EngineEvent {
     Loaded(Result<(Vec<Profile>, Option<String>), Error>),
     Refreshed(String, Result<Profile, Error>),
+    /// A userinfo or introspection answer for the inspection.
+    Inspected(
+        String,
+        super::inspect::Asked,
+        Result<crate::engine::Offered<crate::engine::Fields>, Error>,
+    ),
     /// A keep-fresh refresh ended; the profile as stored now.
     KeptFresh(String, Result<Profile, Error>),
     Revoked(String, Result<RevokeReport, Error>),

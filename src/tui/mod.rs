@@ -10,6 +10,7 @@ pub mod clipboard;
 pub mod effect;
 pub mod event;
 pub mod form;
+pub mod inspect;
 pub mod keep_fresh;
 pub mod live;
 pub mod results;

@@ -41,6 +41,7 @@ impl App {
                 }
             }
             EngineEvent::KeptFresh(name, res) => self.kept_fresh(name, res),
+            EngineEvent::Inspected(name, asked, res) => self.inspected(&name, asked, res),
             EngineEvent::Revoked(name, res) => {
                 self.clear_busy(&name);
                 match res {

@@ -65,6 +65,18 @@ impl Runner {
                     Self::send(&tx, EngineEvent::Refreshed(name, res));
                 });
             }
+            Effect::Inspect(name) => {
+                use super::inspect::Asked;
+                let (e2, tx2, n2) = (engine.clone(), tx.clone(), name.clone());
+                tokio::spawn(async move {
+                    let res = e2.userinfo(&n2).await;
+                    Self::send(&tx2, EngineEvent::Inspected(n2, Asked::Userinfo, res));
+                });
+                tokio::spawn(async move {
+                    let res = engine.introspect(&name).await;
+                    Self::send(&tx, EngineEvent::Inspected(name, Asked::Introspection, res));
+                });
+            }
             Effect::KeepFresh(name) => {
                 tokio::spawn(async move {
                     let res = match engine.fresh_access_token(&name).await {

@@ -75,6 +75,7 @@ impl App {
             Action::Help => self.mode = Mode::Help { scroll: 0 },
             Action::ToggleKeepFresh => return self.toggle_keep_fresh(),
             Action::ToggleActivity => self.activity.shown = !self.activity.shown,
+            Action::Inspect => return self.toggle_inspect(),
             Action::New => {
                 self.mode = Mode::Form(Box::new(Form::new(None, self.names())));
             }

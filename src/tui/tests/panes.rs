@@ -89,3 +89,85 @@ fn an_empty_activity_pane_says_what_will_show() {
     assert!(screen.contains("Activity (0)"), "{screen}");
     assert!(screen.contains("Nothing yet"), "{screen}");
 }
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn inspection_with_claims_userinfo_and_introspection() {
+    use crate::engine::Offered;
+    use crate::tui::effect::Effect;
+    use crate::tui::inspect::Asked;
+    let mut app = app();
+    let mut ps = profiles();
+    ps[1].id_token = Some(token(json!({
+        "iss": "https://id.example", "sub": "bob", "aud": "cid-expiring",
+        "iat": NOW - 3555, "exp": NOW + 45, "email": "bob@example.com\u{1b}]52;c;x\u{7}"
+    })));
+    app.set_profiles(ps, None);
+    app.update(Action::Down);
+    let fx = app.update(Action::Inspect);
+    assert!(matches!(fx.as_slice(), [Effect::Inspect(n)] if n == "expiring"));
+    assert!(app.animating(), "the answers are on their way");
+    let pending = text(&app);
+    assert!(pending.contains("asking the provider"), "{pending}");
+    app.on_engine(EngineEvent::Inspected(
+        "expiring".into(),
+        Asked::Userinfo,
+        Ok(Offered::Yes(pairs(&[
+            ("sub", "bob"),
+            ("email", "bob@example.com"),
+        ]))),
+    ));
+    app.on_engine(EngineEvent::Inspected(
+        "expiring".into(),
+        Asked::Introspection,
+        Ok(Offered::Yes(pairs(&[
+            ("token", "access token"),
+            ("active", "true"),
+            ("scope", "openid offline_access"),
+            ("client_id", "cid-expiring"),
+            ("exp", "2026-11-29 17:00:45 UTC"),
+        ]))),
+    ));
+    assert!(!app.animating());
+    let screen = text(&app);
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{7}'),
+        "escaped"
+    );
+    assert!(
+        !screen.contains("s2") && !screen.contains("r2"),
+        "no secret"
+    );
+    insta::assert_snapshot!(screen);
+    // I again closes it; so does moving to another profile.
+    app.update(Action::Inspect);
+    assert!(app.inspect.is_none());
+    app.update(Action::Inspect);
+    app.update(Action::Down);
+    assert!(app.inspect.is_none());
+}
+
+#[test]
+fn inspection_says_what_is_not_offered() {
+    use crate::engine::Offered;
+    use crate::tui::inspect::Asked;
+    let mut app = app();
+    app.update(Action::Inspect);
+    let name = app.selected_name().unwrap();
+    app.on_engine(EngineEvent::Inspected(
+        name.clone(),
+        Asked::Userinfo,
+        Ok(Offered::No("the pancloud dialect has no userinfo".into())),
+    ));
+    app.on_engine(EngineEvent::Inspected(
+        name,
+        Asked::Introspection,
+        Err(Error::Other("the provider refused: invalid_client".into())),
+    ));
+    insta::assert_snapshot!(text(&app));
+}

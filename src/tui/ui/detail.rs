@@ -35,7 +35,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         },
     ]);
     let inner_w = area.width.saturating_sub(2) as usize;
-    let lines = lines(app, e, inner_w);
+    let lines = match app.inspect.as_ref().filter(|i| i.profile == e.name()) {
+        Some(i) => super::inspect::lines(app, i, inner_w),
+        None => lines(app, e, inner_w),
+    };
     frame.render_widget(
         Paragraph::new(lines)
             .block(block.title(title))
@@ -46,7 +49,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
 /// One `label  value` row; a value too long for the pane continues under itself, not under the label.
 /// Both come from the store or a token: escaped as the CLI escapes them.
-fn kv(out: &mut Vec<Line<'static>>, app: &App, width: usize, key: &str, value: Span<'static>) {
+pub(super) fn kv(
+    out: &mut Vec<Line<'static>>,
+    app: &App,
+    width: usize,
+    key: &str,
+    value: Span<'static>,
+) {
     let room = width.saturating_sub(LABEL + 2).max(8);
     let key = safe(key);
     let text: Vec<char> = safe(&value.content).chars().collect();
@@ -71,7 +80,7 @@ fn opt(app: &App, v: Option<&str>) -> Span<'static> {
     }
 }
 
-fn section(app: &App, name: &str, width: usize) -> Line<'static> {
+pub(super) fn section(app: &App, name: &str, width: usize) -> Line<'static> {
     let rule = "─".repeat(width.saturating_sub(name.len() + 4));
     Line::from(vec![
         Span::styled(format!(" {name} "), app.theme.section()),

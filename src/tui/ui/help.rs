@@ -19,6 +19,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("View", "v", "reveal a secret (again: the next one)"),
     ("View", "R  F5", "reload from the store"),
     ("View", "l", "activity: what happened, with times"),
+    ("View", "I", "inspect: ID token, userinfo, introspection"),
     ("Tokens", "a", "authorize in the browser"),
     ("Tokens", "r", "refresh the access token now"),
     ("Tokens", "x", "revoke at the provider (asks first)"),

@@ -5,6 +5,7 @@ pub mod detail;
 pub mod dialog;
 pub mod form;
 pub mod help;
+pub mod inspect;
 pub mod layout;
 pub mod profiles;
 pub mod status;
