@@ -1,5 +1,5 @@
 //! Putting profiles into a store: `init` (summit.py -C --R0 FILE --write), `generate`
-//! (credentials_generate.py) and `import` (a whole pancloud file).
+//! (credentials_generate.py).
 
 use super::context::read_input;
 use super::output::{print_json, print_text, show_text};
@@ -9,7 +9,6 @@ use crate::config::block_on;
 use crate::engine::{check_name, Forget, ProfilePatch};
 use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::summary::ProfileSummary;
-use crate::text::Safe;
 use crate::Error;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -134,55 +133,5 @@ pub fn generate(ctx: &Context) -> Result<(), Error> {
     );
     block_on(engine.save(&name, patch))?;
     eprintln!("Wrote profile '{name}' to {}.", engine.store().location());
-    Ok(())
-}
-
-pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
-    let path = match from {
-        Some(p) => p.to_path_buf(),
-        None => crate::store::file::default_path()?,
-    };
-    let engine = ctx.engine()?;
-    let out = block_on(engine.import(&path))?;
-    for name in &out.shadowed {
-        eprintln!(
-            "skipped a second document for profile '{}' in {}: pancloud reads only the first, and so does import",
-            Safe(name),
-            path.display()
-        );
-    }
-    if out.total == 0 {
-        eprintln!("{} holds no profiles; nothing to import.", path.display());
-        return Ok(());
-    }
-    let mut lines = String::new();
-    for (name, existed) in &out.copied {
-        lines.push_str(&format!(
-            "{} {name}\n",
-            if *existed { "replaced" } else { "imported" }
-        ));
-    }
-    print_text(&lines)?;
-    let store = engine.store();
-    if let Some((name, e)) = out.failed {
-        // Say exactly how far it got: what is copied stays copied, the rest was not tried.
-        eprintln!(
-            "Copied {} of {} profile(s) from {} before profile '{name}' failed; the others were not copied.",
-            out.copied.len(),
-            out.total,
-            path.display(),
-        );
-        return Err(e);
-    }
-    eprintln!(
-        "Copied {} profile(s) from {} into the {} store ({}).",
-        out.total,
-        path.display(),
-        store.kind(),
-        store.location()
-    );
-    if let Some(d) = out.default_set {
-        eprintln!("'{d}' is the default profile here too, as it was there.");
-    }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod authorize;
 mod device;
 mod flight;
 mod handout;
+mod import;
 mod inspect;
 mod refresh;
 mod rescue;
@@ -16,10 +17,11 @@ mod write;
 
 pub use authorize::no_login_needed;
 pub use device::DeviceLogin;
+pub use import::{ImportMode, Imported};
 pub use inspect::{id_token_claims, Fields, Offered};
 pub use rescue::{Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
-pub use write::{check_name, Forget, Imported, ProfilePatch, Saved};
+pub use write::{check_name, Forget, ProfilePatch, Saved};
 
 use crate::clock::{Clock, SystemClock};
 use crate::oauth::Caller;
