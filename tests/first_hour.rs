@@ -326,3 +326,26 @@ fn bash_completes_profile_names_from_the_store() {
         out.all()
     );
 }
+
+const REDIRECT: &str = "http://127.0.0.1/callback";
+
+#[test]
+fn init_makes_a_public_client_use_client_auth_none_when_the_issuer_allows_it() {
+    let Some(oidc) = Oidc::start() else { return };
+    let sb = Sandbox::new();
+    let client = common::oidc::native_client();
+    let mut fields = oidc.profile("cli", &client, REDIRECT);
+    fields.as_object_mut().unwrap().remove("client_auth");
+    let f = sb.path().join("cli.json");
+    std::fs::write(&f, fields.to_string()).unwrap();
+    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
+    ok(&r);
+    assert!(r.stderr.contains("client_auth: none"), "{}", r.stderr);
+    assert_eq!(stored(&sb, "cli")["client_auth"], "none");
+    // And a login then works with no secret at all.
+    let r = sb.run(&["--profile", "cli", "auth-url"]);
+    ok(&r);
+    let (code, _) = oidc.authorize(r.stdout.trim(), REDIRECT);
+    ok(&sb.run(&["--profile", "cli", "exchange", "--code", &code]));
+    assert!(stored(&sb, "cli")["refresh_token"].is_string());
+}

@@ -332,6 +332,40 @@ fn auto_uses_the_secret_service_when_it_answers() {
     assert!(s.stderr.contains("`pancred import`"), "{}", s.stderr);
 }
 #[test]
+fn keyutils_without_a_session_keyring_of_its_own_is_refused_and_says_how() {
+    if !kernel_session_keyring() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    // What a process outside any login session has: the user's default session keyring.
+    let shared = format!("_uid_ses.{}", uid.trim());
+    let run = |store: &str| -> Run {
+        let mut c = sb.program("keyctl");
+        c.args(["session", &shared, common::bin(), "list"])
+            .env("PANCRED_STORE", store)
+            .env("PANCRED_KEYRING", "keyutils");
+        c.output().unwrap().into()
+    };
+    let r = run("keyring");
+    assert_eq!(r.code, 5, "{}", r.all());
+    assert!(r.stderr.contains("keyctl session"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("set PANCRED_KEYRING=keyutils"),
+        "{}",
+        r.stderr
+    );
+    // auto says the same and uses the file, consistently for every command.
+    let r = run("auto");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("secrets are kept in the file"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn kernel_keyring_with_keyutils() {
     if !kernel_session_keyring() {
         return;

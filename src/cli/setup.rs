@@ -53,6 +53,7 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     // Like pancloud's upsert: the file's fields replace, the profile's other fields stay. The
     // engine applies them to the profile as stored when it writes, under the profile's lock.
     let profile = if write {
+        let patch = public_client_default(&engine, &name, patch);
         let saved = block_on(engine.save(&name, patch))?;
         eprintln!(
             "{} profile '{name}' in {}.",
@@ -92,6 +93,57 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
             &format!("{}: {}", store.kind(), store.location()),
         ))
     }
+}
+
+/// A public client (a client_id, no secret) whose file does not choose `client_auth` gets
+/// `none` when the issuer's metadata lists it: otherwise the default, client_secret_basic, would
+/// fail at the first login asking for a secret the client does not have.
+fn public_client_default(
+    engine: &crate::Engine,
+    name: &str,
+    mut patch: ProfilePatch,
+) -> ProfilePatch {
+    use crate::profile::{ClientAuth, Dialect, Grant};
+    if patch.set.contains_key("client_auth") || patch.unset.iter().any(|f| f == "client_auth") {
+        return patch;
+    }
+    let base = engine
+        .store()
+        .load(name)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Profile::new(name));
+    let Ok(p) = patch.apply(&base) else {
+        return patch;
+    };
+    let public = p.dialect == Dialect::OAuth2
+        && p.grant == Grant::AuthorizationCode
+        && p.client_id.is_some()
+        && p.client_secret.is_none()
+        && p.client_auth != ClientAuth::None
+        && p.issuer.is_some();
+    if !public {
+        return patch;
+    }
+    let allowed = block_on(async {
+        let caller = engine.caller()?;
+        let e = crate::oauth::discovery::endpoints(
+            &caller,
+            &p,
+            crate::oauth::discovery::Need::Authorization,
+        )
+        .await?;
+        Ok(e.token_auth_methods.iter().any(|m| m == "none"))
+    });
+    if let Ok(true) = allowed {
+        eprintln!(
+            "client_auth: none (a public client: it has no client_secret, and the issuer's metadata allows none)"
+        );
+        patch
+            .set
+            .insert("client_auth".into(), Value::String("none".into()));
+    }
+    patch
 }
 
 pub fn generate(ctx: &Context) -> Result<(), Error> {
