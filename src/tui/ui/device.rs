@@ -38,7 +38,12 @@ pub fn render(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
     let with_qr = qr_w > 0 && inner_w >= left_min + qr_w + 1 && area.height >= qr.len() as u16 + 2;
     let left_w = if with_qr { inner_w - qr_w - 1 } else { inner_w };
     let lines = text(app, auth, left_w, qr_w > 0 && !with_qr);
-    let rows = (lines.len() as u16).max(if with_qr { qr.len() as u16 } else { 0 });
+    // Long messages wrap: count the lines they take.
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(usize::from(left_w.max(1))))
+        .sum();
+    let rows = (wrapped as u16).max(if with_qr { qr.len() as u16 } else { 0 });
     let r = centered(area, width, rows + 2);
     super::backdrop::under(app, frame, r);
     frame.render_widget(Clear, r);
@@ -104,14 +109,16 @@ fn text<'a>(app: &App, auth: &AuthState, width: u16, qr_left_out: bool) -> Vec<L
                 if qr_left_out {
                     " A larger terminal shows a QR code of the page with the code in it."
                 } else {
-                    " Or scan the QR code: it opens the page with the code in it."
+                    " Or scan the QR code: the page with the code in it."
                 },
                 t.dim(),
             ));
         }
     }
     if let Some(e) = &auth.error {
-        lines.push(Line::raw(""));
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
         lines.push(Line::styled(format!(" ✗ {e}"), t.error()));
     }
     lines.push(Line::raw(""));

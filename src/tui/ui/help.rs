@@ -18,7 +18,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("View", "s", "sort by name / by time left"),
     ("View", "v", "reveal a secret (again: the next one)"),
     ("View", "R  F5", "reload from the store"),
-    ("Tokens", "a", "authorize (browser, or a device code)"),
+    ("Tokens", "a", "authorize: browser or device code"),
     ("Tokens", "r", "refresh the access token now"),
     ("Tokens", "x", "revoke at the provider (asks first)"),
     ("Tokens", "y  c", "copy the access token (OSC 52)"),

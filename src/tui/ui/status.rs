@@ -3,7 +3,7 @@
 use crate::profile::TokenState;
 use crate::text::{safe, safe_lines};
 use crate::tui::app::{App, Level, Mode};
-use crate::tui::authorize::Method;
+use crate::tui::authorize::{AuthPhase, Method};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -126,6 +126,11 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             ("Tab", "next"),
             ("←→", "choose"),
             ("Enter", "save"),
+            ("Esc", "cancel"),
+        ],
+        Mode::Authorize(a) if a.method == Method::Device && a.phase == AuthPhase::Ended => &[
+            ("Enter", "new code"),
+            ("Tab", "browser"),
             ("Esc", "cancel"),
         ],
         Mode::Authorize(a) if a.method == Method::Device => &[
