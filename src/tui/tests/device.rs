@@ -200,7 +200,11 @@ fn a_dialog_over_a_dimmed_background() {
         .iter()
         .position(|l| l.contains("╭ New profile"))
         .unwrap();
-    let bottom = top + rows[top..].iter().position(|l| l.contains("         ╰──")).unwrap();
+    let bottom = top
+        + rows[top..]
+            .iter()
+            .position(|l| l.contains("         ╰──"))
+            .unwrap();
     for row in &rows[top..=bottom] {
         let cells: Vec<char> = row.trim_matches('"').chars().collect();
         let (left, right): (String, String) =

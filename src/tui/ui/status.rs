@@ -128,11 +128,9 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             ("Enter", "save"),
             ("Esc", "cancel"),
         ],
-        Mode::Authorize(a) if a.method == Method::Device && a.phase == AuthPhase::Ended => &[
-            ("Enter", "new code"),
-            ("Tab", "browser"),
-            ("Esc", "cancel"),
-        ],
+        Mode::Authorize(a) if a.method == Method::Device && a.phase == AuthPhase::Ended => {
+            &[("Enter", "new code"), ("Tab", "browser"), ("Esc", "cancel")]
+        }
         Mode::Authorize(a) if a.method == Method::Device => &[
             ("Tab", "browser"),
             ("^o", "open page"),
