@@ -35,7 +35,7 @@ pub fn render(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         .as_ref()
         .map_or(40, |d| big_text::width(&d.user_code).max(40) + 2) as u16;
     // The QR code only where it fits whole: half a QR code scans as nothing.
-    let with_qr = qr_w > 0 && inner_w >= left_min + qr_w + 1 && area.height >= qr.len() as u16 + 2;
+    let with_qr = qr_w > 0 && inner_w > left_min + qr_w && area.height >= qr.len() as u16 + 2;
     let left_w = if with_qr { inner_w - qr_w - 1 } else { inner_w };
     let lines = text(app, auth, left_w, qr_w > 0 && !with_qr);
     // Long messages wrap: count the lines they take.
