@@ -155,7 +155,7 @@ impl App {
             Action::OpenBrowser => uri.map(Effect::OpenBrowser).into_iter().collect(),
             Action::CopyUrl => match uri {
                 Some(u) => {
-                    self.success("Copied the verification URL to the clipboard");
+                    self.success("Sent the verification URL to the terminal's clipboard (OSC 52)");
                     vec![Effect::Copy(crate::Secret::new(u))]
                 }
                 None => vec![],
