@@ -8,6 +8,7 @@ mod authorize;
 mod device;
 mod flight;
 mod handout;
+mod import;
 mod refresh;
 mod rescue;
 mod revoke;
@@ -15,9 +16,10 @@ mod write;
 
 pub use authorize::no_login_needed;
 pub use device::DeviceLogin;
+pub use import::{ImportMode, Imported};
 pub use rescue::{Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
-pub use write::{check_name, Forget, Imported, ProfilePatch, Saved};
+pub use write::{check_name, Forget, ProfilePatch, Saved};
 
 use crate::clock::{Clock, SystemClock};
 use crate::oauth::Caller;
