@@ -53,6 +53,8 @@ pub enum Action {
     Toggle(char),
     OpenBrowser,
     CopyUrl,
+    /// Authorize: switch between the browser and a device code.
+    SwitchFlow,
 }
 
 pub fn from_key(key: KeyEvent, mode: &Mode) -> Option<Action> {
@@ -173,13 +175,18 @@ fn authorize(key: KeyEvent, ctrl: bool) -> Option<Action> {
     Some(match key.code {
         KeyCode::Char('o') if ctrl => Action::OpenBrowser,
         KeyCode::Char('y') if ctrl => Action::CopyUrl,
+        KeyCode::Tab | KeyCode::BackTab => Action::SwitchFlow,
         _ => return text_input(key, ctrl),
     })
 }
 
 /// Clicks select a row; the wheel moves the selection over the list and scrolls elsewhere.
 pub fn from_mouse(m: MouseEvent, app: &App) -> Option<Action> {
-    let areas = layout::areas(app.size.0, app.size.1, app.banner.is_some());
+    let areas = layout::areas(
+        app.size.0,
+        app.size.1,
+        layout::banner_height(app.banner.as_deref(), app.size.0),
+    );
     let inside = |r: ratatui::layout::Rect| {
         m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
     };

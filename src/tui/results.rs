@@ -3,7 +3,7 @@
 
 use super::activity::Kind;
 use super::app::{App, Mode};
-use super::authorize::AuthPhase;
+use super::authorize::{AuthPhase, Method};
 use super::effect::Effect;
 use super::event::EngineEvent;
 use crate::clock::format_span;
@@ -144,7 +144,10 @@ impl App {
                 let Mode::Authorize(auth) = &mut self.mode else {
                     return vec![];
                 };
-                if auth.profile != name || auth.phase != AuthPhase::Starting {
+                if auth.profile != name
+                    || auth.phase != AuthPhase::Starting
+                    || auth.method != Method::Browser
+                {
                     return vec![];
                 }
                 match res {
@@ -172,7 +175,7 @@ impl App {
                 let Mode::Authorize(auth) = &mut self.mode else {
                     return vec![];
                 };
-                if auth.profile != name {
+                if auth.profile != name || auth.method != Method::Browser {
                     return vec![];
                 }
                 match (res, auth.pending.clone()) {
@@ -224,6 +227,9 @@ impl App {
                 self.log(Kind::StoreError, format!("cannot check the store: {why}"));
                 self.error(format!("Cannot check the store for changes: {why}"));
             }
+            EngineEvent::DeviceSupport(..)
+            | EngineEvent::DeviceStarted(..)
+            | EngineEvent::DeviceFinished(..) => return self.on_device(event),
             EngineEvent::InputClosed(why) => {
                 self.error(why);
                 self.quit = true;
@@ -233,7 +239,7 @@ impl App {
     }
 
     /// "token valid for 59m 59s" for a profile just returned by the engine.
-    fn token_note(&self, p: &Profile) -> String {
+    pub(super) fn token_note(&self, p: &Profile) -> String {
         match (p.access_token.is_some(), p.effective_expires_at()) {
             (false, _) => "no access token came back".into(),
             (true, None) => "new access token (no expiry given)".into(),

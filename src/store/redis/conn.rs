@@ -197,6 +197,22 @@ pub fn redact_url(url: &str) -> String {
             } else if !u.username().is_empty() {
                 let _ = u.set_username(crate::secret::MASK);
             }
+            // redis+unix:// and unix:// carry the password in the query (`pass=`, `password=`).
+            if u.query().is_some() {
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let secret = matches!(k.to_ascii_lowercase().as_str(), "pass" | "password");
+                        let v = if secret {
+                            crate::secret::MASK.to_string()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
         Err(_) => "(unparseable URL, not shown)".to_string(),
@@ -226,5 +242,17 @@ mod tests {
             redact_url("redis://s3cret@127.0.0.1:6379/"),
             "redis://******@127.0.0.1:6379/"
         );
+        for url in [
+            "redis+unix:///run/redis.sock?db=2&pass=s3cret",
+            "unix:///run/redis.sock?password=s3cret&db=2",
+            "redis+unix:///run/redis.sock?user=app&PASS=s3cret",
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(
+                shown.contains("db=2") || shown.contains("user=app"),
+                "{shown}"
+            );
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! Pure rendering: `render(&App, &mut Frame)` reads the state and draws; it changes nothing.
 
 pub mod activity;
+pub mod backdrop;
+pub mod big_text;
 pub mod detail;
+pub mod device;
 pub mod dialog;
 pub mod form;
 pub mod help;
@@ -22,7 +25,11 @@ pub fn spinner(app: &App) -> &'static str {
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    let areas = layout::areas(area.width, area.height, app.banner.is_some());
+    let areas = layout::areas(
+        area.width,
+        area.height,
+        layout::banner_height(app.banner.as_deref(), area.width),
+    );
     status::header(app, frame, areas.header);
     if let Some(b) = &app.banner {
         status::banner(app, b, frame, areas.banner);

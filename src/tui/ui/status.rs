@@ -1,8 +1,9 @@
 //! The header, the store warning banner, the status line and the key hints.
 
 use crate::profile::TokenState;
-use crate::text::{safe, safe_lines};
+use crate::text::safe;
 use crate::tui::app::{App, Level, Mode};
+use crate::tui::authorize::{AuthPhase, Method};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -75,7 +76,9 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
 
 pub fn banner(app: &App, text: &str, frame: &mut Frame, area: Rect) {
     frame.render_widget(
-        Paragraph::new(format!(" ⚠ {}", safe_lines(text))).style(app.theme.warning()),
+        Paragraph::new(super::layout::banner_text(text))
+            .style(app.theme.warning())
+            .wrap(ratatui::widgets::Wrap { trim: false }),
         area,
     );
 }
@@ -106,7 +109,7 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
 
 pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let pairs: &[(&str, &str)] = match app.mode {
+    let pairs: &[(&str, &str)] = match &app.mode {
         Mode::Normal => &[
             ("a", "authorize"),
             ("r", "refresh"),
@@ -129,6 +132,22 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             ("Tab", "next"),
             ("←→", "choose"),
             ("Enter", "save"),
+            ("Esc", "cancel"),
+        ],
+        Mode::Authorize(a) if a.method == Method::Device && a.phase == AuthPhase::Ended => {
+            &[("Enter", "new code"), ("Tab", "browser"), ("Esc", "cancel")]
+        }
+        Mode::Authorize(a) if a.method == Method::Device => &[
+            ("Tab", "browser"),
+            ("^o", "open page"),
+            ("^y", "copy URL"),
+            ("Esc", "cancel"),
+        ],
+        Mode::Authorize(a) if a.device_supported == Some(true) => &[
+            ("Enter", "submit code"),
+            ("Tab", "device code"),
+            ("^o", "open browser"),
+            ("^y", "copy URL"),
             ("Esc", "cancel"),
         ],
         Mode::Authorize(_) => &[
