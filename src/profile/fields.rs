@@ -154,7 +154,8 @@ pub const FIELDS: &[FieldSpec] = &[
     f("expires_at", Kind::Number, Both, Init, ""),
     f("allow_insecure_http", Kind::Bool, Both, Init, ""),
     f("pkce_verifier", Kind::Secret, OAuth2, Internal, ""),
-    f("id_token", Kind::Secret, OAuth2, Internal, ""),
+    // Kept from the provider's answers; an init file may carry it back (a stored document re-used).
+    f("id_token", Kind::Secret, OAuth2, Init, ""),
     f("pending_state", Kind::Text, Both, Internal, ""),
     f("pending_redirect_uri", Kind::Text, Both, Internal, ""),
     // When the access token alone was revoked: a later invalid_grant is then explained (RFC 7009).
@@ -258,7 +259,8 @@ impl Profile {
 pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '_ {
     user_fields().filter(move |f| {
         f.applies.to(p.dialect)
-            && !matches!(f.name, "profile" | "expires_at")
+            // The ID token is shown by the inspection, as claims.
+            && !matches!(f.name, "profile" | "expires_at" | "id_token")
             && match f.kind {
                 Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
                 // Shown when it is not the usual one: such a profile never logs in.
