@@ -17,6 +17,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// On a profile `list` returns whose secrets could not be read (the keyring store): why.
+pub const UNREADABLE_NOTE: &str = "keyring_error";
+
 /// `Clone`, so that every caller sharing one refresh gets the same error (I/O errors are shared
 /// behind an `Arc`).
 #[derive(Debug, Clone, thiserror::Error)]
