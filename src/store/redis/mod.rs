@@ -10,6 +10,7 @@
 
 mod conn;
 mod lock;
+mod policy;
 
 pub use conn::redact_url;
 
@@ -131,9 +132,7 @@ impl RedisStore {
             prefix: config.prefix.clone(),
             lock_ttl: config.lock_ttl,
         };
-        store
-            .conn
-            .with("connecting", |c| redis::cmd("PING").query::<String>(c))?;
+        policy::check(&store.conn)?;
         Ok(store)
     }
 
