@@ -41,7 +41,7 @@ fn a_refresh_a_new_profile_and_a_new_default_from_elsewhere_show_without_a_key()
     oidc.login(&sb, "work", &basic_client(), WEB_REDIRECT);
     expire_token(&sb, "work");
     let tmux = Tmux::new("live");
-    tmux.start(&tui_command(&sb, ""));
+    tmux.start(120, 35, &tui_command(&sb, ""));
     tmux.wait("the expired profile", |s| {
         s.contains("Profiles (1)") && row(s, "work").is_some_and(|r| r.contains("expired"))
     });
@@ -113,8 +113,8 @@ fn keep_fresh_refreshes_on_its_own_and_two_tuis_and_a_burst_make_one_refresh() {
     // A slow provider, so that the burst below arrives while the refresh is in flight.
     oidc.set_token_delay(800);
     let (a, b) = (Tmux::new("fresh-a"), Tmux::new("fresh-b"));
-    a.start(&tui_command(&sb, "--keep-fresh --leeway 60"));
-    b.start(&tui_command(&sb, "--keep-fresh --leeway 60"));
+    a.start(120, 35, &tui_command(&sb, "--keep-fresh --leeway 60"));
+    b.start(120, 35, &tui_command(&sb, "--keep-fresh --leeway 60"));
     for t in [&a, &b] {
         let s = t.wait("the profile, valid for now", |s| {
             row(s, "work").is_some_and(|r| r.contains("valid"))

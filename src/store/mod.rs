@@ -18,8 +18,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// On a profile `list` returns whose secrets could not be read (the keyring store): why.
-pub const UNREADABLE_NOTE: &str = "keyring_error";
+/// On a profile `list` returns that could not be read whole (a keyring entry gone, a Redis key of
+/// the wrong type): why. `list` shows every other profile, and warns for this one.
+pub const UNREADABLE_NOTE: &str = "store_error";
 
 /// `Clone`, so that every caller sharing one refresh gets the same error (I/O errors are shared
 /// behind an `Arc`).

@@ -13,6 +13,7 @@
 mod conn;
 mod lock;
 mod policy;
+mod scripts;
 
 pub use conn::redact_url;
 
@@ -20,6 +21,7 @@ use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;
 use crate::secret::Secret;
 use conn::Conn;
+use scripts::{REMOVE, RENAME, SET_DEFAULT, UPSERT};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,44 +92,6 @@ impl RedisConfig {
     }
 }
 
-const UPSERT: &str = r"
-redis.call('SET', KEYS[1], ARGV[1])
-if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
-  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[2])
-end
-redis.call('INCR', KEYS[4])
-return 1";
-
-const REMOVE: &str = r"
-local n = redis.call('DEL', KEYS[1]) + redis.call('ZREM', KEYS[2], ARGV[1])
-if redis.call('GET', KEYS[3]) == ARGV[1] then
-  redis.call('DEL', KEYS[3])
-end
-redis.call('INCR', KEYS[4])
-return n";
-
-const SET_DEFAULT: &str = r"
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('INCR', KEYS[2])
-return 1";
-
-/// Renames in one script: KEYS old profile, new profile, index, default, version; ARGV the old JSON as read,
-/// the new JSON, old name, new name. Refuses (-1) when the old profile changed since it was read.
-const RENAME: &str = r"
-local cur = redis.call('GET', KEYS[1])
-if not cur then return 0 end
-if cur ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[2], ARGV[2])
-redis.call('DEL', KEYS[1])
-local score = redis.call('ZSCORE', KEYS[3], ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[3])
-redis.call('ZADD', KEYS[3], score or 0, ARGV[4])
-if redis.call('GET', KEYS[4]) == ARGV[3] then
-  redis.call('SET', KEYS[4], ARGV[4])
-end
-redis.call('INCR', KEYS[5])
-return 1";
-
 pub struct RedisStore {
     conn: Arc<Conn>,
     prefix: String,
@@ -160,6 +124,20 @@ impl RedisStore {
 
     fn version_key(&self) -> String {
         format!("{}version", self.prefix)
+    }
+
+    /// The profile's key when it exists but is not a string (MGET reads it as missing).
+    fn wrong_type(&self, name: &str) -> Result<Option<StoreError>, StoreError> {
+        let key = self.profile_key(name);
+        let kind: String = self.conn.with("reading profiles", |c| {
+            redis::cmd("TYPE").arg(&key).query(c)
+        })?;
+        Ok((kind != "none").then(|| StoreError::Corrupt {
+            location: format!("{} key {key}", self.conn.shown),
+            what: format!(
+                "holds a Redis {kind}, not a profile document; it was left as it is: fix it, or delete the key"
+            ),
+        }))
     }
 
     fn parse(&self, name: &str, json: &str) -> Result<Profile, StoreError> {
@@ -214,12 +192,31 @@ impl Store for RedisStore {
         let values: Vec<Option<String>> = self.conn.with("reading profiles", |c| {
             redis::cmd("MGET").arg(&keys).query(c)
         })?;
-        // A profile removed between the two calls is simply gone.
-        names
-            .iter()
-            .zip(values)
-            .filter_map(|(n, v)| v.map(|json| self.parse(n, &json)))
-            .collect()
+        let mut out = Vec::new();
+        for (name, value) in names.iter().zip(values) {
+            let problem = match value {
+                Some(json) => match self.parse(name, &json) {
+                    Ok(p) => {
+                        out.push(p);
+                        continue;
+                    }
+                    Err(e) => e,
+                },
+                None => match self.wrong_type(name)? {
+                    // A profile removed between the two calls is simply gone.
+                    None => continue,
+                    Some(e) => e,
+                },
+            };
+            // One bad key never hides the others: listed by name, with what is wrong with it.
+            let mut p = Profile::new(name.clone());
+            p.extra.insert(
+                crate::store::UNREADABLE_NOTE.into(),
+                serde_json::Value::String(problem.to_string()),
+            );
+            out.push(p);
+        }
+        Ok(out)
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {

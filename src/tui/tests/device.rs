@@ -230,3 +230,25 @@ fn a_dialog_over_a_dimmed_background() {
         }
     }
 }
+
+#[test]
+fn the_device_screen_draws_in_any_terminal() {
+    for (w, h) in [
+        (1, 1),
+        (10, 4),
+        (30, 8),
+        (60, 12),
+        (80, 24),
+        (99, 20),
+        (200, 60),
+    ] {
+        let mut app = on_device_screen();
+        app.update(Action::Resize(w, h));
+        draw(&app);
+        app.on_engine(EngineEvent::DeviceFinished(
+            "expiring".into(),
+            Err(Error::Provider(OAuthError::DeviceCodeExpired)),
+        ));
+        draw(&app);
+    }
+}
