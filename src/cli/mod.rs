@@ -13,6 +13,7 @@ mod oauth_cmds;
 mod output;
 mod profiles;
 mod prompt;
+mod quick_args;
 mod sandbox_cmds;
 mod setup;
 
@@ -231,7 +232,10 @@ pub enum Command {
 
 /// Parses the process's arguments, runs the command, and returns the exit code.
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // The lines kubectl and git run on every request skip building clap's command tree.
+    let quick = quick_args::parse(args.get(1..).unwrap_or_default(), &|v| std::env::var_os(v));
+    let cli = match quick.map_or_else(|| Cli::try_parse_from(&args), Ok) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
