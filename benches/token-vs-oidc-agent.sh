@@ -14,7 +14,10 @@
 #   5. The same cached path on the keyring store (gnome-keyring on a private D-Bus, as
 #      tests/run.sh starts it) and on a Redis server on a free port.
 #
-# Usage: bash benches/token-vs-oidc-agent.sh   Knobs: ROUNDS (default 5), RUNS (default 100).
+# Usage: bash benches/token-vs-oidc-agent.sh   Knobs: ROUNDS (default 5), RUNS (default 100),
+# PEER_RUNS (pancloud's runs per round, default 10),
+# PANCRED_BIN (a pancred binary to measure instead of building target/release/pancred),
+# PANCRED_COMPARE ("LABEL=PATH ...": other pancred builds measured in the same rounds).
 # Results: stdout (a table) and target/bench/token-vs-oidc-agent*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +25,7 @@ ROOT=$PWD
 OUT=$ROOT/target/bench
 ROUNDS=${ROUNDS:-5}
 RUNS=${RUNS:-100}
+PEER_RUNS=${PEER_RUNS:-10}
 mkdir -p "$OUT"
 
 if [ -z "${PANCRED_BENCH_INSIDE:-}" ]; then
@@ -39,9 +43,12 @@ if [ -z "${PANCRED_BENCH_INSIDE:-}" ]; then
       --no-install-recommends "${need[@]}"
   fi
   [ -d tests/js/node_modules/oidc-provider ] || (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
-  cargo build --release --quiet --bin pancred
+  if [ -z "${PANCRED_BIN:-}" ]; then
+    cargo build --release --quiet --bin pancred
+    export PANCRED_BIN=$ROOT/target/release/pancred
+  fi
   TMP=$(mktemp -d)
-  trap 'rm -rf "$TMP"' EXIT
+  trap 'sleep 0.2; rm -rf "$TMP" 2>/dev/null || true' EXIT
   mkdir -p "$TMP/data" "$TMP/runtime" "$TMP/home" && chmod 700 "$TMP/runtime"
   export XDG_DATA_HOME=$TMP/data XDG_RUNTIME_DIR=$TMP/runtime HOME=$TMP/home \
     XDG_CONFIG_HOME=$TMP/home/.config XDG_STATE_HOME=$TMP/home/.local/state TMPDIR=$TMP
@@ -53,7 +60,7 @@ if [ -z "${PANCRED_BENCH_INSIDE:-}" ]; then
   exit
 fi
 
-BIN=$ROOT/target/release/pancred
+BIN=$PANCRED_BIN
 WORK=$HOME
 PIDS=()
 cleanup() {
@@ -81,7 +88,7 @@ SCOPE="openid offline_access api:read"
 grant() { # grant PROFILE: a code-flow login stored in the pancred profile PROFILE
   printf '{"profile":"%s","dialect":"oauth2","issuer":"%s","client_id":"%s","client_secret":"%s","client_auth":"client_secret_basic","redirect_uri":"%s","scope":"%s"}' \
     "$1" "$ISSUER" "$CLIENT" "$SECRET" "$REDIRECT" "$SCOPE" >"$WORK/init.json"
-  "$BIN" --profile "$1" init --from "$WORK/init.json" --write >/dev/null
+  "$BIN" --profile "$1" init --from "$WORK/init.json" --write >/dev/null 2>&1
   local url code
   url=$("$BIN" --profile "$1" auth-url 2>/dev/null)
   code=$(python3 benches/oidc_login.py "$url" "$REDIRECT")
@@ -127,13 +134,18 @@ names=("pancred token (file)" "oidc-token (oidc-agent)" "/bin/true"
 cmds=("$BIN --profile bench token" "$(command -v oidc-token) bench-agent" "/bin/true"
   "$BIN --store keyring --profile bench token"
   "$BIN --store redis --redis-url $REDIS_URL --profile bench token")
-PY=${PANCRED_TEST_PYTHON:-$ROOT/target/test-env/pancloud-venv/bin/python}
-if [ -x "$PY" ] && "$PY" -c 'import pancloud' 2>/dev/null; then
-  "$BIN" --profile bench show --json >/dev/null
-  names+=("pancloud 1.5.1 (file)")
-  cmds+=("$PY -c \"from pancloud import Credentials; print(Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'}).access_token)\"")
-fi
+# Other builds of pancred side by side (before/after a change): PANCRED_COMPARE="LABEL=PATH ...".
+for pair in ${PANCRED_COMPARE:-}; do
+  names+=("pancred token (file, ${pair%%=*})")
+  cmds+=("${pair#*=} --profile bench token")
+done
 n=${#names[@]}
+PY=${PANCRED_TEST_PYTHON:-$ROOT/target/test-env/pancloud-venv/bin/python}
+PEER_READ="from pancloud import Credentials; print(Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'}).access_token)"
+if [ -x "$PY" ] && [ "$("$PY" -c "$PEER_READ" 2>/dev/null)" = "$PANCRED_TOKEN" ]; then
+  names+=("pancloud 1.5.1 (file)")
+  cmds+=("$PY -c \"$PEER_READ\"")
+fi
 rm -f "$OUT"/token-vs-oidc-agent.round*.json
 for r in $(seq 0 $((ROUNDS - 1))); do
   args=()
@@ -144,16 +156,23 @@ for r in $(seq 0 $((ROUNDS - 1))); do
   echo "round $((r + 1))/$ROUNDS" >&2
   hyperfine -N --warmup 10 --runs "$RUNS" --style none --export-json "$OUT/token-vs-oidc-agent.round$r.json" \
     "${args[@]}" >/dev/null
+  # pancloud takes a hundred times longer: fewer runs of it, in every round too.
+  if [ ${#names[@]} -gt "$n" ]; then
+    hyperfine -N --warmup 1 --runs "$PEER_RUNS" --style none \
+      --export-json "$OUT/token-vs-oidc-agent.round$r.peer.json" -n "${names[$n]}" "${cmds[$n]}" >/dev/null
+  fi
 done
+n=${#names[@]}
 
 # perf stat and peak RSS, one command at a time.
 : >"$WORK/extra.tsv"
 for i in $(seq 0 $((n - 1))); do
   read -r -a argv <<<"${cmds[$i]}"
-  [ "${names[$i]}" = "pancloud 1.5.1 (file)" ] && argv=("$PY" -c "from pancloud import Credentials; print(Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'}).access_token)")
+  [ "${names[$i]}" = "pancloud 1.5.1 (file)" ] && argv=("$PY" -c "$PEER_READ")
   rss=$(/usr/bin/time -f %M "${argv[@]}" 2>&1 >/dev/null | tail -1)
   tc=- pf=-
-  if perf stat -x, -e task-clock,page-faults -r 50 -o "$WORK/perf.csv" "${argv[@]}" >/dev/null 2>&1; then
+  reps=50; [ "${names[$i]}" = "pancloud 1.5.1 (file)" ] && reps=5
+  if perf stat -x, -e task-clock,page-faults -r "$reps" -o "$WORK/perf.csv" "${argv[@]}" >/dev/null 2>&1; then
     tc=$(awk -F, '$3=="task-clock" {printf "%.2f", $1}' "$WORK/perf.csv")
     pf=$(awk -F, '$3=="page-faults" {printf "%d", $1}' "$WORK/perf.csv")
   fi
@@ -173,7 +192,7 @@ for line in open(extra):
     name, rss, tc, pf = line.rstrip("\n").split("\t")
     info[name] = (rss, tc, pf)
 p, a, t = med["pancred token (file)"], med["oidc-token (oidc-agent)"], med["/bin/true"]
-print("cached access token, whole process: median of %d runs each (%d rounds, order turned)" % (len(times["pancred token (file)"]), rounds))
+print("cached access token, whole process: median of %d runs each (%d rounds, order turned; pancloud %d runs)" % (len(times["pancred token (file)"]), rounds, len(times.get("pancloud 1.5.1 (file)", []))))
 print()
 print("| command | median | vs oidc-token | vs /bin/true | task-clock | page faults | peak RSS |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -59,16 +59,26 @@ fn a_valid_cached_token_is_answered_without_the_provider_or_a_thread() {
     assert_eq!(ok(&sb.run(&["token", "--profile=work"])), token);
 
     let git = sb.run_with_input(
-        &["--profile", "work", "git-credential", "get", "--username", "me"],
+        &[
+            "--profile",
+            "work",
+            "git-credential",
+            "get",
+            "--username",
+            "me",
+        ],
         "protocol=https\nhost=git.example\n\n",
     );
     assert!(
-        ok(&git).starts_with(&format!("username=me\npassword={token}\npassword_expiry_utc=")),
+        ok(&git).starts_with(&format!(
+            "username=me\npassword={token}\npassword_expiry_utc="
+        )),
         "{}",
         git.stdout
     );
-    let kube: Value = serde_json::from_str(ok(&sb.run(&["--profile", "work", "kubectl-credential"])))
-        .expect("an ExecCredential");
+    let kube: Value =
+        serde_json::from_str(ok(&sb.run(&["--profile", "work", "kubectl-credential"])))
+            .expect("an ExecCredential");
     assert_eq!(kube["status"]["token"], token.as_str());
     assert!(kube["status"]["expirationTimestamp"].is_string());
 
@@ -77,7 +87,10 @@ fn a_valid_cached_token_is_answered_without_the_provider_or_a_thread() {
     }
     for (args, input) in [
         (&["--profile", "work", "token"][..], ""),
-        (&["--profile", "work", "git-credential", "get"][..], "host=git.example\n\n"),
+        (
+            &["--profile", "work", "git-credential", "get"][..],
+            "host=git.example\n\n",
+        ),
         (&["--profile", "work", "kubectl-credential"][..], ""),
     ] {
         let (r, n) = clones(&sb, args, input);
@@ -185,7 +198,14 @@ fn errors_are_the_same_as_before() {
             sb.creds.display()
         )
     );
-    let r = sb.run(&["--profile", "work", "--leeway", "7200", "token", "--no-refresh"]);
+    let r = sb.run(&[
+        "--profile",
+        "work",
+        "--leeway",
+        "7200",
+        "token",
+        "--no-refresh",
+    ]);
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr.trim_end(),
@@ -194,7 +214,12 @@ fn errors_are_the_same_as_before() {
     // A usage error is still clap's, word for word.
     let r = sb.run(&["--store", "bogus", "token"]);
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stderr.contains("invalid value 'bogus' for '--store <STORE>'"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("invalid value 'bogus' for '--store <STORE>'"),
+        "{}",
+        r.stderr
+    );
     // A file that is not a credentials database is reported, not read past.
     std::fs::write(&sb.creds, "{not json").unwrap();
     let r = sb.run(&["--profile", "work", "token"]);

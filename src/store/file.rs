@@ -194,10 +194,7 @@ impl Store for FileStore {
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
         let (_, docs) = self.read_documents()?;
-        Ok(docs
-            .into_iter()
-            .map(|(_, p)| p)
-            .find(|p| p.profile == name))
+        Ok(docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name))
     }
 
     fn list(&self) -> Result<Vec<Profile>, StoreError> {
