@@ -123,8 +123,8 @@ redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --d
 for _ in $(seq 50); do [ -s "$WORK/redis.pid" ] && break; sleep 0.1; done
 PIDS+=("$(cat "$WORK/redis.pid")")
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT/
-"$BIN" --store keyring import --from "$PAN_CREDENTIALS_DBFILE" >/dev/null 2>&1
-"$BIN" --store redis --redis-url "$REDIS_URL" import --from "$PAN_CREDENTIALS_DBFILE" >/dev/null 2>&1
+"$BIN" --store keyring import --copy --from "$PAN_CREDENTIALS_DBFILE" >/dev/null 2>&1
+"$BIN" --store redis --redis-url "$REDIS_URL" import --copy --from "$PAN_CREDENTIALS_DBFILE" >/dev/null 2>&1
 [ "$("$BIN" --store keyring --profile bench token)" = "$PANCRED_TOKEN" ]
 [ "$("$BIN" --store redis --redis-url "$REDIS_URL" --profile bench token)" = "$PANCRED_TOKEN" ]
 

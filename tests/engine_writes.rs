@@ -188,3 +188,32 @@ fn rename_moves_the_profile_and_its_default_mark() {
     let r = sb.run(&["rename", "ghost", "x"]);
     assert_eq!(r.code, 1, "{}", r.all());
 }
+
+#[test]
+fn a_remove_beside_a_slow_refresh_is_not_undone_by_it() {
+    let Some(oidc) = Oidc::start() else { return };
+    let sb = Sandbox::new();
+    oidc.login(&sb, "gone", &basic_client(), WEB_REDIRECT);
+    oidc.login(&sb, "kept", &basic_client(), WEB_REDIRECT);
+    oidc.set_token_delay(1000);
+    let seen = oidc.counts()["token_requests"].as_u64().unwrap();
+    let refresh = slow_refresh(&sb, "gone");
+    wait_in_flight(&oidc, seen);
+    // The remove waits for the refresh's lock, then removes what the refresh stored.
+    let r = sb.run(&["--profile", "gone", "remove", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let out = refresh.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stored(&sb, "gone"),
+        serde_json::Value::Null,
+        "the refresh brought it back"
+    );
+    assert!(stored(&sb, "kept")["refresh_token"].is_string());
+    let list = sb.run(&["list", "--json"]);
+    assert!(!list.stdout.contains("\"gone\""), "{}", list.stdout);
+}

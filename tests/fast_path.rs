@@ -191,12 +191,18 @@ fn errors_are_the_same_as_before() {
     let r = sb.run(&["--profile", "nope", "token"]);
     assert_eq!(r.code, 1);
     assert_eq!(r.stdout, "");
+    // (Hints may follow on the next lines.)
     assert_eq!(
-        r.stderr.trim_end(),
-        format!(
-            "pancred: error: no profile 'nope' in the file store ({})",
-            sb.creds.display()
-        )
+        r.stderr.lines().next(),
+        Some(
+            format!(
+                "pancred: error: no profile 'nope' in the file store ({})",
+                sb.creds.display()
+            )
+            .as_str()
+        ),
+        "{}",
+        r.stderr
     );
     let r = sb.run(&[
         "--profile",

@@ -237,19 +237,28 @@ fn import_copies_a_pancloud_file_into_the_secret_service() {
     let src = source.display().to_string();
     let i = keyring(&sb, &["import", "--from", &src]);
     assert_eq!(i.code, 0, "{}", i.all());
-    assert_eq!(i.stdout, format!("imported {a}\nimported {b}\n"));
-    assert!(i.stderr.contains("Copied 2 profile(s)"), "{}", i.stderr);
+    // a's tokens move (one grant, one home); b has none to move.
+    assert_eq!(i.stdout, format!("moved {a}\nimported {b}\n"));
+    assert!(i.stderr.contains("Imported 2 profile(s)"), "{}", i.stderr);
     assert!(
         i.stderr
             .contains(&format!("skipped a second document for profile '{a}'")),
         "{}",
         i.stderr
     );
-    assert_eq!(
-        std::fs::read(&source).unwrap(),
-        before,
-        "import changed its source"
+    // The file keeps a's settings without its tokens, says where they went, and keeps the
+    // document pancloud never reads.
+    let after: Value = serde_json::from_slice(&std::fs::read(&source).unwrap()).unwrap();
+    assert_ne!(std::fs::read(&source).unwrap(), before);
+    let doc = &after["profiles"]["1"];
+    assert_eq!(doc["client_id"], "cid-a");
+    assert!(doc.get("refresh_token").is_none_or(Value::is_null), "{doc}");
+    assert!(
+        doc["moved_to"].as_str().unwrap().contains("keyring"),
+        "{doc}"
     );
+    // Like TinyDB's upsert (pancloud's write), every document of that name is updated.
+    assert_eq!(&after["profiles"]["3"], doc);
 
     let raw = secret_tool(&["lookup", "service", "pancred", "username", &a]);
     let stored: Value = serde_json::from_str(raw.stdout.trim()).unwrap();
@@ -267,8 +276,14 @@ fn import_copies_a_pancloud_file_into_the_secret_service() {
         (Some("cid-b"), Some(false))
     );
     assert_no_file_holds(&scan_roots(&sb), &[&source], &[&cs, &rt, &at]);
+    let left = String::from_utf8_lossy(&std::fs::read(&source).unwrap()).into_owned();
+    assert!(
+        !left.contains(&rt) && !left.contains(&at),
+        "the tokens left the file"
+    );
 
-    // Again: every profile is reported as replaced, none skipped.
+    // Again: every profile is reported as replaced, none skipped, and the tokens that moved
+    // stay in the keyring (the file has none to give).
     let i = keyring(&sb, &["import", "--from", &src]);
     assert_eq!(
         i.stdout,
@@ -276,6 +291,9 @@ fn import_copies_a_pancloud_file_into_the_secret_service() {
         "{}",
         i.stderr
     );
+    let raw = secret_tool(&["lookup", "service", "pancred", "username", &a]);
+    let kept: Value = serde_json::from_str(raw.stdout.trim()).unwrap();
+    assert_eq!(kept["refresh_token"], rt);
     for n in [&a, &b] {
         assert_eq!(keyring(&sb, &["--profile", n, "remove", "--yes"]).code, 0);
     }
@@ -313,6 +331,40 @@ fn auto_uses_the_secret_service_when_it_answers() {
     assert_eq!(s.code, 1, "{}", s.all());
     assert!(s.stderr.contains("`pancred import`"), "{}", s.stderr);
 }
+#[test]
+fn keyutils_without_a_session_keyring_of_its_own_is_refused_and_says_how() {
+    if !kernel_session_keyring() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    // What a process outside any login session has: the user's default session keyring.
+    let shared = format!("_uid_ses.{}", uid.trim());
+    let run = |store: &str| -> Run {
+        let mut c = sb.program("keyctl");
+        c.args(["session", &shared, common::bin(), "list"])
+            .env("PANCRED_STORE", store)
+            .env("PANCRED_KEYRING", "keyutils");
+        c.output().unwrap().into()
+    };
+    let r = run("keyring");
+    assert_eq!(r.code, 5, "{}", r.all());
+    assert!(r.stderr.contains("keyctl session"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("set PANCRED_KEYRING=keyutils"),
+        "{}",
+        r.stderr
+    );
+    // auto says the same and uses the file, consistently for every command.
+    let r = run("auto");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("secrets are kept in the file"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn kernel_keyring_with_keyutils() {
     if !kernel_session_keyring() {

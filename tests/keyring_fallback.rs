@@ -106,6 +106,9 @@ fn a_locked_secret_service_is_not_used() {
         }
         printf %s pw | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
         GK=$!
+        # Asking over D-Bus before this daemon owns the name would start a second one (D-Bus
+        # activation), racing this one for the keyring file: wait for its control socket first.
+        for i in $(seq 300); do [ -S "$XDG_RUNTIME_DIR/keyring/control" ] && break; sleep 0.1; done
         for i in $(seq 200); do get_locked | grep -q boolean && break; sleep 0.1; done
         dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
           org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/aliases/default >/dev/null

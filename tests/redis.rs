@@ -168,10 +168,13 @@ fn import_a_pancloud_file() {
     let imp = rrun(&sb, &url, &prefix, &["import"]);
     assert_eq!(imp.code, 0, "{}", imp.stderr);
     assert!(!imp.all().contains("SECRET"));
-    assert_eq!(
-        std::fs::read(&sb.creds).unwrap(),
-        before,
-        "source untouched"
+    // The tokens moved: the file keeps the settings, says where they went, holds no token.
+    let left = String::from_utf8_lossy(&std::fs::read(&sb.creds).unwrap()).into_owned();
+    assert_ne!(left.as_bytes(), &before[..]);
+    assert!(!left.contains("rt-SECRET"), "{left}");
+    assert!(
+        left.contains("cid-2") && left.contains("moved_to"),
+        "{left}"
     );
 
     let other = Sandbox::new();

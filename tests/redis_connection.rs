@@ -128,7 +128,8 @@ fn redis_frozen_or_killed_gives_clear_errors_fast_and_writes_nothing() {
             r.stderr
         );
         assert!(r.stdout.is_empty());
-        assert!(took < Duration::from_secs(15), "{args:?} took {took:?}");
+        // One deadline for the whole command: one timeout, not one per Redis call it makes.
+        assert!(took < Duration::from_millis(1900), "{args:?} took {took:?}");
     }
     server.signal("CONT");
     assert_eq!(listed(&sb, &url, "p:"), ["a"], "nothing written");

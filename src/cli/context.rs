@@ -68,6 +68,11 @@ impl Context {
         Ok(self.engine.get_or_init(|| engine).clone())
     }
 
+    /// The store, when a command opened it already.
+    pub fn opened_store(&self) -> Option<crate::store::StoreView> {
+        self.engine.get().map(|e| e.store())
+    }
+
     /// The engine with pancloud's resolver over the command line's explicit credentials.
     pub fn pancloud_engine(&self) -> Result<Engine, Error> {
         let (explicit, developer_token) = self.explicit()?;

@@ -6,6 +6,8 @@ mod device_login;
 mod exec;
 mod exit;
 mod git_credential;
+mod help;
+mod hints;
 mod interrupt;
 mod kubectl;
 mod login;
@@ -16,10 +18,11 @@ mod prompt;
 mod quick_args;
 mod sandbox_cmds;
 mod setup;
+mod transfer;
 
 use crate::store::StoreKind;
 use crate::Error;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -47,7 +50,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args, Default)]
 pub struct GlobalArgs {
     /// Profile to use [env: PANCRED_PROFILE] [default: the store's default profile, else "default"]
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
     /// Where profiles live [env: PANCRED_STORE] [default: auto]
     #[arg(long, global = true, value_enum, value_name = "STORE")]
@@ -67,12 +70,24 @@ pub struct GlobalArgs {
     )]
     pub redis_url: Option<String>,
     /// SQLite database for the sqlite store [default: $XDG_DATA_HOME/pancred/credentials.sqlite3]
-    #[arg(long, global = true, env = "PANCRED_SQLITE_PATH", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "PANCRED_SQLITE_PATH",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub sqlite_path: Option<PathBuf>,
     /// memcached server for the memcached store: memcache://HOST[:PORT]. Also read:
     /// PANCRED_MEMCACHED_PREFIX (default "pancred:"), PANCRED_MEMCACHED_LOCK_TTL_MS,
     /// PANCRED_MEMCACHED_TIMEOUT_MS
-    #[arg(long, global = true, env = "PANCRED_MEMCACHED_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "PANCRED_MEMCACHED_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub memcached_url: Option<String>,
     /// Seconds before expiry at which a token counts as expiring
     #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
@@ -127,9 +142,19 @@ pub enum Command {
         yes: bool,
     },
     /// Make NAME the default profile
-    Use { name: String },
+    Use {
+        /// The profile to make the default (it must exist in the selected store)
+        #[arg(add = profile_names())]
+        name: String,
+    },
     /// Rename profile OLD to NEW (the default mark follows); run again to finish one cut short
-    Rename { old: String, new: String },
+    Rename {
+        /// The profile's name now
+        #[arg(add = profile_names())]
+        old: String,
+        /// Its new name
+        new: String,
+    },
     /// Print an authorization URL (fresh state; PKCE in the oauth2 dialect)
     AuthUrl(JsonFlag),
     /// Authorize in the browser: serve the loopback redirect, exchange the code, store the tokens
@@ -163,8 +188,10 @@ pub enum Command {
     Refresh(JsonFlag),
     /// Revoke tokens at the provider (both when neither flag is given) and forget them
     Revoke {
+        /// Revoke the access token only (the refresh token stays, unless the provider ends the grant)
         #[arg(long)]
         access_token: bool,
+        /// Revoke the refresh token (at most providers this ends the whole grant)
         #[arg(long)]
         refresh_token: bool,
     },
@@ -201,13 +228,34 @@ pub enum Command {
         )]
         exec_info: Option<String>,
     },
-    /// Copy every profile of a pancloud credentials file into the selected store
+    /// Move every profile of a pancloud credentials file into the selected store (tokens leave the file)
+    #[command(
+        after_help = "A profile's tokens are moved: the file keeps its settings, without tokens, and notes where they went, so one refresh token never lives in two places (a provider that detects reuse would end the grant). --copy keeps both copies."
+    )]
     Import {
         /// The pancloud file [default: PAN_CREDENTIALS_DBFILE, else ~/.config/pancloud/credentials.json]
         #[arg(long, value_name = "PATH")]
         from: Option<PathBuf>,
+        /// Leave the tokens in the file too (two live copies of each grant: refresh through one only)
+        #[arg(long)]
+        copy: bool,
     },
-    /// Print a shell completion script
+    /// Move every profile of the selected store into a pancloud credentials file (the reverse of import)
+    #[command(
+        after_help = "A profile's tokens are moved: the store keeps its settings, without tokens, so one refresh token never lives in two places. --copy keeps both copies."
+    )]
+    Export {
+        /// The pancloud file to write (created 0600 if missing; its other profiles stay)
+        #[arg(long, value_name = "PATH")]
+        to: PathBuf,
+        /// Leave the tokens in the store too (two live copies of each grant: refresh through one only)
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Print the script that registers pancred's shell completion (profile names included)
+    #[command(
+        after_help = "bash: pancred completions bash > ~/.local/share/bash-completion/completions/pancred\nzsh: echo 'source <(pancred completions zsh)' >> ~/.zshrc\nfish: pancred completions fish > ~/.config/fish/completions/pancred.fish\nThe script calls pancred back for each completion, so new profiles complete at once."
+    )]
     Completions { shell: clap_complete::Shell },
     /// Serve a local authorization server to try pancred against (loopback only; Ctrl-C stops it)
     Sandbox {
@@ -230,15 +278,21 @@ pub enum Command {
     },
 }
 
+/// Completion of profile names (see `help::profile_names`).
+fn profile_names() -> clap_complete::engine::ArgValueCandidates {
+    clap_complete::engine::ArgValueCandidates::new(help::profile_names)
+}
+
 /// Parses the process's arguments, runs the command, and returns the exit code.
 pub fn run() -> i32 {
+    help::complete_if_asked();
     let args: Vec<OsString> = std::env::args_os().collect();
     // The lines kubectl and git run on every request skip building clap's command tree.
     let quick = quick_args::parse(args.get(1..).unwrap_or_default(), &|v| std::env::var_os(v));
-    let cli = match quick.map_or_else(|| Cli::try_parse_from(&args), Ok) {
+    let cli = match quick.map_or_else(|| help::parse(args), Ok) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            help::print_error(&e);
             return e.exit_code();
         }
     };
@@ -263,9 +317,7 @@ pub fn run() -> i32 {
                 "pancred: error: {}",
                 crate::text::safe_lines(&e.to_string())
             );
-            if let Error::NoSuchProfile { profile, .. } = &e {
-                ctx.import_hint(Some(profile));
-            }
+            hints::after(&ctx, &e);
             exit_code(&e)
         }
     }
@@ -294,15 +346,10 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
         Some(Command::Remove { yes }) => profiles::remove(ctx, yes),
         Some(Command::Use { name }) => profiles::use_profile(ctx, &name),
         Some(Command::Rename { old, new }) => profiles::rename(ctx, &old, &new),
-        Some(Command::Import { from }) => setup::import(ctx, from.as_deref()),
+        Some(Command::Import { from, copy }) => transfer::import(ctx, from.as_deref(), copy),
+        Some(Command::Export { to, copy }) => transfer::export(ctx, &to, copy),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "pancred",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+            help::write_registration(shell, &mut std::io::stdout())
         }
         Some(Command::Sandbox {
             port,
@@ -357,6 +404,8 @@ mod tests {
 
     #[test]
     fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
         Cli::command().debug_assert();
+        help::command().debug_assert();
     }
 }

@@ -1,7 +1,6 @@
 //! The quick reader and clap must agree on every line the quick one accepts.
 
 use super::*;
-use clap::Parser;
 use rstest::rstest;
 
 fn os(args: &[&str]) -> Vec<OsString> {
@@ -16,7 +15,9 @@ fn real_env(var: &str) -> Option<OsString> {
 fn clap(args: &[&str]) -> Option<String> {
     let mut all = vec!["pancred"];
     all.extend_from_slice(args);
-    Cli::try_parse_from(all).ok().map(|c| format!("{c:?}"))
+    crate::cli::help::parse(all.into_iter().map(OsString::from))
+        .ok()
+        .map(|c| format!("{c:?}"))
 }
 
 #[rstest]

@@ -52,14 +52,16 @@ Demo clients (demo values, good only here)
   {pub_:<20} {pub_cred:<36} oauth2, client_auth none (PKCE)
   developer token      {devtok}
 
-Point a profile at it:
-  cat > sandbox.json <<'EOF'
-  {{\"profile\": \"sandbox\", \"dialect\": \"oauth2\", \"issuer\": \"{b}\",
-   \"client_id\": \"{oc}\", \"client_secret\": \"{ocs}\",
-   \"scope\": \"{scope}\", \"redirect_uri\": \"{redirect}\"}}
-  EOF
-  pancred init --from sandbox.json --write && pancred login --profile sandbox
-  (or without a browser here: pancred login --profile sandbox --device)
+Point a profile at it (paste the lines below into a shell as they are):
+
+cat > sandbox.json <<'EOF'
+{{\"profile\": \"sandbox\", \"dialect\": \"oauth2\", \"issuer\": \"{b}\",
+ \"client_id\": \"{oc}\", \"client_secret\": \"{ocs}\",
+ \"scope\": \"{scope}\", \"redirect_uri\": \"{redirect}\"}}
+EOF
+pancred init --from sandbox.json --write && pancred login --profile sandbox
+
+(or, without a browser here: pancred login --profile sandbox --device)
 
 Requests (one line each; secrets and tokens are never shown):
 ",

@@ -1,5 +1,5 @@
 //! Putting profiles into a store: `init` (summit.py -C --R0 FILE --write), `generate`
-//! (credentials_generate.py) and `import` (a whole pancloud file).
+//! (credentials_generate.py).
 
 use super::context::read_input;
 use super::output::{print_json, print_text, show_text};
@@ -9,7 +9,6 @@ use crate::config::block_on;
 use crate::engine::{check_name, Forget, ProfilePatch};
 use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::summary::ProfileSummary;
-use crate::text::Safe;
 use crate::Error;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -54,6 +53,7 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     // Like pancloud's upsert: the file's fields replace, the profile's other fields stay. The
     // engine applies them to the profile as stored when it writes, under the profile's lock.
     let profile = if write {
+        let patch = public_client_default(&engine, &name, patch);
         let saved = block_on(engine.save(&name, patch))?;
         eprintln!(
             "{} profile '{name}' in {}.",
@@ -95,6 +95,57 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     }
 }
 
+/// A public client (a client_id, no secret) whose file does not choose `client_auth` gets
+/// `none` when the issuer's metadata lists it: otherwise the default, client_secret_basic, would
+/// fail at the first login asking for a secret the client does not have.
+fn public_client_default(
+    engine: &crate::Engine,
+    name: &str,
+    mut patch: ProfilePatch,
+) -> ProfilePatch {
+    use crate::profile::{ClientAuth, Dialect, Grant};
+    if patch.set.contains_key("client_auth") || patch.unset.iter().any(|f| f == "client_auth") {
+        return patch;
+    }
+    let base = engine
+        .store()
+        .load(name)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Profile::new(name));
+    let Ok(p) = patch.apply(&base) else {
+        return patch;
+    };
+    let public = p.dialect == Dialect::OAuth2
+        && p.grant == Grant::AuthorizationCode
+        && p.client_id.is_some()
+        && p.client_secret.is_none()
+        && p.client_auth != ClientAuth::None
+        && p.issuer.is_some();
+    if !public {
+        return patch;
+    }
+    let allowed = block_on(async {
+        let caller = engine.caller()?;
+        let e = crate::oauth::discovery::endpoints(
+            &caller,
+            &p,
+            crate::oauth::discovery::Need::Authorization,
+        )
+        .await?;
+        Ok(e.token_auth_methods.iter().any(|m| m == "none"))
+    });
+    if let Ok(true) = allowed {
+        eprintln!(
+            "client_auth: none (a public client: it has no client_secret, and the issuer's metadata allows none)"
+        );
+        patch
+            .set
+            .insert("client_auth".into(), Value::String("none".into()));
+    }
+    patch
+}
+
 pub fn generate(ctx: &Context) -> Result<(), Error> {
     let engine = ctx.engine()?;
     let suggested = ctx.profile_name(&engine)?;
@@ -134,55 +185,5 @@ pub fn generate(ctx: &Context) -> Result<(), Error> {
     );
     block_on(engine.save(&name, patch))?;
     eprintln!("Wrote profile '{name}' to {}.", engine.store().location());
-    Ok(())
-}
-
-pub fn import(ctx: &Context, from: Option<&Path>) -> Result<(), Error> {
-    let path = match from {
-        Some(p) => p.to_path_buf(),
-        None => crate::store::file::default_path()?,
-    };
-    let engine = ctx.engine()?;
-    let out = block_on(engine.import(&path))?;
-    for name in &out.shadowed {
-        eprintln!(
-            "skipped a second document for profile '{}' in {}: pancloud reads only the first, and so does import",
-            Safe(name),
-            path.display()
-        );
-    }
-    if out.total == 0 {
-        eprintln!("{} holds no profiles; nothing to import.", path.display());
-        return Ok(());
-    }
-    let mut lines = String::new();
-    for (name, existed) in &out.copied {
-        lines.push_str(&format!(
-            "{} {name}\n",
-            if *existed { "replaced" } else { "imported" }
-        ));
-    }
-    print_text(&lines)?;
-    let store = engine.store();
-    if let Some((name, e)) = out.failed {
-        // Say exactly how far it got: what is copied stays copied, the rest was not tried.
-        eprintln!(
-            "Copied {} of {} profile(s) from {} before profile '{name}' failed; the others were not copied.",
-            out.copied.len(),
-            out.total,
-            path.display(),
-        );
-        return Err(e);
-    }
-    eprintln!(
-        "Copied {} profile(s) from {} into the {} store ({}).",
-        out.total,
-        path.display(),
-        store.kind(),
-        store.location()
-    );
-    if let Some(d) = out.default_set {
-        eprintln!("'{d}' is the default profile here too, as it was there.");
-    }
     Ok(())
 }

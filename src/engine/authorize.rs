@@ -146,6 +146,7 @@ impl Engine {
         }
         current.clear_pending();
         current.access_revoked_at = None;
+        current.moved_to = None;
         let mut result = current.clone();
         result.set_access_token(t.access_token.clone(), t.expires_in, now);
         if current.cache_token {

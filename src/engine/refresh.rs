@@ -123,12 +123,24 @@ impl Engine {
             },
         };
         let spent = stored.as_ref().and_then(|s| s.refresh_token.clone());
+        // A refresh token from outside the store (a flag, PAN_REFRESH_TOKEN) that the provider
+        // rotated: the one outside is spent, so the new one must be kept somewhere.
+        let rotated_outside = resolved.source != Source::Store
+            && resolved.developer_token.is_none()
+            && tokens
+                .refresh_token
+                .as_ref()
+                .is_some_and(|rt| p.refresh_token.as_ref() != Some(rt));
+        let before = stored.clone();
         let (result, to_store) = self.apply_refresh(profile, &p, stored, &resolved, tokens);
         if let Some(updated) = to_store {
             // One atomic write holds the rolled refresh token and the access token together,
             // and it happens before the token is returned; a store that refuses it gets retries,
             // then the rescue file (rescue.rs): the new refresh token is never dropped.
             self.store_tokens(updated, spent).await?;
+        } else if rotated_outside {
+            self.keep_rotated(profile, before, &p, &result, resolved.source)
+                .await?;
         }
         Ok(result)
     }
@@ -164,12 +176,79 @@ impl Engine {
             }
         }
         current.access_revoked_at = None;
+        current.moved_to = None;
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);
         } else {
             current.forget_access_token();
         }
         (result, Some(current))
+    }
+}
+
+impl Engine {
+    /// Stores a refresh token the provider rotated for credentials from outside the store (as
+    /// pancloud writes its credentials back): into the selected profile, unless that profile
+    /// holds another live grant, which is never overwritten (then `NAME-rotated`). Says where.
+    async fn keep_rotated(
+        &self,
+        profile: &str,
+        stored: Option<Profile>,
+        used: &Profile,
+        result: &Profile,
+        source: Source,
+    ) -> Result<()> {
+        let spent = used.refresh_token.as_ref();
+        let mut name = profile.to_string();
+        let mut here = stored;
+        for n in 1.. {
+            let other_grant = here
+                .as_ref()
+                .and_then(|h| h.refresh_token.as_ref())
+                .is_some_and(|rt| Some(rt) != spent);
+            if !other_grant {
+                break;
+            }
+            name = match n {
+                1 => format!("{profile}-rotated"),
+                _ => format!("{profile}-rotated-{n}"),
+            };
+            if n > 50 || super::check_name(&name).is_err() {
+                name = format!("rotated-{}", self.now());
+            }
+            here = self.load(&name).await?;
+            if n > 50 {
+                break;
+            }
+        }
+        let mut keep = result.clone();
+        keep.profile = name.clone();
+        keep.access_revoked_at = None;
+        keep.moved_to = None;
+        keep.clear_pending();
+        if !keep.cache_token {
+            keep.forget_access_token();
+        }
+        self.store_tokens(keep, None).await?;
+        let (origin, drop) = match source {
+            Source::Explicit => (
+                "the refresh token given with --refresh-token-file",
+                "stop passing --client-id and the credential files",
+            ),
+            _ => (
+                "PAN_REFRESH_TOKEN",
+                "unset PAN_REFRESH_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET and PAN_ACCESS_TOKEN",
+            ),
+        };
+        self.notice(format!(
+            "the provider rotated {origin}: that one is spent now. The new one is stored in \
+             profile '{}' of the {} store ({}); to use it, {drop} and run with --profile {}.",
+            crate::text::Safe(&name),
+            self.store.kind(),
+            self.store.location(),
+            crate::text::Safe(&name),
+        ));
+        Ok(())
     }
 }
 

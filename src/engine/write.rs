@@ -6,11 +6,9 @@
 use super::{blocking, Engine};
 use crate::profile::fields;
 use crate::profile::Profile;
-use crate::store::file::FileStore;
-use crate::store::{ProfileLock, Store};
+use crate::store::ProfileLock;
 use crate::{Error, Result};
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
 
 /// What a face asks to change in one profile: only the fields the user touched.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,22 +38,6 @@ pub struct Saved {
     pub created: bool,
     /// False when the patch changed nothing, so nothing was written.
     pub written: bool,
-}
-
-/// The outcome of [`Engine::import`].
-#[derive(Debug, Default)]
-pub struct Imported {
-    pub source: PathBuf,
-    /// Each profile copied, and whether it replaced one of the same name.
-    pub copied: Vec<(String, bool)>,
-    /// How many profiles the source holds.
-    pub total: usize,
-    /// Names with a second document in the source (pancloud reads only the first; so does import).
-    pub shadowed: Vec<String>,
-    /// The source's default profile, made the default here (there was none).
-    pub default_set: Option<String>,
-    /// The profile whose copy failed; the ones after it were not tried.
-    pub failed: Option<(String, Error)>,
 }
 
 impl ProfilePatch {
@@ -274,69 +256,6 @@ impl Engine {
         }
         let (store, n) = (self.store.clone(), name.to_string());
         blocking(move || store.set_default_profile(&n)).await
-    }
-
-    /// Copies every profile of a pancloud credentials file into this engine's store, each under
-    /// its lock; the source's default becomes the default here when there is none yet.
-    pub async fn import(&self, path: &Path) -> Result<Imported> {
-        if !path.is_file() {
-            return Err(Error::Usage(format!(
-                "{}: no such pancloud credentials file",
-                path.display()
-            )));
-        }
-        if self.store.kind() == "file" {
-            let here = std::fs::canonicalize(self.store.location()).ok();
-            if here.is_some() && std::fs::canonicalize(path).ok() == here {
-                return Err(Error::Usage(format!(
-                    "{} is already the selected store; choose another with --store",
-                    path.display()
-                )));
-            }
-        }
-        let source = FileStore::new(path);
-        let src = source.clone();
-        let (profiles, default, shadowed) = blocking(move || {
-            Ok((
-                src.list()?,
-                src.default_profile()?,
-                src.shadowed_duplicates(),
-            ))
-        })
-        .await?;
-        let mut out = Imported {
-            source: path.to_path_buf(),
-            total: profiles.len(),
-            shadowed,
-            ..Default::default()
-        };
-        for p in profiles {
-            let name = p.profile.clone();
-            let mut existed = false;
-            let copied = self
-                .update(&name, |stored| {
-                    existed = stored.is_some();
-                    Ok(Some(p))
-                })
-                .await;
-            match copied {
-                Ok(_) => out.copied.push((name, existed)),
-                Err(e) => {
-                    out.failed = Some((name, e));
-                    return Ok(out);
-                }
-            }
-        }
-        if let Some(d) = default {
-            let store = self.store.clone();
-            if blocking(move || store.default_profile()).await?.is_none()
-                && out.copied.iter().any(|(n, _)| *n == d)
-            {
-                self.set_default(&d).await?;
-                out.default_set = Some(d);
-            }
-        }
-        Ok(out)
     }
 
     /// Both names' locks, always taken in the same order so two renames cannot deadlock.

@@ -56,6 +56,8 @@ pub struct Endpoints {
     /// The metadata's `authorization_response_iss_parameter_supported`: a response without
     /// `iss` is then refused.
     pub iss_parameter_supported: bool,
+    /// The metadata's `token_endpoint_auth_methods_supported` (empty when not read or not named).
+    pub token_auth_methods: Vec<String>,
     /// Endpoints taken from cached metadata: a failure there may mean the cache is stale.
     cached: Vec<Need>,
 }
@@ -193,6 +195,16 @@ fn merge(e: &mut Endpoints, meta: &Map<String, Value>, cached: bool) {
         }
     }
     e.issuer = field("issuer").or(e.issuer.take());
+    e.token_auth_methods = meta
+        .get("token_endpoint_auth_methods_supported")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     e.iss_parameter_supported = meta
         .get("authorization_response_iss_parameter_supported")
         .and_then(Value::as_bool)

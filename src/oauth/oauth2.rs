@@ -70,7 +70,8 @@ fn authenticate(
     let secret = || {
         p.client_secret.as_ref().ok_or_else(|| {
             OAuthError::Config(format!(
-                "client_auth {} needs a client_secret",
+                "client_auth {} needs a client_secret; for a public client (one with no secret) \
+                 set client_auth to none",
                 p.client_auth.as_str()
             ))
         })

@@ -157,6 +157,8 @@ pub const FIELDS: &[FieldSpec] = &[
     f("pending_redirect_uri", Kind::Text, Both, Internal, ""),
     // When the access token alone was revoked: a later invalid_grant is then explained (RFC 7009).
     f("access_revoked_at", Kind::Number, OAuth2, Internal, ""),
+    // Where `import` moved the tokens: the copy left behind says so.
+    f("moved_to", Kind::Text, Both, Internal, ""),
 ];
 
 pub fn spec(name: &str) -> Option<&'static FieldSpec> {

@@ -190,6 +190,10 @@ pub struct Profile {
     /// refresh refused with `invalid_grant` then says the provider ended the grant with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_revoked_at: Option<i64>,
+    /// Where `pancred import` moved this profile's tokens (the store, and when): the copy left
+    /// behind keeps its settings and says where its tokens are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -226,6 +230,7 @@ impl Profile {
             pending_state: None,
             pending_redirect_uri: None,
             access_revoked_at: None,
+            moved_to: None,
             extra: Map::new(),
         }
     }

@@ -254,6 +254,11 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
                 store: Arc::new(k),
                 warning: None,
             }),
+            Err(e) if std::env::var("PANCRED_KEYRING").as_deref() == Ok("keyutils") => {
+                Err(StoreError::Unavailable(format!(
+                    "no usable OS keyring: {e}; or choose --store file"
+                )))
+            }
             Err(e) => Err(StoreError::Unavailable(format!(
                 "no usable OS keyring: {e}.\n  Start a Secret Service (e.g. gnome-keyring) in this \
                  session and unlock it, set PANCRED_KEYRING=keyutils for the kernel keyring, or \

@@ -173,7 +173,11 @@ fn authorize(key: KeyEvent, ctrl: bool) -> Option<Action> {
 
 /// Clicks select a row; the wheel moves the selection over the list and scrolls elsewhere.
 pub fn from_mouse(m: MouseEvent, app: &App) -> Option<Action> {
-    let areas = layout::areas(app.size.0, app.size.1, app.banner.is_some());
+    let areas = layout::areas(
+        app.size.0,
+        app.size.1,
+        layout::banner_height(app.banner.as_deref(), app.size.0),
+    );
     let inside = |r: ratatui::layout::Rect| {
         m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
     };

@@ -290,9 +290,13 @@ impl App {
 
     /// Rows the list can show at the current size.
     pub fn list_rows(&self) -> usize {
-        super::ui::layout::areas(self.size.0, self.size.1, self.banner.is_some())
-            .list_rows
-            .height as usize
+        super::ui::layout::areas(
+            self.size.0,
+            self.size.1,
+            super::ui::layout::banner_height(self.banner.as_deref(), self.size.0),
+        )
+        .list_rows
+        .height as usize
     }
 
     /// Keeps the selected row inside the visible window, moving the window as little as possible.

@@ -8,15 +8,25 @@ use super::event::EngineEvent;
 use crate::clock::format_span;
 use crate::profile::Profile;
 
+const CANNOT_READ: &str = "Cannot read the store";
+
 impl App {
     pub fn on_engine(&mut self, event: EngineEvent) -> Vec<Effect> {
         match event {
             EngineEvent::Loaded(Ok((profiles, default))) => {
+                // A reload asked for with R, or one after a failed read, says how it went.
+                let answer = self.status.as_ref().is_some_and(|s| {
+                    s.text == super::update::RELOADING || s.text.starts_with(CANNOT_READ)
+                });
+                let n = profiles.len();
                 self.set_profiles(profiles, default);
+                if answer {
+                    self.success(format!("Reloaded {n} profile(s) from the store"));
+                }
             }
             EngineEvent::Loaded(Err(e)) => {
                 self.loading = false;
-                self.error(format!("Cannot read the store: {e}"));
+                self.error(format!("{CANNOT_READ}: {e}"));
             }
             EngineEvent::Refreshed(name, res) => {
                 self.clear_busy(&name);

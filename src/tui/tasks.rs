@@ -100,10 +100,13 @@ impl Runner {
             }
             Effect::Import(path) => {
                 tokio::spawn(async move {
-                    let res = engine.import(&path).await.and_then(|out| match out.failed {
-                        Some((_, e)) => Err(e),
-                        None => Ok(out.copied),
-                    });
+                    let res = engine
+                        .import(&path, crate::engine::ImportMode::Move)
+                        .await
+                        .and_then(|out| match out.failed {
+                            Some((_, e)) => Err(e),
+                            None => Ok(out.copied),
+                        });
                     Self::send(&tx, EngineEvent::Imported(res));
                 });
             }

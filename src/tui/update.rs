@@ -65,6 +65,7 @@ impl App {
             Action::Reveal => self.reveal_next(),
             Action::Reload => {
                 self.loading = true;
+                self.info(RELOADING);
                 return vec![Effect::Load];
             }
             Action::Help => self.mode = Mode::Help { scroll: 0 },
@@ -159,8 +160,9 @@ impl App {
                     } else {
                         ""
                     };
+                    // OSC 52 has no answer: the terminal may have dropped it, so say what was done.
                     self.success(format!(
-                        "Copied the access token of '{name}' to the clipboard{note}"
+                        "Sent the access token of '{name}' to the terminal's clipboard (OSC 52){note}"
                     ));
                     vec![Effect::Copy(token)]
                 }
@@ -306,3 +308,6 @@ impl App {
         }
     }
 }
+
+/// The status line while `R` reloads; the answer replaces it.
+pub(super) const RELOADING: &str = "Reloading the profiles from the store…";

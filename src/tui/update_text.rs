@@ -102,7 +102,7 @@ impl App {
             Action::CopyUrl => {
                 if let Some(p) = &auth.pending {
                     let url = crate::Secret::new(p.url.clone());
-                    self.success("Copied the authorization URL to the clipboard");
+                    self.success("Sent the authorization URL to the terminal's clipboard (OSC 52)");
                     return vec![Effect::Copy(url)];
                 }
             }

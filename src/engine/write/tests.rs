@@ -1,8 +1,11 @@
 use super::*;
+use crate::engine::ImportMode;
 use crate::secret::Secret;
+use crate::store::file::FileStore;
 use crate::store::memory::MemoryStore;
 use crate::store::{SharedStore, Store, StoreError};
 use serde_json::json;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -193,18 +196,52 @@ fn import_copies_every_profile_and_the_default() {
     src.upsert(&profile("b", "rt-b")).unwrap();
     src.set_default_profile("b").unwrap();
     store.upsert(&profile("a", "old")).unwrap();
-    let out = rt().block_on(engine.import(src.path())).unwrap();
+    let out = rt()
+        .block_on(engine.import(src.path(), ImportMode::Copy))
+        .unwrap();
     assert_eq!(
         out.copied,
         vec![("a".to_string(), true), ("b".to_string(), false)]
     );
     assert_eq!(out.default_set.as_deref(), Some("b"));
     assert_eq!(store.default_profile().unwrap().as_deref(), Some("b"));
-    let err = rt().block_on(engine.import(Path::new(&store.location())));
-    assert!(err
-        .unwrap_err()
-        .to_string()
-        .contains("already the selected store"));
+    let same = rt()
+        .block_on(engine.import(Path::new(&store.location()), ImportMode::Move))
+        .unwrap();
+    assert!(same.already_here && same.copied.is_empty());
+}
+
+#[test]
+fn import_moves_tokens_out_of_the_file_and_never_takes_tokens_away() {
+    let (tmp, engine, store) = file_engine();
+    let src = FileStore::new(tmp.path().join("pancloud.json"));
+    let mut a = profile("a", "rt-a");
+    a.scope = Some("read".into());
+    src.upsert(&a).unwrap();
+    src.upsert(&Profile::new("settings-only")).unwrap();
+    let out = rt()
+        .block_on(engine.import(src.path(), ImportMode::Move))
+        .unwrap();
+    assert_eq!(out.moved, vec!["a".to_string()]);
+    // The tokens are here, and only here; the file keeps the settings and says where they went.
+    let here = store.load("a").unwrap().unwrap();
+    assert_eq!(
+        here.refresh_token.as_ref().map(|s| s.expose()),
+        Some("rt-a")
+    );
+    assert_eq!(here.moved_to, None);
+    let left = src.load("a").unwrap().unwrap();
+    assert_eq!(left.refresh_token, None);
+    assert_eq!(left.scope.as_deref(), Some("read"));
+    assert!(left.moved_to.unwrap().contains(&store.location()));
+    // A second import (the file has no tokens now) keeps the tokens this store holds.
+    rt().block_on(engine.import(src.path(), ImportMode::Move))
+        .unwrap();
+    let again = store.load("a").unwrap().unwrap();
+    assert_eq!(
+        again.refresh_token.as_ref().map(|s| s.expose()),
+        Some("rt-a")
+    );
 }
 
 #[test]

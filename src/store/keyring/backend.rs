@@ -258,3 +258,32 @@ mod platform {
         }
     }
 }
+
+/// The kernel keyring needs a session keyring of this login's own (`keyctl session`, or one a
+/// login made with pam_keyinit). Without one the kernel falls back to the user's default
+/// session keyring, shared by every process of the user and outliving any session: secrets would
+/// land there (and in the persistent keyring) and be read back inconsistently. Refused, saying
+/// where secrets would live and how to get a session.
+#[cfg(target_os = "linux")]
+pub fn own_session_keyring() -> Result<(), StoreError> {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    let advice = "run pancred inside a session keyring (`keyctl session - CMD`, or a login \
+                  session that makes one); its secrets then live in kernel memory until that \
+                  session ends or the machine restarts";
+    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(|e| {
+        StoreError::Unavailable(format!(
+            "the kernel keyring (keyutils) has no session keyring here ({e}); {advice}"
+        ))
+    })?;
+    let description = session
+        .metadata()
+        .map(|m| m.get_description().to_string())
+        .unwrap_or_default();
+    if description.starts_with("_uid_ses.") {
+        return Err(StoreError::Unavailable(format!(
+            "PANCRED_KEYRING=keyutils: this process has only the user's default session keyring \
+             ({description}), shared by all of the user's processes and kept past logout; {advice}"
+        )));
+    }
+    Ok(())
+}

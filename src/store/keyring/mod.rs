@@ -60,6 +60,10 @@ impl KeyringStore {
                 timeout: CALL_TIMEOUT,
             });
         }
+        #[cfg(target_os = "linux")]
+        if backend == Backend::KeyUtils {
+            backend::own_session_keyring()?;
+        }
         let creds = backend.connect(PROBE_TIMEOUT)?;
         Ok(Self::with_credential_store(backend, creds, path))
     }

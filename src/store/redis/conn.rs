@@ -5,7 +5,7 @@ use super::RedisConfig;
 use crate::store::StoreError;
 use redis::{Client, Connection, ConnectionLike, ErrorKind, RedisError};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub(super) struct Conn {
     client: Client,
@@ -15,6 +15,10 @@ pub(super) struct Conn {
     pub(super) shown: String,
     /// Scrubbed from every message, in case a server or library echoes it.
     password: Option<String>,
+    /// The last call that timed out: when, and its message. Calls within one timeout of it fail
+    /// at once with that message, so a frozen server costs a command one timeout, not one per
+    /// call it makes (a long-lived TUI tries again after that).
+    stalled: Mutex<Option<(Instant, String)>>,
 }
 
 impl Conn {
@@ -26,7 +30,10 @@ impl Conn {
             ))
         };
         let mut info: redis::ConnectionInfo = config.url.parse().map_err(|_| bad_url())?;
-        let mut settings = info.redis_settings().clone();
+        // No CLIENT SETINFO after connecting: one round trip less, and a frozen server then
+        // costs a command one timeout rather than one per handshake command.
+        let mut settings = info.redis_settings().clone().set_skip_set_lib_name();
+        info = info.set_redis_settings(settings.clone());
         if settings.password().is_none() {
             if let Some(p) = &config.password {
                 settings = settings.set_password(p.expose());
@@ -69,6 +76,7 @@ impl Conn {
             timeout: config.timeout,
             shown,
             password,
+            stalled: Mutex::new(None),
         })
     }
 
@@ -89,15 +97,27 @@ impl Conn {
         doing: &str,
         f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
-        let mut slot = self.slot();
-        if slot.as_ref().is_none_or(|c| !c.is_open()) {
-            *slot = Some(self.connect()?);
+        if let Some(text) = self.still_stalled() {
+            return Err(StoreError::Unavailable(text));
         }
-        let Some(conn) = slot.as_mut() else {
-            return Err(StoreError::Backend("no Redis connection".into()));
+        let started = Instant::now();
+        let mut slot = self.slot();
+        let (doing, result) = match slot.as_mut().filter(|c| c.is_open()) {
+            Some(conn) => (doing, f(conn)),
+            None => match self.connect() {
+                Ok(conn) => (doing, f(slot.insert(conn))),
+                Err(e) => ("connecting", Err(e)),
+            },
         };
-        match f(conn) {
+        match result {
             Ok(v) => Ok(v),
+            Err(e) if e.is_timeout() => {
+                *slot = None;
+                let text = self.timeout_text(doing, &e, started.elapsed());
+                *self.stalled.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((Instant::now(), text.clone()));
+                Err(StoreError::Unavailable(text))
+            }
             Err(e) => {
                 if e.is_io_error() || e.is_unrecoverable_error() {
                     *slot = None;
@@ -107,16 +127,31 @@ impl Conn {
         }
     }
 
-    fn connect(&self) -> Result<Connection, StoreError> {
-        let conn = self
-            .client
-            .get_connection_with_timeout(self.timeout)
-            .map_err(|e| self.error("connecting", e))?;
-        let set = conn
-            .set_read_timeout(Some(self.timeout))
-            .and_then(|_| conn.set_write_timeout(Some(self.timeout)));
-        set.map_err(|e| self.error("connecting", e))?;
+    /// The message of a timeout within the last timeout, if there was one.
+    fn still_stalled(&self) -> Option<String> {
+        let stalled = self.stalled.lock().unwrap_or_else(|p| p.into_inner());
+        match &*stalled {
+            Some((at, text)) if at.elapsed() < self.timeout => Some(text.clone()),
+            _ => None,
+        }
+    }
+
+    fn connect(&self) -> redis::RedisResult<Connection> {
+        let conn = self.client.get_connection_with_timeout(self.timeout)?;
+        conn.set_read_timeout(Some(self.timeout))?;
+        conn.set_write_timeout(Some(self.timeout))?;
         Ok(conn)
+    }
+
+    /// What a timeout means, with the time it really took.
+    fn timeout_text(&self, doing: &str, e: &RedisError, took: Duration) -> String {
+        format!(
+            "Redis at {} did not answer within {} ms while {doing} (gave up after {} ms: {}); is the server up and reachable?",
+            self.shown,
+            self.timeout.as_millis(),
+            took.as_millis(),
+            self.scrub(&e.to_string())
+        )
     }
 
     /// A Redis error as a store error: unreachable and refused logins are `Unavailable` (the
@@ -124,12 +159,7 @@ impl Conn {
     pub(super) fn error(&self, doing: &str, e: RedisError) -> StoreError {
         let text = self.scrub(&e.to_string());
         let at = &self.shown;
-        if e.is_timeout() {
-            StoreError::Unavailable(format!(
-                "Redis at {at} did not answer within {} ms while {doing} ({text}); is the server up and reachable?",
-                self.timeout.as_millis()
-            ))
-        } else if text.contains("certificate") {
+        if text.contains("certificate") {
             StoreError::Unavailable(format!(
                 "Redis at {at} failed the TLS check while {doing}: {text}; for a server with a private CA, set PANCRED_REDIS_CA_FILE to its PEM certificate"
             ))
@@ -167,6 +197,22 @@ pub fn redact_url(url: &str) -> String {
             } else if !u.username().is_empty() {
                 let _ = u.set_username(crate::secret::MASK);
             }
+            // redis+unix:// and unix:// carry the password in the query (`pass=`, `password=`).
+            if u.query().is_some() {
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let secret = matches!(k.to_ascii_lowercase().as_str(), "pass" | "password");
+                        let v = if secret {
+                            crate::secret::MASK.to_string()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
         Err(_) => "(unparseable URL, not shown)".to_string(),
@@ -196,5 +242,17 @@ mod tests {
             redact_url("redis://s3cret@127.0.0.1:6379/"),
             "redis://******@127.0.0.1:6379/"
         );
+        for url in [
+            "redis+unix:///run/redis.sock?db=2&pass=s3cret",
+            "unix:///run/redis.sock?password=s3cret&db=2",
+            "redis+unix:///run/redis.sock?user=app&PASS=s3cret",
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(
+                shown.contains("db=2") || shown.contains("user=app"),
+                "{shown}"
+            );
+        }
     }
 }

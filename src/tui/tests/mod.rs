@@ -1,5 +1,6 @@
 //! Tests of the TUI on plain state: keys to actions to new state, engine results, and screens.
 
+mod banner;
 mod flows;
 mod keys;
 mod screens;

@@ -20,11 +20,43 @@ pub struct Areas {
 /// Side by side from this width; stacked below it.
 pub const WIDE: u16 = 100;
 
-pub fn areas(width: u16, height: u16, banner: bool) -> Areas {
+/// Most lines the store banner takes; its text wraps at the window's width up to this.
+pub const BANNER_LINES: u16 = 5;
+
+/// The banner as shown: one paragraph (the CLI's line breaks and indents dropped), escaped.
+pub fn banner_text(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    format!(" ⚠ {}", crate::text::safe_lines(&words.join(" ")))
+}
+
+/// The lines the banner needs at this width (0 without one), so its advice is never cut off:
+/// greedy word wrapping, as the banner's paragraph wraps.
+pub fn banner_height(text: Option<&str>, width: u16) -> u16 {
+    let Some(text) = text else {
+        return 0;
+    };
+    let wide = usize::from(width).max(1);
+    let (mut lines, mut used) = (1usize, 0usize);
+    for word in banner_text(text).split(' ') {
+        let w = ratatui::text::Line::raw(word).width();
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= wide {
+            used = need;
+        } else {
+            lines += 1 + w.saturating_sub(1) / wide;
+            used = w % wide;
+        }
+    }
+    u16::try_from(lines)
+        .unwrap_or(u16::MAX)
+        .clamp(1, BANNER_LINES)
+}
+
+pub fn areas(width: u16, height: u16, banner: u16) -> Areas {
     let full = Rect::new(0, 0, width, height);
     let [header, banner_area, main, status, hints] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(banner)),
+        Constraint::Length(banner),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),

@@ -20,7 +20,11 @@ pub fn spinner(app: &App) -> &'static str {
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    let areas = layout::areas(area.width, area.height, app.banner.is_some());
+    let areas = layout::areas(
+        area.width,
+        area.height,
+        layout::banner_height(app.banner.as_deref(), area.width),
+    );
     status::header(app, frame, areas.header);
     if let Some(b) = &app.banner {
         status::banner(app, b, frame, areas.banner);

@@ -1,7 +1,7 @@
 //! The header, the store warning banner, the status line and the key hints.
 
 use crate::profile::TokenState;
-use crate::text::{safe, safe_lines};
+use crate::text::safe;
 use crate::tui::app::{App, Level, Mode};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -71,7 +71,9 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
 
 pub fn banner(app: &App, text: &str, frame: &mut Frame, area: Rect) {
     frame.render_widget(
-        Paragraph::new(format!(" ⚠ {}", safe_lines(text))).style(app.theme.warning()),
+        Paragraph::new(super::layout::banner_text(text))
+            .style(app.theme.warning())
+            .wrap(ratatui::widgets::Wrap { trim: false }),
         area,
     );
 }

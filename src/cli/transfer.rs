@@ -1,0 +1,151 @@
+//! `import` and `export`: whole pancloud credentials files in and out of the selected store.
+//! Both move tokens by default (one refresh token never lives in two places); `--copy` keeps
+//! both copies and says what that costs.
+
+use super::output::print_text;
+use super::Context;
+use crate::config::block_on;
+use crate::engine::{ImportMode, Imported};
+use crate::store::StoreView;
+use crate::text::Safe;
+use crate::Error;
+use std::path::Path;
+
+fn mode(copy: bool) -> ImportMode {
+    if copy {
+        ImportMode::Copy
+    } else {
+        ImportMode::Move
+    }
+}
+
+pub fn import(ctx: &Context, from: Option<&Path>, copy: bool) -> Result<(), Error> {
+    let path = match from {
+        Some(p) => p.to_path_buf(),
+        None => crate::store::file::default_path()?,
+    };
+    let engine = ctx.engine()?;
+    // A cache that may evict (memcached) is never the only home of a grant: the file keeps it.
+    let evicts = engine.store().kind() == "memcached";
+    let mut out = block_on(engine.import(&path, mode(copy || evicts)))?;
+    if out.already_here {
+        // No keyring (or --store file): the file is the store, and its profiles are in use.
+        eprintln!(
+            "{} is the store pancred uses here already: its profiles work as they are, nothing to import.\n\
+             To move them into another store, name it, e.g. `pancred --store sqlite import` \
+             (or start a keyring and run `pancred import` again).",
+            path.display()
+        );
+        return Ok(());
+    }
+    for name in &out.shadowed {
+        eprintln!(
+            "skipped a second document for profile '{}' in {}: pancloud reads only the first, and so does import",
+            Safe(name),
+            path.display()
+        );
+    }
+    let store = engine.store();
+    let here = format!("the {} store ({})", store.kind(), store.location());
+    let there = path.display().to_string();
+    report(
+        &mut out, "Imported", "imported", &there, &here, copy, &store,
+    )?;
+    if evicts && !copy {
+        eprintln!(
+            "memcached may evict any item, so {there} keeps its tokens too (a cache is never the \
+             only home of a grant); refresh through one of them only."
+        );
+    }
+    if !out.moved.is_empty() {
+        eprintln!(
+            "Their tokens now live only in {here}; {there} keeps the settings, without tokens.\n\
+             Programs that read the file (pancloud) get tokens from pancred: `pancred exec -- CMD` \
+             hands them PAN_ACCESS_TOKEN; `pancred export --to {there}` moves the tokens back."
+        );
+    }
+    Ok(())
+}
+
+pub fn export(ctx: &Context, to: &Path, copy: bool) -> Result<(), Error> {
+    let engine = ctx.engine()?;
+    let mut out = block_on(engine.export(to, mode(copy)))?;
+    if out.already_here {
+        eprintln!(
+            "{} is the selected store itself: nothing to export.",
+            to.display()
+        );
+        return Ok(());
+    }
+    let store = engine.store();
+    let here = format!("the {} store ({})", store.kind(), store.location());
+    let there = to.display().to_string();
+    let file = StoreView::new(std::sync::Arc::new(crate::store::file::FileStore::new(to)));
+    report(&mut out, "Exported", "exported", &here, &there, copy, &file)?;
+    if !out.moved.is_empty() {
+        eprintln!(
+            "Their tokens now live only in {there} (pancloud reads it; so does \
+             `pancred --credentials-file {there}`); {here} keeps the settings, without tokens."
+        );
+    }
+    Ok(())
+}
+
+/// One line per profile on stdout, then what happened on stderr.
+fn report(
+    out: &mut Imported,
+    done: &str,
+    plain: &str,
+    from: &str,
+    to: &str,
+    copy: bool,
+    dest: &StoreView,
+) -> Result<(), Error> {
+    if out.total == 0 {
+        eprintln!("{from} holds no profiles; nothing to do.");
+        return Ok(());
+    }
+    let mut lines = String::new();
+    for (name, existed) in &out.copied {
+        let verb = match (out.moved.contains(name), *existed) {
+            (true, true) => "moved, replacing",
+            (true, false) => "moved",
+            (false, true) => "replaced",
+            (false, false) => plain,
+        };
+        lines.push_str(&format!("{verb} {}\n", Safe(name)));
+    }
+    print_text(&lines)?;
+    if let Some((name, e)) = out.failed.take() {
+        // Say exactly how far it got: what is done stays done, the rest was not tried.
+        eprintln!(
+            "{done} {} of {} profile(s) from {from} before profile '{}' failed; the others were not tried.",
+            out.copied.len(),
+            out.total,
+            Safe(&name),
+        );
+        return Err(e);
+    }
+    eprintln!(
+        "{done} {} profile(s) from {from} into {to}.",
+        out.copied.len()
+    );
+    let live_twice = out
+        .copied
+        .iter()
+        .any(|(n, _)| matches!(dest.load(n), Ok(Some(p)) if p.refresh_token.is_some()));
+    if copy && live_twice {
+        eprintln!(
+            "warning: --copy: each copied refresh token now lives in two places. The first refresh \
+             through one spends it; a refresh through the other then fails, and at a provider that \
+             detects reuse it ends the whole grant. Refresh through one of them only."
+        );
+    }
+    if let Some(d) = &out.default_set {
+        eprintln!(
+            "'{}' is the default profile in {to} too, as it was in {from}.",
+            Safe(d)
+        );
+    }
+    Ok(())
+}
