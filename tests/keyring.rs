@@ -449,3 +449,79 @@ fn the_longest_names_work_in_both_keyrings() {
         );
     }
 }
+
+#[test]
+fn another_programs_item_with_our_attributes_breaks_nothing_and_a_removed_entry_is_named() {
+    if !secret_service() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let (mine, other) = (unique("mine"), unique("other"));
+    let rt = unique("rt");
+    for name in [&mine, &other] {
+        let init = write_init(&sb, &json!({"client_id": "cid", "refresh_token": rt}));
+        let w = keyring(
+            &sb,
+            &["--profile", name, "init", "--from", &init, "--write"],
+        );
+        assert_eq!(w.code, 0, "{}", w.all());
+    }
+    // Another program stores an item with the same service and username, plus its own attribute.
+    let mut foreign = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label=foreign app",
+            "service",
+            "pancred",
+            "username",
+            &mine,
+            "app",
+            "x",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        foreign
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"not-ours")
+            .unwrap();
+    }
+    assert!(foreign.wait().unwrap().success());
+    let s = keyring(&sb, &["--profile", &mine, "show", "--json"]);
+    assert_eq!(s.code, 0, "{}", s.all());
+    let v: Value = serde_json::from_str(&s.stdout).unwrap();
+    assert_eq!(v["has_refresh_token"], true, "{}", s.all());
+    let l = keyring(&sb, &["list"]);
+    assert_eq!(l.code, 0, "{}", l.all());
+
+    // Another program removes our entry of `other`: named for that profile, the rest still listed.
+    let gone = secret_tool(&["clear", "service", "pancred", "username", &other]);
+    assert_eq!(gone.code, 0, "{}", gone.all());
+    let s = keyring(&sb, &["--profile", &other, "show"]);
+    assert_ne!(s.code, 0);
+    assert!(
+        s.stderr.contains("the keyring entry is gone"),
+        "{}",
+        s.stderr
+    );
+    let l = keyring(&sb, &["list"]);
+    assert_eq!(l.code, 0, "{}", l.all());
+    assert!(
+        l.stdout.contains(&mine) && l.stdout.contains(&other),
+        "{}",
+        l.all()
+    );
+    assert!(
+        l.stderr.contains(&format!("profile '{other}'")),
+        "{}",
+        l.stderr
+    );
+    let _ = secret_tool(&["clear", "service", "pancred", "username", &mine, "app", "x"]);
+    for n in [&mine, &other] {
+        assert_eq!(keyring(&sb, &["--profile", n, "remove", "--yes"]).code, 0);
+    }
+}

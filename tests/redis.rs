@@ -260,12 +260,15 @@ fn a_bad_value_in_redis_is_reported_and_left_alone() {
             .arg("bad")
             .query::<()>(&mut raw)
             .unwrap();
-        for args in [&["list"][..], &["show", "--profile", "bad"]] {
-            let r = rrun(&sb, &url, &prefix, args);
-            assert_eq!(r.code, 5, "{what}: {args:?}: {}", r.all());
-            assert!(r.stderr.contains(&bad_key), "{what}: {}", r.stderr);
-            assert!(r.stdout.is_empty());
-        }
+        // show names the key and fails; list names it too, for that profile only, and goes on.
+        let r = rrun(&sb, &url, &prefix, &["show", "--profile", "bad"]);
+        assert_eq!(r.code, 5, "{what}: show: {}", r.all());
+        assert!(r.stderr.contains(&bad_key), "{what}: {}", r.stderr);
+        assert!(r.stdout.is_empty());
+        let r = rrun(&sb, &url, &prefix, &["list"]);
+        assert_eq!(r.code, 0, "{what}: list: {}", r.all());
+        assert!(r.stderr.contains(&bad_key), "{what}: {}", r.stderr);
+        assert!(r.stdout.contains("ok"), "{what}: {}", r.stdout);
         let kept: String = redis::cmd("GET").arg(&bad_key).query(&mut raw).unwrap();
         assert_eq!(kept, value, "{what}: the bad value was changed");
         // Other profiles still work.
@@ -293,4 +296,69 @@ fn a_bad_value_in_redis_is_reported_and_left_alone() {
     assert_eq!(r.code, 5, "{}", r.all());
     let kind: String = redis::cmd("TYPE").arg(&bad_key).query(&mut raw).unwrap();
     assert_eq!(kind, "hash");
+}
+
+#[test]
+fn a_key_of_the_wrong_type_or_bad_json_is_reported_for_that_profile_only() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = unique_prefix("wrongtype");
+    let sb = Sandbox::new();
+    let f = sb.path().join("good.json");
+    std::fs::write(&f, json!({"client_id": "cid"}).to_string()).unwrap();
+    let w = rrun(
+        &sb,
+        &url,
+        &prefix,
+        &[
+            "--profile",
+            "good",
+            "init",
+            "--from",
+            f.to_str().unwrap(),
+            "--write",
+        ],
+    );
+    assert_eq!(w.code, 0, "{}", w.all());
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    // Another program wrote a list where a profile should be, and broken JSON in another.
+    let _: () = redis::cmd("RPUSH")
+        .arg(format!("{prefix}profile:listy"))
+        .arg("x")
+        .query(&mut raw)
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}profile:broken"))
+        .arg("{not json")
+        .query(&mut raw)
+        .unwrap();
+    for n in ["listy", "broken"] {
+        let _: () = redis::cmd("ZADD")
+            .arg(format!("{prefix}profiles"))
+            .arg(99)
+            .arg(n)
+            .query(&mut raw)
+            .unwrap();
+    }
+    let r = rrun(&sb, &url, &prefix, &["list"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    for n in ["good", "listy", "broken"] {
+        assert!(r.stdout.contains(n), "{n} missing from list: {}", r.all());
+    }
+    assert!(
+        r.stderr.contains("profile 'listy'") && r.stderr.contains("holds a Redis list"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("profile 'broken'") && r.stderr.contains("not a JSON profile"),
+        "{}",
+        r.stderr
+    );
+    let s = rrun(&sb, &url, &prefix, &["--profile", "good", "show"]);
+    assert_eq!(s.code, 0, "{}", s.all());
 }

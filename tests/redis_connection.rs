@@ -185,3 +185,36 @@ fn tls_with_a_private_ca() {
         .into();
     assert_eq!(missing.code, 2, "{}", missing.stderr);
 }
+
+#[test]
+fn a_redis_that_may_evict_any_key_is_refused_unless_allowed() {
+    let Some(server) =
+        OwnRedis::start(&["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"])
+    else {
+        return;
+    };
+    let url = server.url();
+    let sb = Sandbox::new();
+    let r = rrun(&sb, &url, "p:", &["list"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("maxmemory-policy allkeys-lru"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("noeviction"), "{}", r.stderr);
+    let allowed: common::Run = rcmd(&sb, &url, "p:", &["list"])
+        .env("PANCRED_REDIS_ALLOW_EVICTION", "1")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(allowed.code, 0, "{}", allowed.all());
+    // A volatile-* policy never evicts keys without an expiry, as pancred's profiles are.
+    let Some(volatile) =
+        OwnRedis::start(&["--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"])
+    else {
+        return;
+    };
+    let r = rrun(&sb, &volatile.url(), "p:", &["list"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}

@@ -245,3 +245,60 @@ fn a_waiter_fails_fast_when_redis_dies() {
     drop(held);
     assert!(start.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn renewal_survives_a_killed_connection() {
+    // A server of its own: killing every client must not touch the other tests' connections.
+    let Some(server) = OwnRedis::start(&[]) else {
+        return;
+    };
+    let url = server.url();
+    let prefix = unique_prefix("lock-reconnect");
+    let holder = store(&url, &prefix, 400);
+    let _held = holder.lock("shared", Duration::from_secs(5)).unwrap();
+    // Every client connection is killed (as CLIENT KILL or a server's idle timeout does): the
+    // holder's renewals must reconnect, or the lock lapses while the refresh is still running.
+    let mut admin = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    for _ in 0..3 {
+        let _: i64 = redis::cmd("CLIENT")
+            .arg(&["KILL", "TYPE", "normal", "SKIPME", "yes"])
+            .query(&mut admin)
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let other = store(&url, &prefix, 400);
+    let r = other.lock("shared", Duration::from_millis(1500));
+    assert!(
+        matches!(r, Err(StoreError::LockTimeout { .. })),
+        "the lock lapsed while its holder lived"
+    );
+}
+
+#[test]
+fn a_lock_key_without_an_expiry_frees_within_the_ttl() {
+    let Some(url) = external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = unique_prefix("lock-noexpiry");
+    let mut admin = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}lock:p"))
+        .arg("left-by-hand")
+        .query(&mut admin)
+        .unwrap();
+    let s = store(&url, &prefix, 500);
+    let start = Instant::now();
+    s.lock("p", Duration::from_secs(10))
+        .expect("a lock key with no expiry is given one");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}

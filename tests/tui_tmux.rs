@@ -228,3 +228,49 @@ fn refresh_against_a_local_provider_resets_the_countdown() {
         "{end}"
     );
 }
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    if !have_program("tmux") {
+        return;
+    }
+    for signal in ["TERM", "HUP", "INT"] {
+        let sb = Sandbox::new();
+        write_store(&sb);
+        let tmux = Tmux::new(&format!("sig{signal}"));
+        start(&sb, &tmux);
+        tmux.wait("the TUI", |s| s.contains("Profiles (3)"));
+        // Mouse reporting, the alternate screen and a hidden cursor are on while the TUI runs.
+        let during = tmux.run(&[
+            "display",
+            "-p",
+            "-t",
+            common::tmux::SESSION,
+            "#{alternate_on}",
+        ]);
+        assert_eq!(during.trim(), "1", "the TUI uses the alternate screen");
+        let shell = tmux.run(&["display", "-p", "-t", common::tmux::SESSION, "#{pane_pid}"]);
+        let killed = std::process::Command::new("pkill")
+            .args([&format!("-{signal}"), "-P", shell.trim(), "-x", "pancred"])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "no pancred under the pane's shell");
+        let end = tmux.wait("pancred to exit", |s| s.contains("EXIT="));
+        assert!(
+            end.contains("TTY-RESTORED"),
+            "{signal}: raw mode left on: {end}"
+        );
+        let state = tmux.run(&[
+            "display",
+            "-p",
+            "-t",
+            common::tmux::SESSION,
+            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+        ]);
+        assert_eq!(
+            state.trim(),
+            "0 1 0",
+            "{signal}: alternate screen, cursor, mouse: {end}"
+        );
+    }
+}

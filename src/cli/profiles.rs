@@ -13,8 +13,22 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
     let store = engine.store();
     let default = store.default_profile()?;
     let now = ctx.now();
-    let rows: Vec<ProfileSummary> = store
-        .list()?
+    let profiles = store.list()?;
+    // A profile whose secrets could not be read is listed with its settings; say why, for it only.
+    for p in &profiles {
+        if let Some(why) = p
+            .extra
+            .get(crate::store::UNREADABLE_NOTE)
+            .and_then(|v| v.as_str())
+        {
+            eprintln!(
+                "pancred: warning: profile '{}': {}",
+                Safe(&p.profile),
+                crate::text::safe_lines(why)
+            );
+        }
+    }
+    let rows: Vec<ProfileSummary> = profiles
         .iter()
         .map(|p| {
             ProfileSummary::new(

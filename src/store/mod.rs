@@ -17,6 +17,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// On a profile `list` returns that could not be read whole (a keyring entry gone, a Redis key of
+/// the wrong type): why. `list` shows every other profile, and warns for this one.
+pub const UNREADABLE_NOTE: &str = "store_error";
+
 /// `Clone`, so that every caller sharing one refresh gets the same error (I/O errors are shared
 /// behind an `Arc`).
 #[derive(Debug, Clone, thiserror::Error)]

@@ -50,6 +50,8 @@ pub enum Action {
     Toggle(char),
     OpenBrowser,
     CopyUrl,
+    /// Authorize: switch between the browser and a device code.
+    SwitchFlow,
 }
 
 pub fn from_key(key: KeyEvent, mode: &Mode) -> Option<Action> {
@@ -167,6 +169,7 @@ fn authorize(key: KeyEvent, ctrl: bool) -> Option<Action> {
     Some(match key.code {
         KeyCode::Char('o') if ctrl => Action::OpenBrowser,
         KeyCode::Char('y') if ctrl => Action::CopyUrl,
+        KeyCode::Tab | KeyCode::BackTab => Action::SwitchFlow,
         _ => return text_input(key, ctrl),
     })
 }

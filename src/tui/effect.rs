@@ -23,6 +23,11 @@ pub enum Effect {
     Delete(String),
     Import(PathBuf),
     StartAuthorization(String),
+    /// Ask whether the profile's provider offers device login (RFC 8628).
+    CheckDeviceSupport(String),
+    /// Ask the provider for a user code, then poll until it answers (Esc cancels).
+    StartDeviceLogin(String),
+    /// Stop the authorization in progress: its listener, exchange or polling.
     CancelAuthorization,
     Exchange {
         profile: String,

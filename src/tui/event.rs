@@ -1,6 +1,6 @@
 //! The one channel everything arrives on: ticks, terminal input, and results of background calls.
 
-use super::authorize::Started;
+use super::authorize::{DeviceShown, Started};
 use crate::engine::RevokeReport;
 use crate::profile::Profile;
 use crate::Error;
@@ -33,6 +33,12 @@ pub enum EngineEvent {
     /// The loopback listener received the browser's redirect.
     CallbackReceived(String, Result<crate::Secret, String>),
     Authorized(String, Result<Profile, Error>),
+    /// Whether the profile's provider offers device login.
+    DeviceSupport(String, bool),
+    /// The provider gave a user code (or refused to); polling goes on in the background.
+    DeviceStarted(String, Result<DeviceShown, Error>),
+    /// The device login's polling ended: tokens stored, or why not.
+    DeviceFinished(String, Result<Profile, Error>),
     /// The terminal input stream ended or failed: nothing more can be read.
     InputClosed(String),
 }

@@ -1,11 +1,13 @@
 //! The terminal UI: `pancred` with no command. State ([`app`]), key -> action ([`action`]), update
 //! ([`update`], [`update_text`], [`results`]) and pure rendering ([`ui`]); I/O runs in background tasks
 //! ([`tasks`]) that report back on the one event channel ([`event`]). The engine knows none of it.
+//! The authorize screen logs in through the browser or with a device code ([`authorize`], [`device`]).
 
 pub mod action;
 pub mod app;
 pub mod authorize;
 pub mod clipboard;
+pub mod device;
 pub mod effect;
 pub mod event;
 pub mod form;

@@ -2,7 +2,7 @@
 //! goes to the status line, and the UI carries on.
 
 use super::app::{App, Mode};
-use super::authorize::AuthPhase;
+use super::authorize::{AuthPhase, Method};
 use super::effect::Effect;
 use super::event::EngineEvent;
 use crate::clock::format_span;
@@ -127,7 +127,10 @@ impl App {
                 let Mode::Authorize(auth) = &mut self.mode else {
                     return vec![];
                 };
-                if auth.profile != name || auth.phase != AuthPhase::Starting {
+                if auth.profile != name
+                    || auth.phase != AuthPhase::Starting
+                    || auth.method != Method::Browser
+                {
                     return vec![];
                 }
                 match res {
@@ -150,7 +153,7 @@ impl App {
                 let Mode::Authorize(auth) = &mut self.mode else {
                     return vec![];
                 };
-                if auth.profile != name {
+                if auth.profile != name || auth.method != Method::Browser {
                     return vec![];
                 }
                 match (res, auth.pending.clone()) {
@@ -188,6 +191,9 @@ impl App {
                     }
                 }
             }
+            EngineEvent::DeviceSupport(..)
+            | EngineEvent::DeviceStarted(..)
+            | EngineEvent::DeviceFinished(..) => return self.on_device(event),
             EngineEvent::InputClosed(why) => {
                 self.error(why);
                 self.quit = true;
@@ -197,7 +203,7 @@ impl App {
     }
 
     /// "token valid for 59m 59s" for a profile just returned by the engine.
-    fn token_note(&self, p: &Profile) -> String {
+    pub(super) fn token_note(&self, p: &Profile) -> String {
         match (p.access_token.is_some(), p.effective_expires_at()) {
             (false, _) => "no access token came back".into(),
             (true, None) => "new access token (no expiry given)".into(),

@@ -1,7 +1,7 @@
 //! Does each [`Effect`] in the background: engine calls (every write among them) in tokio tasks,
 //! store reads through `spawn_blocking` (keyring and file APIs block). Every result comes back as an [`EngineEvent`].
 
-use super::authorize::Started;
+use super::authorize::{DeviceShown, Started};
 use super::clipboard;
 use super::effect::Effect;
 use super::event::{EngineEvent, Event, Sender};
@@ -111,6 +111,13 @@ impl Runner {
                 });
             }
             Effect::StartAuthorization(name) => self.start_authorization(name),
+            Effect::CheckDeviceSupport(name) => {
+                tokio::spawn(async move {
+                    let supported = engine.device_login_supported(&name).await;
+                    Self::send(&tx, EngineEvent::DeviceSupport(name, supported));
+                });
+            }
+            Effect::StartDeviceLogin(name) => self.start_device_login(name),
             Effect::CancelAuthorization => {
                 if let Some(h) = self.auth.take() {
                     h.abort();
@@ -181,6 +188,28 @@ impl Runner {
                 .map(|cb| cb.code)
                 .map_err(|e| e.to_string());
             Self::send(&tx, EngineEvent::CallbackReceived(name, res));
+        }));
+    }
+}
+
+impl Runner {
+    /// Asks for a user code and polls through the engine, as `pancred login --device` does
+    /// (its interval, slower after `slow_down`); the engine stores the tokens. Aborting the
+    /// task (Esc, a switch back to the browser) stops the polling.
+    fn start_device_login(&mut self, name: String) {
+        if let Some(h) = self.auth.take() {
+            h.abort();
+        }
+        let (engine, tx) = (self.engine.clone(), self.tx.clone());
+        self.auth = Some(tokio::spawn(async move {
+            let login = match engine.start_device_login(&name).await {
+                Ok(login) => login,
+                Err(e) => return Self::send(&tx, EngineEvent::DeviceStarted(name, Err(e))),
+            };
+            let shown = DeviceShown::from_login(&login);
+            Self::send(&tx, EngineEvent::DeviceStarted(name.clone(), Ok(shown)));
+            let res = engine.finish_device_login(&login).await;
+            Self::send(&tx, EngineEvent::DeviceFinished(name, res));
         }));
     }
 }

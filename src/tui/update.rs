@@ -115,7 +115,10 @@ impl App {
             Action::Authorize => {
                 self.mode = Mode::Authorize(Box::new(AuthState::new(name.clone())));
                 self.info(format!("Authorizing '{name}'…"));
-                vec![Effect::StartAuthorization(name)]
+                vec![
+                    Effect::StartAuthorization(name.clone()),
+                    Effect::CheckDeviceSupport(name),
+                ]
             }
             Action::Refresh => {
                 self.set_busy(&name, "refreshing");

@@ -3,7 +3,7 @@
 
 use super::action::Action;
 use super::app::{App, Mode};
-use super::authorize::{parse_pasted, AuthPhase};
+use super::authorize::{parse_pasted, AuthPhase, Method};
 use super::effect::Effect;
 use std::path::PathBuf;
 
@@ -80,7 +80,11 @@ impl App {
         let Mode::Authorize(auth) = &mut self.mode else {
             return vec![];
         };
+        if auth.method == Method::Device {
+            return self.device_screen(action);
+        }
         match action {
+            Action::SwitchFlow => return self.switch_flow(),
             Action::Char(c) => auth.input.push(c),
             Action::Paste(p) => auth.input.push_str(p.trim()),
             Action::Backspace => {
@@ -127,6 +131,37 @@ impl App {
             _ => {}
         }
         vec![]
+    }
+
+    /// Keys on the device-code screen: nothing to type there.
+    fn device_screen(&mut self, action: Action) -> Vec<Effect> {
+        let Mode::Authorize(auth) = &mut self.mode else {
+            return vec![];
+        };
+        let uri = auth.device.as_ref().map(|d| d.uri_to_open().to_string());
+        match action {
+            Action::SwitchFlow => self.switch_flow(),
+            Action::Submit => self.restart_device(),
+            Action::Cancel => {
+                let name = auth.profile.clone();
+                self.mode = Mode::Normal;
+                self.info(format!("Device login of '{name}' cancelled"));
+                vec![Effect::CancelAuthorization]
+            }
+            Action::Quit => {
+                self.quit = true;
+                vec![]
+            }
+            Action::OpenBrowser => uri.map(Effect::OpenBrowser).into_iter().collect(),
+            Action::CopyUrl => match uri {
+                Some(u) => {
+                    self.success("Sent the verification URL to the terminal's clipboard (OSC 52)");
+                    vec![Effect::Copy(crate::Secret::new(u))]
+                }
+                None => vec![],
+            },
+            _ => vec![],
+        }
     }
 }
 

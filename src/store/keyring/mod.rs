@@ -177,14 +177,52 @@ impl KeyringStore {
     }
 
     fn profile(&self, name: &str, public: &Map<String, Value>) -> Result<Profile, StoreError> {
-        let mut doc = split::merge(public.clone(), self.read_secrets(name)?);
+        let mut public = public.clone();
+        // Which secrets the entry held when pancred last wrote it (names only, never values).
+        let expected = public.remove(SECRETS_KEY);
+        let secrets = self.read_secrets(name)?;
+        if secrets.is_empty() {
+            if let Some(names) = expected
+                .as_ref()
+                .and_then(Value::as_array)
+                .filter(|a| !a.is_empty())
+            {
+                let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
+                return Err(StoreError::Corrupt {
+                    location: self.entry_location(name),
+                    what: format!(
+                        "the keyring entry is gone (removed by another program?): it held {} of \
+                         profile '{name}'. Restore the entry, or remove the profile \
+                         (`pancred --profile {name} remove --yes`) and set it up again",
+                        names.join(", ")
+                    ),
+                });
+            }
+        }
+        let mut doc = split::merge(public, secrets);
         doc.insert("profile".into(), Value::String(name.to_string()));
         Profile::from_json(Value::Object(doc)).map_err(|e| StoreError::Corrupt {
             location: self.meta.path().display().to_string(),
             what: format!("profile '{name}': {e}"),
         })
     }
+
+    /// A profile whose secrets cannot be read, listed with its settings and the reason (so one
+    /// broken entry never hides the others); `show` and `token` of it report the error itself.
+    fn unreadable(name: &str, public: &Map<String, Value>, e: &StoreError) -> Option<Profile> {
+        let mut doc = public.clone();
+        doc.remove(SECRETS_KEY);
+        doc.insert("profile".into(), Value::String(name.to_string()));
+        doc.insert(UNREADABLE_KEY.into(), Value::String(e.to_string()));
+        Profile::from_json(Value::Object(doc)).ok()
+    }
 }
+
+/// In `profiles.json`, beside a profile's settings: the names of the secrets its keyring entry
+/// holds, so an entry removed behind pancred's back is reported instead of looking empty.
+const SECRETS_KEY: &str = "keyring_secrets";
+/// On a listed profile whose secrets could not be read: why (never a secret).
+const UNREADABLE_KEY: &str = super::UNREADABLE_NOTE;
 
 struct KeyringProfileLock(#[allow(dead_code)] FileLock);
 impl ProfileLock for KeyringProfileLock {}
@@ -213,9 +251,24 @@ impl Store for KeyringStore {
 
     fn list(&self) -> Result<Vec<Profile>, StoreError> {
         let meta = self.meta.read()?;
-        meta.profiles()
-            .map(|(name, public)| self.profile(name, public))
-            .collect()
+        let mut out = Vec::new();
+        let mut first_error = None;
+        for (name, public) in meta.profiles() {
+            match self.profile(name, public) {
+                Ok(p) => out.push(p),
+                Err(e @ (StoreError::Unavailable(_) | StoreError::Io { .. })) => return Err(e),
+                Err(e) => match Self::unreadable(name, public, &e) {
+                    Some(p) => out.push(p),
+                    None => {
+                        first_error.get_or_insert(e);
+                    }
+                },
+            }
+        }
+        match first_error {
+            Some(e) if out.is_empty() => Err(e),
+            _ => Ok(out),
+        }
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
@@ -225,9 +278,25 @@ impl Store for KeyringStore {
                 "profile '{name}' did not serialize to a JSON object"
             )));
         };
-        let (public, secrets) = split::split(doc);
+        let (mut public, mut secrets) = split::split(doc);
+        public.remove(UNREADABLE_KEY);
+        public.remove(SECRETS_KEY);
         self.meta.modify(|meta| {
-            super::check_name(&name, || Ok(meta.get(&name).is_some()))?;
+            let known = meta.get(&name).is_some();
+            super::check_name(&name, || Ok(known))?;
+            if !known {
+                // An entry without settings (profiles.json lost or edited): its secrets are kept
+                // under the new ones, never deleted or overwritten unseen.
+                if let Ok(orphan) = self.read_secrets(&name) {
+                    for (k, v) in orphan {
+                        secrets.entry(k).or_insert(v);
+                    }
+                }
+            }
+            let names: Vec<Value> = secrets.keys().cloned().map(Value::String).collect();
+            if !names.is_empty() {
+                public.insert(SECRETS_KEY.into(), Value::Array(names));
+            }
             // Secrets first: a crash in between leaves the new secrets with the old settings,
             // never a rolled refresh token lost.
             self.write_secrets(&name, secrets)?;

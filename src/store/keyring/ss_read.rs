@@ -68,6 +68,29 @@ impl Reader {
         reply.body().deserialize().map_err(|e| failed(doing, e))
     }
 
+    /// The items among `items` that pancred wrote (labelled "pancred profile NAME").
+    fn ours(&self, items: &[OwnedObjectPath]) -> Vec<OwnedObjectPath> {
+        items
+            .iter()
+            .filter(|item| {
+                let label = self
+                    .conn
+                    .call_method(
+                        Some(DEST),
+                        item.as_str(),
+                        Some("org.freedesktop.DBus.Properties"),
+                        "Get",
+                        &("org.freedesktop.Secret.Item", "Label"),
+                    )
+                    .ok()
+                    .and_then(|r| r.body().deserialize::<OwnedValue>().ok())
+                    .and_then(|v| String::try_from(v).ok());
+                label.is_some_and(|l| l.starts_with("pancred profile "))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The secret of the one item with these attributes; `Ok(None)` when there is none.
     pub fn read(&self, attributes: &HashMap<&str, &str>) -> Result<Option<Vec<u8>>, StoreError> {
         let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) =
@@ -80,6 +103,9 @@ impl Reader {
                 ))
             }
             ([one], true) => one.clone(),
+            // Another program's item can carry our attributes and more of its own: the one
+            // pancred wrote is the one with pancred's label.
+            (many, true) if self.ours(many).len() == 1 => self.ours(many).remove(0),
             (many, _) => {
                 return Err(StoreError::Corrupt {
                     location: "Secret Service".into(),

@@ -185,3 +185,43 @@ fn a_keyring_that_never_answers_times_out() {
     assert!(matches!(err, StoreError::Unavailable(_)));
     assert!(start.elapsed() < Duration::from_secs(2));
 }
+
+#[test]
+fn an_entry_removed_behind_our_back_is_reported_for_that_profile_only() {
+    let fx = Fixture::new();
+    fx.store().upsert(&full_profile("gone")).unwrap();
+    fx.store().upsert(&full_profile("fine")).unwrap();
+    fx.raw_entry("gone").delete_credential().unwrap();
+    let err = fx.store().load("gone").unwrap_err().to_string();
+    assert!(err.contains("the keyring entry is gone"), "{err}");
+    assert!(err.contains("refresh_token"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    // list still shows both: the fine one whole, the broken one with its settings and the reason.
+    let listed = fx.store().list().unwrap();
+    assert_eq!(listed.len(), 2);
+    let fine = listed.iter().find(|p| p.profile == "fine").unwrap();
+    assert!(fine.refresh_token.is_some());
+    let gone = listed.iter().find(|p| p.profile == "gone").unwrap();
+    assert!(gone.extra.contains_key(crate::store::UNREADABLE_NOTE));
+    // remove still works, and the name can be set up again.
+    assert!(fx.store().remove("gone").unwrap());
+    fx.store().upsert(&Profile::new("gone")).unwrap();
+    assert!(fx.store().load("gone").unwrap().is_some());
+}
+
+#[test]
+fn writing_a_name_whose_settings_are_gone_keeps_the_secrets_still_in_the_keyring() {
+    let fx = Fixture::new();
+    fx.store().upsert(&full_profile("lab")).unwrap();
+    // profiles.json lost (or edited by hand): the keyring entry is still there.
+    std::fs::remove_file(&fx.path).unwrap();
+    let mut p = Profile::new("lab");
+    p.client_id = Some("new-client".into());
+    fx.store().upsert(&p).unwrap();
+    let back = fx.store().load("lab").unwrap().unwrap();
+    assert_eq!(back.client_id.as_deref(), Some("new-client"));
+    assert_eq!(
+        back.refresh_token.as_ref().map(|s| s.expose()),
+        Some("s3cret-refresh_token")
+    );
+}

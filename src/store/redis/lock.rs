@@ -21,6 +21,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0";
 
+/// A lock key without an expiry (left by another program, or by hand) would never free: it gets
+/// the TTL, so it frees within it as every pancred lock does. Returns 1 when it set one.
+const BOUND: &str = r"
+if redis.call('PTTL', KEYS[1]) == -1 then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 0";
+
 /// How often a waiter asks again, before jitter: short enough that a freed lock is taken
 /// quickly, long enough that many waiters stay cheap for the server.
 const POLL: Duration = Duration::from_millis(25);
@@ -45,6 +53,7 @@ pub(super) fn acquire(
     let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
     let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
     let deadline = Instant::now() + timeout;
+    let mut bounded = false;
     loop {
         let set: Option<String> = conn.with("taking the refresh lock", |c| {
             redis::cmd("SET")
@@ -64,6 +73,15 @@ pub(super) fn acquire(
                 _stop_renewing: stop,
             });
         }
+        if !bounded {
+            bounded = true;
+            let _ = conn.with("checking the refresh lock's expiry", |c| {
+                redis::Script::new(BOUND)
+                    .key(&key)
+                    .arg(ttl_ms)
+                    .invoke::<i64>(c)
+            });
+        }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(StoreError::LockTimeout {
@@ -79,29 +97,39 @@ pub(super) fn acquire(
     }
 }
 
-/// Renews the expiry at a third of the TTL until the returned sender is dropped.
+/// Renews the expiry at a third of the TTL until the returned sender is dropped. A failed renewal
+/// (a connection killed, a restart) is retried at once on a fresh connection, then every tick,
+/// for as long as the lock is held: only a lock found taken by another owner ends it.
 fn renew_while_held(conn: Arc<Conn>, key: String, owner: String, ttl_ms: u64) -> Sender<()> {
     let (tx, rx) = mpsc::channel::<()>();
     let every = Duration::from_millis((ttl_ms / 3).max(1));
+    let retry = Duration::from_millis((ttl_ms / 10).clamp(1, 200));
     let spawned = std::thread::Builder::new()
         .name("pancred-redis-lock".into())
-        .spawn(move || loop {
-            match rx.recv_timeout(every) {
-                Err(RecvTimeoutError::Timeout) => {
-                    let renewed: Result<i64, _> = conn.with("renewing the refresh lock", |c| {
-                        redis::Script::new(RENEW)
-                            .key(&key)
-                            .arg(&owner)
-                            .arg(ttl_ms)
-                            .invoke(c)
-                    });
-                    // Lost (expired and taken by another) or unreachable: nothing left to renew
-                    // for; the holder's own writes report any outage.
-                    if !matches!(renewed, Ok(1)) {
-                        return;
+        .spawn(move || {
+            let mut wait = every;
+            loop {
+                match rx.recv_timeout(wait) {
+                    Err(RecvTimeoutError::Timeout) => {
+                        let renewed: Result<i64, _> = conn.with("renewing the refresh lock", |c| {
+                            redis::Script::new(RENEW)
+                                .key(&key)
+                                .arg(&owner)
+                                .arg(ttl_ms)
+                                .invoke(c)
+                        });
+                        wait = match renewed {
+                            Ok(1) => every,
+                            // Taken by another owner: nothing left to renew.
+                            Ok(_) => return,
+                            Err(_) => {
+                                conn.reset();
+                                retry
+                            }
+                        };
                     }
+                    _ => return,
                 }
-                _ => return,
             }
         });
     // Without the thread the lock still works; it just relies on the TTL outlasting the refresh.

@@ -10,6 +10,7 @@
 
 mod conn;
 mod lock;
+mod policy;
 
 pub use conn::redact_url;
 
@@ -131,9 +132,7 @@ impl RedisStore {
             prefix: config.prefix.clone(),
             lock_ttl: config.lock_ttl,
         };
-        store
-            .conn
-            .with("connecting", |c| redis::cmd("PING").query::<String>(c))?;
+        policy::check(&store.conn)?;
         Ok(store)
     }
 
@@ -147,6 +146,20 @@ impl RedisStore {
 
     fn default_key(&self) -> String {
         format!("{}default", self.prefix)
+    }
+
+    /// The profile's key when it exists but is not a string (MGET reads it as missing).
+    fn wrong_type(&self, name: &str) -> Result<Option<StoreError>, StoreError> {
+        let key = self.profile_key(name);
+        let kind: String = self.conn.with("reading profiles", |c| {
+            redis::cmd("TYPE").arg(&key).query(c)
+        })?;
+        Ok((kind != "none").then(|| StoreError::Corrupt {
+            location: format!("{} key {key}", self.conn.shown),
+            what: format!(
+                "holds a Redis {kind}, not a profile document; it was left as it is: fix it, or delete the key"
+            ),
+        }))
     }
 
     fn parse(&self, name: &str, json: &str) -> Result<Profile, StoreError> {
@@ -201,12 +214,31 @@ impl Store for RedisStore {
         let values: Vec<Option<String>> = self.conn.with("reading profiles", |c| {
             redis::cmd("MGET").arg(&keys).query(c)
         })?;
-        // A profile removed between the two calls is simply gone.
-        names
-            .iter()
-            .zip(values)
-            .filter_map(|(n, v)| v.map(|json| self.parse(n, &json)))
-            .collect()
+        let mut out = Vec::new();
+        for (name, value) in names.iter().zip(values) {
+            let problem = match value {
+                Some(json) => match self.parse(name, &json) {
+                    Ok(p) => {
+                        out.push(p);
+                        continue;
+                    }
+                    Err(e) => e,
+                },
+                None => match self.wrong_type(name)? {
+                    // A profile removed between the two calls is simply gone.
+                    None => continue,
+                    Some(e) => e,
+                },
+            };
+            // One bad key never hides the others: listed by name, with what is wrong with it.
+            let mut p = Profile::new(name.clone());
+            p.extra.insert(
+                crate::store::UNREADABLE_NOTE.into(),
+                serde_json::Value::String(problem.to_string()),
+            );
+            out.push(p);
+        }
+        Ok(out)
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {

@@ -124,7 +124,7 @@ fn auth(app: &App) -> &AuthState {
 // Normal mode: actions on the selected profile.
 #[case::a(normal, k('a'), Some(Action::Authorize), |a: &App, fx: &[Effect]| {
     assert_eq!(auth(a).profile, "expiring");
-    assert!(matches!(fx, [Effect::StartAuthorization(n)] if n == "expiring"));
+    assert!(matches!(fx, [Effect::StartAuthorization(n), Effect::CheckDeviceSupport(m)] if n == "expiring" && m == n));
 })]
 #[case::r(normal, k('r'), Some(Action::Refresh), |a: &App, fx: &[Effect]| {
     assert_eq!(a.is_busy("expiring"), Some("refreshing"));

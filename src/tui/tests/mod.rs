@@ -1,6 +1,7 @@
 //! Tests of the TUI on plain state: keys to actions to new state, engine results, and screens.
 
 mod banner;
+mod device;
 mod flows;
 mod keys;
 mod screens;

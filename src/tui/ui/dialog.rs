@@ -1,10 +1,11 @@
-//! Modal boxes: confirm (revoke, delete), the import path input, and the authorize screen.
+//! Modal boxes: confirm (revoke, delete), the import path input, and the authorize screen
+//! (its device-code form is `device.rs`).
 
 use super::layout::centered;
 use crate::profile::PANCLOUD_API_BASE_URL;
 use crate::text::Safe;
 use crate::tui::app::{App, ConfirmKind, InputBox, InputKind};
-use crate::tui::authorize::{AuthPhase, AuthState};
+use crate::tui::authorize::{AuthPhase, AuthState, Method};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -19,7 +20,7 @@ fn modal<'a>(app: &App, title: String, style: Style) -> Block<'a> {
         .title(Span::styled(format!(" {title} "), app.theme.title()))
 }
 
-fn show(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, width: u16) {
+fn show(app: &App, frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, width: u16) {
     let inner_w = width.saturating_sub(2).max(1) as usize;
     // Height from the wrapped text, so long URLs and paths fit.
     let height: usize = lines
@@ -27,6 +28,7 @@ fn show(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, width: u1
         .map(|l| l.width().max(1).div_ceil(inner_w))
         .sum();
     let r = centered(area, width, height as u16 + 2);
+    super::backdrop::under(app, frame, r);
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines)
@@ -121,7 +123,7 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
             ],
         ),
     };
-    show(frame, area, modal(app, title, t.error()), lines, 64);
+    show(app, frame, area, modal(app, title, t.error()), lines, 64);
 }
 
 pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
@@ -147,6 +149,7 @@ pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
         ]),
     ];
     show(
+        app,
         frame,
         area,
         modal(app, title.into(), t.border_focus()),
@@ -156,6 +159,9 @@ pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
 }
 
 pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
+    if auth.method == Method::Device {
+        return super::device::render(app, auth, frame, area);
+    }
     let t = &app.theme;
     let spin = super::spinner(app);
     let mut lines = Vec::new();
@@ -201,15 +207,24 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.push(Line::styled(format!(" ✗ {e}"), t.error()));
     }
+    if auth.device_supported == Some(true) {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::raw(" No browser here? "),
+            Span::styled("Tab", t.key()),
+            Span::raw(" shows a code to enter on a phone or another computer."),
+        ]));
+    }
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" Enter", t.key()),
-        Span::raw(" submit    "),
-        Span::styled("Esc", t.key()),
-        Span::raw(" cancel"),
-    ]));
+    let mut keys = vec![Span::styled(" Enter", t.key()), Span::raw(" submit    ")];
+    if auth.device_supported == Some(true) {
+        keys.extend([Span::styled("Tab", t.key()), Span::raw(" device code    ")]);
+    }
+    keys.extend([Span::styled("Esc", t.key()), Span::raw(" cancel")]);
+    lines.push(Line::from(keys));
     let width = area.width.saturating_sub(8).min(96);
     show(
+        app,
         frame,
         area,
         modal(

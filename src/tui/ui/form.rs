@@ -64,6 +64,7 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
         Some(p) => format!(" Edit '{}' ", crate::text::Safe(&p.profile)),
     };
     let r = centered(area, 100, lines.len() as u16 + 2);
+    super::backdrop::under(app, frame, r);
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines).block(

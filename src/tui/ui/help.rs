@@ -18,7 +18,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("View", "s", "sort by name / by time left"),
     ("View", "v", "reveal a secret (again: the next one)"),
     ("View", "R  F5", "reload from the store"),
-    ("Tokens", "a", "authorize in the browser"),
+    ("Tokens", "a", "authorize: browser or device code"),
     ("Tokens", "r", "refresh the access token now"),
     ("Tokens", "x", "revoke at the provider (asks first)"),
     ("Tokens", "y  c", "copy the access token (OSC 52)"),
@@ -32,6 +32,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("Forms", "Enter  ^s", "save (checks every field)"),
     ("Forms", "^u", "clear the field"),
     ("Forms", "Esc", "close without saving"),
+    ("Authorize", "Tab", "browser / device code (RFC 8628)"),
     ("Authorize", "^o", "open the URL in the browser"),
     ("Authorize", "^y", "copy the URL to the clipboard"),
     ("Authorize", "Esc", "cancel"),
@@ -76,6 +77,7 @@ pub fn render(app: &App, scroll: u16, frame: &mut Frame, area: Rect) {
     let rows = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
     let width = if two { 118 } else { 70 };
     let box_area = centered(area, width, rows + 2);
+    super::backdrop::under(app, frame, box_area);
     frame.render_widget(Clear, box_area);
     let block = Block::default()
         .borders(Borders::ALL)

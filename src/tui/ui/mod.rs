@@ -1,6 +1,9 @@
 //! Pure rendering: `render(&App, &mut Frame)` reads the state and draws; it changes nothing.
 
+pub mod backdrop;
+pub mod big_text;
 pub mod detail;
+pub mod device;
 pub mod dialog;
 pub mod form;
 pub mod help;

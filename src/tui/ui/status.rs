@@ -3,6 +3,7 @@
 use crate::profile::TokenState;
 use crate::text::safe;
 use crate::tui::app::{App, Level, Mode};
+use crate::tui::authorize::{AuthPhase, Method};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -104,7 +105,7 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
 
 pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let pairs: &[(&str, &str)] = match app.mode {
+    let pairs: &[(&str, &str)] = match &app.mode {
         Mode::Normal => &[
             ("a", "authorize"),
             ("r", "refresh"),
@@ -127,6 +128,22 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             ("Tab", "next"),
             ("←→", "choose"),
             ("Enter", "save"),
+            ("Esc", "cancel"),
+        ],
+        Mode::Authorize(a) if a.method == Method::Device && a.phase == AuthPhase::Ended => {
+            &[("Enter", "new code"), ("Tab", "browser"), ("Esc", "cancel")]
+        }
+        Mode::Authorize(a) if a.method == Method::Device => &[
+            ("Tab", "browser"),
+            ("^o", "open page"),
+            ("^y", "copy URL"),
+            ("Esc", "cancel"),
+        ],
+        Mode::Authorize(a) if a.device_supported == Some(true) => &[
+            ("Enter", "submit code"),
+            ("Tab", "device code"),
+            ("^o", "open browser"),
+            ("^y", "copy URL"),
             ("Esc", "cancel"),
         ],
         Mode::Authorize(_) => &[
