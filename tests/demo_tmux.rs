@@ -28,33 +28,7 @@ fn demo_shows_every_state_refresh_makes_the_expired_one_valid_and_q_frees_the_po
     if !have_program("tmux") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("sandbox.log");
-    // A port the OS calls free; the demo takes it (and says so if it cannot).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cmd = format!(
-        "env -i PATH=/usr/bin:/bin TERM=xterm-256color HOME={home} {bin} demo --port {port} --log {log}; \
-         echo EXIT=$?; sleep 60",
-        home = dir.path().display(),
-        bin = common::bin(),
-        log = log.display(),
-    );
-    let tmux = Tmux::new("demo");
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        common::tmux::SESSION,
-        "-x",
-        "120",
-        "-y",
-        "35",
-        &cmd,
-    ]);
+    let (tmux, _dir, port, log) = Tmux::demo("demo");
 
     // Every row, not just the title: a capture can land between two halves of a redraw.
     let first = tmux.wait("the five demo profiles", |s| {

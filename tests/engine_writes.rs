@@ -88,17 +88,7 @@ fn start_tui(sb: &Sandbox, tmux: &Tmux) {
         creds = sb.creds.display(),
         bin = common::bin()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        common::tmux::SESSION,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &cmd,
-    ]);
+    tmux.start(120, 40, &cmd);
 }
 
 /// Opens the edit form of the only profile, changes what `edit` types, rotates the refresh

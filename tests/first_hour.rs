@@ -64,6 +64,8 @@ fn import_moves_tokens_so_one_grant_never_lives_in_two_stores() {
     let r = sb.run(&["--store", "sqlite", "--sqlite-path", &db, "show", "--json"]);
     let shown: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(shown["has_refresh_token"], true, "{shown}");
+    let shown = sb.run(&["--profile", "lab", "show"]);
+    assert!(shown.stdout.contains("tokens moved to"), "{}", shown.stdout);
     // Where the file is used now, the hint says where the tokens are.
     let r = sb.run(&["--profile", "lab", "refresh"]);
     assert_eq!(r.code, 3, "{}", r.all());

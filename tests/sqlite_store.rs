@@ -310,17 +310,7 @@ fn the_tui_works_on_the_sqlite_store() {
         db = db(&sb).display(),
         bin = common::bin()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        common::tmux::SESSION,
-        "-x",
-        "120",
-        "-y",
-        "35",
-        &cmd,
-    ]);
+    tmux.start(120, 35, &cmd);
     tmux.wait("both profiles", |s| {
         s.contains("alpha") && s.contains("beta")
     });

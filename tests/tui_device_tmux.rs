@@ -67,32 +67,7 @@ fn device_login_in_the_tui_refused_then_approved_at_the_sandbox() {
     if !have_program("tmux") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("sandbox.log");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cmd = format!(
-        "env -i PATH=/usr/bin:/bin TERM=xterm-256color HOME={home} {bin} demo --port {port} --log {log}; \
-         echo EXIT=$?; sleep 60",
-        home = dir.path().display(),
-        bin = common::bin(),
-        log = log.display(),
-    );
-    let tmux = Tmux::new("device");
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        common::tmux::SESSION,
-        "-x",
-        "120",
-        "-y",
-        "35",
-        &cmd,
-    ]);
+    let (tmux, _dir, port, log) = Tmux::demo("device");
     tmux.wait("the demo profiles", |s| row(s, PROFILE).is_some());
     let start = Instant::now();
     while !tmux.screen().contains(&format!("▶  {PROFILE}")) {

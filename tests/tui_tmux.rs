@@ -61,17 +61,7 @@ fn start(sb: &Sandbox, tmux: &Tmux) {
         creds = sb.creds.display(),
         bin = common::bin()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        common::tmux::SESSION,
-        "-x",
-        "120",
-        "-y",
-        "35",
-        &cmd,
-    ]);
+    tmux.start(120, 35, &cmd);
 }
 
 #[test]

@@ -66,6 +66,10 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
             s.expires_at.map(format_utc).unwrap_or_else(|| "-".into()),
         ),
     ];
+    if let Some(to) = &p.moved_to {
+        // Left behind by `import`: where its tokens are now.
+        lines.push(("tokens moved to", to.clone()));
+    }
     for f in fields::shown_fields(p) {
         let value = if f.is_secret() {
             presence(p.secret(f.name).is_some()).to_string()

@@ -52,12 +52,8 @@ impl Engine {
                 path.display()
             )));
         }
-        let mut out = Imported {
-            source: path.to_path_buf(),
-            ..Default::default()
-        };
-        if self.is_my_file(path) {
-            out.already_here = true;
+        let mut out = self.outcome_for(path);
+        if out.already_here {
             return Ok(out);
         }
         let source = Arc::new(FileStore::new(path));
@@ -70,12 +66,8 @@ impl Engine {
     /// `export`: every profile of this engine's store into a pancloud credentials file, the
     /// reverse of [`Engine::import`] (a move unless `mode` is `Copy`).
     pub async fn export(&self, path: &Path, mode: ImportMode) -> Result<Imported> {
-        let mut out = Imported {
-            source: path.to_path_buf(),
-            ..Default::default()
-        };
-        if self.is_my_file(path) {
-            out.already_here = true;
+        let mut out = self.outcome_for(path);
+        if out.already_here {
             return Ok(out);
         }
         let file = Engine::new(Arc::new(FileStore::new(path)))
@@ -83,6 +75,15 @@ impl Engine {
             .with_lock_timeout(self.lock_timeout);
         file.take_from(self.store.clone(), mode, &mut out).await?;
         Ok(out)
+    }
+
+    /// An empty outcome for `path`, knowing whether it is this engine's own store already.
+    fn outcome_for(&self, path: &Path) -> Imported {
+        Imported {
+            source: path.to_path_buf(),
+            already_here: self.is_my_file(path),
+            ..Default::default()
+        }
     }
 
     /// Whether `path` is this engine's own store (the file store on that file).

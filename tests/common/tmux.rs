@@ -26,6 +26,35 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Starts the shell line `cmd` in the session `main`, a terminal of `cols` x `rows`.
+    pub fn start(&self, cols: u16, rows: u16, cmd: &str) {
+        let (x, y) = (cols.to_string(), rows.to_string());
+        self.run(&["new-session", "-d", "-s", SESSION, "-x", &x, "-y", &y, cmd]);
+    }
+
+    /// `pancred demo` at 120x35 on a free port, as a user starts it, logging its provider's
+    /// requests to the returned file.
+    pub fn demo(tag: &str) -> (Tmux, tempfile::TempDir, u16, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("sandbox.log");
+        // A port the OS calls free; the demo takes it (and says so if it cannot).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cmd = format!(
+            "env -i PATH=/usr/bin:/bin TERM=xterm-256color HOME={home} {bin} demo --port {port} --log {log}; \
+             echo EXIT=$?; sleep 60",
+            home = dir.path().display(),
+            bin = super::bin(),
+            log = log.display(),
+        );
+        let tmux = Tmux::new(tag);
+        tmux.start(120, 35, &cmd);
+        (tmux, dir, port, log)
+    }
+
     pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", SESSION])
     }
