@@ -1,6 +1,7 @@
 //! TUI frame costs: the first frame with 1,000 profiles (building the state from loaded profiles,
 //! then drawing) and a redraw with 10,000 (a clock tick, then drawing), on ratatui's TestBackend
-//! at 120x35. Run: `cargo bench --bench tui`.
+//! at 120x35; and what the live watcher pays each idle second: one change check of a file store
+//! and of a SQLite store (the cost does not grow with the profiles: a `stat`). Run: `cargo bench --bench tui`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pancred::clock::{Clock, SystemClock};
@@ -73,5 +74,30 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The watcher's idle work: one `change_token` a second (a `stat` of the store's files).
+fn watcher(c: &mut Criterion) {
+    use pancred::store::file::FileStore;
+    use pancred::store::sqlite::SqliteStore;
+    use pancred::Store;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = SystemClock.now();
+    let file = FileStore::new(dir.path().join("credentials.json"));
+    let sqlite = SqliteStore::open(
+        dir.path().join("credentials.sqlite3"),
+        std::time::Duration::from_secs(5),
+    )
+    .expect("sqlite");
+    for p in profiles(100, now) {
+        file.upsert(&p).expect("file upsert");
+        sqlite.upsert(&p).expect("sqlite upsert");
+    }
+    c.bench_function("watcher check, file store", |b| {
+        b.iter(|| black_box(file.change_token().expect("token")))
+    });
+    c.bench_function("watcher check, sqlite store", |b| {
+        b.iter(|| black_box(sqlite.change_token().expect("token")))
+    });
+}
+
+criterion_group!(benches, bench, watcher);
 criterion_main!(benches);

@@ -43,6 +43,10 @@ PAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVEL
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// TUI: refresh each token as it enters the leeway (one refresh across every process;
+    /// `keep_fresh: false` in a profile opts it out; `f` toggles it)
+    #[arg(long)]
+    pub keep_fresh: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -304,9 +308,12 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
+        Some(_) if cli.keep_fresh => Err(Error::Usage(
+            "--keep-fresh is for the TUI: run `pancred --keep-fresh` with no command".into(),
+        )),
         // exec ends with its command's code.
         Some(Command::Exec { env, command }) => exec::exec(&ctx, &env, &command),
-        other => dispatch(&ctx, other).map(|()| 0),
+        other => dispatch(&ctx, other, cli.keep_fresh).map(|()| 0),
     };
     match result {
         Ok(code) => code,
@@ -328,13 +335,14 @@ pub(crate) fn warn_reporter() -> crate::engine::Reporter {
     std::sync::Arc::new(|text: &str| eprintln!("pancred: warning: {text}"))
 }
 
-fn dispatch(ctx: &Context, command: Option<Command>) -> Result<(), Error> {
+fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result<(), Error> {
     match command {
         None => {
             let opened = ctx.config.open()?;
             let engine = opened.engine.with_clock(ctx.clock.clone());
             let options = crate::tui::TuiOptions {
                 banner: opened.warning,
+                keep_fresh,
                 ..Default::default()
             };
             crate::tui::run(engine, options)

@@ -146,6 +146,9 @@ impl Engine {
         }
         current.clear_pending();
         current.access_revoked_at = None;
+        if t.id_token.is_some() {
+            current.id_token = t.id_token.clone();
+        }
         current.moved_to = None;
         let mut result = current.clone();
         result.set_access_token(t.access_token.clone(), t.expires_in, now);

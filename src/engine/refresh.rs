@@ -166,6 +166,9 @@ impl Engine {
             }
         }
         result.set_access_token(t.access_token.clone(), t.expires_in, now);
+        if t.id_token.is_some() {
+            result.id_token = t.id_token.clone();
+        }
         if resolved.source != Source::Store && !developer {
             return (result, None);
         }
@@ -176,6 +179,9 @@ impl Engine {
             }
         }
         current.access_revoked_at = None;
+        if t.id_token.is_some() {
+            current.id_token = t.id_token;
+        }
         current.moved_to = None;
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);

@@ -246,6 +246,20 @@ where
     }
 }
 
+/// One field of the issuer's metadata (e.g. `userinfo_endpoint`), from the cache when it is
+/// fresh; `None` when the profile names no issuer or the provider's metadata lacks the field.
+pub async fn metadata_field(
+    c: &Caller,
+    p: &Profile,
+    field: &str,
+) -> Result<Option<String>, OAuthError> {
+    let Some(issuer) = p.issuer.as_deref() else {
+        return Ok(None);
+    };
+    let (meta, _) = metadata(c, p, issuer, Need::Token, true).await?;
+    Ok(meta.get(field).and_then(Value::as_str).map(str::to_string))
+}
+
 /// The issuer's metadata and whether it came from the cache. `use_cache` false fetches anew.
 async fn metadata(
     c: &Caller,

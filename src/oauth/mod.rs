@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod discovery_cache;
 pub mod error;
 pub mod http;
+pub mod inspect;
 pub mod oauth2;
 pub mod pancloud;
 pub mod response;

@@ -22,6 +22,8 @@ const MAX_ERROR_TEXT: usize = 300;
 pub struct TokenResponse {
     pub access_token: Secret,
     pub refresh_token: Option<Secret>,
+    /// OpenID Connect: who logged in, as a JWT.
+    pub id_token: Option<Secret>,
     pub expires_in: Option<i64>,
     pub token_type: Option<String>,
     pub scope: Option<String>,
@@ -211,6 +213,7 @@ pub fn token_response(
         status,
     })?;
     let refresh_token = secret("refresh_token")?;
+    let id_token = secret("id_token")?;
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(v) => Some(seconds::from_json(v).ok_or_else(|| {
@@ -223,6 +226,7 @@ pub fn token_response(
     Ok(TokenResponse {
         access_token,
         refresh_token,
+        id_token,
         expires_in,
         token_type: plain_text(map, "token_type"),
         scope: plain_text(map, "scope"),

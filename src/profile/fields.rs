@@ -150,9 +150,12 @@ pub const FIELDS: &[FieldSpec] = &[
     f("git_hosts", Kind::List, Both, Init, ""),
     f("auth_params", Kind::Object, Both, Init, ""),
     f("cache_token", Kind::Bool, Both, Init, ""),
+    f("keep_fresh", Kind::Bool, Both, Init, ""),
     f("expires_at", Kind::Number, Both, Init, ""),
     f("allow_insecure_http", Kind::Bool, Both, Init, ""),
     f("pkce_verifier", Kind::Secret, OAuth2, Internal, ""),
+    // Kept from the provider's answers; an init file may carry it back (a stored document re-used).
+    f("id_token", Kind::Secret, OAuth2, Init, ""),
     f("pending_state", Kind::Text, Both, Internal, ""),
     f("pending_redirect_uri", Kind::Text, Both, Internal, ""),
     // When the access token alone was revoked: a later invalid_grant is then explained (RFC 7009).
@@ -197,6 +200,7 @@ impl Profile {
             "access_token" => self.access_token.as_ref(),
             "developer_token" => self.developer_token.as_ref(),
             "pkce_verifier" => self.pkce_verifier.as_ref(),
+            "id_token" => self.id_token.as_ref(),
             _ => None,
         }
     }
@@ -255,7 +259,8 @@ impl Profile {
 pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '_ {
     user_fields().filter(move |f| {
         f.applies.to(p.dialect)
-            && !matches!(f.name, "profile" | "expires_at")
+            // The ID token is shown by the inspection, as claims.
+            && !matches!(f.name, "profile" | "expires_at" | "id_token")
             && match f.kind {
                 Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
                 // Shown when it is not the usual one: such a profile never logs in.
@@ -310,7 +315,7 @@ mod tests {
         let mut doc = serde_json::Map::new();
         for spec in FIELDS {
             let v = match spec.kind {
-                Kind::Bool => json!(!matches!(spec.name, "cache_token")),
+                Kind::Bool => json!(!matches!(spec.name, "cache_token" | "keep_fresh")),
                 Kind::Number => json!(42),
                 Kind::Object => json!({"k": "v"}),
                 Kind::List => json!(["a.example"]),

@@ -159,6 +159,12 @@ pub struct Profile {
     pub auth_params: Map<String, Value>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub cache_token: bool,
+    /// OpenID Connect: the last ID token (who logged in), for the TUI's inspection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<Secret>,
+    /// The TUI's keep-fresh refreshes this profile as its token enters the leeway (default true).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub keep_fresh: bool,
     #[serde(default, skip_serializing_if = "is_default")]
     pub grant: Grant,
     /// RFC 8628 endpoint, when the issuer's metadata does not name one.
@@ -221,6 +227,8 @@ impl Profile {
             region: None,
             auth_params: Map::new(),
             cache_token: true,
+            keep_fresh: true,
+            id_token: None,
             grant: Grant::default(),
             device_authorization_url: None,
             git_hosts: Vec::new(),

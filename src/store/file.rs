@@ -192,6 +192,15 @@ impl Store for FileStore {
         self.path.display().to_string()
     }
 
+    /// Every write replaces the file (a new inode), so its metadata tells.
+    fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        Ok(Some(super::change::file_stamp(&[&self.path])))
+    }
+
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        vec![self.path.clone()]
+    }
+
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
         let (_, docs) = self.read_documents()?;
         Ok(docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name))

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 struct State {
     profiles: Vec<Profile>,
     default: Option<String>,
+    /// Bumped by every write: the change token.
+    writes: u64,
 }
 
 #[derive(Default)]
@@ -97,11 +99,13 @@ impl Store for MemoryStore {
             Some(slot) => *slot = profile.clone(),
             None => st.profiles.push(profile.clone()),
         }
+        st.writes += 1;
         Ok(())
     }
 
     fn remove(&self, name: &str) -> Result<bool, StoreError> {
         let mut st = self.state();
+        st.writes += 1;
         let before = st.profiles.len();
         st.profiles.retain(|p| p.profile != name);
         if st.default.as_deref() == Some(name) {
@@ -115,6 +119,7 @@ impl Store for MemoryStore {
         if !st.profiles.iter().any(|p| p.profile == old) {
             return Ok(false);
         }
+        st.writes += 1;
         st.profiles.retain(|p| p.profile != new);
         for p in st.profiles.iter_mut().filter(|p| p.profile == old) {
             p.profile = new.to_string();
@@ -130,8 +135,14 @@ impl Store for MemoryStore {
     }
 
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
-        self.state().default = Some(name.to_string());
+        let mut st = self.state();
+        st.default = Some(name.to_string());
+        st.writes += 1;
         Ok(())
+    }
+
+    fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        Ok(Some(self.state().writes))
     }
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {

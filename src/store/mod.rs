@@ -1,5 +1,6 @@
 //! Where profiles live. Every store implements [`Store`]; the engine, the CLI and the TUI see only it.
 
+pub mod change;
 pub mod file;
 pub mod fsutil;
 #[cfg(feature = "keyring")]
@@ -92,6 +93,19 @@ pub trait Store: Send + Sync {
     /// calls it before retrying a failed write of new tokens). Stores without any do nothing.
     fn reset(&self) {}
 
+    /// A cheap token that changes whenever any process writes the store (see [`change`]), for a
+    /// face that shows the store live. `None`: this store cannot tell; such a face reloads only
+    /// when asked. It must cost little: no secret reads, no lock.
+    fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+
+    /// Files whose changes mean the store changed, for a watcher that would rather be woken by
+    /// the OS (inotify) than poll `change_token`. Empty for stores that are not files.
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+
     /// Renames a profile (the default pointer follows); `Ok(false)` when `old` does not exist.
     ///
     /// The engine calls it holding both names' locks, after checking that `new` is free (or holds
@@ -137,6 +151,12 @@ impl StoreView {
     }
     pub fn default_profile(&self) -> Result<Option<String>, StoreError> {
         self.0.default_profile()
+    }
+    pub fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        self.0.change_token()
+    }
+    pub fn watch_paths(&self) -> Vec<PathBuf> {
+        self.0.watch_paths()
     }
 }
 

@@ -74,6 +74,12 @@ impl SqliteStore {
         &self.path
     }
 
+    fn wal_path(&self) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push("-wal");
+        PathBuf::from(name)
+    }
+
     fn shown(&self) -> String {
         self.path.display().to_string()
     }
@@ -283,6 +289,16 @@ impl Store for SqliteStore {
 
     fn location(&self) -> String {
         self.shown()
+    }
+
+    /// A commit lands in the write-ahead log, a checkpoint in the database: both files tell.
+    fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        let wal = self.wal_path();
+        Ok(Some(super::change::file_stamp(&[&self.path, &wal])))
+    }
+
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        vec![self.path.clone(), self.wal_path()]
     }
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {

@@ -36,6 +36,9 @@ pub enum Action {
     Import,
     Copy,
     Help,
+    ToggleKeepFresh,
+    ToggleActivity,
+    Inspect,
     /// Typing into whatever has the text cursor (filter, input box, form field, pasted code).
     Char(char),
     Paste(String),
@@ -102,6 +105,9 @@ fn normal(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('D') | KeyCode::Delete => Delete,
         KeyCode::Char('i') => Import,
         KeyCode::Char('y') | KeyCode::Char('c') => Copy,
+        KeyCode::Char('f') => ToggleKeepFresh,
+        KeyCode::Char('l') => ToggleActivity,
+        KeyCode::Char('I') => Inspect,
         _ => return None,
     })
 }

@@ -185,6 +185,10 @@ pub struct App {
     pub theme: Theme,
     /// Select this profile when the next load brings it (after a save or an import).
     pub follow: Option<String>,
+    pub keep_fresh: super::keep_fresh::KeepFresh,
+    pub activity: super::activity::Activity,
+    /// The inspection shown in the detail pane (`I`), for the selected profile.
+    pub inspect: Option<super::inspect::Inspect>,
     pub quit: bool,
 }
 
@@ -213,6 +217,9 @@ impl App {
             spinner: 0,
             theme: Theme::from_env(),
             follow: None,
+            keep_fresh: Default::default(),
+            activity: Default::default(),
+            inspect: None,
             quit: false,
         }
     }
@@ -232,6 +239,7 @@ impl App {
             .collect();
         self.default = default;
         self.loading = false;
+        self.activity.baseline = true;
         self.rebuild_view(keep.as_deref());
     }
 
@@ -317,8 +325,9 @@ impl App {
         }
         let pos = pos.min(self.view.len() - 1);
         if pos != self.selected {
-            // A revealed secret belongs to the profile it was asked for.
+            // A revealed secret belongs to the profile it was asked for; so does an inspection.
             self.revealed = None;
+            self.inspect = None;
             self.detail_scroll = 0;
         }
         self.selected = pos;
@@ -345,7 +354,10 @@ impl App {
 
     /// Something animates (a call in flight): the loop ticks faster while this holds.
     pub fn animating(&self) -> bool {
-        self.loading || !self.busy.is_empty() || matches!(self.mode, Mode::Authorize(_))
+        self.loading
+            || !self.busy.is_empty()
+            || matches!(self.mode, Mode::Authorize(_))
+            || self.inspecting()
     }
 
     pub fn info(&mut self, text: impl Into<String>) {

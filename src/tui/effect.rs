@@ -10,6 +10,10 @@ pub enum Effect {
     /// Read every profile and the default from the store.
     Load,
     Refresh(String),
+    /// Ask the provider about the profile's tokens: userinfo and introspection.
+    Inspect(String),
+    /// Keep-fresh: a valid token the way `pancred token` gets one (refreshing only if still due).
+    KeepFresh(String),
     Revoke(String, RevokeWhat),
     SetDefault(String),
     /// Apply what the form changed to the profile as stored now (`name` is its name before the

@@ -23,6 +23,14 @@ pub enum Event {
 pub enum EngineEvent {
     Loaded(Result<(Vec<Profile>, Option<String>), Error>),
     Refreshed(String, Result<Profile, Error>),
+    /// A userinfo or introspection answer for the inspection.
+    Inspected(
+        String,
+        super::inspect::Asked,
+        Result<crate::engine::Offered<crate::engine::Fields>, Error>,
+    ),
+    /// A keep-fresh refresh ended; the profile as stored now.
+    KeptFresh(String, Result<Profile, Error>),
     Revoked(String, Result<RevokeReport, Error>),
     DefaultSet(String, Result<(), Error>),
     Saved(String, Result<(), Error>),
@@ -41,6 +49,10 @@ pub enum EngineEvent {
     DeviceFinished(String, Result<Profile, Error>),
     /// The terminal input stream ended or failed: nothing more can be read.
     InputClosed(String),
+    /// Another process changed the store (see `live.rs`): time to reload.
+    StoreChanged,
+    /// The store's change check failed (the server went away): said once, until it answers again.
+    StoreTrouble(String),
 }
 
 pub type Sender = mpsc::UnboundedSender<Event>;

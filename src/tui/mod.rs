@@ -4,6 +4,7 @@
 //! The authorize screen logs in through the browser or with a device code ([`authorize`], [`device`]).
 
 pub mod action;
+pub mod activity;
 pub mod app;
 pub mod authorize;
 pub mod clipboard;
@@ -11,6 +12,9 @@ pub mod device;
 pub mod effect;
 pub mod event;
 pub mod form;
+pub mod inspect;
+pub mod keep_fresh;
+pub mod live;
 pub mod results;
 pub mod shutdown;
 pub mod tasks;
@@ -43,6 +47,8 @@ pub struct TuiOptions {
     pub tick: Duration,
     /// Open the authorization URL in a browser ($BROWSER, else the desktop's opener).
     pub open_browser: bool,
+    /// Start with keep-fresh on (`pancred --keep-fresh`); a key toggles it.
+    pub keep_fresh: bool,
 }
 
 impl Default for TuiOptions {
@@ -52,6 +58,7 @@ impl Default for TuiOptions {
             banner: None,
             tick: Duration::from_secs(1),
             open_browser: true,
+            keep_fresh: false,
         }
     }
 }
@@ -125,12 +132,14 @@ async fn main_loop(
     );
     app.title = options.title.clone();
     app.banner = options.banner.clone();
+    app.keep_fresh.on = options.keep_fresh;
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (period_tx, period_rx) = watch::channel(ANIMATION_TICK);
     let input = event::spawn_input(tx.clone());
     let ticker = event::spawn_ticker(tx.clone(), period_rx);
     let watcher = engine.clone();
+    let live = live::spawn(engine.store(), tx.clone(), live::POLL);
     let mut runner = tasks::Runner::new(engine, tx, options.open_browser);
     runner.run(Effect::Load);
     let mut signals = shutdown::Signals::default();
@@ -202,5 +211,6 @@ async fn main_loop(
     }
     input.abort();
     ticker.abort();
+    live.abort();
     result
 }

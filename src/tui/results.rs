@@ -1,6 +1,7 @@
 //! `App::on_engine`: a background call came back. Success updates the profile in place; failure
 //! goes to the status line, and the UI carries on.
 
+use super::activity::Kind;
 use super::app::{App, Mode};
 use super::authorize::{AuthPhase, Method};
 use super::effect::Effect;
@@ -19,13 +20,16 @@ impl App {
                     s.text == super::update::RELOADING || s.text.starts_with(CANNOT_READ)
                 });
                 let n = profiles.len();
+                self.log_reload(&profiles, default.as_deref());
                 self.set_profiles(profiles, default);
                 if answer {
                     self.success(format!("Reloaded {n} profile(s) from the store"));
                 }
+                return self.keep_fresh_due();
             }
             EngineEvent::Loaded(Err(e)) => {
                 self.loading = false;
+                self.log(Kind::StoreError, format!("cannot read the store: {e}"));
                 self.error(format!("{CANNOT_READ}: {e}"));
             }
             EngineEvent::Refreshed(name, res) => {
@@ -34,11 +38,20 @@ impl App {
                     Ok(p) => {
                         let left = self.token_note(&p);
                         self.put_profile(p);
+                        self.log(
+                            Kind::RefreshedHere,
+                            format!("'{name}' refreshed here: {left}"),
+                        );
                         self.success(format!("Refreshed '{name}': {left}"));
                     }
-                    Err(e) => self.error(format!("Refresh of '{name}' failed: {e}")),
+                    Err(e) => {
+                        self.log(Kind::Failed, format!("refresh of '{name}' failed: {e}"));
+                        self.error(format!("Refresh of '{name}' failed: {e}"));
+                    }
                 }
             }
+            EngineEvent::KeptFresh(name, res) => self.kept_fresh(name, res),
+            EngineEvent::Inspected(name, asked, res) => self.inspected(&name, asked, res),
             EngineEvent::Revoked(name, res) => {
                 self.clear_busy(&name);
                 match res {
@@ -56,9 +69,13 @@ impl App {
                                 words(&report.not_revocable)
                             ));
                         }
+                        self.log(Kind::Revoked, text.clone());
                         self.success(text);
                     }
-                    Err(e) => self.error(format!("Revoke for '{name}' failed: {e}")),
+                    Err(e) => {
+                        self.log(Kind::Failed, format!("revoke for '{name}' failed: {e}"));
+                        self.error(format!("Revoke for '{name}' failed: {e}"));
+                    }
                 }
             }
             EngineEvent::DefaultSet(name, res) => {
@@ -140,11 +157,16 @@ impl App {
                         auth.listening = started.listening;
                         auth.note = started.note;
                         auth.phase = AuthPhase::Waiting;
+                        self.log(
+                            Kind::AuthStarted,
+                            format!("'{name}': authorization started"),
+                        );
                         self.info(format!("Authorizing '{name}': finish in the browser"));
                         return vec![Effect::OpenBrowser(url)];
                     }
                     Err(e) => {
                         self.mode = Mode::Normal;
+                        self.log(Kind::Failed, format!("cannot authorize '{name}': {e}"));
                         self.error(format!("Cannot authorize '{name}': {e}"));
                     }
                 }
@@ -165,7 +187,11 @@ impl App {
                             pending: Box::new(pending),
                         }];
                     }
-                    (Err(e), _) => auth.error = Some(e),
+                    (Err(e), _) => {
+                        let text = format!("'{name}': authorization refused: {e}");
+                        auth.error = Some(e);
+                        self.log(Kind::AuthRefused, text);
+                    }
                     (Ok(_), None) => {}
                 }
             }
@@ -178,6 +204,7 @@ impl App {
                         if here {
                             self.mode = Mode::Normal;
                         }
+                        self.log(Kind::AuthDone, format!("'{name}' authorized: {left}"));
                         self.success(format!("Authorized '{name}': {left}"));
                     }
                     Err(e) => {
@@ -187,9 +214,18 @@ impl App {
                                 auth.error = Some(e.to_string());
                             }
                         }
+                        self.log(
+                            Kind::AuthRefused,
+                            format!("'{name}': authorization refused: {e}"),
+                        );
                         self.error(format!("Authorization of '{name}' failed: {e}"));
                     }
                 }
+            }
+            EngineEvent::StoreChanged => return vec![Effect::Load],
+            EngineEvent::StoreTrouble(why) => {
+                self.log(Kind::StoreError, format!("cannot check the store: {why}"));
+                self.error(format!("Cannot check the store for changes: {why}"));
             }
             EngineEvent::DeviceSupport(..)
             | EngineEvent::DeviceStarted(..)

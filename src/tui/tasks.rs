@@ -65,6 +65,30 @@ impl Runner {
                     Self::send(&tx, EngineEvent::Refreshed(name, res));
                 });
             }
+            Effect::Inspect(name) => {
+                use super::inspect::Asked;
+                let (e2, tx2, n2) = (engine.clone(), tx.clone(), name.clone());
+                tokio::spawn(async move {
+                    let res = e2.userinfo(&n2).await;
+                    Self::send(&tx2, EngineEvent::Inspected(n2, Asked::Userinfo, res));
+                });
+                tokio::spawn(async move {
+                    let res = engine.introspect(&name).await;
+                    Self::send(&tx, EngineEvent::Inspected(name, Asked::Introspection, res));
+                });
+            }
+            Effect::KeepFresh(name) => {
+                tokio::spawn(async move {
+                    let res = match engine.fresh_access_token(&name).await {
+                        Ok(_) => engine
+                            .load(&name)
+                            .await
+                            .and_then(|p| p.ok_or_else(|| engine.no_such(&name))),
+                        Err(e) => Err(e),
+                    };
+                    Self::send(&tx, EngineEvent::KeptFresh(name, res));
+                });
+            }
             Effect::Revoke(name, what) => {
                 tokio::spawn(async move {
                     let res = engine.revoke_report(&name, what).await;

@@ -12,9 +12,14 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Tick(now) => {
+                let second = now != self.now;
                 self.now = now;
                 self.spinner = self.spinner.wrapping_add(1);
-                return vec![];
+                return if second {
+                    self.keep_fresh_due()
+                } else {
+                    vec![]
+                };
             }
             Action::Resize(w, h) => {
                 self.size = (w, h);
@@ -69,6 +74,9 @@ impl App {
                 return vec![Effect::Load];
             }
             Action::Help => self.mode = Mode::Help { scroll: 0 },
+            Action::ToggleKeepFresh => return self.toggle_keep_fresh(),
+            Action::ToggleActivity => self.activity.shown = !self.activity.shown,
+            Action::Inspect => return self.toggle_inspect(),
             Action::New => {
                 self.mode = Mode::Form(Box::new(Form::new(None, self.names())));
             }

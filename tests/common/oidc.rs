@@ -39,6 +39,11 @@ pub fn basic_client() -> Client {
     web("basic-client", "client_secret_basic")
 }
 
+/// oidc-provider only: a web client whose access tokens are opaque and good at userinfo.
+pub fn openid_client() -> Client {
+    web("openid-client", "client_secret_basic")
+}
+
 pub fn post_client() -> Client {
     web("post-client", "client_secret_post")
 }

@@ -82,6 +82,25 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Waits at most `limit` for the screen to satisfy `ok`, pressing no key: a test of how
+    /// quickly the screen follows something that happened elsewhere.
+    pub fn wait_within(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{what}: not on screen within {limit:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")

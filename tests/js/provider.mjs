@@ -47,6 +47,9 @@ const configuration = {
   clients: [
     web('basic-client', 'client_secret_basic'),
     web('post-client', 'client_secret_post'),
+    // Opaque access tokens for the userinfo endpoint (no resource indicator): what userinfo and
+    // introspection need; the other clients get JWT access tokens for urn:pancred:api.
+    web('openid-client', 'client_secret_basic'),
     {
       // RFC 8252: a native client accepts any loopback port.
       client_id: 'native-client',
@@ -82,7 +85,7 @@ const configuration = {
     introspection: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => 'urn:pancred:api',
+      defaultResource: (ctx, client) => (client?.clientId === 'openid-client' ? undefined : 'urn:pancred:api'),
       useGrantedResource: () => true,
       getResourceServerInfo: () => ({
         scope: 'api:read',

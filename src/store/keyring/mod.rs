@@ -240,6 +240,16 @@ impl Store for KeyringStore {
         )
     }
 
+    /// Every write (a refresh too: it stores the new expiry) rewrites `profiles.json`, so its
+    /// metadata tells without a keyring call.
+    fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        Ok(Some(super::change::file_stamp(&[self.meta.path()])))
+    }
+
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        vec![self.meta.path().to_path_buf()]
+    }
+
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
         let meta = self.meta.read()?;
         // An unknown profile costs no keyring call.

@@ -6,11 +6,14 @@
 //! - `{prefix}profiles`: sorted set of profile names, scored in the order they were first stored;
 //! - `{prefix}seq`: the counter behind those scores;
 //! - `{prefix}default`: the default profile's name;
+//! - `{prefix}version`: bumped by every write (each script below, and the default), so a
+//!   watcher learns of any change with one GET;
 //! - `{prefix}lock:{name}`: the refresh lock (see `lock.rs`).
 
 mod conn;
 mod lock;
 mod policy;
+mod scripts;
 
 pub use conn::redact_url;
 
@@ -18,6 +21,7 @@ use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;
 use crate::secret::Secret;
 use conn::Conn;
+use scripts::{REMOVE, RENAME, SET_DEFAULT, UPSERT};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,36 +92,6 @@ impl RedisConfig {
     }
 }
 
-const UPSERT: &str = r"
-redis.call('SET', KEYS[1], ARGV[1])
-if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
-  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[2])
-end
-return 1";
-
-const REMOVE: &str = r"
-local n = redis.call('DEL', KEYS[1]) + redis.call('ZREM', KEYS[2], ARGV[1])
-if redis.call('GET', KEYS[3]) == ARGV[1] then
-  redis.call('DEL', KEYS[3])
-end
-return n";
-
-/// Renames in one script: KEYS old profile, new profile, index, default; ARGV the old JSON as read,
-/// the new JSON, old name, new name. Refuses (-1) when the old profile changed since it was read.
-const RENAME: &str = r"
-local cur = redis.call('GET', KEYS[1])
-if not cur then return 0 end
-if cur ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[2], ARGV[2])
-redis.call('DEL', KEYS[1])
-local score = redis.call('ZSCORE', KEYS[3], ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[3])
-redis.call('ZADD', KEYS[3], score or 0, ARGV[4])
-if redis.call('GET', KEYS[4]) == ARGV[3] then
-  redis.call('SET', KEYS[4], ARGV[4])
-end
-return 1";
-
 pub struct RedisStore {
     conn: Arc<Conn>,
     prefix: String,
@@ -146,6 +120,10 @@ impl RedisStore {
 
     fn default_key(&self) -> String {
         format!("{}default", self.prefix)
+    }
+
+    fn version_key(&self) -> String {
+        format!("{}version", self.prefix)
     }
 
     /// The profile's key when it exists but is not a string (MGET reads it as missing).
@@ -252,6 +230,7 @@ impl Store for RedisStore {
                 .key(self.profile_key(&profile.profile))
                 .key(self.index_key())
                 .key(format!("{}seq", self.prefix))
+                .key(self.version_key())
                 .arg(json)
                 .arg(&profile.profile)
                 .invoke::<i64>(c)
@@ -265,6 +244,7 @@ impl Store for RedisStore {
                 .key(self.profile_key(name))
                 .key(self.index_key())
                 .key(self.default_key())
+                .key(self.version_key())
                 .arg(name)
                 .invoke(c)
         })?;
@@ -289,6 +269,7 @@ impl Store for RedisStore {
                 .key(self.profile_key(new))
                 .key(self.index_key())
                 .key(self.default_key())
+                .key(self.version_key())
                 .arg(&current)
                 .arg(json)
                 .arg(old)
@@ -312,11 +293,21 @@ impl Store for RedisStore {
 
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
         self.conn.with("setting the default profile", |c| {
-            redis::cmd("SET")
-                .arg(self.default_key())
+            redis::Script::new(SET_DEFAULT)
+                .key(self.default_key())
+                .key(self.version_key())
                 .arg(name)
-                .query::<()>(c)
-        })
+                .invoke::<i64>(c)
+        })?;
+        Ok(())
+    }
+
+    /// One GET of the version key that every write bumps (none yet: 0).
+    fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        let v: Option<u64> = self.conn.with("reading the store's version", |c| {
+            redis::cmd("GET").arg(self.version_key()).query(c)
+        })?;
+        Ok(Some(v.unwrap_or(0)))
     }
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {

@@ -4,6 +4,8 @@ mod banner;
 mod device;
 mod flows;
 mod keys;
+mod live;
+mod panes;
 mod screens;
 
 use super::app::App;

@@ -13,13 +13,13 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use ratatui::Terminal;
 
-fn draw(app: &App) -> Terminal<TestBackend> {
+pub(super) fn draw(app: &App) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     t.draw(|f| ui::render(app, f)).unwrap();
     t
 }
 
-fn text(app: &App) -> String {
+pub(super) fn text(app: &App) -> String {
     draw(app).backend().to_string()
 }
 

@@ -35,7 +35,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         },
     ]);
     let inner_w = area.width.saturating_sub(2) as usize;
-    let lines = lines(app, e, inner_w);
+    let lines = match app.inspect.as_ref().filter(|i| i.profile == e.name()) {
+        Some(i) => super::inspect::lines(app, i, inner_w),
+        None => lines(app, e, inner_w),
+    };
     frame.render_widget(
         Paragraph::new(lines)
             .block(block.title(title))
@@ -46,7 +49,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
 /// One `label  value` row; a value too long for the pane continues under itself, not under the label.
 /// Both come from the store or a token: escaped as the CLI escapes them.
-fn kv(out: &mut Vec<Line<'static>>, app: &App, width: usize, key: &str, value: Span<'static>) {
+pub(super) fn kv(
+    out: &mut Vec<Line<'static>>,
+    app: &App,
+    width: usize,
+    key: &str,
+    value: Span<'static>,
+) {
     let room = width.saturating_sub(LABEL + 2).max(8);
     let key = safe(key);
     let text: Vec<char> = safe(&value.content).chars().collect();
@@ -71,7 +80,7 @@ fn opt(app: &App, v: Option<&str>) -> Span<'static> {
     }
 }
 
-fn section(app: &App, name: &str, width: usize) -> Line<'static> {
+pub(super) fn section(app: &App, name: &str, width: usize) -> Line<'static> {
     let rule = "─".repeat(width.saturating_sub(name.len() + 4));
     Line::from(vec![
         Span::styled(format!(" {name} "), app.theme.section()),
@@ -99,6 +108,30 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         token.push(Span::styled(time_left(state, left), t.state(state)));
     }
     out.push(Line::from(token));
+    if let Some(b) = app.keep_fresh.waiting.get(e.name()) {
+        let wait = b.next_at.saturating_sub(app.now);
+        let next = if wait > 0 {
+            format!("next try in {}", crate::clock::format_span(wait))
+        } else {
+            "trying again".into()
+        };
+        let text = format!("failed {}× ({}); {next}", b.failures, b.error);
+        kv(
+            &mut out,
+            app,
+            width,
+            "keep fresh",
+            Span::styled(text, t.error()),
+        );
+    } else if app.keep_fresh.on && !e.profile.keep_fresh {
+        kv(
+            &mut out,
+            app,
+            width,
+            "keep fresh",
+            Span::styled("off for this profile", t.dim()),
+        );
+    }
     if let Some(exp) = s.expires_at {
         kv(&mut out, app, width, "expires", Span::raw(format_utc(exp)));
     }

@@ -1,5 +1,6 @@
 //! Pure rendering: `render(&App, &mut Frame)` reads the state and draws; it changes nothing.
 
+pub mod activity;
 pub mod backdrop;
 pub mod big_text;
 pub mod detail;
@@ -7,6 +8,7 @@ pub mod device;
 pub mod dialog;
 pub mod form;
 pub mod help;
+pub mod inspect;
 pub mod layout;
 pub mod profiles;
 pub mod status;
@@ -33,7 +35,11 @@ pub fn render(app: &App, frame: &mut Frame) {
         status::banner(app, b, frame, areas.banner);
     }
     profiles::render(app, frame, &areas);
-    detail::render(app, frame, areas.detail);
+    let (detail, activity) = activity::split(app, areas.detail);
+    detail::render(app, frame, detail);
+    if let Some(pane) = activity {
+        activity::render(app, frame, pane);
+    }
     status::status_line(app, frame, areas.status);
     status::hints(app, frame, areas.hints);
     match &app.mode {

@@ -106,6 +106,9 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool) -> Row<'a> {
             format!("{} {what}", super::spinner(app)),
             t.info(),
         )),
+        None if app.keep_fresh.waiting.contains_key(e.name()) => {
+            Cell::from(Span::styled("✗ failed", t.error()))
+        }
         None => Cell::from(Span::styled(state.as_str(), t.state(state))),
     };
     // The arrow keeps the selection visible without colour (NO_COLOR, screen captures).

@@ -36,6 +36,10 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
             right.push(Span::styled("· ", t.dim()));
         }
     }
+    if app.keep_fresh.on {
+        right.push(Span::styled("keep fresh on ", t.success()));
+        right.push(Span::styled("· ", t.dim()));
+    }
     right.extend([
         Span::styled(format!("sort: {} ", app.sort.label()), t.dim()),
         Span::styled(" ? ", t.key()),

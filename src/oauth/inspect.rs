@@ -1,0 +1,46 @@
+//! What the provider says about a token: OpenID Connect userinfo (a GET with the access token)
+//! and RFC 7662 introspection (a POST with the client's authentication). Both answers are JSON
+//! objects read with the same bounds as every other answer.
+
+use super::oauth2::build;
+use super::response::send_json;
+use super::{http, Caller, OAuthError};
+use crate::profile::Profile;
+use crate::secret::Secret;
+use serde_json::{Map, Value};
+
+/// OpenID Connect Core §5.3: the claims about the person the access token stands for.
+pub async fn userinfo(
+    c: &Caller,
+    url: &str,
+    p: &Profile,
+    token: &Secret,
+) -> Result<Map<String, Value>, OAuthError> {
+    let checked = http::check_url(url, p.allow_insecure_http)?;
+    let request = c
+        .client()
+        .get(checked)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .bearer_auth(token.expose());
+    send_json(request, url, c.timeout(), false)
+        .await
+        .map(|(_, map)| map)
+}
+
+/// RFC 7662 §2.1: `active` and, for an active token, what it is for. `hint` is
+/// `access_token` or `refresh_token`.
+pub async fn introspect(
+    c: &Caller,
+    url: &str,
+    p: &Profile,
+    token: &Secret,
+    hint: &str,
+) -> Result<Map<String, Value>, OAuthError> {
+    let form = vec![
+        ("token", token.expose().to_string()),
+        ("token_type_hint", hint.to_string()),
+    ];
+    c.post(url, p.allow_insecure_http, build(p, form)?, false)
+        .await
+        .map(|(_, map)| map)
+}
