@@ -86,6 +86,8 @@ pub fn parse(args: &[OsString], env: Env) -> Option<Cli> {
     };
     Some(Cli {
         global: g.finish(env)?,
+        // (`--keep-fresh` is the TUI's: clap reads a line that has it.)
+        keep_fresh: false,
         command: Some(command),
     })
 }

@@ -77,6 +77,7 @@ fn lines_it_reads_are_read_as_clap_reads_them(#[case] args: &[&str]) {
 #[case(&["token", "--username", "me"])]
 #[case(&["kubectl-credential", "--exec-info", "{}"])]
 #[case(&["exec", "--", "true"])]
+#[case(&["--keep-fresh", "token"])]
 fn anything_else_is_left_to_clap(#[case] args: &[&str]) {
     assert!(parse(&os(args), &real_env).is_none(), "{args:?}");
 }
