@@ -28,12 +28,19 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
         }
     }
     let (engine, name) = engine(ctx)?;
+    // A cached token is read on this thread; the runtime below then only supervises CMD.
+    let cached = engine.cached_access_token(&name)?;
     block_on(async {
-        let token = engine
-            .fresh_access_token(&name)
-            .await
-            .map_err(|e| hint_on_refresh(&name, e))?;
-        let stored = engine.load(&name).await?;
+        let (token, stored) = match cached {
+            Some(c) => (c.token, c.stored),
+            None => {
+                let token = engine
+                    .fresh_access_token(&name)
+                    .await
+                    .map_err(|e| hint_on_refresh(&name, e))?;
+                (token, engine.load(&name).await?)
+            }
+        };
         let (p, _) = engine.working(&name, stored.as_ref());
         let mut names = vec![ENV_PANCRED_ACCESS_TOKEN.to_string()];
         // pancloud programs take PAN_ACCESS_TOKEN as the whole credential set: they use the

@@ -9,7 +9,7 @@
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::Context;
 use crate::secret::Secret;
-use crate::Error;
+use crate::{Engine, Error};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
@@ -62,18 +62,17 @@ fn answers_for(git_hosts: &[String], request: &HashMap<String, String>) -> bool 
 
 fn get(ctx: &Context, request: &HashMap<String, String>, username: &str) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
-    let answer = block_on(async {
-        let stored = engine.load(&name).await?;
-        let hosts = stored.map(|p| p.git_hosts).unwrap_or_default();
-        if !answers_for(&hosts, request) {
-            return Ok(None);
+    // The cached path needs no runtime, no thread and no lock; only a refresh builds them.
+    let answer = match engine.cached_access_token(&name)? {
+        Some(c) => {
+            let hosts = c.stored.as_ref().map(|p| p.git_hosts.as_slice());
+            answers_for(hosts.unwrap_or_default(), request).then(|| {
+                let expiry = c.expires_at();
+                (c.token, expiry)
+            })
         }
-        engine
-            .fresh_access_token_with_expiry(&name)
-            .await
-            .map(Some)
-            .map_err(|e| hint_on_refresh(&name, e))
-    })?;
+        None => refreshed(&engine, &name, request)?,
+    };
     // Silence for a host this profile does not serve: git asks its next helper, or the user.
     let Some((token, expiry)) = answer else {
         return Ok(());
@@ -93,6 +92,26 @@ fn get(ctx: &Context, request: &HashMap<String, String>, username: &str) -> Resu
         .write_all(out.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| Error::Other(format!("cannot answer git: {e}")))
+}
+
+/// The answer when the cached token will not do: read again, and refresh if still needed.
+fn refreshed(
+    engine: &Engine,
+    name: &str,
+    request: &HashMap<String, String>,
+) -> Result<Option<(Secret, Option<i64>)>, Error> {
+    block_on(async {
+        let stored = engine.load(name).await?;
+        let hosts = stored.map(|p| p.git_hosts).unwrap_or_default();
+        if !answers_for(&hosts, request) {
+            return Ok(None);
+        }
+        engine
+            .fresh_access_token_with_expiry(name)
+            .await
+            .map(Some)
+            .map_err(|e| hint_on_refresh(name, e))
+    })
 }
 
 fn erase(ctx: &Context, request: &HashMap<String, String>) -> Result<(), Error> {

@@ -17,8 +17,15 @@ pub const API_V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
 pub fn kubectl_credential(ctx: &Context, exec_info: Option<&str>) -> Result<(), Error> {
     let api_version = api_version(exec_info)?;
     let (engine, name) = engine(ctx)?;
-    let (token, expiry) = block_on(engine.fresh_access_token_with_expiry(&name))
-        .map_err(|e| hint_on_refresh(&name, e))?;
+    // The cached path needs no runtime, no thread and no lock; only a refresh builds them.
+    let (token, expiry) = match engine.cached_access_token(&name)? {
+        Some(c) => {
+            let expiry = c.expires_at();
+            (c.token, expiry)
+        }
+        None => block_on(engine.fresh_access_token_with_expiry(&name))
+            .map_err(|e| hint_on_refresh(&name, e))?,
+    };
     let mut status = json!({ "token": token.expose() });
     // Without an expiry kubectl keeps the token until a server answers 401.
     if let Some(exp) = expiry {

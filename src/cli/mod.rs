@@ -15,6 +15,7 @@ mod oauth_cmds;
 mod output;
 mod profiles;
 mod prompt;
+mod quick_args;
 mod sandbox_cmds;
 mod setup;
 mod transfer;
@@ -289,7 +290,10 @@ fn profile_names() -> clap_complete::engine::ArgValueCandidates {
 /// Parses the process's arguments, runs the command, and returns the exit code.
 pub fn run() -> i32 {
     help::complete_if_asked();
-    let cli = match help::parse(std::env::args_os()) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // The lines kubectl and git run on every request skip building clap's command tree.
+    let quick = quick_args::parse(args.get(1..).unwrap_or_default(), &|v| std::env::var_os(v));
+    let cli = match quick.map_or_else(|| help::parse(args), Ok) {
         Ok(cli) => cli,
         Err(e) => {
             help::print_error(&e);

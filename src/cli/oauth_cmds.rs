@@ -178,8 +178,16 @@ fn revoke(ctx: &Context, access: bool, refresh: bool) -> Result<(), Error> {
 
 fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
-    let token = if no_refresh {
-        let stored = block_on(engine.load(&name))?;
+    // The cached path needs no runtime, no thread and no lock; only a refresh builds them.
+    let cached = if no_refresh {
+        None
+    } else {
+        engine.cached_access_token(&name)?
+    };
+    let token = if let Some(c) = cached {
+        c.token
+    } else if no_refresh {
+        let stored = engine.load_now(&name)?;
         let (p, _) = engine.working(&name, stored.as_ref());
         if stored.is_none() && p.access_token.is_none() {
             return Err(engine.no_such(&name));

@@ -17,9 +17,7 @@ impl Engine {
             return Ok((token, Some(exp)));
         }
         let stored = self.load(profile).await?;
-        let exp = stored
-            .filter(|p| p.access_token.as_ref() == Some(&token))
-            .and_then(|p| p.expires_at);
+        let exp = super::cached::expiry_of(&token, stored.as_ref());
         Ok((token, exp))
     }
 

@@ -5,6 +5,7 @@
 //! the profile after taking it, so a concurrent refresh in another process is never overwritten.
 
 mod authorize;
+mod cached;
 mod device;
 mod flight;
 mod handout;
@@ -16,6 +17,7 @@ mod revoke;
 mod write;
 
 pub use authorize::no_login_needed;
+pub use cached::Cached;
 pub use device::DeviceLogin;
 pub use import::{ImportMode, Imported};
 pub use inspect::{id_token_claims, Fields, Offered};

@@ -332,6 +332,11 @@ impl Engine {
     /// The profile as stored, with the tokens of a rescue not yet applied (so the spent refresh
     /// token is never used while a rescue waits).
     pub(crate) fn with_rescue(&self, name: &str, stored: Option<Profile>) -> Option<Profile> {
+        // Most users never have a rescue: look for the folder before hashing the store's name
+        // (a cached `pancred token` should not pay for SHA-256's start-up).
+        if !self.rescue_dir().is_some_and(|d| d.is_dir()) {
+            return stored;
+        }
         let Some(path) = self.rescue_path(name) else {
             return stored;
         };

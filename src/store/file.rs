@@ -58,10 +58,15 @@ impl FileStore {
     }
 
     fn read(&self) -> Result<Db, StoreError> {
+        self.read_documents().map(|(db, _)| db)
+    }
+
+    /// The parsed file and its profiles, every document checked (and parsed once).
+    fn read_documents(&self) -> Result<(Db, Vec<(DocId, Profile)>), StoreError> {
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Db { root: Map::new() })
+                return Ok((Db { root: Map::new() }, Vec::new()))
             }
             Err(e) => return Err(StoreError::io(self.path.display().to_string(), e)),
         };
@@ -83,8 +88,8 @@ impl FileStore {
         };
         let db = Db { root };
         // Validate every document now, so no later write can build on a file it misread.
-        self.documents(&db)?;
-        Ok(db)
+        let docs = self.documents(&db)?;
+        Ok((db, docs))
     }
 
     /// The documents of the profiles table in TinyDB id order, each parsed.
@@ -197,12 +202,8 @@ impl Store for FileStore {
     }
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
-        let db = self.read()?;
-        Ok(self
-            .documents(&db)?
-            .into_iter()
-            .map(|(_, p)| p)
-            .find(|p| p.profile == name))
+        let (_, docs) = self.read_documents()?;
+        Ok(docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name))
     }
 
     fn list(&self) -> Result<Vec<Profile>, StoreError> {

@@ -1,0 +1,56 @@
+//! The cached path, on the caller's thread: no async runtime, no thread, no network, no lock.
+//!
+//! `pancred token`, git's helper and kubectl's plugin run once per request, and most of the time
+//! the stored token is still good. Building an async runtime (and its blocking thread) to read
+//! one profile costs more than the read, so these callers first ask here. The rules are the
+//! async path's own ([`Engine::working`], [`Engine::usable`], the rescue overlay of
+//! [`Engine::load`]): `None` means "a refresh is needed", and the caller then takes the async
+//! path ([`Engine::fresh_access_token`]), which re-reads under the lock as it always did.
+
+use super::Engine;
+use crate::profile::Profile;
+use crate::secret::Secret;
+use crate::{jwt, Result};
+
+/// A cached token and what the caller may need of the stored profile.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub token: Secret,
+    /// The profile as stored (with a waiting rescue's tokens), if it exists.
+    pub stored: Option<Profile>,
+}
+
+impl Cached {
+    /// When the token expires (unix seconds), when known: see [`expiry_of`].
+    pub fn expires_at(&self) -> Option<i64> {
+        expiry_of(&self.token, self.stored.as_ref())
+    }
+}
+
+impl Engine {
+    /// [`Engine::load`] on the caller's thread: the stored profile with the tokens of a rescue
+    /// not yet applied.
+    pub fn load_now(&self, name: &str) -> Result<Option<Profile>> {
+        let stored = self.store.load(name)?;
+        Ok(self.with_rescue(name, stored))
+    }
+
+    /// The cached token of `profile` when it is valid beyond the leeway, read on the caller's
+    /// thread; `Ok(None)` when it must be refreshed (or the profile is missing: the async path
+    /// says so with its own error).
+    pub fn cached_access_token(&self, profile: &str) -> Result<Option<Cached>> {
+        let stored = self.load_now(profile)?;
+        let (p, _) = self.working(profile, stored.as_ref());
+        Ok(self.usable(&p).map(|token| Cached { token, stored }))
+    }
+}
+
+/// When `token` expires: its JWT `exp`, else the stored `expires_at` when the store holds that
+/// very token (a token from `PAN_ACCESS_TOKEN` or a flag has no known expiry).
+pub(crate) fn expiry_of(token: &Secret, stored: Option<&Profile>) -> Option<i64> {
+    jwt::expiry(token.expose()).or_else(|| {
+        stored
+            .filter(|p| p.access_token.as_ref() == Some(token))
+            .and_then(|p| p.expires_at)
+    })
+}
