@@ -23,3 +23,37 @@ fn the_keyring_banner_wraps_so_its_advice_is_visible() {
     assert!(screen.contains("pancred import"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn a_narrow_list_keeps_the_names_and_the_whole_time_left() {
+    let mut app = app();
+    for (width, name_cells) in [(44u16, 8usize), (30, 8)] {
+        app.size = (width, 20);
+        let mut t = Terminal::new(TestBackend::new(width, 20)).unwrap();
+        t.draw(|f| ui::render(&app, f)).unwrap();
+        let screen = t.backend().to_string();
+        // Every profile's name is readable (at least its first 8 cells), at any width.
+        for name in ["expired", "expiring", "new-clie", "valid"] {
+            assert!(
+                screen.contains(&name[..name.len().min(name_cells)]),
+                "{width} columns: {name} cut: {screen}"
+            );
+        }
+    }
+    app.size = (120, 20);
+    let mut t = Terminal::new(TestBackend::new(120, 20)).unwrap();
+    t.draw(|f| ui::render(&app, f)).unwrap();
+    assert!(t.backend().to_string().contains("expired 5m 10s ago"));
+}
+
+#[test]
+fn long_cjk_values_wrap_by_cells_not_characters() {
+    let pieces = crate::tui::ui::detail::by_cells(&"認証トークン".repeat(5), 10);
+    for piece in &pieces {
+        let cells: usize = piece.chars().map(|_| 2).sum();
+        assert!(cells <= 10, "{piece} takes {cells} cells");
+    }
+    assert_eq!(pieces.concat(), "認証トークン".repeat(5));
+    let ascii = crate::tui::ui::detail::by_cells("abcdefghij", 4);
+    assert_eq!(ascii, ["abcd", "efgh", "ij"]);
+}

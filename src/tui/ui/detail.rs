@@ -58,8 +58,7 @@ pub(super) fn kv(
 ) {
     let room = width.saturating_sub(LABEL + 2).max(8);
     let key = safe(key);
-    let text: Vec<char> = safe(&value.content).chars().collect();
-    let mut chunks = text.chunks(room).map(|c| c.iter().collect::<String>());
+    let mut chunks = by_cells(&safe(&value.content), room).into_iter();
     let first = chunks.next().unwrap_or_default();
     out.push(Line::from(vec![
         Span::styled(format!(" {key:<LABEL$} "), app.theme.label()),
@@ -71,6 +70,27 @@ pub(super) fn kv(
             Span::styled(rest, value.style),
         ]));
     }
+}
+
+/// `text` cut into pieces of at most `room` terminal cells (a CJK character takes two), so a
+/// continued value fills the pane's width and never overflows it.
+pub fn by_cells(text: &str, room: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let room = room.max(2);
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    out
 }
 
 fn opt(app: &App, v: Option<&str>) -> Span<'static> {

@@ -21,13 +21,45 @@ pub fn time_left(state: TokenState, left: Option<i64>) -> String {
     }
 }
 
-const WIDTHS: [Constraint; 5] = [
-    Constraint::Length(2),
-    Constraint::Fill(1),
-    Constraint::Length(8),
-    Constraint::Length(12),
-    Constraint::Length(18),
-];
+/// The columns that fit `width` cells: TIME LEFT holds "expired 10m 03s ago" whole, and in a
+/// narrow list DIALECT, then STATE, make way so that NAME keeps at least 8 cells.
+fn columns(width: u16) -> Vec<(usize, Constraint)> {
+    let all = [
+        (0, Constraint::Length(2)),
+        (1, Constraint::Fill(1)),
+        (2, Constraint::Length(8)),
+        (3, Constraint::Length(12)),
+        (4, Constraint::Length(TIME_LEFT_WIDTH)),
+    ];
+    let fixed = |cols: &[(usize, Constraint)]| -> u16 {
+        cols.iter()
+            .map(|(_, c)| match c {
+                Constraint::Length(n) => *n + 1,
+                _ => 1,
+            })
+            .sum()
+    };
+    let mut cols = all.to_vec();
+    for drop in [2, 3] {
+        if width >= fixed(&cols) + 8 {
+            break;
+        }
+        cols.retain(|(i, _)| *i != drop);
+    }
+    // Narrower still: TIME LEFT gives up its end before NAME goes under 8 cells.
+    if width < fixed(&cols) + 8 {
+        let room = width.saturating_sub(2 + 1 + 8 + 1);
+        cols = vec![all[0], all[1], (4, Constraint::Length(room))];
+    }
+    cols
+}
+
+/// "expired 10m 03s ago" (19) and "expired 23h 59m ago" fit.
+const TIME_LEFT_WIDTH: u16 = 20;
+
+fn pick<T: Clone>(cells: &[T], cols: &[(usize, Constraint)]) -> Vec<T> {
+    cols.iter().map(|(i, _)| cells[*i].clone()).collect()
+}
 
 pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
     let t = &app.theme;
@@ -59,10 +91,15 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
     }
     frame.render_widget(block, areas.list);
 
-    let header = Row::new(["", "NAME", "DIALECT", "STATE", "TIME LEFT"].map(Cell::from))
-        .style(t.dim().add_modifier(Modifier::BOLD));
+    let cols = columns(areas.list_rows.width);
+    let widths: Vec<Constraint> = cols.iter().map(|(_, c)| *c).collect();
+    let header = Row::new(pick(
+        &["", "NAME", "DIALECT", "STATE", "TIME LEFT"].map(Cell::from),
+        &cols,
+    ))
+    .style(t.dim().add_modifier(Modifier::BOLD));
     frame.render_widget(
-        Table::new([header], WIDTHS).column_spacing(1),
+        Table::new([header], widths.clone()).column_spacing(1),
         areas.list_header,
     );
 
@@ -93,12 +130,12 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
         .enumerate()
         .map(|(i, &idx)| {
             let selected = app.offset + i == app.selected;
-            row(app, &app.entries[idx], selected)
+            row(app, &app.entries[idx], selected, &cols)
         });
-    frame.render_widget(Table::new(rows, WIDTHS).column_spacing(1), rows_area);
+    frame.render_widget(Table::new(rows, widths).column_spacing(1), rows_area);
 }
 
-fn row<'a>(app: &App, e: &'a Entry, selected: bool) -> Row<'a> {
+fn row<'a>(app: &App, e: &'a Entry, selected: bool, cols: &[(usize, Constraint)]) -> Row<'a> {
     let t = &app.theme;
     let (state, left) = e.live(app.now, app.leeway);
     let state_cell = match app.is_busy(e.name()) {
@@ -120,13 +157,14 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool) -> Row<'a> {
             Span::raw(" ")
         },
     ]);
-    let row = Row::new(vec![
+    let cells = [
         Cell::from(mark),
         Cell::from(safe(e.name())),
         Cell::from(Span::styled(e.summary.dialect.as_str(), t.dim())),
         state_cell,
         Cell::from(Span::styled(time_left(state, left), t.state(state))),
-    ]);
+    ];
+    let row = Row::new(pick(&cells, cols));
     if selected {
         row.style(t.selected())
     } else {
