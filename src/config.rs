@@ -68,6 +68,13 @@ impl EngineConfig {
         if let Some(v) = lookup(ENV_HTTP_TIMEOUT).filter(|v| !v.trim().is_empty()) {
             config.http_timeout = parse_secs(ENV_HTTP_TIMEOUT, &v, false)?;
         }
+        // The stores' own numbers are read when their store opens; a bad one is refused here
+        // too, whatever the store, so every variable is checked the same way.
+        for var in STORE_MILLIS {
+            if let Some(v) = lookup(var).filter(|v| !v.trim().is_empty()) {
+                store::env_millis(var, &v).map_err(|e| Error::Usage(e.to_string()))?;
+            }
+        }
         Ok(config)
     }
 
@@ -88,6 +95,14 @@ impl EngineConfig {
         })
     }
 }
+
+/// The stores' variables in milliseconds (see each store's configuration).
+const STORE_MILLIS: [&str; 4] = [
+    "PANCRED_REDIS_TIMEOUT_MS",
+    "PANCRED_REDIS_LOCK_TTL_MS",
+    "PANCRED_MEMCACHED_TIMEOUT_MS",
+    "PANCRED_MEMCACHED_LOCK_TTL_MS",
+];
 
 /// A store name from `--store` or `PANCRED_STORE`.
 pub fn parse_store(source: &str, value: &str) -> Result<StoreKind, Error> {
@@ -174,6 +189,11 @@ mod tests {
     #[case(ENV_HTTP_TIMEOUT, "1e300")]
     #[case(ENV_HTTP_TIMEOUT, "-0.5")]
     #[case(ENV_STORE, "bogus")]
+    // Checked whatever the store, as the variables above are.
+    #[case("PANCRED_REDIS_TIMEOUT_MS", "abc")]
+    #[case("PANCRED_REDIS_LOCK_TTL_MS", "0")]
+    #[case("PANCRED_MEMCACHED_TIMEOUT_MS", "1e3")]
+    #[case("PANCRED_MEMCACHED_LOCK_TTL_MS", "-5")]
     fn a_bad_value_is_a_usage_error_naming_the_variable(#[case] var: &str, #[case] value: &str) {
         let err = from(&[(var, value)]).unwrap_err();
         assert!(matches!(err, Error::Usage(_)), "{err:?}");
