@@ -235,7 +235,7 @@ impl Engine {
         if !keep.cache_token {
             keep.forget_access_token();
         }
-        self.store_tokens(keep, None).await?;
+        self.store_tokens(keep, spent.cloned()).await?;
         let (origin, drop) = match source {
             Source::Explicit => (
                 "the refresh token given with --refresh-token-file",

@@ -218,6 +218,16 @@ impl Engine {
     /// connection for [`RETRY_WINDOW`]; then the tokens go to the rescue file and the user is
     /// told where. An error means neither could keep them, and says so.
     pub(crate) async fn store_tokens(&self, updated: Profile, spent: Option<Secret>) -> Result<()> {
+        if let Some(held) = self.superseded(&updated, spent.as_ref()).await {
+            // A lock that lapsed under this refresh (a Redis holder cut off for longer than its
+            // TTL), and someone stored another grant meanwhile: that one is kept.
+            self.notice(format!(
+                "profile '{}' changed while this refresh ran (its lock had lapsed): the store now \
+                 holds {held}, which is kept; this refresh's result was not written over it",
+                crate::text::Safe(&updated.profile)
+            ));
+            return Ok(());
+        }
         let started = Instant::now();
         let mut backoff = FIRST_BACKOFF;
         let mut attempts = 0;
@@ -285,6 +295,20 @@ impl Engine {
                 path.map(|p| p.display().to_string()).unwrap_or_default()
             ))),
         }
+    }
+
+    /// Whether the store now holds a refresh token that is neither the one this write replaces
+    /// nor its own (another holder wrote meanwhile). Not judged while a rescue is pending (its
+    /// chain is checked when it is applied) or when the store cannot be read (the write will say).
+    async fn superseded(&self, updated: &Profile, spent: Option<&Secret>) -> Option<&'static str> {
+        if self.read_rescue(&updated.profile).is_some() {
+            return None;
+        }
+        let (store, name) = (self.store.clone(), updated.profile.clone());
+        let current = super::blocking(move || store.load(&name)).await.ok()??;
+        let held = current.refresh_token?;
+        (Some(&held) != spent && Some(&held) != updated.refresh_token.as_ref())
+            .then_some("a different refresh token")
     }
 
     /// Applies a pending rescue of `profile` to the store (the caller holds the lock). Left in

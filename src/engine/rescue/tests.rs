@@ -205,3 +205,29 @@ fn a_rescue_of_another_store_is_not_applied_here() {
     let e = Engine::new(other).with_rescue_dir(dir.path());
     assert!(block(e.load("p")).unwrap().is_none());
 }
+
+#[test]
+fn a_write_never_replaces_a_grant_stored_by_someone_else_meanwhile() {
+    // This refresh spent rt-1; while it ran (its lock lapsed), another holder stored rt-9.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(0);
+    store.inner.upsert(&rotated("rt-9", "at-9")).unwrap();
+    let e = engine(&store, dir.path());
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    assert_eq!(
+        store.rt().as_deref(),
+        Some("rt-9"),
+        "the newer grant was overwritten"
+    );
+    let notices = e.take_notices();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("changed while this refresh ran")),
+        "{notices:?}"
+    );
+    // The usual case writes: the store still holds the token this refresh spent.
+    store.inner.upsert(&rotated("rt-1", "at-1")).unwrap();
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    assert_eq!(store.rt().as_deref(), Some("rt-2"));
+}
