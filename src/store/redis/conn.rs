@@ -145,8 +145,19 @@ impl Conn {
 
     /// What a timeout means, with the time it really took.
     fn timeout_text(&self, doing: &str, e: &RedisError, took: Duration) -> String {
+        // A write sent to a frozen server sits in its socket: it is applied if the server
+        // resumes. Say so rather than claim it failed for good.
+        let write = ["writing", "removing", "renaming", "setting"]
+            .iter()
+            .any(|w| doing.starts_with(w));
+        let pending = if write {
+            "; the write was sent and may still be applied if the server resumes, so check with \
+             `pancred list` once it answers"
+        } else {
+            ""
+        };
         format!(
-            "Redis at {} did not answer within {} ms while {doing} (gave up after {} ms: {}); is the server up and reachable?",
+            "Redis at {} did not answer within {} ms while {doing} (gave up after {} ms: {}){pending}; is the server up and reachable?",
             self.shown,
             self.timeout.as_millis(),
             took.as_millis(),
