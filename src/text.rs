@@ -55,6 +55,28 @@ fn push_escaped(out: &mut String, text: &str, keep_newlines: bool) {
     }
 }
 
+/// [`safe`] text laid out in cells the same way by every terminal: a table cell's width must be
+/// what the terminal draws, or a row spills into the pane beside it. Emoji joined by ZWJ, skin
+/// tones and variation selectors are drawn as one glyph by some terminals and as several by
+/// others, so they are shown as their parts (the joiners and modifiers dropped), and a flag's
+/// regional indicators as the two letters they stand for (`🇫🇷` is shown `FR`).
+pub fn cells(text: &str) -> Cow<'_, str> {
+    let text = safe(text);
+    let unstable = |c: char| matches!(c, '\u{200d}' | '\u{fe0e}' | '\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}' | '\u{1f1e6}'..='\u{1f1ff}');
+    if !text.chars().any(unstable) {
+        return text;
+    }
+    Cow::Owned(
+        text.chars()
+            .filter_map(|c| match c {
+                '\u{1f1e6}'..='\u{1f1ff}' => char::from_u32(c as u32 - 0x1f1e6 + u32::from(b'A')),
+                c if unstable(c) => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
 /// `format!("{}", Safe(name))`: the same as [`safe`], without an allocation when clean.
 pub struct Safe<'a>(pub &'a str);
 
@@ -92,5 +114,20 @@ mod tests {
     fn safe_lines_keeps_only_newlines() {
         assert_eq!(safe_lines("one\ntwo\u{1b}[2J"), "one\ntwo\\e[2J");
         assert_eq!(safe_lines("x\r\n"), "x\\r\n");
+    }
+
+    #[test]
+    fn cells_are_the_same_in_every_terminal() {
+        assert_eq!(cells("lab"), "lab");
+        assert_eq!(cells("team-\u{1f1eb}\u{1f1f7}"), "team-FR");
+        assert_eq!(
+            cells("\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}"),
+            "\u{1f468}\u{1f469}\u{1f467}"
+        );
+        assert_eq!(
+            cells("ok\u{1f44d}\u{1f3fd}\u{2764}\u{fe0f}"),
+            "ok\u{1f44d}\u{2764}"
+        );
+        assert_eq!(cells("a\u{1b}[2J"), "a\\e[2J");
     }
 }

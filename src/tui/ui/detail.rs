@@ -27,7 +27,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let title = Line::from(vec![
-        Span::styled(format!(" {} ", safe(e.name())), t.title()),
+        Span::styled(format!(" {} ", crate::text::cells(e.name())), t.title()),
         if e.summary.default {
             Span::styled("★ default ", t.default_mark())
         } else {

@@ -3,7 +3,7 @@
 use super::layout::Areas;
 use crate::clock::format_span;
 use crate::profile::TokenState;
-use crate::text::safe;
+use crate::text::cells;
 use crate::tui::app::{App, Entry, Mode};
 use ratatui::layout::Constraint;
 use ratatui::style::{Modifier, Style};
@@ -159,7 +159,7 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool, cols: &[(usize, Constraint)]
     ]);
     let cells = [
         Cell::from(mark),
-        Cell::from(safe(e.name())),
+        Cell::from(cells(e.name())),
         Cell::from(Span::styled(e.summary.dialect.as_str(), t.dim())),
         state_cell,
         Cell::from(Span::styled(time_left(state, left), t.state(state))),
