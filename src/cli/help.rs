@@ -80,11 +80,11 @@ pub(super) fn profile_names() -> Vec<CompletionCandidate> {
     let Ok(opened) = config.open() else {
         return Vec::new();
     };
-    let profiles = opened.engine.store().list().unwrap_or_default();
-    profiles
+    let names = opened.engine.store().profile_names().unwrap_or_default();
+    names
         .into_iter()
-        .filter(|p| !p.profile.chars().any(char::is_control))
-        .map(|p| CompletionCandidate::new(p.profile))
+        .filter(|n| !n.chars().any(char::is_control))
+        .map(CompletionCandidate::new)
         .collect()
 }
 

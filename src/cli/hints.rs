@@ -23,10 +23,7 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
     };
     match e {
         Error::NoSuchProfile { .. } => {
-            let names: Vec<String> = store
-                .list()
-                .map(|l| l.into_iter().map(|p| p.profile).collect())
-                .unwrap_or_default();
+            let names = store.profile_names().unwrap_or_default();
             if names.is_empty() {
                 return vec![format!(
                     "the {} store has no profiles yet: `pancred init --from FILE --write` or \

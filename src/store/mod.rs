@@ -80,6 +80,11 @@ pub trait Store: Send + Sync {
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError>;
     /// Every profile, in the store's order.
     fn list(&self) -> Result<Vec<Profile>, StoreError>;
+    /// The profiles' names, in the store's order. Stores that keep secrets apart override it, so
+    /// that shell completion and hints read no secret.
+    fn profile_names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.list()?.into_iter().map(|p| p.profile).collect())
+    }
     /// Inserts or replaces the profile named `profile.profile`, atomically.
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError>;
     /// Removes a profile; `Ok(false)` when there was none.
@@ -148,6 +153,9 @@ impl StoreView {
     }
     pub fn list(&self) -> Result<Vec<Profile>, StoreError> {
         self.0.list()
+    }
+    pub fn profile_names(&self) -> Result<Vec<String>, StoreError> {
+        self.0.profile_names()
     }
     pub fn default_profile(&self) -> Result<Option<String>, StoreError> {
         self.0.default_profile()

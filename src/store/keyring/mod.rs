@@ -281,6 +281,15 @@ impl Store for KeyringStore {
         }
     }
 
+    fn profile_names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .meta
+            .read()?
+            .profiles()
+            .map(|(n, _)| n.clone())
+            .collect())
+    }
+
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
         let name = profile.profile.clone();
         let Value::Object(doc) = profile.to_json() else {

@@ -225,3 +225,13 @@ fn writing_a_name_whose_settings_are_gone_keeps_the_secrets_still_in_the_keyring
         Some("s3cret-refresh_token")
     );
 }
+
+#[test]
+fn names_are_read_without_touching_a_secret() {
+    let fx = Fixture::new();
+    fx.store().upsert(&full_profile("a")).unwrap();
+    fx.store().upsert(&full_profile("b")).unwrap();
+    // A keyring that would refuse the next read of a's secrets: names need none.
+    fx.fail_next_call("a", keyring_core::Error::NoStorageAccess("locked".into()));
+    assert_eq!(fx.store().profile_names().unwrap(), ["a", "b"]);
+}

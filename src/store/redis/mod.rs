@@ -177,14 +177,18 @@ impl Store for RedisStore {
         json.map(|j| self.parse(name, &j)).transpose()
     }
 
-    fn list(&self) -> Result<Vec<Profile>, StoreError> {
-        let names: Vec<String> = self.conn.with("listing profiles", |c| {
+    fn profile_names(&self) -> Result<Vec<String>, StoreError> {
+        self.conn.with("listing profiles", |c| {
             redis::cmd("ZRANGE")
                 .arg(self.index_key())
                 .arg(0)
                 .arg(-1)
                 .query(c)
-        })?;
+        })
+    }
+
+    fn list(&self) -> Result<Vec<Profile>, StoreError> {
+        let names = self.profile_names()?;
         if names.is_empty() {
             return Ok(Vec::new());
         }
