@@ -205,27 +205,26 @@ impl Engine {
         source: Source,
     ) -> Result<()> {
         let spent = used.refresh_token.as_ref();
+        // The selected profile, else the first free `NAME-rotated[-N]`: never another live grant.
+        let holds_other_grant = |p: &Option<Profile>| {
+            p.as_ref()
+                .and_then(|h| h.refresh_token.as_ref())
+                .is_some_and(|rt| Some(rt) != spent)
+        };
         let mut name = profile.to_string();
         let mut here = stored;
-        for n in 1.. {
-            let other_grant = here
-                .as_ref()
-                .and_then(|h| h.refresh_token.as_ref())
-                .is_some_and(|rt| Some(rt) != spent);
-            if !other_grant {
-                break;
-            }
+        let mut n = 1;
+        while holds_other_grant(&here) {
             name = match n {
                 1 => format!("{profile}-rotated"),
                 _ => format!("{profile}-rotated-{n}"),
             };
-            if n > 50 || super::check_name(&name).is_err() {
-                name = format!("rotated-{}", self.now());
+            if super::check_name(&name).is_err() {
+                // Too long to grow: a name of its own, unique by the time.
+                name = format!("rotated-{}-{n}", self.now());
             }
             here = self.load(&name).await?;
-            if n > 50 {
-                break;
-            }
+            n += 1;
         }
         let mut keep = result.clone();
         keep.profile = name.clone();

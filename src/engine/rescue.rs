@@ -298,10 +298,11 @@ impl Engine {
     }
 
     /// Whether the store now holds a refresh token that is neither the one this write replaces
-    /// nor its own (another holder wrote meanwhile). Not judged while a rescue is pending (its
+    /// nor its own (another holder wrote meanwhile, its lease having lapsed under this one). Not judged while a rescue is pending (its
     /// chain is checked when it is applied) or when the store cannot be read (the write will say).
     async fn superseded(&self, updated: &Profile, spent: Option<&Secret>) -> Option<&'static str> {
-        if self.read_rescue(&updated.profile).is_some() {
+        // Under a lock that cannot lapse, the read the caller made under it is still the truth.
+        if !self.store.lock_can_lapse() || self.read_rescue(&updated.profile).is_some() {
             return None;
         }
         let (store, name) = (self.store.clone(), updated.profile.clone());

@@ -94,6 +94,12 @@ pub trait Store: Send + Sync {
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError>;
     /// The per-profile refresh lock, shared by every process using this store.
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError>;
+    /// Whether a held lock can lapse under its holder (a lease on a server that expires when it
+    /// cannot be renewed), so that a write of new tokens must first check the store. File locks
+    /// cannot.
+    fn lock_can_lapse(&self) -> bool {
+        false
+    }
     /// Drops cached connections or sessions, so that the next call starts afresh (the engine
     /// calls it before retrying a failed write of new tokens). Stores without any do nothing.
     fn reset(&self) {}

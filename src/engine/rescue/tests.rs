@@ -70,6 +70,10 @@ impl Store for Flaky {
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         self.inner.lock(name, timeout)
     }
+    /// A lease, as on Redis: the write of new tokens checks the store first.
+    fn lock_can_lapse(&self) -> bool {
+        true
+    }
     fn reset(&self) {
         self.resets.fetch_add(1, Ordering::SeqCst);
     }

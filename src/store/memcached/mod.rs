@@ -292,6 +292,10 @@ impl Store for MemcachedStore {
         Ok(())
     }
 
+    fn lock_can_lapse(&self) -> bool {
+        true
+    }
+
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let lock = lock::acquire(
             &self.conn,

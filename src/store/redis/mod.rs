@@ -314,6 +314,10 @@ impl Store for RedisStore {
         Ok(Some(v.unwrap_or(0)))
     }
 
+    fn lock_can_lapse(&self) -> bool {
+        true
+    }
+
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let lock = lock::acquire(
             &self.conn,
