@@ -34,29 +34,16 @@ fn start(sb: &Sandbox, provider: &pancred::sandbox::SandboxHandle) -> (Login, St
 /// A person opens the complete URI and answers.
 fn answer(provider: &pancred::sandbox::SandboxHandle, complete: &str, decision: &str) -> String {
     let code = complete.rsplit('=').next().unwrap().to_string();
-    common::oidc::block(async move {
-        let http = reqwest::Client::new();
-        let page = http
-            .get(complete)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(page.contains(&format!("value=\"{code}\"")), "{page}");
-        assert!(page.contains("Approve") && page.contains("Deny"), "{page}");
-        // Typed by hand: lower case, no dash.
-        let typed = code.replace('-', "").to_lowercase();
-        http.post(provider.url(pancred::sandbox::DEVICE_PAGE_PATH))
-            .form(&[("user_code", typed.as_str()), ("decision", decision)])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    })
+    // The complete URL opens the page with the code filled in.
+    let prefilled = common::login::get_text(complete);
+    assert!(
+        prefilled.contains(&format!("value=\"{code}\"")),
+        "{prefilled}"
+    );
+    // Typed by hand: lower case, no dash.
+    let typed = code.replace('-', "").to_lowercase();
+    let page = provider.url(pancred::sandbox::DEVICE_PAGE_PATH);
+    common::login::answer_sandbox_device_page(&page, &typed, decision)
 }
 
 #[test]

@@ -42,24 +42,7 @@ fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
 /// A person answers at the device page, typing the code by hand.
 fn answer(port: u16, code: &str, decision: &str) -> String {
     let url = format!("http://127.0.0.1:{port}{DEVICE_PAGE_PATH}");
-    let typed = code.to_lowercase();
-    let decision = decision.to_string();
-    common::oidc::block(async move {
-        let http = reqwest::Client::new();
-        let page = http.get(&url).send().await.unwrap().text().await.unwrap();
-        assert!(page.contains("Approve") && page.contains("Deny"), "{page}");
-        http.post(&url)
-            .form(&[
-                ("user_code", typed.as_str()),
-                ("decision", decision.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    })
+    common::login::answer_sandbox_device_page(&url, &code.to_lowercase(), decision)
 }
 
 #[test]

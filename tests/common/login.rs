@@ -208,3 +208,38 @@ pub fn poke(port: u16, bytes: &[u8]) -> u16 {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0)
 }
+
+/// A person at pancred's sandbox device page (`page`): shown the Approve and Deny buttons, they
+/// type `user_code` by hand and press `decision` ("approve" or "deny"). Returns the answer page.
+pub fn answer_sandbox_device_page(page: &str, user_code: &str, decision: &str) -> String {
+    let (page, code, decision) = (
+        page.to_string(),
+        user_code.to_string(),
+        decision.to_string(),
+    );
+    super::oidc::block(async move {
+        let http = reqwest::Client::new();
+        let shown = http.get(&page).send().await.unwrap().text().await.unwrap();
+        assert!(
+            shown.contains("Approve") && shown.contains("Deny"),
+            "{shown}"
+        );
+        http.post(&page)
+            .form(&[
+                ("user_code", code.as_str()),
+                ("decision", decision.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
+}
+
+/// The body of a GET of `url`.
+pub fn get_text(url: &str) -> String {
+    let url = url.to_string();
+    super::oidc::block(async move { reqwest::get(&url).await.unwrap().text().await.unwrap() })
+}
