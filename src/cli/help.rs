@@ -91,6 +91,10 @@ pub(super) fn profile_names() -> Vec<CompletionCandidate> {
 /// Answers the shell when it asks for completions (`COMPLETE=SHELL pancred -- WORDS`, set by the
 /// script `pancred completions SHELL` prints); returns otherwise.
 pub fn complete_if_asked() {
+    // Every run passes here (the cached `token` too): without the variable, nothing else is done.
+    if std::env::var_os(COMPLETE_VAR).is_none() {
+        return;
+    }
     clap_complete::CompleteEnv::with_factory(command)
         .var(COMPLETE_VAR)
         .complete();
