@@ -44,7 +44,7 @@ if [ -z "${PANCRED_BENCH_INSIDE:-}" ]; then
   fi
   [ -d tests/js/node_modules/oidc-provider ] || (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
   if [ -z "${PANCRED_BIN:-}" ]; then
-    cargo build --release --quiet --bin pancred
+    cargo build --release --quiet --bins
     export PANCRED_BIN=$ROOT/target/release/pancred
   fi
   TMP=$(mktemp -d)

@@ -22,7 +22,7 @@ DELAY=${DELAY:-0.2}
 mkdir -p "$OUT"
 
 command -v hyperfine >/dev/null || { echo "hyperfine is required (apt-get install hyperfine)" >&2; exit 1; }
-cargo build --release --quiet --bin pancred
+cargo build --release --quiet --bins
 BIN=$ROOT/target/release/pancred
 
 PY=${PANCRED_TEST_PYTHON:-}

@@ -183,7 +183,7 @@ impl Context {
     }
 }
 
-fn env_profile() -> Option<String> {
+pub(super) fn env_profile() -> Option<String> {
     std::env::var("PANCRED_PROFILE")
         .ok()
         .filter(|s| !s.is_empty())

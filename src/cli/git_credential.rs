@@ -28,7 +28,7 @@ pub fn git_credential(ctx: &Context, operation: &str, username: &str) -> Result<
 }
 
 /// The attributes git sent, up to the blank line (or the end of input).
-fn read_request(input: impl Read) -> Result<HashMap<String, String>, Error> {
+pub(super) fn read_request(input: impl Read) -> Result<HashMap<String, String>, Error> {
     let mut text = String::new();
     input
         .take(MAX_INPUT)
@@ -47,7 +47,7 @@ fn read_request(input: impl Read) -> Result<HashMap<String, String>, Error> {
 }
 
 /// Whether the profile answers for this request's host: any host when `git_hosts` is empty.
-fn answers_for(git_hosts: &[String], request: &HashMap<String, String>) -> bool {
+pub(super) fn answers_for(git_hosts: &[String], request: &HashMap<String, String>) -> bool {
     if git_hosts.is_empty() {
         return true;
     }
@@ -77,6 +77,11 @@ fn get(ctx: &Context, request: &HashMap<String, String>, username: &str) -> Resu
     let Some((token, expiry)) = answer else {
         return Ok(());
     };
+    self::answer(username, &token, expiry)
+}
+
+/// git's answer: the username, the token as the password, and its expiry when known.
+pub(super) fn answer(username: &str, token: &Secret, expiry: Option<i64>) -> Result<(), Error> {
     // A line break would let the token's text add attributes of its own to the answer.
     if token.expose().contains(['\n', '\0']) || username.contains(['\n', '\0']) {
         return Err(Error::Other(

@@ -5,6 +5,7 @@
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::output::print_json;
 use super::Context;
+use crate::secret::Secret;
 use crate::summary::rfc3339_utc;
 use crate::Error;
 use serde_json::{json, Value};
@@ -26,19 +27,24 @@ pub fn kubectl_credential(ctx: &Context, exec_info: Option<&str>) -> Result<(), 
         None => block_on(engine.fresh_access_token_with_expiry(&name))
             .map_err(|e| hint_on_refresh(&name, e))?,
     };
+    print_json(&exec_credential(api_version, &token, expiry))
+}
+
+/// The `ExecCredential` kubectl reads: the token and, when known, its expiry.
+pub(super) fn exec_credential(api_version: &str, token: &Secret, expiry: Option<i64>) -> Value {
     let mut status = json!({ "token": token.expose() });
     // Without an expiry kubectl keeps the token until a server answers 401.
     if let Some(exp) = expiry {
         status["expirationTimestamp"] = Value::from(rfc3339_utc(exp));
     }
-    print_json(&json!({
+    json!({
         "apiVersion": api_version,
         "kind": "ExecCredential",
         "status": status,
-    }))
+    })
 }
 
-fn api_version(exec_info: Option<&str>) -> Result<&'static str, Error> {
+pub(super) fn api_version(exec_info: Option<&str>) -> Result<&'static str, Error> {
     let Some(text) = exec_info.filter(|t| !t.trim().is_empty()) else {
         return Ok(API_V1);
     };

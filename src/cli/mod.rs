@@ -5,6 +5,7 @@ mod context;
 mod device_login;
 mod exec;
 mod exit;
+pub mod front;
 mod git_credential;
 mod help;
 mod hints;

@@ -63,7 +63,7 @@ fn auth_url(ctx: &Context, json: bool) -> Result<(), Error> {
             "pkce": pending.pkce_verifier.is_some(),
         }));
     }
-    println!("{}", pending.url);
+    super::output::print_line(&pending.url)?;
     eprintln!(
         "Open the URL, authorize, then run `pancred exchange --code CODE` with the code the provider returns."
     );
@@ -131,13 +131,12 @@ fn print_state(ctx: &Context, p: &Profile, json: bool) -> Result<(), Error> {
     if json {
         return print_json(&s);
     }
-    println!(
+    super::output::print_line(&format!(
         "{}: {} ({})",
         Safe(&s.profile),
         s.state.as_str(),
         s.time_left()
-    );
-    Ok(())
+    ))
 }
 
 fn revoke(ctx: &Context, access: bool, refresh: bool) -> Result<(), Error> {
@@ -204,6 +203,5 @@ fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
             .map_err(|e| hint_on_refresh(&name, e))?
     };
     // stdout carries only the token, so that `$(pancred token)` is the token.
-    println!("{}", token.expose());
-    Ok(())
+    super::output::print_line(token.expose())
 }

@@ -14,8 +14,17 @@ use std::io::Write;
 
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Other(e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    print_line(&text)
+}
+
+/// `text` and a line break on stdout, for an answer a program waits for (a token, a URL, JSON):
+/// one that cannot be written is an error (exit 1), never a panic.
+pub fn print_line(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Other(format!("cannot write to standard output: {e}")))
 }
 
 /// Every string that came from a store or a token goes through [`safe`]: a name holding a newline

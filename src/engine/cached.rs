@@ -47,7 +47,7 @@ impl Engine {
 
 /// When `token` expires: its JWT `exp`, else the stored `expires_at` when the store holds that
 /// very token (a token from `PAN_ACCESS_TOKEN` or a flag has no known expiry).
-pub(crate) fn expiry_of(token: &Secret, stored: Option<&Profile>) -> Option<i64> {
+pub fn expiry_of(token: &Secret, stored: Option<&Profile>) -> Option<i64> {
     jwt::expiry(token.expose()).or_else(|| {
         stored
             .filter(|p| p.access_token.as_ref() == Some(token))

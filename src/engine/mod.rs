@@ -17,11 +17,11 @@ mod revoke;
 mod write;
 
 pub use authorize::no_login_needed;
-pub use cached::Cached;
+pub use cached::{expiry_of, Cached};
 pub use device::DeviceLogin;
 pub use import::{ImportMode, Imported};
 pub use inspect::{id_token_claims, Fields, Offered};
-pub use rescue::{Reporter, RETRY_WINDOW};
+pub use rescue::{rescue_folder_exists, Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
 pub use write::{check_name, Forget, ProfilePatch, Saved};
 

@@ -112,6 +112,22 @@ fn put_tokens(p: &mut Profile, r: &Rescued) {
     p.expires_at = r.expires_at;
 }
 
+/// `$XDG_STATE_HOME/pancred/rescue`, else `~/.local/state/pancred/rescue`: where rescue files go
+/// unless an engine is given a folder of its own.
+fn default_rescue_dir() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::home_dir().map(|h| h.join(".local/state")))?;
+    Some(state.join("pancred").join("rescue"))
+}
+
+/// Whether the default rescue folder exists: when it does not, no rescue waits for any profile
+/// (a program that answers from the store alone may skip the rescue check).
+pub fn rescue_folder_exists() -> bool {
+    default_rescue_dir().is_some_and(|d| d.is_dir())
+}
+
 impl Engine {
     /// Rescue files go to `dir` instead of the XDG state folder.
     pub fn with_rescue_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -175,14 +191,10 @@ impl Engine {
     /// The folder of rescue files: the override, else `$XDG_STATE_HOME/pancred/rescue`, else
     /// `~/.local/state/pancred/rescue`.
     pub fn rescue_dir(&self) -> Option<PathBuf> {
-        if let Some(d) = &self.safety.dir {
-            return Some(d.clone());
+        match &self.safety.dir {
+            Some(d) => Some(d.clone()),
+            None => default_rescue_dir(),
         }
-        let state = std::env::var_os("XDG_STATE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::home_dir().map(|h| h.join(".local/state")))?;
-        Some(state.join("pancred").join("rescue"))
     }
 
     fn store_label(&self) -> String {

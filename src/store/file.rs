@@ -157,6 +157,18 @@ impl FileStore {
             .ok_or_else(|| StoreError::Backend(format!("table \"{name}\" is not an object")))
     }
 
+    /// The profile named `name`, else the default profile, else `default`, from one read of the
+    /// file: the name chosen and the profile as stored, if it exists. (The answers of
+    /// [`Store::default_profile`] and [`Store::load`], for a caller that needs both at once.)
+    pub fn load_selected(&self, name: Option<String>) -> Result<(String, Option<Profile>), StoreError> {
+        let (db, docs) = self.read_documents()?;
+        let name = name
+            .or_else(|| default_of(&db))
+            .unwrap_or_else(|| crate::profile::DEFAULT_PROFILE.to_string());
+        let profile = docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name);
+        Ok((name, profile))
+    }
+
     fn settings(db: &Db) -> Option<&Map<String, Value>> {
         db.root
             .get(SETTINGS_TABLE)?
@@ -164,6 +176,14 @@ impl FileStore {
             .get("1")?
             .as_object()
     }
+}
+
+/// The default profile's name in the settings table.
+fn default_of(db: &Db) -> Option<String> {
+    FileStore::settings(db)
+        .and_then(|s| s.get("default_profile"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// TinyDB's document ids: Python integers, in practice below 2^64; u128 leaves room for the
@@ -295,10 +315,7 @@ impl Store for FileStore {
 
     fn default_profile(&self) -> Result<Option<String>, StoreError> {
         let db = self.read()?;
-        Ok(Self::settings(&db)
-            .and_then(|s| s.get("default_profile"))
-            .and_then(Value::as_str)
-            .map(str::to_string))
+        Ok(default_of(&db))
     }
 
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
