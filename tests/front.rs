@@ -26,8 +26,11 @@ fn cached(sb: &Sandbox, name: &str, extra: serde_json::Value) -> String {
     token
 }
 
+/// Variables set for one run.
+type Vars<'a> = &'a [(&'a str, &'a str)];
+
 /// Runs `program` with the sandbox's environment, `input` on stdin.
-fn run(sb: &Sandbox, program: &str, args: &[&str], env: &[(&str, &str)], input: &str) -> Run {
+fn run(sb: &Sandbox, program: &str, args: &[&str], env: Vars, input: &str) -> Run {
     let mut c = sb.program(program);
     c.args(args)
         .envs(env.iter().copied())
@@ -40,9 +43,16 @@ fn run(sb: &Sandbox, program: &str, args: &[&str], env: &[(&str, &str)], input: 
 }
 
 /// Whether `pancred ARGS` ran the whole program (an `execve` of pancred-full under strace).
-fn handed_over(sb: &Sandbox, args: &[&str], env: &[(&str, &str)], input: &str) -> (Run, bool) {
+fn handed_over(sb: &Sandbox, args: &[&str], env: Vars, input: &str) -> (Run, bool) {
     let log = sb.path().join("execve.log");
-    let mut all = vec!["-f", "-qq", "-e", "trace=execve", "-o", log.to_str().unwrap()];
+    let mut all = vec![
+        "-f",
+        "-qq",
+        "-e",
+        "trace=execve",
+        "-o",
+        log.to_str().unwrap(),
+    ];
     all.push(common::bin());
     all.extend_from_slice(args);
     let r = run(sb, "strace", &all, env, input);
@@ -62,13 +72,31 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
         "KUBERNETES_EXEC_INFO",
         r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential"}"#,
     )];
-    let answered: [(&[&str], &[(&str, &str)], &str); 5] = [
+    let print_token = "printf %s \"$PANCRED_ACCESS_TOKEN\"";
+    let answered: [(&[&str], Vars, &str); 6] = [
         (&["--profile", "work", "token"], &[], ""),
-        (&["token", "--no-refresh"], &[("PANCRED_PROFILE", "work")], ""),
+        (
+            &["token", "--no-refresh"],
+            &[("PANCRED_PROFILE", "work")],
+            "",
+        ),
         (&["--profile=work", "kubectl-credential"], &kube_env, ""),
         (&["--profile", "work", "git-credential", "get"], &[], git_in),
         (
-            &["--store", "file", "--profile", "work", "--leeway", "60", "token"],
+            &[
+                "--store",
+                "file",
+                "--profile",
+                "work",
+                "--leeway",
+                "60",
+                "token",
+            ],
+            &[],
+            "",
+        ),
+        (
+            &["--profile", "work", "exec", "--", "sh", "-c", print_token],
             &[],
             "",
         ),
@@ -81,15 +109,22 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
     }
     // Everything else is the whole program's: other commands, help, a token that needs a
     // refresh, pancloud's variables, another store, a file others can read, a waiting rescue.
-    let handed: [(&[&str], &[(&str, &str)]); 8] = [
+    let handed: [(&[&str], Vars); 9] = [
         (&["list"], &[]),
         (&["token", "--help"], &[]),
         (&["--profile", "work", "--leeway", "7200", "token"], &[]),
         (&["--profile", "work", "token"], &[("PAN_CLIENT_ID", "x")]),
-        (&["--profile", "work", "token"], &[("PANCRED_STORE", "memory")]),
+        (
+            &["--profile", "work", "token"],
+            &[("PANCRED_STORE", "memory")],
+        ),
         (&["--profile", "nobody", "token"], &[]),
         (&["--profile", "work", "git-credential", "erase"], &[]),
         (&["--profile", "work", "token"], &[("COMPLETE", "bash")]),
+        (
+            &["--profile", "work", "exec", "--env", "A=B", "--", "true"],
+            &[],
+        ),
     ];
     for (args, env) in handed {
         let (r, full) = handed_over(&sb, args, env, "");
@@ -122,47 +157,118 @@ fn both_programs_give_the_same_answers() {
                 "refresh_token": "r", "token_url": "http://127.0.0.1:1/token",
                 "access_token": "opaque-token", "expires_at": now() + 600}),
     );
-    let v1beta1 = r#"{"apiVersion":"client.authentication.k8s.io/v1beta1"}"#;
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
-        (vec!["token"], vec![], ""),
-        (vec!["--profile", "work", "token"], vec![], ""),
-        (vec!["token", "--profile", "opaque"], vec![], ""),
-        (vec!["token"], vec![("PANCRED_PROFILE", "home")], ""),
-        (vec!["--profile", "opaque", "kubectl-credential"], vec![], ""),
+    cached(&sb, "pan", json!({"dialect": "pancloud"}));
+    let v1beta1 = [(
+        "KUBERNETES_EXEC_INFO",
+        r#"{"apiVersion":"client.authentication.k8s.io/v1beta1"}"#,
+    )];
+    let show = "echo \"$PANCRED_ACCESS_TOKEN|${PAN_ACCESS_TOKEN-unset}|${GH_TOKEN-unset}\"";
+    let cases: Vec<(Vec<&str>, Vars, &str)> = vec![
+        (vec!["token"], &[], ""),
+        (vec!["--profile", "work", "token"], &[], ""),
+        (vec!["token", "--profile", "opaque"], &[], ""),
+        (vec!["token"], &[("PANCRED_PROFILE", "home")], ""),
+        (vec!["--profile", "opaque", "kubectl-credential"], &[], ""),
         (
             vec!["--profile", "work", "kubectl-credential"],
-            vec![("KUBERNETES_EXEC_INFO", v1beta1)],
+            &v1beta1,
             "",
         ),
         (
             vec!["--profile", "work", "kubectl-credential"],
-            vec![("KUBERNETES_EXEC_INFO", r#"{"apiVersion":"v0"}"#)],
+            &[("KUBERNETES_EXEC_INFO", r#"{"apiVersion":"v0"}"#)],
             "",
         ),
         (
-            vec!["--profile", "work", "git-credential", "get", "--username", "me"],
-            vec![],
+            vec![
+                "--profile",
+                "work",
+                "git-credential",
+                "get",
+                "--username",
+                "me",
+            ],
+            &[],
             "protocol=https\nhost=git.example\n\n",
         ),
         // Silence for a host the profile does not serve.
         (
             vec!["--profile", "work", "git-credential", "get"],
-            vec![],
+            &[],
             "protocol=https\nhost=elsewhere.example\n\n",
         ),
         (
             vec!["--profile", "opaque", "git-credential", "get"],
-            vec![],
+            &[],
             "host=any\n\n",
         ),
-        (vec!["--profile", "nobody", "token"], vec![], ""),
+        (vec!["--profile", "nobody", "token"], &[], ""),
         (
-            vec!["--profile", "opaque", "--leeway", "900", "token", "--no-refresh"],
-            vec![],
+            vec![
+                "--profile",
+                "opaque",
+                "--leeway",
+                "900",
+                "token",
+                "--no-refresh",
+            ],
+            &[],
             "",
         ),
-        (vec!["--profile", "work", "token"], vec![("PAN_ACCESS_TOKEN", "env")], ""),
-        (vec!["--store", "file", "--profile", "home", "token"], vec![], ""),
+        (
+            vec!["--profile", "work", "token"],
+            &[("PAN_ACCESS_TOKEN", "env")],
+            "",
+        ),
+        (
+            vec!["--store", "file", "--profile", "home", "token"],
+            &[],
+            "",
+        ),
+        (
+            vec![
+                "--profile",
+                "work",
+                "exec",
+                "--env",
+                "GH_TOKEN",
+                "--",
+                "sh",
+                "-c",
+                show,
+            ],
+            &[],
+            "",
+        ),
+        (
+            vec!["--profile", "pan", "exec", "--", "sh", "-c", show],
+            &[],
+            "",
+        ),
+        (
+            vec!["--profile", "work", "exec", "--", "sh", "-c", "exit 7"],
+            &[],
+            "",
+        ),
+        (
+            vec![
+                "--profile",
+                "work",
+                "exec",
+                "--",
+                "sh",
+                "-c",
+                "kill -KILL $$",
+            ],
+            &[],
+            "",
+        ),
+        (
+            vec!["--profile", "work", "exec", "--", "no-such-program-here"],
+            &[],
+            "",
+        ),
+        (vec!["exec", "--env", "", "--", "true"], &[], ""),
     ];
     for round in ["no default", "default"] {
         if round == "default" {
@@ -172,13 +278,22 @@ fn both_programs_give_the_same_answers() {
             let small = run(&sb, common::bin(), args, env, input);
             let whole = run(&sb, FULL, args, env, input);
             let what = format!("{round}: {args:?} {env:?}");
-            assert_eq!(small.code, whole.code, "{what}: {} / {}", small.all(), whole.all());
+            assert_eq!(
+                small.code,
+                whole.code,
+                "{what}: {} / {}",
+                small.all(),
+                whole.all()
+            );
             assert_eq!(small.stdout, whole.stdout, "{what}");
             assert_eq!(small.stderr, whole.stderr, "{what}");
         }
     }
     // The answers are the tokens themselves.
-    assert_eq!(run(&sb, common::bin(), &["token"], &[], "").stdout, format!("{work}\n"));
+    assert_eq!(
+        run(&sb, common::bin(), &["token"], &[], "").stdout,
+        format!("{work}\n")
+    );
 }
 
 #[test]
@@ -198,7 +313,13 @@ fn without_the_whole_program_the_user_is_told_what_is_missing() {
     );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     // A cached token needs only the small program.
-    let r = run(&sb, copy.to_str().unwrap(), &["--profile", "work", "token"], &[], "");
+    let r = run(
+        &sb,
+        copy.to_str().unwrap(),
+        &["--profile", "work", "token"],
+        &[],
+        "",
+    );
     assert_eq!(r.stdout.trim_end(), token, "{}", r.all());
 }
 

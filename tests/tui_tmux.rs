@@ -241,7 +241,13 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert_eq!(during.trim(), "1", "the TUI uses the alternate screen");
         let shell = tmux.run(&["display", "-p", "-t", common::tmux::SESSION, "#{pane_pid}"]);
         let killed = std::process::Command::new("pkill")
-            .args([&format!("-{signal}"), "-P", shell.trim(), "-x", "pancred-full"])
+            .args([
+                &format!("-{signal}"),
+                "-P",
+                shell.trim(),
+                "-x",
+                "pancred-full",
+            ])
             .status()
             .unwrap();
         assert!(killed.success(), "no pancred under the pane's shell");

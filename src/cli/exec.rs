@@ -20,13 +20,7 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
     let Some((program, args)) = command.split_first() else {
         return Err(Error::Usage("exec needs a command after `--`".into()));
     };
-    for name in extra_env {
-        if name.is_empty() || name.contains('=') || name.contains('\0') {
-            return Err(Error::Usage(format!(
-                "--env {name:?} is not a variable name"
-            )));
-        }
-    }
+    check_names(extra_env)?;
     let (engine, name) = engine(ctx)?;
     // A cached token is read on this thread; the runtime below then only supervises CMD.
     let cached = engine.cached_access_token(&name)?;
@@ -42,13 +36,7 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
             }
         };
         let (p, _) = engine.working(&name, stored.as_ref());
-        let mut names = vec![ENV_PANCRED_ACCESS_TOKEN.to_string()];
-        // pancloud programs take PAN_ACCESS_TOKEN as the whole credential set: they use the
-        // token as it is and never refresh it themselves.
-        if p.dialect == Dialect::Pancloud {
-            names.push(ENV_ACCESS_TOKEN.to_string());
-        }
-        names.extend(extra_env.iter().cloned());
+        let names = token_variables(p.dialect, extra_env);
         // Listening before the command starts: a signal that comes as soon as it runs is passed on.
         let signals = Signals::listen()?;
         let mut cmd = tokio::process::Command::new(program);
@@ -58,20 +46,64 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
         }
         let child = match cmd.spawn() {
             Ok(c) => c,
-            Err(e) => {
-                let shown = program.to_string_lossy();
-                eprintln!("pancred: error: cannot run {shown:?}: {e}");
-                // The shell's codes: 127 not found, 126 found but not runnable.
-                return Ok(if e.kind() == std::io::ErrorKind::NotFound {
-                    127
-                } else {
-                    126
-                });
-            }
+            Err(e) => return Ok(not_started(program, &e)),
         };
         drop(token);
         signals.supervise(child).await
     })
+}
+
+/// `--env` names must be variable names.
+pub(super) fn check_names(extra_env: &[String]) -> Result<(), Error> {
+    match extra_env
+        .iter()
+        .find(|n| n.is_empty() || n.contains('=') || n.contains('\0'))
+    {
+        Some(name) => Err(Error::Usage(format!(
+            "--env {name:?} is not a variable name"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The variables that get the token: `PANCRED_ACCESS_TOKEN`, `PAN_ACCESS_TOKEN` for a pancloud
+/// profile, and the `--env` names.
+pub(super) fn token_variables(dialect: Dialect, extra_env: &[String]) -> Vec<String> {
+    let mut names = vec![ENV_PANCRED_ACCESS_TOKEN.to_string()];
+    // pancloud programs take PAN_ACCESS_TOKEN as the whole credential set: they use the token
+    // as it is and never refresh it themselves.
+    if dialect == Dialect::Pancloud {
+        names.push(ENV_ACCESS_TOKEN.to_string());
+    }
+    names.extend(extra_env.iter().cloned());
+    names
+}
+
+/// The command could not be started: said on stderr, with the shell's codes (127 not found, 126
+/// found but not runnable).
+pub(super) fn not_started(program: &std::ffi::OsStr, e: &std::io::Error) -> i32 {
+    let shown = program.to_string_lossy();
+    eprintln!("pancred: error: cannot run {shown:?}: {e}");
+    if e.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    }
+}
+
+/// pancred's exit code for the command's status: its code, or 128 + the signal that killed it,
+/// as a shell reports it.
+pub(super) fn code_of(status: std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status
+            .code()
+            .or_else(|| status.signal().map(|s| 128 + s))
+            .unwrap_or(1)
+    }
+    #[cfg(not(unix))]
+    status.code().unwrap_or(1)
 }
 
 /// The signals pancred watches while the command runs.
@@ -108,7 +140,6 @@ impl Signals {
     async fn supervise(mut self, mut child: tokio::process::Child) -> Result<i32, Error> {
         use nix::sys::signal::{kill, Signal};
         use nix::unistd::Pid;
-        use std::os::unix::process::ExitStatusExt;
         let pid = child
             .id()
             .and_then(|id| i32::try_from(id).ok())
@@ -119,10 +150,7 @@ impl Signals {
                     let status = status.map_err(|e| {
                         Error::Other(format!("waiting for the command failed: {e}"))
                     })?;
-                    return Ok(status
-                        .code()
-                        .or_else(|| status.signal().map(|s| 128 + s))
-                        .unwrap_or(1));
+                    return Ok(code_of(status));
                 }
                 _ = self.term.recv() => Some(Signal::SIGTERM),
                 _ = self.hup.recv() => Some(Signal::SIGHUP),
@@ -153,6 +181,6 @@ impl Signals {
             .wait()
             .await
             .map_err(|e| Error::Other(format!("waiting for the command failed: {e}")))?;
-        Ok(status.code().unwrap_or(1))
+        Ok(code_of(status))
     }
 }

@@ -9,8 +9,8 @@
 //! the token's state, all the library's own functions, so the answer is the one `pancred-full`
 //! gives.
 //!
-//! It answers only when it is sure: `token`, `git-credential get` and `kubectl-credential` in
-//! their plain forms, the file store, no `PAN_*` credentials, no rescue waiting, a stored token
+//! It answers only when it is sure: `token`, `git-credential get`, `kubectl-credential` and `exec`
+//! in their plain forms, the file store, no `PAN_*` credentials, no rescue waiting, a stored token
 //! valid beyond the leeway. Anything else (a refresh, another store, an error to report, any
 //! other command) runs `pancred-full` with the same arguments, environment and standard streams,
 //! in this same process (`exec`), so nothing is read twice and signals reach it as before.
@@ -67,17 +67,100 @@ fn answer(args: &[OsString]) -> Option<i32> {
             // Decided before git's request is read: after it, standard input is spent and the
             // whole program could not read it again.
             let (token, expiry, stored) = cached(&global)?;
-            Some(finish(git_credential::read_request(std::io::stdin().lock()).and_then(
-                |request| {
+            Some(finish(
+                git_credential::read_request(std::io::stdin().lock()).and_then(|request| {
                     if !git_credential::answers_for(&stored.git_hosts, &request) {
                         return Ok(());
                     }
                     git_credential::answer(&username, &token, expiry)
-                },
-            )))
+                }),
+            ))
+        }
+        Command::Exec { env, command } => {
+            super::exec::check_names(&env).ok()?;
+            let (program, args) = command.split_first()?;
+            let (token, _, stored) = cached(&global)?;
+            let names = super::exec::token_variables(stored.dialect, &env);
+            run_command(program, args, &names, &token)
         }
         _ => None,
     }
+}
+
+/// `exec`'s command with the token in its environment, as the whole program runs it: its exit
+/// code is this process's, and SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to it (SIGINT
+/// and SIGQUIT from a terminal reach it through the process group, so they are only waited out).
+/// `None` when it cannot be set up that way (the whole program then runs it).
+#[cfg(unix)]
+fn run_command(
+    program: &std::ffi::OsStr,
+    args: &[OsString],
+    names: &[String],
+    token: &Secret,
+) -> Option<i32> {
+    use nix::sys::signal::{kill, SigSet, Signal};
+    use nix::unistd::Pid;
+    let mut watched = SigSet::empty();
+    for s in [
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+    ] {
+        watched.add(s);
+    }
+    // Blocked before the command and the watching thread start, so that every one of these
+    // signals waits for `wait` below, however soon it comes. (The standard library clears the mask
+    // in the command's process.)
+    watched.thread_block().ok()?;
+    let mut command = std::process::Command::new(program);
+    command.args(args);
+    for name in names {
+        command.env(name, token.expose());
+    }
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => return Some(super::exec::not_started(program, &e)),
+    };
+    drop(command);
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let pid = Pid::from_raw(pid);
+        std::thread::spawn(move || loop {
+            match watched.wait() {
+                Ok(Signal::SIGINT | Signal::SIGQUIT) => {}
+                // The command may have ended meanwhile: its status is the answer.
+                Ok(sig) => drop(kill(pid, sig)),
+                Err(_) => break,
+            }
+        });
+    }
+    Some(match child.wait() {
+        Ok(status) => super::exec::code_of(status),
+        Err(e) => {
+            eprintln!("pancred: error: waiting for the command failed: {e}");
+            1
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn run_command(
+    program: &std::ffi::OsStr,
+    args: &[OsString],
+    names: &[String],
+    token: &Secret,
+) -> Option<i32> {
+    let mut command = std::process::Command::new(program);
+    command.args(args);
+    for name in names {
+        command.env(name, token.expose());
+    }
+    Some(match command.status() {
+        Ok(status) => super::exec::code_of(status),
+        Err(e) => super::exec::not_started(program, &e),
+    })
 }
 
 /// The selected profile's stored access token when it is valid beyond the leeway, with its expiry
@@ -129,7 +212,10 @@ fn finish(result: Result<(), crate::Error>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("pancred: error: {}", crate::text::safe_lines(&e.to_string()));
+            eprintln!(
+                "pancred: error: {}",
+                crate::text::safe_lines(&e.to_string())
+            );
             super::exit::exit_code(&e)
         }
     }

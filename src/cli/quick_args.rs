@@ -1,5 +1,5 @@
-//! A quick reading of the command lines that run most often: `token`, `git-credential OP` and
-//! `kubectl-credential`, with the plain global flags (`--profile`, `--store`,
+//! A quick reading of the command lines that run most often: `token`, `git-credential OP`,
+//! `kubectl-credential` and `exec [--env NAME]... -- CMD...`, with the plain global flags (`--profile`, `--store`,
 //! `--credentials-file`, `--redis-url`, `--sqlite-path`, `--memcached-url`, `--leeway`).
 //!
 //! kubectl and git start pancred for every request, and building clap's whole command tree
@@ -29,15 +29,24 @@ pub fn parse(args: &[OsString], env: Env) -> Option<Cli> {
     let mut operation: Option<String> = None;
     let mut no_refresh = false;
     let mut username: Option<String> = None;
+    let mut exec_env: Vec<String> = Vec::new();
+    let mut exec_command: Option<Vec<OsString>> = None;
     let mut i = 0;
     while i < args.len() {
+        // Everything after exec's `--` is the command's, as it is.
+        if command == Some("exec") && args[i] == "--" {
+            exec_command = Some(args[i + 1..].to_vec());
+            break;
+        }
         let arg = args[i].to_str()?;
         i += 1;
         let Some(flag) = arg.strip_prefix("--") else {
             match (command, &operation) {
                 // Anything else clap may read as an abbreviation, an alias or an error.
                 (None, _) if !arg.starts_with('-') => match arg {
-                    "token" | "git-credential" | "kubectl-credential" => command = Some(arg),
+                    "token" | "git-credential" | "kubectl-credential" | "exec" => {
+                        command = Some(arg)
+                    }
                     _ => return None,
                 },
                 (Some("git-credential"), None) if !arg.starts_with('-') => {
@@ -70,11 +79,17 @@ pub fn parse(args: &[OsString], env: Env) -> Option<Cli> {
             "username" if command == Some("git-credential") && username.is_none() => {
                 username = Some(value.to_string())
             }
+            "env" if command == Some("exec") => exec_env.push(value.to_string()),
             _ => g.take(name, value)?,
         }
     }
     let command = match command? {
         "token" => Command::Token { no_refresh },
+        "exec" => Command::Exec {
+            env: exec_env,
+            // clap requires a command after `--`.
+            command: exec_command.filter(|c| !c.is_empty())?,
+        },
         "git-credential" => Command::GitCredential {
             operation: operation?,
             username: username

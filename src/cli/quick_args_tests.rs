@@ -37,6 +37,11 @@ fn clap(args: &[&str]) -> Option<String> {
 #[case(&["--profile", "gh", "git-credential", "get", "--username", "me"])]
 #[case(&["git-credential", "erase", "--profile", "gh"])]
 #[case(&["kubectl-credential"])]
+#[case(&["exec", "--", "env"])]
+#[case(&["--profile", "gh", "exec", "--env", "GH_TOKEN", "--", "gh", "api", "/user"])]
+#[case(&["exec", "--env=A", "--env", "B", "--profile", "p", "--", "sh", "-c", "echo $A"])]
+#[case(&["exec", "--", "--help", "--", "-x", "--profile", "p"])]
+#[case(&["exec", "--", ""])]
 #[case(&["--profile", "k8s", "kubectl-credential", "--leeway", "120"])]
 fn lines_it_reads_are_read_as_clap_reads_them(#[case] args: &[&str]) {
     let quick = parse(&os(args), &real_env).map(|c| format!("{c:?}"));
@@ -76,8 +81,15 @@ fn lines_it_reads_are_read_as_clap_reads_them(#[case] args: &[&str]) {
 #[case(&["--username", "me", "git-credential", "get"])]
 #[case(&["token", "--username", "me"])]
 #[case(&["kubectl-credential", "--exec-info", "{}"])]
-#[case(&["exec", "--", "true"])]
+#[case(&["exec"])]
+#[case(&["exec", "--"])]
+#[case(&["exec", "--env", "A"])]
+#[case(&["exec", "true"])]
+#[case(&["exec", "--env", "-x", "--", "true"])]
+#[case(&["exec", "--no-refresh", "--", "true"])]
+#[case(&["token", "--env", "A"])]
 #[case(&["--keep-fresh", "token"])]
+#[case(&["--keep-fresh", "exec", "--", "true"])]
 fn anything_else_is_left_to_clap(#[case] args: &[&str]) {
     assert!(parse(&os(args), &real_env).is_none(), "{args:?}");
 }

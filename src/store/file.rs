@@ -160,7 +160,10 @@ impl FileStore {
     /// The profile named `name`, else the default profile, else `default`, from one read of the
     /// file: the name chosen and the profile as stored, if it exists. (The answers of
     /// [`Store::default_profile`] and [`Store::load`], for a caller that needs both at once.)
-    pub fn load_selected(&self, name: Option<String>) -> Result<(String, Option<Profile>), StoreError> {
+    pub fn load_selected(
+        &self,
+        name: Option<String>,
+    ) -> Result<(String, Option<Profile>), StoreError> {
         let (db, docs) = self.read_documents()?;
         let name = name
             .or_else(|| default_of(&db))
