@@ -12,7 +12,8 @@
 #      so that neither side always runs first; medians over every run, and their ratios.
 #   4. perf stat (task-clock, page faults; where perf may count) and peak RSS (/usr/bin/time).
 #   5. The same cached path on the keyring store (gnome-keyring on a private D-Bus, as
-#      tests/run.sh starts it) and on a Redis server on a free port; `kubectl-credential`; and
+#      tests/run.sh starts it) and on a Redis server on a free port; `kubectl-credential` and
+#      `exec -- /bin/true`; and
 #      `pancred-full` (the whole program, which `pancred` runs for everything it does not answer
 #      itself) directly, on each store.
 #
@@ -136,16 +137,18 @@ names=("pancred token (file)" "oidc-token (oidc-agent)" "/bin/true"
 cmds=("$BIN --profile bench token" "$(command -v oidc-token) bench-agent" "/bin/true"
   "$BIN --store keyring --profile bench token"
   "$BIN --store redis --redis-url $REDIS_URL --profile bench token")
-# kubectl's plugin on the same cached token.
-names+=("pancred kubectl-credential (file)")
-cmds+=("$BIN --profile bench kubectl-credential")
+# kubectl's plugin, and exec running /bin/true, on the same cached token.
+names+=("pancred kubectl-credential (file)" "pancred exec -- /bin/true (file)")
+cmds+=("$BIN --profile bench kubectl-credential" "$BIN --profile bench exec -- /bin/true")
 # The whole program run directly (what `pancred` hands every other command to): on the file store
 # it shows what the small executable saves, on the keyring and Redis what the hand-over costs.
 FULL=$(dirname "$BIN")/pancred-full
 if [ -x "$FULL" ]; then
-  names+=("pancred-full token (file)" "pancred-full token (keyring)" "pancred-full token (redis)")
+  names+=("pancred-full token (file)" "pancred-full token (keyring)" "pancred-full token (redis)"
+    "pancred-full exec -- /bin/true (file)")
   cmds+=("$FULL --profile bench token" "$FULL --store keyring --profile bench token"
-    "$FULL --store redis --redis-url $REDIS_URL --profile bench token")
+    "$FULL --store redis --redis-url $REDIS_URL --profile bench token"
+    "$FULL --profile bench exec -- /bin/true")
 fi
 # Other builds of pancred side by side (before/after a change): PANCRED_COMPARE="LABEL=PATH ...".
 for pair in ${PANCRED_COMPARE:-}; do
