@@ -6,14 +6,18 @@
 //! was a quarter of a cached token's time (`benches/token-vs-oidc-agent.sh`). What this
 //! executable does needs none of it; `pancred-full` has it all. One difference shows: a write to
 //! a closed pipe ends this process by SIGPIPE, as it does a C program's.
-#![no_main]
+// (A test build keeps the harness's own entry point.)
+#![cfg_attr(not(test), no_main)]
 #![deny(unsafe_code)]
 
+#[cfg(not(test))]
 use std::os::raw::{c_char, c_int};
 
+#[cfg(not(test))]
 #[allow(unsafe_code)] // the program's entry point, named for the C runtime; it reads no pointer
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    // (The arguments are read through `std::env::args_os`, which the standard library keeps.)
-    pancred::cli::front::run()
+    // (The arguments are read through `std::env::args_os`, which the standard library keeps;
+    // `exit` flushes standard output as a Rust `main` would.)
+    std::process::exit(pancred::cli::front::run())
 }
