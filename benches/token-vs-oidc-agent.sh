@@ -132,29 +132,34 @@ REDIS_URL=redis://127.0.0.1:$REDIS_PORT/
 [ "$("$BIN" --store redis --redis-url "$REDIS_URL" --profile bench token)" = "$PANCRED_TOKEN" ]
 
 # --- timing ------------------------------------------------------------------------------------------
+# Two groups, each timed in its own hyperfine call: the file store's rows with their peers, then
+# the rows whose store is another daemon (gnome-keyring, Redis), so that the daemons' own work
+# after each request does not land in the first group's times.
 names=("pancred token (file)" "oidc-token (oidc-agent)" "/bin/true"
-  "pancred token (keyring)" "pancred token (redis)")
+  "pancred kubectl-credential (file)" "pancred exec -- /bin/true (file)")
 cmds=("$BIN --profile bench token" "$(command -v oidc-token) bench-agent" "/bin/true"
-  "$BIN --store keyring --profile bench token"
-  "$BIN --store redis --redis-url $REDIS_URL --profile bench token")
-# kubectl's plugin, and exec running /bin/true, on the same cached token.
-names+=("pancred kubectl-credential (file)" "pancred exec -- /bin/true (file)")
-cmds+=("$BIN --profile bench kubectl-credential" "$BIN --profile bench exec -- /bin/true")
+  "$BIN --profile bench kubectl-credential" "$BIN --profile bench exec -- /bin/true")
 # The whole program run directly (what `pancred` hands every other command to): on the file store
 # it shows what the small executable saves, on the keyring and Redis what the hand-over costs.
 FULL=$(dirname "$BIN")/pancred-full
 if [ -x "$FULL" ]; then
-  names+=("pancred-full token (file)" "pancred-full token (keyring)" "pancred-full token (redis)"
-    "pancred-full exec -- /bin/true (file)")
-  cmds+=("$FULL --profile bench token" "$FULL --store keyring --profile bench token"
-    "$FULL --store redis --redis-url $REDIS_URL --profile bench token"
-    "$FULL --profile bench exec -- /bin/true")
+  names+=("pancred-full token (file)" "pancred-full exec -- /bin/true (file)")
+  cmds+=("$FULL --profile bench token" "$FULL --profile bench exec -- /bin/true")
 fi
 # Other builds of pancred side by side (before/after a change): PANCRED_COMPARE="LABEL=PATH ...".
 for pair in ${PANCRED_COMPARE:-}; do
   names+=("pancred token (file, ${pair%%=*})")
   cmds+=("${pair#*=} --profile bench token")
 done
+first=${#names[@]}
+names+=("pancred token (keyring)" "pancred token (redis)")
+cmds+=("$BIN --store keyring --profile bench token"
+  "$BIN --store redis --redis-url $REDIS_URL --profile bench token")
+if [ -x "$FULL" ]; then
+  names+=("pancred-full token (keyring)" "pancred-full token (redis)")
+  cmds+=("$FULL --store keyring --profile bench token"
+    "$FULL --store redis --redis-url $REDIS_URL --profile bench token")
+fi
 n=${#names[@]}
 PY=${PANCRED_TEST_PYTHON:-$ROOT/target/test-env/pancloud-venv/bin/python}
 PEER_READ="from pancloud import Credentials; print(Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'}).access_token)"
@@ -164,14 +169,18 @@ if [ -x "$PY" ] && [ "$("$PY" -c "$PEER_READ" 2>/dev/null)" = "$PANCRED_TOKEN" ]
 fi
 rm -f "$OUT"/token-vs-oidc-agent.round*.json
 for r in $(seq 0 $((ROUNDS - 1))); do
-  args=()
-  for k in $(seq 0 $((n - 1))); do
-    i=$(((k + r) % n))
-    args+=(-n "${names[$i]}" "${cmds[$i]}")
-  done
   echo "round $((r + 1))/$ROUNDS" >&2
-  hyperfine -N --warmup 10 --runs "$RUNS" --style none --export-json "$OUT/token-vs-oidc-agent.round$r.json" \
-    "${args[@]}" >/dev/null
+  for group in "0 $first" "$first $((n - first))"; do
+    read -r from size <<<"$group"
+    args=()
+    for k in $(seq 0 $((size - 1))); do
+      i=$((from + (k + r) % size))
+      args+=(-n "${names[$i]}" "${cmds[$i]}")
+    done
+    hyperfine -N --warmup 10 --runs "$RUNS" --style none \
+      --export-json "$OUT/token-vs-oidc-agent.round$r.$from.json" "${args[@]}" >/dev/null
+    sleep 0.5
+  done
   # pancloud takes a hundred times longer: fewer runs of it, in every round too.
   if [ ${#names[@]} -gt "$n" ]; then
     hyperfine -N --warmup 1 --runs "$PEER_RUNS" --style none \
