@@ -115,6 +115,25 @@ fn run_command(
     // signals waits for `wait` below, however soon it comes. (The standard library clears the mask
     // in the command's process.)
     watched.thread_block().ok()?;
+    let (pid_tx, pid_rx) = std::sync::mpsc::channel::<Pid>();
+    let forwarding = std::thread::Builder::new().spawn(move || {
+        let Ok(pid) = pid_rx.recv() else {
+            return;
+        };
+        loop {
+            match watched.wait() {
+                Ok(Signal::SIGINT | Signal::SIGQUIT) => {}
+                // The command may have ended meanwhile: its status is the answer.
+                Ok(sig) => drop(kill(pid, sig)),
+                Err(_) => break,
+            }
+        }
+    });
+    if forwarding.is_err() {
+        // No thread to spare: the whole program runs it, with the signals as they came.
+        let _ = watched.thread_unblock();
+        return None;
+    }
     let mut command = std::process::Command::new(program);
     command.args(args);
     for name in names {
@@ -126,15 +145,7 @@ fn run_command(
     };
     drop(command);
     if let Ok(pid) = i32::try_from(child.id()) {
-        let pid = Pid::from_raw(pid);
-        std::thread::spawn(move || loop {
-            match watched.wait() {
-                Ok(Signal::SIGINT | Signal::SIGQUIT) => {}
-                // The command may have ended meanwhile: its status is the answer.
-                Ok(sig) => drop(kill(pid, sig)),
-                Err(_) => break,
-            }
-        });
+        let _ = pid_tx.send(Pid::from_raw(pid));
     }
     Some(match child.wait() {
         Ok(status) => super::exec::code_of(status),
