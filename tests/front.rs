@@ -362,3 +362,16 @@ fn a_closed_pipe_is_never_a_panic() {
         );
     }
 }
+
+#[test]
+fn a_link_to_pancred_finds_the_whole_program_beside_its_target() {
+    let sb = Sandbox::new();
+    cached(&sb, "work", json!({}));
+    let dir = sb.path().join("links");
+    std::fs::create_dir(&dir).unwrap();
+    let link = dir.join("pancred");
+    std::os::unix::fs::symlink(common::bin(), &link).unwrap();
+    let r = run(&sb, link.to_str().unwrap(), &["list"], &[], "");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("work"), "{}", r.stdout);
+}
