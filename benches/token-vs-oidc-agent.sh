@@ -12,13 +12,14 @@
 #      so that neither side always runs first; medians over every run, and their ratios.
 #   4. perf stat (task-clock, page faults; where perf may count) and peak RSS (/usr/bin/time).
 #   5. The same cached path on the keyring store (gnome-keyring on a private D-Bus, as
-#      tests/run.sh starts it) and on a Redis server on a free port; `kubectl-credential` and
-#      `exec -- /bin/true`; and
+#      tests/run.sh starts it) and on a Redis server on a free port; `kubectl-credential`,
+#      `exec -- /bin/true` and `git-credential get` (through `sh -c`, beside `oidc-token` run the
+#      same way: hyperfine 1.15 cannot feed stdin otherwise); and
 #      `pancred-full` (the whole program, which `pancred` runs for everything it does not answer
 #      itself) directly, on each store.
 #
-# Usage: bash benches/token-vs-oidc-agent.sh   Knobs: ROUNDS (default 5), RUNS (default 100),
-# PEER_RUNS (pancloud's runs per round, default 10),
+# Usage: bash benches/token-vs-oidc-agent.sh   Knobs: ROUNDS (default 10), RUNS (default 50),
+# PEER_RUNS (pancloud's runs per round, default 5),
 # PANCRED_BIN (a pancred binary to measure instead of building target/release/pancred),
 # PANCRED_COMPARE ("LABEL=PATH ...": other pancred builds measured in the same rounds).
 # Results: stdout (a table) and target/bench/token-vs-oidc-agent*.json.
@@ -26,9 +27,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$ROOT/target/bench
-ROUNDS=${ROUNDS:-5}
-RUNS=${RUNS:-100}
-PEER_RUNS=${PEER_RUNS:-10}
+ROUNDS=${ROUNDS:-10}
+RUNS=${RUNS:-50}
+PEER_RUNS=${PEER_RUNS:-5}
 mkdir -p "$OUT"
 
 if [ -z "${PANCRED_BENCH_INSIDE:-}" ]; then
@@ -181,6 +182,15 @@ for r in $(seq 0 $((ROUNDS - 1))); do
       --export-json "$OUT/token-vs-oidc-agent.round$r.$from.json" "${args[@]}" >/dev/null
     sleep 0.5
   done
+  # git's helper reads its request on stdin, which hyperfine 1.15 can only give through a shell:
+  # both sides run through `sh -c` (hyperfine subtracts the shell's own start).
+  printf 'protocol=https\nhost=git.example\n\n' >"$WORK/git-request"
+  git_args=(-n "pancred git-credential get (file, through sh)"
+    "$BIN --profile bench git-credential get < $WORK/git-request"
+    -n "oidc-token (oidc-agent, through sh)" "$(command -v oidc-token) bench-agent < /dev/null")
+  ((r % 2)) && git_args=("${git_args[@]:3:3}" "${git_args[@]:0:3}")
+  hyperfine --warmup 10 --runs "$RUNS" --style none \
+    --export-json "$OUT/token-vs-oidc-agent.round$r.git.json" "${git_args[@]}" >/dev/null
   # pancloud takes a hundred times longer: fewer runs of it, in every round too.
   if [ ${#names[@]} -gt "$n" ]; then
     hyperfine -N --warmup 1 --runs "$PEER_RUNS" --style none \
@@ -228,6 +238,9 @@ for name, m in med.items():
     print("| %s | %.2f ms | %.2fx | %.1fx | %s | %s | %s |" % (name, m * 1e3, m / a, m / t, tc, pf, rss))
 print()
 print("pancred / oidc-token: %.2fx (goal: at most 0.80x)" % (p / a))
+g, ga = med.get("pancred git-credential get (file, through sh)"), med.get("oidc-token (oidc-agent, through sh)")
+if g and ga:
+    print("pancred git-credential get / oidc-token, both through sh: %.2fx" % (g / ga))
 if "pancloud 1.5.1 (file)" in med:
     print("pancloud / pancred:   %.1fx" % (med["pancloud 1.5.1 (file)"] / p))
 json.dump({"median_seconds": med, "rss_tc_pf": info}, open(out + "/token-vs-oidc-agent.json", "w"), indent=2)
