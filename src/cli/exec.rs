@@ -9,8 +9,9 @@ use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::Context;
 use crate::profile::Dialect;
 use crate::resolve::ENV_ACCESS_TOKEN;
+use crate::secret::Secret;
 use crate::Error;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 
 /// The variable every command run by `exec` finds its token in.
 pub const ENV_PANCRED_ACCESS_TOKEN: &str = "PANCRED_ACCESS_TOKEN";
@@ -36,14 +37,11 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
             }
         };
         let (p, _) = engine.working(&name, stored.as_ref());
-        let names = token_variables(p.dialect, extra_env);
         // Listening before the command starts: a signal that comes as soon as it runs is passed on.
         let signals = Signals::listen()?;
-        let mut cmd = tokio::process::Command::new(program);
-        cmd.args(args);
-        for n in &names {
-            cmd.env(n, token.expose());
-        }
+        let mut cmd = tokio::process::Command::from(command_with_token(
+            program, args, p.dialect, extra_env, &token,
+        ));
         let child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => return Ok(not_started(program, &e)),
@@ -66,22 +64,31 @@ pub(super) fn check_names(extra_env: &[String]) -> Result<(), Error> {
     }
 }
 
-/// The variables that get the token: `PANCRED_ACCESS_TOKEN`, `PAN_ACCESS_TOKEN` for a pancloud
-/// profile, and the `--env` names.
-pub(super) fn token_variables(dialect: Dialect, extra_env: &[String]) -> Vec<String> {
-    let mut names = vec![ENV_PANCRED_ACCESS_TOKEN.to_string()];
+/// CMD with the token in its environment (never in its arguments): in `PANCRED_ACCESS_TOKEN`, in
+/// `PAN_ACCESS_TOKEN` for a pancloud profile, and in the `--env` names.
+pub(super) fn command_with_token(
+    program: &OsStr,
+    args: &[OsString],
+    dialect: Dialect,
+    extra_env: &[String],
+    token: &Secret,
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).env(ENV_PANCRED_ACCESS_TOKEN, token.expose());
     // pancloud programs take PAN_ACCESS_TOKEN as the whole credential set: they use the token
     // as it is and never refresh it themselves.
     if dialect == Dialect::Pancloud {
-        names.push(ENV_ACCESS_TOKEN.to_string());
+        cmd.env(ENV_ACCESS_TOKEN, token.expose());
     }
-    names.extend(extra_env.iter().cloned());
-    names
+    for name in extra_env {
+        cmd.env(name, token.expose());
+    }
+    cmd
 }
 
 /// The command could not be started: said on stderr, with the shell's codes (127 not found, 126
 /// found but not runnable).
-pub(super) fn not_started(program: &std::ffi::OsStr, e: &std::io::Error) -> i32 {
+pub(super) fn not_started(program: &OsStr, e: &std::io::Error) -> i32 {
     let shown = program.to_string_lossy();
     eprintln!("pancred: error: cannot run {shown:?}: {e}");
     if e.kind() == std::io::ErrorKind::NotFound {

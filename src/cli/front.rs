@@ -80,8 +80,9 @@ fn answer(args: &[OsString]) -> Option<i32> {
             super::exec::check_names(&env).ok()?;
             let (program, args) = command.split_first()?;
             let (token, _, stored) = cached(&global)?;
-            let names = super::exec::token_variables(stored.dialect, &env);
-            run_command(program, args, &names, &token)
+            let command =
+                super::exec::command_with_token(program, args, stored.dialect, &env, &token);
+            run_command(program, command)
         }
         _ => None,
     }
@@ -92,12 +93,7 @@ fn answer(args: &[OsString]) -> Option<i32> {
 /// and SIGQUIT from a terminal reach it through the process group, so they are only waited out).
 /// `None` when it cannot be set up that way (the whole program then runs it).
 #[cfg(unix)]
-fn run_command(
-    program: &std::ffi::OsStr,
-    args: &[OsString],
-    names: &[String],
-    token: &Secret,
-) -> Option<i32> {
+fn run_command(program: &std::ffi::OsStr, mut command: std::process::Command) -> Option<i32> {
     use nix::sys::signal::{kill, SigSet, Signal};
     use nix::unistd::Pid;
     let mut watched = SigSet::empty();
@@ -134,11 +130,6 @@ fn run_command(
         let _ = watched.thread_unblock();
         return None;
     }
-    let mut command = std::process::Command::new(program);
-    command.args(args);
-    for name in names {
-        command.env(name, token.expose());
-    }
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => return Some(super::exec::not_started(program, &e)),
@@ -157,17 +148,7 @@ fn run_command(
 }
 
 #[cfg(not(unix))]
-fn run_command(
-    program: &std::ffi::OsStr,
-    args: &[OsString],
-    names: &[String],
-    token: &Secret,
-) -> Option<i32> {
-    let mut command = std::process::Command::new(program);
-    command.args(args);
-    for name in names {
-        command.env(name, token.expose());
-    }
+fn run_command(program: &std::ffi::OsStr, mut command: std::process::Command) -> Option<i32> {
     Some(match command.status() {
         Ok(status) => super::exec::code_of(status),
         Err(e) => super::exec::not_started(program, &e),
@@ -223,17 +204,14 @@ fn finish(result: Result<(), crate::Error>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!(
-                "pancred: error: {}",
-                crate::text::safe_lines(&e.to_string())
-            );
+            super::report(&e);
             super::exit::exit_code(&e)
         }
     }
 }
 
 /// Where the whole program is: beside this executable (symbolic links followed).
-pub fn full_program() -> std::io::Result<PathBuf> {
+fn full_program() -> std::io::Result<PathBuf> {
     let me = std::env::current_exe()?;
     Ok(me.with_file_name(format!("{FULL_PROGRAM}{}", std::env::consts::EXE_SUFFIX)))
 }

@@ -319,16 +319,20 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // Outside text inside the error (names, the provider's words) is escaped; pancred's own
-            // line breaks stay.
-            eprintln!(
-                "pancred: error: {}",
-                crate::text::safe_lines(&e.to_string())
-            );
+            report(&e);
             hints::after(&ctx, &e);
             exit_code(&e)
         }
     }
+}
+
+/// The error line on stderr. Outside text inside the error (names, the provider's words) is
+/// escaped; pancred's own line breaks stay.
+fn report(e: &Error) {
+    eprintln!(
+        "pancred: error: {}",
+        crate::text::safe_lines(&e.to_string())
+    );
 }
 
 /// Prints the engine's notices (tokens rescued or applied) on stderr as they happen.

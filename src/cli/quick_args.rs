@@ -1,6 +1,7 @@
 //! A quick reading of the command lines that run most often: `token`, `git-credential OP`,
-//! `kubectl-credential` and `exec [--env NAME]... -- CMD...`, with the plain global flags (`--profile`, `--store`,
-//! `--credentials-file`, `--redis-url`, `--sqlite-path`, `--memcached-url`, `--leeway`).
+//! `kubectl-credential` and `exec [--env NAME]... -- CMD...`, with the plain global flags
+//! (`--profile`, `--store`, `--credentials-file`, `--redis-url`, `--sqlite-path`,
+//! `--memcached-url`, `--leeway`).
 //!
 //! kubectl and git start pancred for every request, and building clap's whole command tree
 //! costs more than answering a cached token. This reader produces the very [`Cli`] that clap

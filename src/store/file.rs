@@ -168,7 +168,7 @@ impl FileStore {
         let name = name
             .or_else(|| default_of(&db))
             .unwrap_or_else(|| crate::profile::DEFAULT_PROFILE.to_string());
-        let profile = docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name);
+        let profile = named(docs, &name);
         Ok((name, profile))
     }
 
@@ -179,6 +179,11 @@ impl FileStore {
             .get("1")?
             .as_object()
     }
+}
+
+/// The profile called `name`: the first document of that name, as TinyDB's `get` answers.
+fn named(docs: Vec<(DocId, Profile)>, name: &str) -> Option<Profile> {
+    docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name)
 }
 
 /// The default profile's name in the settings table.
@@ -226,7 +231,7 @@ impl Store for FileStore {
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
         let (_, docs) = self.read_documents()?;
-        Ok(docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name))
+        Ok(named(docs, name))
     }
 
     fn list(&self) -> Result<Vec<Profile>, StoreError> {
