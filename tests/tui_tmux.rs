@@ -231,15 +231,9 @@ fn sigterm_and_sighup_restore_the_terminal() {
         start(&sb, &tmux);
         tmux.wait("the TUI", |s| s.contains("Profiles (3)"));
         // Mouse reporting, the alternate screen and a hidden cursor are on while the TUI runs.
-        let during = tmux.run(&[
-            "display",
-            "-p",
-            "-t",
-            common::tmux::SESSION,
-            "#{alternate_on}",
-        ]);
+        let during = tmux.display("#{alternate_on}");
         assert_eq!(during.trim(), "1", "the TUI uses the alternate screen");
-        let shell = tmux.run(&["display", "-p", "-t", common::tmux::SESSION, "#{pane_pid}"]);
+        let shell = tmux.display("#{pane_pid}");
         let killed = std::process::Command::new("pkill")
             .args([
                 &format!("-{signal}"),
@@ -256,13 +250,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
             end.contains("TTY-RESTORED"),
             "{signal}: raw mode left on: {end}"
         );
-        let state = tmux.run(&[
-            "display",
-            "-p",
-            "-t",
-            common::tmux::SESSION,
-            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
-        ]);
+        let state = tmux.display("#{alternate_on} #{cursor_flag} #{mouse_any_flag}");
         assert_eq!(
             state.trim(),
             "0 1 0",

@@ -67,18 +67,12 @@ impl Tmux {
 
     /// Waits (generously: the machine may be loaded) until the screen satisfies `ok`.
     pub fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "waited for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_within(what, Duration::from_secs(60), ok)
+    }
+
+    /// A tmux format (`#{pane_pid}`, `#{alternate_on}`...) evaluated for the session's pane.
+    pub fn display(&self, format: &str) -> String {
+        self.run(&["display", "-p", "-t", SESSION, format])
     }
 }
 
