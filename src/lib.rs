@@ -6,7 +6,9 @@
 //! Cargo features (all on by default): `cli` and `tui` (the two faces), `sandbox` (the local
 //! authorization server), `keyring` and `redis` (stores beyond the always-built file and memory
 //! stores). With `default-features = false` this is the engine alone.
-#![forbid(unsafe_code)]
+// One exception, allowed where it stands: resetting a child's signals between fork and exec
+// (`cli::exec`), which the standard library offers only as an unsafe hook.
+#![deny(unsafe_code)]
 
 #[cfg(any(feature = "cli", feature = "tui"))]
 pub mod browser;
@@ -15,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod env;
 pub mod error;
 #[cfg(test)]
 mod fuzz_tests;

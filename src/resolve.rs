@@ -1,6 +1,7 @@
 //! pancloud's credential resolver, kept exactly: explicit values, else the `PAN_*` variables,
 //! else the store, and whichever source has any one credential supplies all four.
 
+use crate::env::PanVars;
 use crate::profile::{ClientAuth, Grant, Profile};
 use crate::secret::Secret;
 
@@ -59,41 +60,28 @@ pub struct Resolved {
     pub source: Source,
     /// A developer token, when one applies (explicit, else `PAN_DEVELOPER_TOKEN`, else the profile's).
     pub developer_token: Option<Secret>,
+    /// Where that developer token came from.
+    pub developer_token_source: Option<Source>,
 }
 
-pub const ENV_ACCESS_TOKEN: &str = "PAN_ACCESS_TOKEN";
-pub const ENV_CLIENT_ID: &str = "PAN_CLIENT_ID";
-pub const ENV_CLIENT_SECRET: &str = "PAN_CLIENT_SECRET";
-pub const ENV_REFRESH_TOKEN: &str = "PAN_REFRESH_TOKEN";
-pub const ENV_DEVELOPER_TOKEN: &str = "PAN_DEVELOPER_TOKEN";
-
-/// Resolves the credentials. `env` reads a variable (empty counts as unset, as in pancloud);
-/// `stored` is the selected profile as the store has it.
+/// Resolves the credentials. `env` holds pancloud's `PAN_*` variables (empty ones count as
+/// unset, as in pancloud: see [`crate::env`]); `stored` is the selected profile as the store has it.
 pub fn resolve(
     explicit: &CredentialSet,
     explicit_developer_token: Option<&Secret>,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &PanVars,
     stored: Option<&Profile>,
 ) -> Resolved {
-    let var = |k: &str| env(k).filter(|v| !v.is_empty());
+    let from_env = CredentialSet {
+        access_token: env.access_token.clone(),
+        client_id: env.client_id.clone(),
+        client_secret: env.client_secret.clone(),
+        refresh_token: env.refresh_token.clone(),
+    };
     let (credentials, source) = if !explicit.is_empty() {
         (explicit.clone(), Source::Explicit)
-    } else if [
-        ENV_ACCESS_TOKEN,
-        ENV_CLIENT_ID,
-        ENV_CLIENT_SECRET,
-        ENV_REFRESH_TOKEN,
-    ]
-    .iter()
-    .any(|k| var(k).is_some())
-    {
-        let set = CredentialSet {
-            access_token: var(ENV_ACCESS_TOKEN).map(Secret::new),
-            client_id: var(ENV_CLIENT_ID),
-            client_secret: var(ENV_CLIENT_SECRET).map(Secret::new),
-            refresh_token: var(ENV_REFRESH_TOKEN).map(Secret::new),
-        };
-        (set, Source::Environment)
+    } else if !from_env.is_empty() {
+        (from_env, Source::Environment)
     } else {
         (
             stored.map(CredentialSet::from_profile).unwrap_or_default(),
@@ -102,19 +90,24 @@ pub fn resolve(
     };
     // pan-cortex-data-lake 2.0: a developer token from the environment or the store applies only
     // when no explicit credentials and no PAN_ACCESS_TOKEN are present.
-    let developer_token = explicit_developer_token.cloned().or_else(|| {
-        if source == Source::Explicit || var(ENV_ACCESS_TOKEN).is_some() {
-            None
-        } else {
-            var(ENV_DEVELOPER_TOKEN)
-                .map(Secret::new)
-                .or_else(|| stored.and_then(|p| p.developer_token.clone()))
-        }
-    });
+    let developer_token = match explicit_developer_token {
+        Some(t) => Some((t.clone(), Source::Explicit)),
+        None if source == Source::Explicit || env.access_token.is_some() => None,
+        None => env
+            .developer_token
+            .clone()
+            .map(|t| (t, Source::Environment))
+            .or_else(|| {
+                stored
+                    .and_then(|p| p.developer_token.clone())
+                    .map(|t| (t, Source::Store))
+            }),
+    };
     Resolved {
         credentials,
         source,
-        developer_token,
+        developer_token_source: developer_token.as_ref().map(|(_, s)| *s),
+        developer_token: developer_token.map(|(t, _)| t),
     }
 }
 
@@ -158,16 +151,16 @@ impl Resolved {
     }
 }
 
-/// Reads the process environment.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use rstest::rstest;
-    use std::collections::HashMap;
+
+    /// pancloud's variables as the environment table reads them.
+    fn pan(vars: &[(&str, &str)]) -> PanVars {
+        let env = crate::env::Env::from_pairs(vars.iter().copied());
+        crate::env::Settings::from_env(&env).unwrap().pan
+    }
 
     fn stored() -> Profile {
         let mut p = Profile::new("default");
@@ -219,11 +212,7 @@ mod tests {
         #[case] source: Source,
         #[case] expected: CredentialSet,
     ) {
-        let env: HashMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let r = resolve(&explicit, None, &|k| env.get(k).cloned(), Some(&stored()));
+        let r = resolve(&explicit, None, &pan(env), Some(&stored()));
         assert_eq!(r.source, source);
         assert_eq!(r.credentials, expected);
     }
@@ -232,7 +221,12 @@ mod tests {
     fn no_cached_token_when_cache_token_is_off() {
         let mut p = stored();
         p.cache_token = false;
-        let r = resolve(&CredentialSet::default(), None, &|_| None, Some(&p));
+        let r = resolve(
+            &CredentialSet::default(),
+            None,
+            &PanVars::default(),
+            Some(&p),
+        );
         assert_eq!(r.credentials.access_token, None);
     }
 
@@ -248,10 +242,6 @@ mod tests {
         #[case] explicit_creds: bool,
         #[case] expected: Option<&str>,
     ) {
-        let env: HashMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
         let mut p = stored();
         p.developer_token = Some(Secret::new("store-dt"));
         let explicit = if explicit_creds {
@@ -262,7 +252,7 @@ mod tests {
         let r = resolve(
             &explicit,
             arg.map(Secret::new).as_ref(),
-            &|k| env.get(k).cloned(),
+            &pan(env),
             Some(&p),
         );
         assert_eq!(r.developer_token.as_ref().map(|s| s.expose()), expected);
@@ -278,7 +268,7 @@ mod tests {
         #[case] auth: ClientAuth,
         #[case] missing: &[&str],
     ) {
-        let r = resolve(&c, None, &|_| None, None);
+        let r = resolve(&c, None, &PanVars::default(), None);
         assert_eq!(
             r.missing_for_refresh(auth, Grant::AuthorizationCode),
             missing
@@ -293,7 +283,7 @@ mod tests {
         #[case] c: CredentialSet,
         #[case] missing: &[&str],
     ) {
-        let r = resolve(&c, None, &|_| None, None);
+        let r = resolve(&c, None, &PanVars::default(), None);
         let got = r.missing_for_refresh(ClientAuth::ClientSecretBasic, Grant::ClientCredentials);
         assert_eq!(got, missing);
     }

@@ -73,8 +73,10 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
         r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential"}"#,
     )];
     let print_token = "printf %s \"$PANCRED_ACCESS_TOKEN\"";
-    let answered: [(&[&str], Vars, &str); 6] = [
+    let answered: [(&[&str], Vars, &str); 7] = [
         (&["--profile", "work", "token"], &[], ""),
+        // Another program's completion variable is not pancred's.
+        (&["--profile", "work", "token"], &[("COMPLETE", "bash")], ""),
         (
             &["token", "--no-refresh"],
             &[("PANCRED_PROFILE", "work")],
@@ -108,7 +110,7 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
         assert!(!full, "{args:?} ran the whole program");
     }
     // Everything else is the whole program's: other commands, help, a token that needs a
-    // refresh, pancloud's variables, another store, a file others can read, a waiting rescue.
+    // refresh, pancloud's variables, another store, pancred's completion callback.
     let handed: [(&[&str], Vars); 9] = [
         (&["list"], &[]),
         (&["token", "--help"], &[]),
@@ -120,7 +122,7 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
         ),
         (&["--profile", "nobody", "token"], &[]),
         (&["--profile", "work", "git-credential", "erase"], &[]),
-        (&["--profile", "work", "token"], &[("COMPLETE", "bash")]),
+        (&["--profile", "work", "token"], &[("PANCRED_COMPLETE", "bash")]),
         (
             &["--profile", "work", "exec", "--env", "A=B", "--", "true"],
             &[],
@@ -130,13 +132,16 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
         let (r, full) = handed_over(&sb, args, env, "");
         assert!(full, "{args:?} was not handed over: {}", r.all());
     }
+    // An empty rescue folder holds nothing for this profile.
     let rescue = sb.home.join(".local/state/pancred/rescue");
     std::fs::create_dir_all(&rescue).unwrap();
-    assert!(handed_over(&sb, &["--profile", "work", "token"], &[], "").1);
+    assert!(!handed_over(&sb, &["--profile", "work", "token"], &[], "").1);
     std::fs::remove_dir(&rescue).unwrap();
+    // A file others can read: warned about, by the same rule and words as the whole program's.
     set_mode(&sb.creds, 0o644);
     let (r, full) = handed_over(&sb, &["--profile", "work", "token"], &[], "");
-    assert!(full && r.stderr.contains("warning"), "{}", r.all());
+    assert!(!full && r.code == 0, "{}", r.all());
+    assert!(r.stderr.contains("warning") && r.stderr.contains("0644"), "{}", r.all());
     set_mode(&sb.creds, 0o600);
 }
 

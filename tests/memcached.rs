@@ -43,8 +43,11 @@ fn names(sb: &Sandbox, url: &str, prefix: &str) -> Vec<(String, bool)> {
 }
 
 fn store(url: &str, prefix: &str) -> MemcachedStore {
-    let lookup = |k: &str| (k == "PANCRED_MEMCACHED_PREFIX").then(|| prefix.to_string());
-    MemcachedStore::connect(&MemcachedConfig::from_lookup(Some(url), &lookup).unwrap()).unwrap()
+    let settings = pancred::env::MemcachedSettings {
+        prefix: Some(prefix.to_string()),
+        ..Default::default()
+    };
+    MemcachedStore::connect(&MemcachedConfig::from_settings(Some(url), &settings).unwrap()).unwrap()
 }
 
 #[test]

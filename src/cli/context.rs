@@ -5,17 +5,25 @@ use super::GlobalArgs;
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::engine::CredentialPolicy;
+use crate::env::Settings;
 use crate::profile::{Profile, DEFAULT_PROFILE};
-use crate::resolve::{process_env, resolve, CredentialSet, Resolved};
+use crate::resolve::{resolve, CredentialSet, Resolved};
 use crate::secret::Secret;
+use crate::store::{Opened, StoreConfig, StoreError};
 use crate::text::Safe;
 use crate::{Engine, Error};
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+/// What opens a configuration's store: every store ([`crate::store::open`]), or only some
+/// (`None` for the others).
+pub type Opener<'a> = &'a dyn Fn(&StoreConfig) -> Option<Result<Opened, StoreError>>;
+
 pub struct Context {
     pub global: GlobalArgs,
+    /// The environment's settings, read once (see [`crate::env`]).
+    pub settings: Settings,
     /// Flags and environment, read once: every command builds its engine from this.
     pub config: EngineConfig,
     pub clock: Arc<dyn Clock>,
@@ -23,29 +31,36 @@ pub struct Context {
 }
 
 impl Context {
-    /// The configuration from the environment with the command line's flags over it.
+    /// The configuration from the process environment with the command line's flags over it; a
+    /// bad setting is a usage error naming its variable.
     pub fn new(global: GlobalArgs) -> Result<Self, Error> {
-        let mut config = EngineConfig::from_env()?;
+        Ok(Self::with_settings(global, Settings::from_process()?))
+    }
+
+    /// The configuration from `settings` with the command line's flags over it.
+    pub fn with_settings(global: GlobalArgs, settings: Settings) -> Self {
+        let mut config = EngineConfig::from_settings(&settings);
         if let Some(kind) = global.store {
             config.store.kind = kind;
         }
         config.store.credentials_file = global.credentials_file.clone();
-        config.store.redis_url = global.redis_url.clone();
-        #[cfg(feature = "sqlite")]
-        {
+        if global.redis_url.is_some() {
+            config.store.redis_url = global.redis_url.clone();
+        }
+        if global.sqlite_path.is_some() {
             config.store.sqlite_path = global.sqlite_path.clone();
         }
-        #[cfg(feature = "memcached")]
-        {
+        if global.memcached_url.is_some() {
             config.store.memcached_url = global.memcached_url.clone();
         }
         config.leeway = global.leeway;
-        Ok(Context {
+        Context {
             global,
+            settings,
             config,
             clock: Arc::new(SystemClock),
             engine: OnceLock::new(),
-        })
+        }
     }
 
     pub fn now(&self) -> i64 {
@@ -54,18 +69,29 @@ impl Context {
 
     /// The engine on the selected store, opened once; the `auto` fallback warning goes to stderr.
     pub fn engine(&self) -> Result<Engine, Error> {
+        self.engine_with(&|config| Some(crate::store::open(config)))
+            .unwrap_or_else(|| Err(Error::Other("no store to open".into())))
+    }
+
+    /// [`Context::engine`] with the store opened by `open`; `None` when `open` does not open
+    /// this configuration's store (the small `pancred` opens only the file store).
+    pub fn engine_with(&self, open: Opener) -> Option<Result<Engine, Error>> {
         if let Some(e) = self.engine.get() {
-            return Ok(e.clone());
+            return Some(Ok(e.clone()));
         }
-        let opened = self.config.open()?;
+        let opened = match open(&self.config.store)? {
+            Ok(o) => o,
+            Err(e) => return Some(Err(e.into())),
+        };
         if let Some(w) = &opened.warning {
             eprintln!("pancred: warning: {}", crate::text::safe_lines(w));
         }
-        let engine = opened
-            .engine
+        let engine = self
+            .config
+            .engine(opened.store)
             .with_clock(self.clock.clone())
             .with_reporter(super::warn_reporter());
-        Ok(self.engine.get_or_init(|| engine).clone())
+        Some(Ok(self.engine.get_or_init(|| engine).clone()))
     }
 
     /// The store, when a command opened it already.
@@ -76,10 +102,22 @@ impl Context {
     /// The engine with pancloud's resolver over the command line's explicit credentials.
     pub fn pancloud_engine(&self) -> Result<Engine, Error> {
         let (explicit, developer_token) = self.explicit()?;
-        Ok(self.engine()?.with_policy(CredentialPolicy::Pancloud {
+        Ok(self
+            .engine()?
+            .with_policy(self.pancloud_policy(explicit, developer_token)))
+    }
+
+    /// pancloud's resolver over explicit credentials and the `PAN_*` variables.
+    pub fn pancloud_policy(
+        &self,
+        explicit: CredentialSet,
+        developer_token: Option<Secret>,
+    ) -> CredentialPolicy {
+        CredentialPolicy::Pancloud {
             explicit,
             developer_token,
-        }))
+            environment: Box::new(self.settings.pan.clone()),
+        }
     }
 
     /// `--profile`, else `PANCRED_PROFILE`, else the store's default, else `default`.
@@ -95,7 +133,10 @@ impl Context {
 
     /// `--profile`, else `PANCRED_PROFILE`.
     pub fn explicit_profile(&self) -> Option<String> {
-        self.global.profile.clone().or_else(env_profile)
+        self.global
+            .profile
+            .clone()
+            .or_else(|| self.settings.profile.clone())
     }
 
     /// The selected profile as stored, if it exists.
@@ -112,6 +153,16 @@ impl Context {
             (engine, _, Some(p)) => Ok((engine, p)),
             (engine, name, None) => Err(missing(&engine, name)),
         }
+    }
+
+    /// Whether the command line gives credentials of its own (a client id, secret files).
+    pub fn has_explicit_credentials(&self) -> bool {
+        let g = &self.global;
+        g.client_id.is_some()
+            || g.client_secret_file.is_some()
+            || g.refresh_token_file.is_some()
+            || g.access_token_file.is_some()
+            || g.developer_token_file.is_some()
     }
 
     /// Credentials given on the command line (the id as a flag, secrets from files).
@@ -144,7 +195,7 @@ impl Context {
     /// pancloud's resolution for the selected profile.
     pub fn resolve(&self, stored: Option<&Profile>) -> Result<Resolved, Error> {
         let (explicit, dev) = self.explicit()?;
-        Ok(resolve(&explicit, dev.as_ref(), &process_env, stored))
+        Ok(resolve(&explicit, dev.as_ref(), &self.settings.pan, stored))
     }
 }
 
@@ -159,7 +210,7 @@ impl Context {
         if store.kind() == "file" {
             return;
         }
-        let Ok(path) = crate::store::file::default_path() else {
+        let Ok(path) = self.config.store.pancloud_file() else {
             return;
         };
         if !path.is_file() {
@@ -181,12 +232,6 @@ impl Context {
             );
         }
     }
-}
-
-pub(super) fn env_profile() -> Option<String> {
-    std::env::var("PANCRED_PROFILE")
-        .ok()
-        .filter(|s| !s.is_empty())
 }
 
 /// The text of a file, or of standard input for `-`.

@@ -1,14 +1,12 @@
 //! `pancred exec [--env NAME]... -- CMD [ARGS...]`: runs a command with a fresh access token in
 //! its environment (never in its arguments) and exits with the command's code.
 //!
-//! SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to pancred are passed on to the command. SIGINT and
-//! SIGQUIT from a terminal already reach the command (it runs in pancred's process group), so
-//! pancred only waits for it to decide, as a shell does.
+//! Both programs run the command through [`run`]: see there for its signals.
 
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::Context;
+use crate::env::ACCESS_TOKEN as ENV_ACCESS_TOKEN;
 use crate::profile::Dialect;
-use crate::resolve::ENV_ACCESS_TOKEN;
 use crate::secret::Secret;
 use crate::Error;
 use std::ffi::{OsStr, OsString};
@@ -23,32 +21,22 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
     };
     check_names(extra_env)?;
     let (engine, name) = engine(ctx)?;
-    // A cached token is read on this thread; the runtime below then only supervises CMD.
-    let cached = engine.cached_access_token(&name)?;
-    block_on(async {
-        let (token, stored) = match cached {
-            Some(c) => (c.token, c.stored),
-            None => {
-                let token = engine
-                    .fresh_access_token(&name)
-                    .await
-                    .map_err(|e| hint_on_refresh(&name, e))?;
-                (token, engine.load(&name).await?)
-            }
-        };
-        let (p, _) = engine.working(&name, stored.as_ref());
-        // Listening before the command starts: a signal that comes as soon as it runs is passed on.
-        let signals = Signals::listen()?;
-        let mut cmd = tokio::process::Command::from(command_with_token(
-            program, args, p.dialect, extra_env, &token,
-        ));
-        let child = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => return Ok(not_started(program, &e)),
-        };
-        drop(token);
-        signals.supervise(child).await
-    })
+    // (`pancred` already answered from a cached token when there was one: this is a refresh.)
+    let (token, stored) = match engine.cached_access_token(&name)? {
+        Some(c) => (c.token, c.stored),
+        None => block_on(async {
+            let token = engine
+                .fresh_access_token(&name)
+                .await
+                .map_err(|e| hint_on_refresh(&name, e))?;
+            Ok((token, engine.load(&name).await?))
+        })?,
+    };
+    // The async runtime is gone before the command starts: it runs under `run` alone.
+    let (p, _) = engine.working(&name, stored.as_ref());
+    let child = command_with_token(program, args, p.dialect, extra_env, &token);
+    drop(token);
+    Ok(run(program, child))
 }
 
 /// `--env` names must be variable names.
@@ -113,81 +101,108 @@ pub(super) fn code_of(status: std::process::ExitStatus) -> i32 {
     status.code().unwrap_or(1)
 }
 
-/// The signals pancred watches while the command runs.
+/// Runs `command` (for both programs: the one way pancred runs a command) and returns the exit
+/// code pancred ends with: the command's, or 128 + the signal that killed it.
+///
+/// The command starts with an empty signal mask and the default action for every signal pancred
+/// handles (and for SIGPIPE, which the Rust runtime ignores); signals ignored by whoever started
+/// pancred stay ignored, as a shell leaves them (`nohup`). While it runs, SIGTERM, SIGHUP, SIGUSR1
+/// and SIGUSR2 sent to pancred are passed on to it; SIGINT and SIGQUIT from a terminal reach it
+/// through the process group, so pancred only waits for it to decide, as a shell does.
 #[cfg(unix)]
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-    usr1: tokio::signal::unix::Signal,
-    usr2: tokio::signal::unix::Signal,
-    /// Listened to only so that they do not end pancred before the command.
-    int: tokio::signal::unix::Signal,
-    quit: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl Signals {
-    fn listen() -> Result<Self, Error> {
-        use tokio::signal::unix::{signal, SignalKind};
-        let listen = |kind: SignalKind| {
-            signal(kind).map_err(|e| Error::Other(format!("cannot watch signals: {e}")))
+pub(super) fn run(program: &OsStr, mut command: std::process::Command) -> i32 {
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+    // Handlers, not a blocked mask: the command inherits no blocked signal, and a caught signal
+    // goes back to its default action when the command's program starts.
+    let watched = [SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGINT, SIGQUIT];
+    let mut signals = match signal_hook::iterator::Signals::new(watched) {
+        Ok(s) => s,
+        Err(e) => return cannot_watch(&e),
+    };
+    let handle = signals.handle();
+    let (pid_tx, pid_rx) = std::sync::mpsc::channel::<Pid>();
+    // Started before the command: a signal that comes as soon as it runs waits in the handlers'
+    // queue and is passed on once its process id is known.
+    let forwarder = std::thread::Builder::new().spawn(move || {
+        let Ok(pid) = pid_rx.recv() else {
+            return;
         };
-        Ok(Signals {
-            term: listen(SignalKind::terminate())?,
-            hup: listen(SignalKind::hangup())?,
-            usr1: listen(SignalKind::user_defined1())?,
-            usr2: listen(SignalKind::user_defined2())?,
-            int: listen(SignalKind::interrupt())?,
-            quit: listen(SignalKind::quit())?,
-        })
-    }
-
-    /// Waits for the command, passing signals on; its exit code, or 128 + the signal that
-    /// killed it, as a shell reports it.
-    async fn supervise(mut self, mut child: tokio::process::Child) -> Result<i32, Error> {
-        use nix::sys::signal::{kill, Signal};
-        use nix::unistd::Pid;
-        let pid = child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .map(Pid::from_raw);
-        loop {
-            let forward = tokio::select! {
-                status = child.wait() => {
-                    let status = status.map_err(|e| {
-                        Error::Other(format!("waiting for the command failed: {e}"))
-                    })?;
-                    return Ok(code_of(status));
-                }
-                _ = self.term.recv() => Some(Signal::SIGTERM),
-                _ = self.hup.recv() => Some(Signal::SIGHUP),
-                _ = self.usr1.recv() => Some(Signal::SIGUSR1),
-                _ = self.usr2.recv() => Some(Signal::SIGUSR2),
-                _ = self.int.recv() => None,
-                _ = self.quit.recv() => None,
-            };
-            if let (Some(sig), Some(pid)) = (forward, pid) {
-                // The command may have ended meanwhile: its status comes next round.
+        for sig in signals.forever() {
+            if matches!(sig, SIGINT | SIGQUIT) {
+                continue;
+            }
+            if let Ok(sig) = Signal::try_from(sig) {
+                // The command may have ended meanwhile: its status is the answer.
                 let _ = kill(pid, sig);
             }
+        }
+    });
+    let forwarder = match forwarder {
+        Ok(f) => f,
+        Err(e) => return cannot_watch(&e),
+    };
+    default_signals_in(&mut command);
+    let status = match command.spawn() {
+        Ok(mut child) => {
+            drop(command);
+            if let Ok(pid) = i32::try_from(child.id()) {
+                let _ = pid_tx.send(Pid::from_raw(pid));
+            }
+            child.wait()
+        }
+        Err(e) => {
+            handle.close();
+            drop(pid_tx);
+            let _ = forwarder.join();
+            return not_started(program, &e);
+        }
+    };
+    handle.close();
+    drop(pid_tx);
+    let _ = forwarder.join();
+    match status {
+        Ok(status) => code_of(status),
+        Err(e) => {
+            eprintln!("pancred: error: waiting for the command failed: {e}");
+            1
         }
     }
 }
 
 #[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn listen() -> Result<Self, Error> {
-        Ok(Signals)
+pub(super) fn run(program: &OsStr, mut command: std::process::Command) -> i32 {
+    match command.status() {
+        Ok(status) => code_of(status),
+        Err(e) => not_started(program, &e),
     }
+}
 
-    async fn supervise(self, mut child: tokio::process::Child) -> Result<i32, Error> {
-        let status = child
-            .wait()
-            .await
-            .map_err(|e| Error::Other(format!("waiting for the command failed: {e}")))?;
-        Ok(code_of(status))
+#[cfg(unix)]
+fn cannot_watch(e: &std::io::Error) -> i32 {
+    // Never a command that pancred could not stop: it is not started.
+    eprintln!("pancred: error: cannot watch signals for the command: {e}");
+    1
+}
+
+/// In the command's process, between fork and exec: an empty signal mask, and SIGPIPE (ignored
+/// by the Rust runtime and by `pancred`'s entry point) back to its default action. The standard
+/// library leaves the mask as the parent had it.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn default_signals_in(command: &mut std::process::Command) {
+    use nix::sys::signal::{signal, SigHandler, SigSet, Signal};
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the child after fork and before exec, and calls only
+    // async-signal-safe functions (pthread_sigmask and sigaction); it allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            SigSet::empty()
+                .thread_set_mask()
+                .map_err(std::io::Error::from)?;
+            signal(Signal::SIGPIPE, SigHandler::SigDfl).map_err(std::io::Error::from)?;
+            Ok(())
+        });
     }
 }

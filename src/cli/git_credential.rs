@@ -8,6 +8,7 @@
 
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::Context;
+use crate::engine::Cached;
 use crate::secret::Secret;
 use crate::{Engine, Error};
 use std::collections::HashMap;
@@ -64,13 +65,7 @@ fn get(ctx: &Context, request: &HashMap<String, String>, username: &str) -> Resu
     let (engine, name) = engine(ctx)?;
     // The cached path needs no runtime, no thread and no lock; only a refresh builds them.
     let answer = match engine.cached_access_token(&name)? {
-        Some(c) => {
-            let hosts = c.stored.as_ref().map(|p| p.git_hosts.as_slice());
-            answers_for(hosts.unwrap_or_default(), request).then(|| {
-                let expiry = c.expires_at();
-                (c.token, expiry)
-            })
-        }
+        Some(c) => return from_cache(&c, request, username),
         None => refreshed(&engine, &name, request)?,
     };
     // Silence for a host this profile does not serve: git asks its next helper, or the user.
@@ -78,6 +73,19 @@ fn get(ctx: &Context, request: &HashMap<String, String>, username: &str) -> Resu
         return Ok(());
     };
     self::answer(username, &token, expiry)
+}
+
+/// The answer from a cached token: silence for a host the profile does not serve.
+pub(super) fn from_cache(
+    cached: &Cached,
+    request: &HashMap<String, String>,
+    username: &str,
+) -> Result<(), Error> {
+    let hosts = cached.stored.as_ref().map(|p| p.git_hosts.as_slice());
+    if !answers_for(hosts.unwrap_or_default(), request) {
+        return Ok(());
+    }
+    answer(username, &cached.token, cached.expires_at())
 }
 
 /// git's answer: the username, the token as the password, and its expiry when known.

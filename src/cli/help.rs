@@ -42,7 +42,7 @@ fn uses(subcommand: &str) -> Vec<&'static str> {
 
 /// pancred's command, with each subcommand showing only the global options it uses.
 pub fn command() -> clap::Command {
-    let mut cmd = Cli::command();
+    let mut cmd = Cli::command().after_help(crate::env::help_list());
     let globals: Vec<clap::Arg> = cmd
         .get_arguments()
         .filter(|a| a.is_global_set())
@@ -88,11 +88,12 @@ pub(super) fn profile_names() -> Vec<CompletionCandidate> {
         .collect()
 }
 
-/// Answers the shell when it asks for completions (`COMPLETE=SHELL pancred -- WORDS`, set by the
-/// script `pancred completions SHELL` prints); returns otherwise.
+/// Answers the shell when it asks for completions (`PANCRED_COMPLETE=SHELL pancred -- WORDS`, set
+/// by the script `pancred completions SHELL` prints); returns otherwise. pancred's own variable:
+/// another program's `COMPLETE` in the environment never turns a command into a completion.
 pub fn complete_if_asked() {
-    // Every run passes here (the cached `token` too): without the variable, nothing else is done.
-    if std::env::var_os(COMPLETE_VAR).is_none() {
+    // Every run passes here: without the variable, nothing else is done.
+    if !crate::env::completing() {
         return;
     }
     clap_complete::CompleteEnv::with_factory(command)
@@ -100,7 +101,7 @@ pub fn complete_if_asked() {
         .complete();
 }
 
-const COMPLETE_VAR: &str = "COMPLETE";
+const COMPLETE_VAR: &str = crate::env::COMPLETE;
 
 /// The script that registers pancred's completion in `shell`: it calls back into pancred, so
 /// completions (profile names included) are always current.

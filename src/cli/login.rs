@@ -47,7 +47,7 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
     runtime.block_on(async {
         // Everything, the listener included, is dropped when Ctrl-C wins: the port is freed.
         tokio::select! {
-            result = flow(&engine, &name, &redirect, &args, pastes) => result,
+            result = flow(&engine, &name, &redirect, &args, pastes, ctx.settings.over_ssh) => result,
             _ = interrupted() => Err(Error::Cancelled),
         }
     })
@@ -59,6 +59,7 @@ async fn flow(
     redirect: &str,
     args: &LoginArgs,
     pastes: Option<mpsc::UnboundedReceiver<String>>,
+    over_ssh: bool,
 ) -> Result<(), Error> {
     let listener = Listener::bind(redirect, args.port)
         .await
@@ -72,9 +73,16 @@ async fn flow(
     let pending = engine
         .start_authorization(name, Some(listener.redirect_uri()))
         .await?;
-    let over_ssh = std::env::var_os("SSH_CONNECTION").is_some_and(|v| !v.is_empty());
     let device = over_ssh && engine.device_login_supported(name).await;
-    announce(name, &pending, &listener, args, pastes.is_some(), device);
+    announce(
+        name,
+        &pending,
+        &listener,
+        args,
+        pastes.is_some(),
+        device,
+        over_ssh,
+    );
     let timeout = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_TIMEOUT));
     let callback = wait_or_paste(listener, &pending, timeout, pastes).await?;
     eprintln!("pancred: authorization received; exchanging the code");
@@ -95,6 +103,7 @@ fn announce(
     args: &LoginArgs,
     can_paste: bool,
     device_supported: bool,
+    over_ssh: bool,
 ) {
     eprintln!(
         "pancred: to authorize profile '{}', open this URL in a browser:\n\n    {}\n",
@@ -108,7 +117,7 @@ fn announce(
         }
     }
     if let Ok(addr) = listener.local_addr() {
-        if std::env::var_os("SSH_CONNECTION").is_some_and(|v| !v.is_empty()) {
+        if over_ssh {
             let port = addr.port();
             let host = match addr.ip() {
                 std::net::IpAddr::V6(ip) => format!("[{ip}]"),

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one function per command. Errors come back as
 //! [`crate::Error`] and become the exit codes of the contract.
 
+mod cached;
 mod context;
 mod device_login;
 mod exec;
@@ -27,7 +28,7 @@ use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-pub use context::Context;
+pub use context::{Context, Opener};
 pub use exit::exit_code;
 
 #[derive(Debug, Parser)]
@@ -35,11 +36,7 @@ pub use exit::exit_code;
     name = "pancred",
     version,
     about = "A terminal credential manager for OAuth 2.0 clients",
-    long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI.",
-    after_help = "Environment: PANCRED_PROFILE, PANCRED_STORE, PANCRED_KEYRING, PANCRED_REDIS_URL, PANCRED_REDIS_PREFIX,
-PANCRED_SQLITE_PATH, PANCRED_MEMCACHED_URL,
-PANCRED_HTTP_TIMEOUT and PANCRED_LOCK_TIMEOUT (seconds), PAN_CREDENTIALS_DBFILE,
-PAN_ACCESS_TOKEN, PAN_CLIENT_ID, PAN_CLIENT_SECRET, PAN_REFRESH_TOKEN, PAN_DEVELOPER_TOKEN."
+    long_about = "A terminal credential manager for OAuth 2.0 clients.\n\nRun without a command to open the TUI."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -63,36 +60,15 @@ pub struct GlobalArgs {
     /// pancloud credentials file for the file store [env: PAN_CREDENTIALS_DBFILE] [default: ~/.config/pancloud/credentials.json]
     #[arg(long, global = true, value_name = "PATH")]
     pub credentials_file: Option<PathBuf>,
-    /// Redis server for the redis store: redis://[USER][:PASSWORD@]HOST[:PORT][/DB] or rediss:// (TLS).
-    /// Also read: REDISCLI_AUTH (password), PANCRED_REDIS_PREFIX (default "pancred:"),
-    /// PANCRED_REDIS_LOCK_TTL_MS, PANCRED_REDIS_TIMEOUT_MS, PANCRED_REDIS_CA_FILE
-    #[arg(
-        long,
-        global = true,
-        env = "PANCRED_REDIS_URL",
-        hide_env_values = true,
-        value_name = "URL"
-    )]
+    /// Redis server for the redis store: redis://[USER][:PASSWORD@]HOST[:PORT][/DB] or rediss:// (TLS)
+    /// [env: PANCRED_REDIS_URL; its other settings: `pancred --help`]
+    #[arg(long, global = true, value_name = "URL")]
     pub redis_url: Option<String>,
-    /// SQLite database for the sqlite store [default: $XDG_DATA_HOME/pancred/credentials.sqlite3]
-    #[arg(
-        long,
-        global = true,
-        env = "PANCRED_SQLITE_PATH",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    /// SQLite database for the sqlite store [env: PANCRED_SQLITE_PATH] [default: $XDG_DATA_HOME/pancred/credentials.sqlite3]
+    #[arg(long, global = true, value_name = "PATH")]
     pub sqlite_path: Option<PathBuf>,
-    /// memcached server for the memcached store: memcache://HOST[:PORT]. Also read:
-    /// PANCRED_MEMCACHED_PREFIX (default "pancred:"), PANCRED_MEMCACHED_LOCK_TTL_MS,
-    /// PANCRED_MEMCACHED_TIMEOUT_MS
-    #[arg(
-        long,
-        global = true,
-        env = "PANCRED_MEMCACHED_URL",
-        hide_env_values = true,
-        value_name = "URL"
-    )]
+    /// memcached server for the memcached store: memcache://HOST[:PORT] [env: PANCRED_MEMCACHED_URL]
+    #[arg(long, global = true, value_name = "URL")]
     pub memcached_url: Option<String>,
     /// Seconds before expiry at which a token counts as expiring
     #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
@@ -224,13 +200,8 @@ pub enum Command {
     },
     /// kubectl exec credential plugin: an ExecCredential with a fresh token (see the README)
     KubectlCredential {
-        /// What kubectl asks for; kubectl sets it
-        #[arg(
-            long,
-            env = "KUBERNETES_EXEC_INFO",
-            hide = true,
-            hide_env_values = true
-        )]
+        /// What kubectl asks for (kubectl sets KUBERNETES_EXEC_INFO, read when this is not given)
+        #[arg(long, hide = true)]
         exec_info: Option<String>,
     },
     /// Move every profile of a pancloud credentials file into the selected store (tokens leave the file)
@@ -293,7 +264,7 @@ pub fn run() -> i32 {
     help::complete_if_asked();
     let args: Vec<OsString> = std::env::args_os().collect();
     // The lines kubectl and git run on every request skip building clap's command tree.
-    let quick = quick_args::parse(args.get(1..).unwrap_or_default(), &|v| std::env::var_os(v));
+    let quick = quick_args::parse(args.get(1..).unwrap_or_default());
     let cli = match quick.map_or_else(|| help::parse(args), Ok) {
         Ok(cli) => cli,
         Err(e) => {
@@ -308,6 +279,13 @@ pub fn run() -> i32 {
             return exit_code(&e);
         }
     };
+    // The decision `pancred` made already, now over every store (the keyring, Redis...).
+    if let (Some(command), false) = (&cli.command, cli.keep_fresh) {
+        let every_store: context::Opener = &|config| Some(crate::store::open(config));
+        if let Some(code) = cached::answer(&ctx, command, every_store) {
+            return code;
+        }
+    }
     let result = match cli.command {
         Some(_) if cli.keep_fresh => Err(Error::Usage(
             "--keep-fresh is for the TUI: run `pancred --keep-fresh` with no command".into(),
@@ -348,7 +326,7 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
             let options = crate::tui::TuiOptions {
                 banner: opened.warning,
                 keep_fresh,
-                ..Default::default()
+                ..crate::tui::TuiOptions::from_settings(&ctx.settings)
             };
             crate::tui::run(engine, options)
         }
@@ -373,9 +351,10 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
             operation,
             username,
         }) => git_credential::git_credential(ctx, &operation, &username),
-        Some(Command::KubectlCredential { exec_info }) => {
-            kubectl::kubectl_credential(ctx, exec_info.as_deref())
-        }
+        Some(Command::KubectlCredential { exec_info }) => kubectl::kubectl_credential(
+            ctx,
+            exec_info.as_deref().or(ctx.settings.exec_info.as_deref()),
+        ),
         Some(Command::Login {
             device,
             no_browser,

@@ -1,10 +1,8 @@
 //! How profiles look on stdout: aligned text for people, JSON for programs. Secrets never appear.
 
+use crate::env;
 use crate::profile::{fields, Profile};
-use crate::resolve::{
-    Resolved, Source, ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_DEVELOPER_TOKEN,
-    ENV_REFRESH_TOKEN,
-};
+use crate::resolve::{Resolved, Source};
 use crate::secret::MASK;
 use crate::summary::{format_utc, ProfileSummary};
 use crate::text::safe;
@@ -137,22 +135,22 @@ fn source_rows(r: &Resolved) -> Vec<(&'static str, String, &'static str)> {
             (
                 "client_id",
                 c.client_id.clone().unwrap_or_else(|| "-".into()),
-                ENV_CLIENT_ID,
+                env::CLIENT_ID,
             ),
             (
                 "client_secret",
                 mask(c.client_secret.is_some()),
-                ENV_CLIENT_SECRET,
+                env::CLIENT_SECRET,
             ),
             (
                 "refresh_token",
                 mask(c.refresh_token.is_some()),
-                ENV_REFRESH_TOKEN,
+                env::REFRESH_TOKEN,
             ),
             (
                 "access_token",
                 mask(c.access_token.is_some()),
-                ENV_ACCESS_TOKEN,
+                env::ACCESS_TOKEN,
             ),
         ],
         Source::Explicit => vec![
@@ -178,8 +176,8 @@ fn source_rows(r: &Resolved) -> Vec<(&'static str, String, &'static str)> {
             ),
         ],
     };
-    if r.developer_token.is_some() && std::env::var_os(ENV_DEVELOPER_TOKEN).is_some() {
-        rows.push(("developer_token", MASK.into(), ENV_DEVELOPER_TOKEN));
+    if r.developer_token_source == Some(Source::Environment) {
+        rows.push(("developer_token", MASK.into(), env::DEVELOPER_TOKEN));
     }
     rows
 }

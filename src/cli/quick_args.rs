@@ -7,24 +7,97 @@
 //! costs more than answering a cached token. This reader produces the very [`Cli`] that clap
 //! would, or `None` for anything it does not know for sure (help, any other flag or command, a
 //! repeated flag, a value that looks like a flag, an empty or non-UTF-8 value...), and clap then
-//! reads the line as it always did, errors and all. A test holds the two to the same answers.
+//! reads the line as it always did, errors and all. It is not a second grammar: [`OPTIONS`] and
+//! [`LEFT_TO_CLAP`] are checked against clap's own definition of these commands (names, values,
+//! defaults, `global`), so an option added to clap and not here fails a test. Neither reads the
+//! environment: the settings come from [`crate::env`].
 
 use super::{Cli, Command, GlobalArgs};
 use crate::store::StoreKind;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// The variables clap reads for these commands (`env = ...` on their arguments).
-const ENV_REDIS_URL: &str = "PANCRED_REDIS_URL";
-const ENV_SQLITE_PATH: &str = "PANCRED_SQLITE_PATH";
-const ENV_MEMCACHED_URL: &str = "PANCRED_MEMCACHED_URL";
-const ENV_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+/// The commands the quick reader reads.
+pub const COMMANDS: &[&str] = &["token", "git-credential", "kubectl-credential", "exec"];
 
-/// Where the reader finds a variable (the process environment, or a test's table).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<OsString>;
+/// Where an option may stand: anywhere (a global option), or after its command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Of(&'static str),
+}
+
+/// An option the quick reader takes: its long name, where, whether it takes a value, and the
+/// value clap gives it when it is absent.
+#[derive(Debug, Clone, Copy)]
+pub struct Opt {
+    pub long: &'static str,
+    pub scope: Scope,
+    pub takes_value: bool,
+    #[allow(dead_code)] // (held to clap's default by the tests)
+    pub default: Option<&'static str>,
+}
+
+const fn opt(long: &'static str, scope: Scope, takes_value: bool) -> Opt {
+    Opt {
+        long,
+        scope,
+        takes_value,
+        default: None,
+    }
+}
+
+/// Every option the quick reader takes.
+pub const OPTIONS: &[Opt] = &[
+    opt("profile", Scope::Global, true),
+    opt("store", Scope::Global, true),
+    opt("credentials-file", Scope::Global, true),
+    opt("redis-url", Scope::Global, true),
+    opt("sqlite-path", Scope::Global, true),
+    opt("memcached-url", Scope::Global, true),
+    Opt {
+        default: Some(LEEWAY_DEFAULT),
+        ..opt("leeway", Scope::Global, true)
+    },
+    opt("no-refresh", Scope::Of("token"), false),
+    Opt {
+        default: Some(super::git_credential::DEFAULT_USERNAME),
+        ..opt("username", Scope::Of("git-credential"), true)
+    },
+    opt("env", Scope::Of("exec"), true),
+];
+
+/// clap's default for `--leeway`, as text (checked against clap's in a test).
+const LEEWAY_DEFAULT: &str = "60";
+
+/// The options of these commands that the quick reader leaves to clap: a line with one of them
+/// runs the whole program. (The tests hold this list and [`OPTIONS`] to clap's definition.)
+#[allow(dead_code)]
+pub const LEFT_TO_CLAP: &[&str] = &[
+    "help",
+    "version",
+    "keep-fresh",
+    "client-id",
+    "client-secret-file",
+    "refresh-token-file",
+    "access-token-file",
+    "developer-token-file",
+    "exec-info",
+];
+
+/// The option `name` where `command` (if any) has been read.
+fn option(name: &str, command: Option<&str>) -> Option<&'static Opt> {
+    OPTIONS.iter().find(|o| {
+        o.long == name
+            && match o.scope {
+                Scope::Global => true,
+                Scope::Of(c) => command == Some(c),
+            }
+    })
+}
 
 /// The command line (without the program name), when it is one of the simple forms.
-pub fn parse(args: &[OsString], env: Env) -> Option<Cli> {
+pub fn parse(args: &[OsString]) -> Option<Cli> {
     let mut g = Seen::default();
     let mut command: Option<&str> = None;
     let mut operation: Option<String> = None;
@@ -44,12 +117,9 @@ pub fn parse(args: &[OsString], env: Env) -> Option<Cli> {
         let Some(flag) = arg.strip_prefix("--") else {
             match (command, &operation) {
                 // Anything else clap may read as an abbreviation, an alias or an error.
-                (None, _) if !arg.starts_with('-') => match arg {
-                    "token" | "git-credential" | "kubectl-credential" | "exec" => {
-                        command = Some(arg)
-                    }
-                    _ => return None,
-                },
+                (None, _) if !arg.starts_with('-') => {
+                    command = Some(COMMANDS.iter().copied().find(|c| *c == arg)?)
+                }
                 (Some("git-credential"), None) if !arg.starts_with('-') => {
                     operation = Some(arg.to_string())
                 }
@@ -61,7 +131,11 @@ pub fn parse(args: &[OsString], env: Env) -> Option<Cli> {
             Some((n, v)) => (n, Some(v)),
             None => (flag, None),
         };
-        if name == "no-refresh" && inline.is_none() && command == Some("token") && !no_refresh {
+        let known = option(name, command)?;
+        if !known.takes_value {
+            if name != "no-refresh" || inline.is_some() || no_refresh {
+                return None;
+            }
             no_refresh = true;
             continue;
         }
@@ -96,12 +170,10 @@ pub fn parse(args: &[OsString], env: Env) -> Option<Cli> {
             username: username
                 .unwrap_or_else(|| super::git_credential::DEFAULT_USERNAME.to_string()),
         },
-        _ => Command::KubectlCredential {
-            exec_info: from_env(env, ENV_EXEC_INFO)?,
-        },
+        _ => Command::KubectlCredential { exec_info: None },
     };
     Some(Cli {
-        global: g.finish(env)?,
+        global: g.finish(),
         // (`--keep-fresh` is the TUI's: clap reads a line that has it.)
         keep_fresh: false,
         command: Some(command),
@@ -142,30 +214,11 @@ impl Seen {
         fresh.then_some(())
     }
 
-    /// The flags with clap's defaults and environment variables under them.
-    fn finish(self, env: Env) -> Option<GlobalArgs> {
+    /// The flags with clap's defaults under them.
+    fn finish(self) -> GlobalArgs {
         let mut a = self.args;
         a.leeway = self.leeway.unwrap_or(crate::profile::DEFAULT_LEEWAY);
-        if a.redis_url.is_none() {
-            a.redis_url = from_env(env, ENV_REDIS_URL)?;
-        }
-        if a.memcached_url.is_none() {
-            a.memcached_url = from_env(env, ENV_MEMCACHED_URL)?;
-        }
-        if a.sqlite_path.is_none() {
-            a.sqlite_path = from_env(env, ENV_SQLITE_PATH)?.map(PathBuf::from);
-        }
-        Some(a)
-    }
-}
-
-/// `Some(None)` when unset, `Some(Some(text))` when set to non-empty UTF-8; `None` (leave it to
-/// clap) for an empty or non-UTF-8 value.
-fn from_env(env: Env, var: &str) -> Option<Option<String>> {
-    match env(var) {
-        None => Some(None),
-        Some(v) if v.is_empty() => None,
-        Some(v) => OsStr::to_str(&v).map(|s| Some(s.to_string())),
+        a
     }
 }
 

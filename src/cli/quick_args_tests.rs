@@ -7,10 +7,6 @@ fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
 }
 
-fn real_env(var: &str) -> Option<OsString> {
-    std::env::var_os(var)
-}
-
 /// clap's reading, or `None` where clap refuses the line.
 fn clap(args: &[&str]) -> Option<String> {
     let mut all = vec!["pancred"];
@@ -44,7 +40,7 @@ fn clap(args: &[&str]) -> Option<String> {
 #[case(&["exec", "--", ""])]
 #[case(&["--profile", "k8s", "kubectl-credential", "--leeway", "120"])]
 fn lines_it_reads_are_read_as_clap_reads_them(#[case] args: &[&str]) {
-    let quick = parse(&os(args), &real_env).map(|c| format!("{c:?}"));
+    let quick = parse(&os(args)).map(|c| format!("{c:?}"));
     assert!(quick.is_some(), "the quick reader should take {args:?}");
     assert_eq!(quick, clap(args), "{args:?}");
 }
@@ -91,7 +87,7 @@ fn lines_it_reads_are_read_as_clap_reads_them(#[case] args: &[&str]) {
 #[case(&["--keep-fresh", "token"])]
 #[case(&["--keep-fresh", "exec", "--", "true"])]
 fn anything_else_is_left_to_clap(#[case] args: &[&str]) {
-    assert!(parse(&os(args), &real_env).is_none(), "{args:?}");
+    assert!(parse(&os(args)).is_none(), "{args:?}");
 }
 
 #[test]
@@ -102,37 +98,100 @@ fn non_utf8_arguments_are_left_to_clap() {
         OsString::from_vec(vec![0xff, 0xfe]),
         OsString::from("token"),
     ];
-    assert!(parse(&args, &real_env).is_none());
+    assert!(parse(&args).is_none());
 }
 
-/// The variables clap reads, compared with the same values given as flags.
-#[rstest]
-#[case(ENV_REDIS_URL, "--redis-url", &["token"])]
-#[case(ENV_SQLITE_PATH, "--sqlite-path", &["token"])]
-#[case(ENV_MEMCACHED_URL, "--memcached-url", &["git-credential", "get"])]
-fn variables_stand_for_their_flags(#[case] var: &str, #[case] flag: &str, #[case] rest: &[&str]) {
-    let value = "x://127.0.0.1:1";
-    let env = |v: &str| (v == var).then(|| OsString::from(value));
-    let quick = parse(&os(rest), &env).map(|c| format!("{c:?}"));
-    let mut with_flag = vec![flag, value];
-    with_flag.extend_from_slice(rest);
-    // (clap reads this process's environment too; the flag wins over it, as here.)
-    let flag_given = parse(&os(&with_flag), &real_env).map(|c| format!("{c:?}"));
-    assert!(quick.is_some());
-    assert_eq!(quick, clap(&with_flag));
-    assert_eq!(quick, flag_given);
-    // An empty value is clap's to judge.
-    let empty = |v: &str| (v == var).then(OsString::new);
-    assert!(parse(&os(rest), &empty).is_none());
+/// clap's definition of the quick commands: the top level (global options) and each command.
+fn clap_args() -> Vec<(Option<&'static str>, clap::Arg)> {
+    let cmd = crate::cli::help::command();
+    let mut out: Vec<(Option<&'static str>, clap::Arg)> =
+        cmd.get_arguments().map(|a| (None, a.clone())).collect();
+    for name in COMMANDS {
+        let sub = cmd
+            .find_subcommand(name)
+            .expect("a quick command is clap's too");
+        out.extend(sub.get_arguments().map(|a| (Some(*name), a.clone())));
+    }
+    out
 }
 
 #[test]
-fn kubectl_exec_info_comes_from_its_variable() {
-    let info = r#"{"apiVersion":"client.authentication.k8s.io/v1beta1"}"#;
-    let env = |v: &str| (v == ENV_EXEC_INFO).then(|| OsString::from(info));
-    let cli = parse(&os(&["kubectl-credential"]), &env).expect("quick");
-    assert!(matches!(
-        cli.command,
-        Some(Command::KubectlCredential { exec_info: Some(ref e) }) if e == info
-    ));
+fn every_option_of_the_quick_commands_is_read_here_or_left_to_clap() {
+    for (command, arg) in clap_args() {
+        // Positional arguments (git's operation, exec's command) are read by their place.
+        let Some(long) = arg.get_long() else {
+            continue;
+        };
+        // No option reads the environment through clap: the settings table does.
+        assert!(
+            arg.get_env().is_none(),
+            "--{long} reads {:?} through clap",
+            arg.get_env()
+        );
+        if LEFT_TO_CLAP.contains(&long) {
+            continue;
+        }
+        let opt = OPTIONS.iter().find(|o| o.long == long).unwrap_or_else(|| {
+            panic!("--{long} is neither read by the quick reader nor left to clap")
+        });
+        let scope = if arg.is_global_set() {
+            Scope::Global
+        } else {
+            match command {
+                Some(c) => Scope::Of(c),
+                None => Scope::Global,
+            }
+        };
+        // (clap copies a global option into every command: its copy there is the same option.)
+        assert!(
+            opt.scope == scope || (opt.scope == Scope::Global && arg.is_global_set()),
+            "--{long}: {scope:?} in clap, {:?} here",
+            opt.scope
+        );
+        assert_eq!(
+            opt.takes_value,
+            arg.get_action().takes_values(),
+            "--{long}: takes a value?"
+        );
+        if !opt.takes_value {
+            continue;
+        }
+        let defaults: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|d| d.to_string_lossy().into_owned())
+            .collect();
+        let ours: Vec<String> = opt.default.iter().map(|d| d.to_string()).collect();
+        assert_eq!(ours, defaults, "--{long}: default");
+    }
+}
+
+#[test]
+fn every_option_read_here_is_clap_s() {
+    let all = clap_args();
+    for opt in OPTIONS {
+        let found = all.iter().any(|(command, arg)| {
+            arg.get_long() == Some(opt.long)
+                && match opt.scope {
+                    Scope::Global => arg.is_global_set(),
+                    Scope::Of(c) => *command == Some(c),
+                }
+        });
+        assert!(
+            found,
+            "--{} ({:?}) is not in clap's definition",
+            opt.long, opt.scope
+        );
+    }
+    for long in LEFT_TO_CLAP {
+        assert!(
+            all.iter().any(|(_, a)| a.get_long() == Some(long)),
+            "--{long} is not clap's"
+        );
+    }
+}
+
+#[test]
+fn the_leeway_default_is_the_engine_s() {
+    assert_eq!(LEEWAY_DEFAULT, crate::profile::DEFAULT_LEEWAY.to_string());
 }

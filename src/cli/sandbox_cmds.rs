@@ -124,7 +124,7 @@ pub fn demo(ctx: &Context, port: u16, log: Option<&Path>) -> Result<(), Error> {
             "Demo: profiles in memory against the built-in provider at {} (nothing is saved)",
             handle.base_url()
         )),
-        ..Default::default()
+        ..crate::tui::TuiOptions::from_settings(&ctx.settings)
     };
     let result = crate::tui::run(engine, options);
     // Leaving the TUI stops the provider and frees its port.

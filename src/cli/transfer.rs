@@ -22,7 +22,7 @@ fn mode(copy: bool) -> ImportMode {
 pub fn import(ctx: &Context, from: Option<&Path>, copy: bool) -> Result<(), Error> {
     let path = match from {
         Some(p) => p.to_path_buf(),
-        None => crate::store::file::default_path()?,
+        None => ctx.config.store.pancloud_file()?,
     };
     let engine = ctx.engine()?;
     // A cache that may evict (memcached) is never the only home of a grant: the file keeps it.

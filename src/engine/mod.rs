@@ -45,6 +45,8 @@ pub enum CredentialPolicy {
     Pancloud {
         explicit: CredentialSet,
         developer_token: Option<Secret>,
+        /// The `PAN_*` variables (see [`crate::env::Settings`]).
+        environment: Box<crate::env::PanVars>,
     },
 }
 
@@ -157,18 +159,17 @@ impl Engine {
     /// Resolves a stored profile's credentials under the engine's policy.
     pub fn resolve(&self, stored: Option<&Profile>) -> Resolved {
         match &self.policy {
-            CredentialPolicy::StoreOnly => {
-                crate::resolve::resolve(&CredentialSet::default(), None, &|_| None, stored)
-            }
+            CredentialPolicy::StoreOnly => crate::resolve::resolve(
+                &CredentialSet::default(),
+                None,
+                &Default::default(),
+                stored,
+            ),
             CredentialPolicy::Pancloud {
                 explicit,
                 developer_token,
-            } => crate::resolve::resolve(
-                explicit,
-                developer_token.as_ref(),
-                &crate::resolve::process_env,
-                stored,
-            ),
+                environment,
+            } => crate::resolve::resolve(explicit, developer_token.as_ref(), environment, stored),
         }
     }
 

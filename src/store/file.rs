@@ -15,11 +15,9 @@ pub const TABLE: &str = "profiles";
 /// pancred's own settings (the default profile) live in a table of their own; pancloud never reads it.
 pub const SETTINGS_TABLE: &str = "pancred";
 
-/// `PAN_CREDENTIALS_DBFILE`, else `~/.config/pancloud/credentials.json`.
+/// `~/.config/pancloud/credentials.json`, pancloud's own place (`PAN_CREDENTIALS_DBFILE` is read
+/// with the other settings: see [`super::StoreConfig::credentials_path`]).
 pub fn default_path() -> Result<PathBuf, StoreError> {
-    if let Some(p) = std::env::var_os("PAN_CREDENTIALS_DBFILE").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
     let home = super::fsutil::home_dir().ok_or_else(|| {
         StoreError::Unavailable(
             "cannot find the home folder (set HOME, or pass --credentials-file)".into(),

@@ -56,17 +56,6 @@ impl StoreError {
     }
 }
 
-/// A store setting in milliseconds from the environment: a whole number above 0. (Checked for
-/// every build: a bad value is refused the same way whichever stores are compiled in.)
-pub(crate) fn env_millis(var: &str, value: &str) -> Result<Duration, StoreError> {
-    match value.trim().parse::<u64>() {
-        Ok(n) if n > 0 => Ok(Duration::from_millis(n)),
-        _ => Err(StoreError::Config(format!(
-            "{var} must be a whole number of milliseconds above 0, not \"{value}\""
-        ))),
-    }
-}
-
 /// Held while a profile's tokens are being refreshed; dropping it releases the lock.
 pub trait ProfileLock: Send {}
 
@@ -236,12 +225,21 @@ impl StoreKind {
 #[derive(Debug, Clone, Default)]
 pub struct StoreConfig {
     pub kind: StoreKind,
+    /// `--credentials-file`: with `auto`, it means the file store.
     pub credentials_file: Option<PathBuf>,
+    /// `PAN_CREDENTIALS_DBFILE`: the file store's file when no `--credentials-file` is given.
+    pub env_credentials_file: Option<PathBuf>,
+    /// `PANCRED_KEYRING`: which Linux keyring.
+    pub keyring: crate::env::KeyringChoice,
     pub redis_url: Option<String>,
+    /// The Redis store's other settings (prefix, lock TTL, timeouts, TLS, password).
+    pub redis: crate::env::RedisSettings,
     /// The sqlite store's database (`--sqlite-path`, `PANCRED_SQLITE_PATH`).
     pub sqlite_path: Option<PathBuf>,
     /// The memcached store's server (`--memcached-url`, `PANCRED_MEMCACHED_URL`).
     pub memcached_url: Option<String>,
+    /// The memcached store's other settings.
+    pub memcached: crate::env::MemcachedSettings,
     /// How long a store waits for a lock held by another process (a database's write lock);
     /// `None` means [`fsutil::WRITE_LOCK_WAIT`].
     pub lock_timeout: Option<Duration>,
@@ -253,10 +251,61 @@ pub struct Opened {
     pub warning: Option<String>,
 }
 
+impl StoreConfig {
+    /// The file store's file: `--credentials-file`, else `PAN_CREDENTIALS_DBFILE`, else
+    /// `~/.config/pancloud/credentials.json`.
+    pub fn credentials_path(&self) -> Result<PathBuf, StoreError> {
+        match &self.credentials_file {
+            Some(p) => Ok(p.clone()),
+            None => self.pancloud_file(),
+        }
+    }
+
+    /// pancloud's own file, as pancloud finds it: `PAN_CREDENTIALS_DBFILE`, else
+    /// `~/.config/pancloud/credentials.json` (what `import` reads when no file is named).
+    pub fn pancloud_file(&self) -> Result<PathBuf, StoreError> {
+        match &self.env_credentials_file {
+            Some(p) => Ok(p.clone()),
+            None => file::default_path(),
+        }
+    }
+
+    /// Whether this configuration means the file store: `file`, or `auto` with an explicit
+    /// pancloud file (as it did before there was a keyring), or `auto` in a build without one.
+    pub fn is_file_store(&self) -> bool {
+        match self.kind {
+            StoreKind::File => true,
+            StoreKind::Auto => self.credentials_file.is_some() || cfg!(not(feature = "keyring")),
+            _ => false,
+        }
+    }
+}
+
 /// Opens the configured store. A file that holds secrets and that other users can read is
 /// warned about, as ssh warns about a private key.
 pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
-    let mut opened = open_kind(config)?;
+    match open_file(config) {
+        Some(opened) => opened,
+        None => open_kind(config).map(warn_if_exposed),
+    }
+}
+
+/// The file store when the configuration means it (see [`StoreConfig::is_file_store`]), with the
+/// same warnings [`open`] gives; `None` for any other store. Programs that need only the file
+/// store (the small `pancred` executable) open it through this, so they link no other store.
+pub fn open_file(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
+    if !config.is_file_store() {
+        return None;
+    }
+    Some(config.credentials_path().map(|path| {
+        warn_if_exposed(Opened {
+            store: Arc::new(file::FileStore::new(path)),
+            warning: None,
+        })
+    }))
+}
+
+fn warn_if_exposed(mut opened: Opened) -> Opened {
     if matches!(opened.store.kind(), "file" | "sqlite") {
         let path = PathBuf::from(opened.store.location());
         if let Some(w) = fsutil::readable_by_others(&path) {
@@ -266,16 +315,12 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
             });
         }
     }
-    Ok(opened)
+    opened
 }
 
 fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
     let file = || -> Result<SharedStore, StoreError> {
-        let path = match &config.credentials_file {
-            Some(p) => p.clone(),
-            None => file::default_path()?,
-        };
-        Ok(Arc::new(file::FileStore::new(path)))
+        Ok(Arc::new(file::FileStore::new(config.credentials_path()?)))
     };
     match config.kind {
         StoreKind::File => Ok(Opened {
@@ -287,12 +332,12 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
             warning: None,
         }),
         #[cfg(feature = "keyring")]
-        StoreKind::Keyring => match keyring::KeyringStore::open() {
+        StoreKind::Keyring => match keyring::KeyringStore::open(config.keyring) {
             Ok(k) => Ok(Opened {
                 store: Arc::new(k),
                 warning: None,
             }),
-            Err(e) if std::env::var("PANCRED_KEYRING").as_deref() == Ok("keyutils") => {
+            Err(e) if config.keyring == crate::env::KeyringChoice::KeyUtils => {
                 Err(StoreError::Unavailable(format!(
                     "no usable OS keyring: {e}; or choose --store file"
                 )))
@@ -303,18 +348,14 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
                  choose --store file"
             ))),
         },
-        // An explicit pancloud file means the file store, as it did before there was a keyring.
-        StoreKind::Auto if config.credentials_file.is_some() => Ok(Opened {
-            store: file()?,
-            warning: None,
-        }),
+        // (`open_file` took the other file-store configurations.)
         #[cfg(not(feature = "keyring"))]
         StoreKind::Auto => Ok(Opened {
             store: file()?,
             warning: None,
         }),
         #[cfg(feature = "keyring")]
-        StoreKind::Auto => match keyring::KeyringStore::open() {
+        StoreKind::Auto => match keyring::KeyringStore::open(config.keyring) {
             Ok(k) => Ok(Opened {
                 store: Arc::new(k),
                 warning: None,
@@ -336,7 +377,10 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
         },
         #[cfg(feature = "redis")]
         StoreKind::Redis => {
-            let cfg = self::redis::RedisConfig::from_env(config.redis_url.as_deref())?;
+            let cfg = self::redis::RedisConfig::from_settings(
+                config.redis_url.as_deref(),
+                &config.redis,
+            )?;
             Ok(Opened {
                 store: Arc::new(self::redis::RedisStore::connect(&cfg)?),
                 warning: None,
@@ -344,7 +388,10 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
         }
         #[cfg(feature = "memcached")]
         StoreKind::Memcached => {
-            let cfg = memcached::MemcachedConfig::from_env(config.memcached_url.as_deref())?;
+            let cfg = memcached::MemcachedConfig::from_settings(
+                config.memcached_url.as_deref(),
+                &config.memcached,
+            )?;
             Ok(Opened {
                 store: Arc::new(memcached::MemcachedStore::connect(&cfg)?),
                 warning: None,

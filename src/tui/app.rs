@@ -183,6 +183,8 @@ pub struct App {
     pub size: (u16, u16),
     pub spinner: usize,
     pub theme: Theme,
+    /// The pancloud file the import dialog offers first.
+    pub pancloud_file: String,
     /// Select this profile when the next load brings it (after a save or an import).
     pub follow: Option<String>,
     pub keep_fresh: super::keep_fresh::KeepFresh,
@@ -215,7 +217,8 @@ impl App {
             detail_scroll: 0,
             size,
             spinner: 0,
-            theme: Theme::from_env(),
+            theme: Theme::colored(),
+            pancloud_file: String::new(),
             follow: None,
             keep_fresh: Default::default(),
             activity: Default::default(),

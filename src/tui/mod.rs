@@ -49,6 +49,25 @@ pub struct TuiOptions {
     pub open_browser: bool,
     /// Start with keep-fresh on (`pancred --keep-fresh`); a key toggles it.
     pub keep_fresh: bool,
+    /// Colours on (off with `NO_COLOR`).
+    pub color: bool,
+    /// A desktop session (`DISPLAY`, `WAYLAND_DISPLAY`): the desktop's opener may open a browser.
+    pub desktop: bool,
+    /// The pancloud file the import dialog offers (`PAN_CREDENTIALS_DBFILE`, else pancloud's own).
+    pub pancloud_file: Option<std::path::PathBuf>,
+}
+
+impl TuiOptions {
+    /// The defaults with what the environment says about colours, the desktop and the pancloud
+    /// file.
+    pub fn from_settings(settings: &crate::env::Settings) -> Self {
+        TuiOptions {
+            color: !settings.no_color,
+            desktop: settings.desktop || cfg!(any(target_os = "macos", windows)),
+            pancloud_file: settings.credentials_file.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for TuiOptions {
@@ -59,6 +78,9 @@ impl Default for TuiOptions {
             tick: Duration::from_secs(1),
             open_browser: true,
             keep_fresh: false,
+            color: true,
+            desktop: cfg!(any(target_os = "macos", windows)),
+            pancloud_file: None,
         }
     }
 }
@@ -133,6 +155,15 @@ async fn main_loop(
     app.title = options.title.clone();
     app.banner = options.banner.clone();
     app.keep_fresh.on = options.keep_fresh;
+    app.theme = crate::tui::ui::theme::Theme {
+        color: options.color,
+    };
+    app.pancloud_file = options
+        .pancloud_file
+        .clone()
+        .or_else(|| crate::store::file::default_path().ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (period_tx, period_rx) = watch::channel(ANIMATION_TICK);
@@ -141,6 +172,7 @@ async fn main_loop(
     let watcher = engine.clone();
     let live = live::spawn(engine.store(), tx.clone(), live::POLL);
     let mut runner = tasks::Runner::new(engine, tx, options.open_browser);
+    runner.desktop = options.desktop;
     runner.run(Effect::Load);
     let mut signals = shutdown::Signals::default();
     let mut finishing = false;

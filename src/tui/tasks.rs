@@ -18,6 +18,8 @@ pub struct Runner {
     engine: Engine,
     tx: Sender,
     open_browser: bool,
+    /// A desktop session: the desktop's opener may be used when `$BROWSER` is not set.
+    pub desktop: bool,
     /// The authorization in progress (waiting on a listener or an exchange), for Esc to cancel.
     auth: Option<JoinHandle<()>>,
 }
@@ -28,6 +30,7 @@ impl Runner {
             engine,
             tx,
             open_browser,
+            desktop: cfg!(any(target_os = "macos", windows)),
             auth: None,
         }
     }
@@ -164,7 +167,7 @@ impl Runner {
             }
             Effect::OpenBrowser(url) => {
                 if self.open_browser {
-                    open_browser(&url);
+                    open_browser(&url, self.desktop);
                 }
             }
             Effect::Copy(secret) => clipboard::copy(secret.expose()),
@@ -240,14 +243,11 @@ impl Runner {
 
 /// `$BROWSER` if set, else the desktop's opener when there is a desktop. Never a terminal browser:
 /// it would fight the TUI for the screen. The URL is on screen either way.
-fn open_browser(url: &str) {
+fn open_browser(url: &str, desktop: bool) {
     if let Some(list) = crate::browser::browser_list() {
         let _ = crate::browser::open_with(&list, url, crate::browser::Chatter::Silent);
         return;
     }
-    let desktop = cfg!(any(target_os = "macos", windows))
-        || std::env::var_os("DISPLAY").is_some()
-        || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if desktop {
         let _ = open::that_detached(url);
     }

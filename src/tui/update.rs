@@ -81,9 +81,7 @@ impl App {
                 self.mode = Mode::Form(Box::new(Form::new(None, self.names())));
             }
             Action::Import => {
-                let value = crate::store::file::default_path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
+                let value = self.pancloud_file.clone();
                 self.mode = Mode::Input(InputBox {
                     kind: InputKind::Import,
                     value,

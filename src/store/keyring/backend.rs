@@ -29,18 +29,15 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The backend chosen by `PANCRED_KEYRING` on Linux (`secret-service`, the default, or
-    /// `keyutils`); the system keyring on macOS and Windows.
-    pub fn from_env() -> Result<Self, StoreError> {
+    /// The backend `PANCRED_KEYRING` chooses on Linux (the Secret Service by default, or the
+    /// kernel keyring); the system keyring on macOS and Windows.
+    pub fn chosen(choice: crate::env::KeyringChoice) -> Self {
         if cfg!(any(target_os = "macos", target_os = "windows")) {
-            return Ok(Backend::Native);
+            return Backend::Native;
         }
-        match std::env::var("PANCRED_KEYRING").ok().as_deref() {
-            None | Some("") | Some("secret-service") => Ok(Backend::SecretService),
-            Some("keyutils") => Ok(Backend::KeyUtils),
-            Some(other) => Err(StoreError::Unavailable(format!(
-                "PANCRED_KEYRING={other:?} is not a keyring pancred knows; use secret-service (the default) or keyutils"
-            ))),
+        match choice {
+            crate::env::KeyringChoice::SecretService => Backend::SecretService,
+            crate::env::KeyringChoice::KeyUtils => Backend::KeyUtils,
         }
     }
 

@@ -43,10 +43,11 @@ pub struct KeyringStore {
 }
 
 impl KeyringStore {
-    /// Opens the keyring chosen by `PANCRED_KEYRING` with the default `profiles.json`; fails with
-    /// [`StoreError::Unavailable`] within [`PROBE_TIMEOUT`] when there is no usable keyring.
-    pub fn open() -> Result<Self, StoreError> {
-        let backend = Backend::from_env()?;
+    /// Opens the keyring `choice` names (`PANCRED_KEYRING`) with the default `profiles.json`;
+    /// fails with [`StoreError::Unavailable`] within [`PROBE_TIMEOUT`] when there is no usable
+    /// keyring.
+    pub fn open(choice: crate::env::KeyringChoice) -> Result<Self, StoreError> {
+        let backend = Backend::chosen(choice);
         let path = default_path()?;
         #[cfg(target_os = "linux")]
         if backend == Backend::SecretService {

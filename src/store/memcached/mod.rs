@@ -36,18 +36,13 @@ pub struct MemcachedConfig {
 }
 
 impl MemcachedConfig {
-    /// `memcache://HOST[:PORT]` (`--memcached-url`, `PANCRED_MEMCACHED_URL`) with the rest from
-    /// the environment: `PANCRED_MEMCACHED_PREFIX`, `PANCRED_MEMCACHED_LOCK_TTL_MS`,
-    /// `PANCRED_MEMCACHED_TIMEOUT_MS`.
-    pub fn from_env(url: Option<&str>) -> Result<Self, StoreError> {
-        Self::from_lookup(url, &|k| std::env::var(k).ok())
-    }
-
-    pub fn from_lookup(
+    /// `memcache://HOST[:PORT]` (`--memcached-url`, `PANCRED_MEMCACHED_URL`) with the other
+    /// settings (see [`crate::env`]: `PANCRED_MEMCACHED_PREFIX`, `PANCRED_MEMCACHED_LOCK_TTL_MS`,
+    /// `PANCRED_MEMCACHED_TIMEOUT_MS`).
+    pub fn from_settings(
         url: Option<&str>,
-        env: &dyn Fn(&str) -> Option<String>,
+        settings: &crate::env::MemcachedSettings,
     ) -> Result<Self, StoreError> {
-        let env = |k: &str| env(k).filter(|v| !v.is_empty());
         let url = url.filter(|u| !u.is_empty()).ok_or_else(|| {
             StoreError::Config(
                 "the memcached store needs a server: pass --memcached-url memcache://HOST:PORT or set PANCRED_MEMCACHED_URL".into(),
@@ -77,15 +72,11 @@ impl MemcachedConfig {
             lock_ttl: DEFAULT_LOCK_TTL,
             timeout: DEFAULT_TIMEOUT,
         };
-        if let Some(p) = env("PANCRED_MEMCACHED_PREFIX") {
-            config.prefix = p;
+        if let Some(p) = &settings.prefix {
+            config.prefix = p.clone();
         }
-        if let Some(ms) = env("PANCRED_MEMCACHED_LOCK_TTL_MS") {
-            config.lock_ttl = super::env_millis("PANCRED_MEMCACHED_LOCK_TTL_MS", &ms)?;
-        }
-        if let Some(ms) = env("PANCRED_MEMCACHED_TIMEOUT_MS") {
-            config.timeout = super::env_millis("PANCRED_MEMCACHED_TIMEOUT_MS", &ms)?;
-        }
+        config.lock_ttl = settings.lock_ttl.unwrap_or(config.lock_ttl);
+        config.timeout = settings.timeout.unwrap_or(config.timeout);
         Ok(config)
     }
 }
@@ -312,19 +303,16 @@ impl Store for MemcachedStore {
 mod tests {
     use super::*;
 
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    fn settings(vars: &[(&str, &str)]) -> crate::env::MemcachedSettings {
+        let env = crate::env::Env::from_pairs(vars.iter().copied());
+        crate::env::Settings::from_env(&env).unwrap().memcached
     }
 
     #[test]
     fn urls_and_settings() {
-        let c = MemcachedConfig::from_lookup(
+        let c = MemcachedConfig::from_settings(
             Some("memcache://127.0.0.1:11300"),
-            &lookup(&[
+            &settings(&[
                 ("PANCRED_MEMCACHED_PREFIX", "team:"),
                 ("PANCRED_MEMCACHED_LOCK_TTL_MS", "1500"),
             ]),
@@ -333,7 +321,7 @@ mod tests {
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 11300));
         assert_eq!(c.prefix, "team:");
         assert_eq!(lock::ttl_secs(c.lock_ttl), 2);
-        let d = MemcachedConfig::from_lookup(Some("memcache://[::1]"), &lookup(&[])).unwrap();
+        let d = MemcachedConfig::from_settings(Some("memcache://[::1]"), &settings(&[])).unwrap();
         assert_eq!((d.host.as_str(), d.port), ("::1", DEFAULT_PORT));
         assert_eq!(d.timeout, DEFAULT_TIMEOUT);
         for bad in [
@@ -345,14 +333,9 @@ mod tests {
             Some("memcache://h:1/x"),
             Some("h:1"),
         ] {
-            let r = MemcachedConfig::from_lookup(bad, &lookup(&[]));
+            let r = MemcachedConfig::from_settings(bad, &settings(&[]));
             assert!(matches!(r, Err(StoreError::Config(_))), "{bad:?}");
         }
-        let r = MemcachedConfig::from_lookup(
-            Some("memcache://h"),
-            &lookup(&[("PANCRED_MEMCACHED_TIMEOUT_MS", "soon")]),
-        );
-        assert!(matches!(r, Err(StoreError::Config(_))));
     }
 
     #[test]

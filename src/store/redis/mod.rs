@@ -45,6 +45,8 @@ pub struct RedisConfig {
     /// PEM root certificates to trust for `rediss://` instead of the public web roots
     /// (a private CA).
     pub ca_file: Option<PathBuf>,
+    /// Use a server that may evict any key (`PANCRED_REDIS_ALLOW_EVICTION=1`).
+    pub allow_eviction: bool,
 }
 
 impl RedisConfig {
@@ -56,38 +58,32 @@ impl RedisConfig {
             timeout: DEFAULT_TIMEOUT,
             password: None,
             ca_file: None,
+            allow_eviction: false,
         }
     }
 
-    /// The URL given (`--redis-url`, `PANCRED_REDIS_URL`) with the rest from the environment:
-    /// `PANCRED_REDIS_PREFIX`, `PANCRED_REDIS_LOCK_TTL_MS`, `PANCRED_REDIS_TIMEOUT_MS`,
-    /// `PANCRED_REDIS_CA_FILE`, `REDISCLI_AUTH`.
-    pub fn from_env(url: Option<&str>) -> Result<Self, StoreError> {
-        Self::from_lookup(url, &|k| std::env::var(k).ok())
-    }
-
-    pub fn from_lookup(
+    /// The URL given (`--redis-url`, `PANCRED_REDIS_URL`) with the other settings (see
+    /// [`crate::env`]: `PANCRED_REDIS_PREFIX`, `PANCRED_REDIS_LOCK_TTL_MS`,
+    /// `PANCRED_REDIS_TIMEOUT_MS`, `PANCRED_REDIS_CA_FILE`, `PANCRED_REDIS_ALLOW_EVICTION`,
+    /// `REDISCLI_AUTH`).
+    pub fn from_settings(
         url: Option<&str>,
-        env: &dyn Fn(&str) -> Option<String>,
+        settings: &crate::env::RedisSettings,
     ) -> Result<Self, StoreError> {
-        let env = |k: &str| env(k).filter(|v| !v.is_empty());
         let url = url.filter(|u| !u.is_empty()).ok_or_else(|| {
             StoreError::Config(
                 "the redis store needs a server: pass --redis-url redis://HOST:PORT/ or set PANCRED_REDIS_URL".into(),
             )
         })?;
         let mut config = RedisConfig::new(url);
-        if let Some(p) = env("PANCRED_REDIS_PREFIX") {
-            config.prefix = p;
+        if let Some(p) = &settings.prefix {
+            config.prefix = p.clone();
         }
-        if let Some(ms) = env("PANCRED_REDIS_LOCK_TTL_MS") {
-            config.lock_ttl = super::env_millis("PANCRED_REDIS_LOCK_TTL_MS", &ms)?;
-        }
-        if let Some(ms) = env("PANCRED_REDIS_TIMEOUT_MS") {
-            config.timeout = super::env_millis("PANCRED_REDIS_TIMEOUT_MS", &ms)?;
-        }
-        config.password = env("REDISCLI_AUTH").map(Secret::new);
-        config.ca_file = env("PANCRED_REDIS_CA_FILE").map(PathBuf::from);
+        config.lock_ttl = settings.lock_ttl.unwrap_or(config.lock_ttl);
+        config.timeout = settings.timeout.unwrap_or(config.timeout);
+        config.password = settings.password.clone();
+        config.ca_file = settings.ca_file.clone();
+        config.allow_eviction = settings.allow_eviction;
         Ok(config)
     }
 }
@@ -106,7 +102,7 @@ impl RedisStore {
             prefix: config.prefix.clone(),
             lock_ttl: config.lock_ttl,
         };
-        policy::check(&store.conn)?;
+        policy::check(&store.conn, config.allow_eviction)?;
         Ok(store)
     }
 
@@ -338,19 +334,16 @@ impl Store for RedisStore {
 mod tests {
     use super::*;
 
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    fn settings(vars: &[(&str, &str)]) -> crate::env::RedisSettings {
+        let env = crate::env::Env::from_pairs(vars.iter().copied());
+        crate::env::Settings::from_env(&env).unwrap().redis
     }
 
     #[test]
     fn config_from_env() {
-        let c = RedisConfig::from_lookup(
+        let c = RedisConfig::from_settings(
             Some("redis://127.0.0.1:1/"),
-            &lookup(&[
+            &settings(&[
                 ("PANCRED_REDIS_PREFIX", "team-a:"),
                 ("PANCRED_REDIS_LOCK_TTL_MS", "1500"),
                 ("REDISCLI_AUTH", "pw"),
@@ -362,24 +355,16 @@ mod tests {
         assert_eq!(c.timeout, DEFAULT_TIMEOUT);
         assert_eq!(c.password.as_ref().map(Secret::expose), Some("pw"));
 
-        let d = RedisConfig::from_lookup(Some("redis://h/"), &lookup(&[])).unwrap();
+        let d = RedisConfig::from_settings(Some("redis://h/"), &settings(&[])).unwrap();
         assert_eq!(d.prefix, DEFAULT_PREFIX);
         assert_eq!(d.lock_ttl, DEFAULT_LOCK_TTL);
     }
 
     #[test]
-    fn bad_config_is_a_config_error() {
-        for (url, vars) in [
-            (None, vec![]),
-            (Some(""), vec![]),
-            (Some("redis://h/"), vec![("PANCRED_REDIS_LOCK_TTL_MS", "0")]),
-            (
-                Some("redis://h/"),
-                vec![("PANCRED_REDIS_TIMEOUT_MS", "soon")],
-            ),
-        ] {
-            let r = RedisConfig::from_lookup(url, &lookup(&vars));
-            assert!(matches!(r, Err(StoreError::Config(_))), "{url:?} {vars:?}");
+    fn no_url_is_a_config_error() {
+        for url in [None, Some("")] {
+            let r = RedisConfig::from_settings(url, &settings(&[]));
+            assert!(matches!(r, Err(StoreError::Config(_))), "{url:?}");
         }
     }
 

@@ -8,7 +8,7 @@ use crate::store::StoreError;
 
 /// Asks the server (one round trip, which also proves it answers). A server that will not say
 /// (CONFIG disabled or not permitted, as managed services do) is only pinged.
-pub(super) fn check(conn: &Conn) -> Result<(), StoreError> {
+pub(super) fn check(conn: &Conn, allow_eviction: bool) -> Result<(), StoreError> {
     let config: Result<Vec<String>, StoreError> = conn.with("connecting", |c| {
         redis::cmd("CONFIG").arg("GET").arg("maxmemory*").query(c)
     });
@@ -30,7 +30,7 @@ pub(super) fn check(conn: &Conn) -> Result<(), StoreError> {
     };
     let limited = get("maxmemory").is_some_and(|m| m.trim() != "0");
     let policy = get("maxmemory-policy").unwrap_or_default();
-    if limited && policy.starts_with("allkeys-") && !allowed() {
+    if limited && policy.starts_with("allkeys-") && !allow_eviction {
         return Err(StoreError::Config(format!(
             "Redis at {} may evict any key when full (maxmemory-policy {policy}): stored credentials \
              could vanish. Set maxmemory-policy to noeviction (or a volatile-* policy: pancred's \
@@ -39,8 +39,4 @@ pub(super) fn check(conn: &Conn) -> Result<(), StoreError> {
         )));
     }
     Ok(())
-}
-
-fn allowed() -> bool {
-    std::env::var("PANCRED_REDIS_ALLOW_EVICTION").as_deref() == Ok("1")
 }

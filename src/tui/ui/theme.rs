@@ -9,9 +9,8 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub fn from_env() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Theme { color: !no_color }
+    pub fn colored() -> Self {
+        Theme { color: true }
     }
 
     pub fn plain() -> Self {

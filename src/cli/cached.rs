@@ -1,0 +1,93 @@
+//! The answer from a cached token: the one decision both programs make before anything else.
+//!
+//! kubectl runs its credential plugin before every request and git its helper on every fetch,
+//! and most of the time the stored token is still good. `pancred` (the small executable) and
+//! `pancred-full` (the whole program) both call [`answer`] first; they differ only in what opens
+//! the store: `pancred` opens the file store alone ([`crate::store::open_file`], so it links no
+//! other store), `pancred-full` every store. `None` means "the whole command is needed" (a
+//! refresh, an error to report, a login, anything but the four plain commands): `pancred` then
+//! runs `pancred-full`, which goes on past this point.
+//!
+//! Every rule applied here is the engine's or the command's own: the store's choice and its
+//! warnings ([`crate::store`]), the profile's choice ([`Context::profile_name`]), pancloud's
+//! resolution and the token's state ([`crate::Engine::cached_access_token`]), and each command's
+//! own request check and answer.
+
+use super::context::{Context, Opener};
+use super::Command;
+use super::{exec, git_credential, kubectl, output};
+use crate::engine::Cached;
+use crate::Engine;
+
+/// The exit code when `command` was answered from a cached token; `None` when the whole
+/// command must run (nothing has been read from standard input or written then).
+pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
+    // A shell asking for completions: that is the whole program's.
+    if crate::env::completing() {
+        return None;
+    }
+    match command {
+        Command::Token { .. } => {
+            let (_, cached) = cached(ctx, open)?;
+            Some(finish(output::print_line(cached.token.expose())))
+        }
+        Command::KubectlCredential { exec_info } => {
+            let info = exec_info.as_deref().or(ctx.settings.exec_info.as_deref());
+            // A request this version cannot answer: the whole command says why.
+            let api_version = kubectl::api_version(info).ok()?;
+            let (_, cached) = cached(ctx, open)?;
+            let expiry = cached.expires_at();
+            let answer = kubectl::exec_credential(api_version, &cached.token, expiry);
+            Some(finish(output::print_json(&answer)))
+        }
+        Command::GitCredential {
+            operation,
+            username,
+        } if operation == "get" => {
+            // Decided before git's request is read: after it, standard input is spent and the
+            // whole command could not read it again.
+            let (_, cached) = cached(ctx, open)?;
+            Some(finish(
+                git_credential::read_request(std::io::stdin().lock())
+                    .and_then(|request| git_credential::from_cache(&cached, &request, username)),
+            ))
+        }
+        Command::Exec { env, command } => {
+            exec::check_names(env).ok()?;
+            let (program, args) = command.split_first()?;
+            let (engine, cached) = cached(ctx, open)?;
+            let name = ctx.profile_name(&engine).ok()?;
+            let (p, _) = engine.working(&name, cached.stored.as_ref());
+            let child = exec::command_with_token(program, args, p.dialect, env, &cached.token);
+            drop(cached);
+            Some(exec::run(program, child))
+        }
+        _ => None,
+    }
+}
+
+/// The engine on the selected store, with pancloud's resolver, and the selected profile's cached
+/// token when it is valid beyond the leeway.
+fn cached(ctx: &Context, open: Opener) -> Option<(Engine, Cached)> {
+    // Credentials given on the command line are read from files (or standard input) and
+    // resolved by the whole command.
+    if ctx.has_explicit_credentials() {
+        return None;
+    }
+    let engine = ctx.engine_with(open)?.ok()?;
+    let engine = engine.with_policy(ctx.pancloud_policy(Default::default(), None));
+    let name = ctx.profile_name(&engine).ok()?;
+    let cached = engine.cached_access_token(&name).ok()??;
+    Some((engine, cached))
+}
+
+/// The exit code of an answer, its error reported as the whole program reports one.
+fn finish(result: Result<(), crate::Error>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            super::report(&e);
+            super::exit::exit_code(&e)
+        }
+    }
+}
