@@ -74,6 +74,9 @@ pub const CLIENT_ID: &str = "PAN_CLIENT_ID";
 pub const CLIENT_SECRET: &str = "PAN_CLIENT_SECRET";
 pub const REFRESH_TOKEN: &str = "PAN_REFRESH_TOKEN";
 pub const DEVELOPER_TOKEN: &str = "PAN_DEVELOPER_TOKEN";
+pub const TOKEN_SOCKET: &str = "PANCRED_TOKEN_SOCKET";
+pub const TOKEN_URL: &str = "PANCRED_TOKEN_URL";
+pub const TOKEN_AUTH: &str = "PANCRED_TOKEN_AUTH";
 pub const EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 pub const NO_COLOR: &str = "NO_COLOR";
 pub const DISPLAY: &str = "DISPLAY";
@@ -112,155 +115,39 @@ const fn other(name: &'static str, parse: Parse, help: &'static str) -> Var {
 }
 
 /// Every variable pancred reads (besides HOME, the XDG folders, BROWSER and [`COMPLETE`]).
+#[rustfmt::skip]
 pub const TABLE: &[Var] = &[
-    var(
-        PROFILE,
-        Parse::Text,
-        "the store's default, else \"default\"",
-        "profile to use when --profile is not given",
-    ),
-    var(
-        STORE,
-        Parse::Store,
-        "auto",
-        "where profiles live when --store is not given",
-    ),
-    var(
-        KEYRING,
-        Parse::Choice(&["secret-service", "keyutils"]),
-        "secret-service",
-        "the Linux keyring: the Secret Service or the kernel keyring",
-    ),
-    var(
-        CREDENTIALS_FILE,
-        Parse::Path,
-        "~/.config/pancloud/credentials.json",
-        "pancloud's credentials file (the file store)",
-    ),
-    var(
-        REDIS_URL,
-        Parse::Secret,
-        "",
-        "Redis server of the redis store, when --redis-url is not given",
-    ),
-    var(
-        REDIS_PREFIX,
-        Parse::Text,
-        "pancred:",
-        "prefix of the redis store's keys",
-    ),
-    var(
-        REDIS_LOCK_TTL_MS,
-        Parse::Millis,
-        "30000",
-        "how long a refresh lock in Redis outlives a holder that died",
-    ),
-    var(
-        REDIS_TIMEOUT_MS,
-        Parse::Millis,
-        "3000",
-        "connect, read and write timeout of each Redis call",
-    ),
-    var(
-        REDIS_CA_FILE,
-        Parse::Path,
-        "",
-        "CA certificates (PEM) for rediss:// servers",
-    ),
-    var(
-        REDIS_ALLOW_EVICTION,
-        Parse::One,
-        "",
-        "1: use a Redis that may evict any key",
-    ),
-    var(
-        REDIS_PASSWORD,
-        Parse::Secret,
-        "",
-        "Redis password when the URL has none (as redis-cli reads it)",
-    ),
-    var(
-        SQLITE_PATH,
-        Parse::Path,
-        "$XDG_DATA_HOME/pancred/credentials.sqlite3",
-        "database of the sqlite store, when --sqlite-path is not given",
-    ),
-    var(
-        MEMCACHED_URL,
-        Parse::Text,
-        "",
-        "memcached server of the memcached store, when --memcached-url is not given",
-    ),
-    var(
-        MEMCACHED_PREFIX,
-        Parse::Text,
-        "pancred:",
-        "prefix of the memcached store's keys",
-    ),
-    var(
-        MEMCACHED_LOCK_TTL_MS,
-        Parse::Millis,
-        "30000",
-        "how long a refresh lock in memcached outlives a holder that died",
-    ),
-    var(
-        MEMCACHED_TIMEOUT_MS,
-        Parse::Millis,
-        "3000",
-        "connect, read and write timeout of each memcached call",
-    ),
-    var(
-        LOCK_TIMEOUT,
-        Parse::Seconds { zero_ok: true },
-        "60",
-        "seconds to wait for another process's refresh of the same profile",
-    ),
-    var(
-        HTTP_TIMEOUT,
-        Parse::Seconds { zero_ok: false },
-        "30",
-        "seconds each provider call may take",
-    ),
-    var(
-        ACCESS_TOKEN,
-        Parse::Secret,
-        "",
-        "pancloud: an access token (with the next three, the whole credential set)",
-    ),
+    var(PROFILE, Parse::Text, "the store's default, else \"default\"", "profile to use when --profile is not given"),
+    var(STORE, Parse::Store, "auto", "where profiles live when --store is not given"),
+    var(KEYRING, Parse::Choice(&["secret-service", "keyutils"]), "secret-service", "the Linux keyring: the Secret Service or the kernel keyring"),
+    var(CREDENTIALS_FILE, Parse::Path, "~/.config/pancloud/credentials.json", "pancloud's credentials file (the file store)"),
+    var(REDIS_URL, Parse::Secret, "", "Redis server of the redis store, when --redis-url is not given"),
+    var(REDIS_PREFIX, Parse::Text, "pancred:", "prefix of the redis store's keys"),
+    var(REDIS_LOCK_TTL_MS, Parse::Millis, "30000", "how long a refresh lock in Redis outlives a holder that died"),
+    var(REDIS_TIMEOUT_MS, Parse::Millis, "3000", "connect, read and write timeout of each Redis call"),
+    var(REDIS_CA_FILE, Parse::Path, "", "CA certificates (PEM) for rediss:// servers"),
+    var(REDIS_ALLOW_EVICTION, Parse::One, "", "1: use a Redis that may evict any key"),
+    var(REDIS_PASSWORD, Parse::Secret, "", "Redis password when the URL has none (as redis-cli reads it)"),
+    var(SQLITE_PATH, Parse::Path, "$XDG_DATA_HOME/pancred/credentials.sqlite3", "database of the sqlite store, when --sqlite-path is not given"),
+    var(MEMCACHED_URL, Parse::Text, "", "memcached server of the memcached store, when --memcached-url is not given"),
+    var(MEMCACHED_PREFIX, Parse::Text, "pancred:", "prefix of the memcached store's keys"),
+    var(MEMCACHED_LOCK_TTL_MS, Parse::Millis, "30000", "how long a refresh lock in memcached outlives a holder that died"),
+    var(MEMCACHED_TIMEOUT_MS, Parse::Millis, "3000", "connect, read and write timeout of each memcached call"),
+    var(LOCK_TIMEOUT, Parse::Seconds { zero_ok: true }, "60", "seconds to wait for another process's refresh of the same profile"),
+    var(HTTP_TIMEOUT, Parse::Seconds { zero_ok: false }, "30", "seconds each provider call may take"),
+    var(ACCESS_TOKEN, Parse::Secret, "", "pancloud: an access token (with the next three, the whole credential set)"),
     var(CLIENT_ID, Parse::Text, "", "pancloud: client id"),
     var(CLIENT_SECRET, Parse::Secret, "", "pancloud: client secret"),
     var(REFRESH_TOKEN, Parse::Secret, "", "pancloud: refresh token"),
-    var(
-        DEVELOPER_TOKEN,
-        Parse::Secret,
-        "",
-        "pancloud: developer token",
-    ),
-    other(
-        EXEC_INFO,
-        Parse::Text,
-        "set by kubectl for its credential plugin",
-    ),
-    other(
-        NO_COLOR,
-        Parse::Present,
-        "no colours in the TUI (no-color.org)",
-    ),
-    other(
-        DISPLAY,
-        Parse::Present,
-        "a desktop: the TUI may open a browser",
-    ),
-    other(
-        WAYLAND_DISPLAY,
-        Parse::Present,
-        "a desktop: the TUI may open a browser",
-    ),
-    other(
-        SSH_CONNECTION,
-        Parse::Present,
-        "an SSH session: login explains the tunnel",
-    ),
+    var(DEVELOPER_TOKEN, Parse::Secret, "", "pancloud: developer token"),
+    var(TOKEN_SOCKET, Parse::Path, "", "the Unix socket of an `exec --serve` endpoint: `token` asks it first"),
+    var(TOKEN_URL, Parse::Text, "", "the loopback URL of an `exec --serve` endpoint (with the next)"),
+    var(TOKEN_AUTH, Parse::Secret, "", "the bearer that URL wants"),
+    other(EXEC_INFO, Parse::Text, "set by kubectl for its credential plugin"),
+    other(NO_COLOR, Parse::Present, "no colours in the TUI (no-color.org)"),
+    other(DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
+    other(WAYLAND_DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
+    other(SSH_CONNECTION, Parse::Present, "an SSH session: login explains the tunnel"),
 ];
 
 /// The table's row for `name`.
@@ -474,6 +361,14 @@ pub struct MemcachedSettings {
     pub timeout: Option<Duration>,
 }
 
+/// A token endpoint of `exec --serve` this process was given.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointSettings {
+    pub socket: Option<PathBuf>,
+    pub url: Option<String>,
+    pub auth: Option<Secret>,
+}
+
 /// Which Linux keyring `PANCRED_KEYRING` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyringChoice {
@@ -495,6 +390,7 @@ pub struct Settings {
     pub lock_timeout: Option<Duration>,
     pub http_timeout: Option<Duration>,
     pub pan: PanVars,
+    pub endpoint: EndpointSettings,
     pub exec_info: Option<String>,
     pub no_color: bool,
     pub desktop: bool,
@@ -545,6 +441,11 @@ impl Settings {
                 client_secret: env.secret(CLIENT_SECRET)?,
                 refresh_token: env.secret(REFRESH_TOKEN)?,
                 developer_token: env.secret(DEVELOPER_TOKEN)?,
+            },
+            endpoint: EndpointSettings {
+                socket: env.path(TOKEN_SOCKET),
+                url: env.text(TOKEN_URL)?,
+                auth: env.secret(TOKEN_AUTH)?,
             },
             exec_info: env.text(EXEC_INFO)?,
             no_color: env.is_set(NO_COLOR),

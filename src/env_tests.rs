@@ -195,3 +195,24 @@ fn the_readme_lists_every_setting_and_no_other() {
         }
     }
 }
+
+#[test]
+fn every_name_constant_is_a_row_of_the_table() {
+    // A name declared and read but missing from the table would never be captured.
+    let source = include_str!("env.rs");
+    let table = &source[source.find("pub const TABLE").unwrap()..];
+    for line in source.lines() {
+        let Some(rest) = line.strip_prefix("pub const ") else {
+            continue;
+        };
+        let Some((name, value)) = rest.split_once(": &str = ") else {
+            continue;
+        };
+        if name == "COMPLETE" {
+            continue;
+        }
+        let value = value.trim_end_matches(';').trim_matches('"');
+        assert!(row(value).is_some(), "{name} ({value}) is not in TABLE");
+        assert!(table.contains(&format!("({name},")), "{name}");
+    }
+}

@@ -115,10 +115,7 @@ fn the_command_starts_with_an_empty_mask_and_default_actions() {
         if have_program("python3") {
             let probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, \
                          sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))";
-            let out = s
-                .exec(path, &["python3", "-c", probe])
-                .output()
-                .unwrap();
+            let out = s.exec(path, &["python3", "-c", probe]).output().unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&out.stdout).trim(),
                 "True []",
@@ -140,7 +137,10 @@ fn start_sleep(s: &Setup, path: Path) -> (std::process::Child, u32) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let pid = line.trim().parse().unwrap_or_else(|_| panic!("{path:?}: {line:?}"));
+    let pid = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{path:?}: {line:?}"));
     (child, pid)
 }
 
@@ -157,7 +157,10 @@ fn wait_code(child: &mut std::process::Child, what: &str) -> Option<i32> {
         if let Some(status) = child.try_wait().unwrap() {
             return status.code();
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "{what}: pancred did not end");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what}: pancred did not end"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -187,13 +190,19 @@ fn the_command_can_signal_itself() {
     let s = setup();
     for path in PATHS {
         let out = s
-            .exec(path, &["bash", "-c", "kill -TERM $$; sleep 5; echo survived"])
+            .exec(
+                path,
+                &["bash", "-c", "kill -TERM $$; sleep 5; echo survived"],
+            )
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(128 + SIGTERM), "{path:?}");
         assert!(!String::from_utf8_lossy(&out.stdout).contains("survived"));
         let out = s
-            .exec(path, &["bash", "-c", "kill -INT $$; sleep 5; echo survived"])
+            .exec(
+                path,
+                &["bash", "-c", "kill -INT $$; sleep 5; echo survived"],
+            )
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(128 + SIGINT), "{path:?}");
@@ -203,7 +212,10 @@ fn the_command_can_signal_itself() {
 /// pancred (and its command) in a real terminal: the shell line writes both pids to files.
 fn in_terminal(s: &Setup, path: Path, tag: &str) -> (Tmux, u32, u32) {
     let dir = s.sb.path();
-    let (me, child) = (dir.join(format!("{tag}.pancred")), dir.join(format!("{tag}.child")));
+    let (me, child) = (
+        dir.join(format!("{tag}.pancred")),
+        dir.join(format!("{tag}.child")),
+    );
     let program = match path {
         Path::Full => env!("CARGO_BIN_EXE_pancred-full"),
         _ => common::bin(),
@@ -293,14 +305,13 @@ fn a_closed_standard_output_is_an_error_not_a_signal_death() {
         ] {
             let (reader, writer) = std::io::pipe().unwrap();
             drop(reader);
-            let out = s
-                .sb
-                .program(program)
-                .args(args)
-                .stdout(writer)
-                .stderr(Stdio::piped())
-                .output()
-                .unwrap();
+            let out =
+                s.sb.program(program)
+                    .args(args)
+                    .stdout(writer)
+                    .stderr(Stdio::piped())
+                    .output()
+                    .unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{program} {args:?}: {err}");
             assert!(err.contains("cannot write to standard output"), "{err}");
@@ -320,17 +331,19 @@ fn a_setting_that_is_not_utf8_is_refused_by_name_on_every_path() {
             ("PANCRED_STORE", &["--profile", "cached", "token"][..]),
             ("PAN_CLIENT_ID", &["--profile", "cached", "token"][..]),
         ] {
-            let out = s
-                .sb
-                .program(program)
-                .args(args)
-                .env(var, bad)
-                .output()
-                .unwrap();
+            let out =
+                s.sb.program(program)
+                    .args(args)
+                    .env(var, bad)
+                    .output()
+                    .unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{program} {var}: {err}");
             assert!(err.contains(var), "{err}");
-            assert!(out.stdout.is_empty(), "{program} {var}: a token was handed out");
+            assert!(
+                out.stdout.is_empty(),
+                "{program} {var}: a token was handed out"
+            );
         }
     }
 }

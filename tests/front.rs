@@ -122,7 +122,10 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
         ),
         (&["--profile", "nobody", "token"], &[]),
         (&["--profile", "work", "git-credential", "erase"], &[]),
-        (&["--profile", "work", "token"], &[("PANCRED_COMPLETE", "bash")]),
+        (
+            &["--profile", "work", "token"],
+            &[("PANCRED_COMPLETE", "bash")],
+        ),
         (
             &["--profile", "work", "exec", "--env", "A=B", "--", "true"],
             &[],
@@ -141,7 +144,11 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
     set_mode(&sb.creds, 0o644);
     let (r, full) = handed_over(&sb, &["--profile", "work", "token"], &[], "");
     assert!(!full && r.code == 0, "{}", r.all());
-    assert!(r.stderr.contains("warning") && r.stderr.contains("0644"), "{}", r.all());
+    assert!(
+        r.stderr.contains("warning") && r.stderr.contains("0644"),
+        "{}",
+        r.all()
+    );
     set_mode(&sb.creds, 0o600);
 }
 

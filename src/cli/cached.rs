@@ -15,7 +15,7 @@
 
 use super::context::{Context, Opener};
 use super::Command;
-use super::{exec, git_credential, kubectl, output};
+use super::{endpoint_client, exec, git_credential, kubectl, output};
 use crate::engine::Cached;
 use crate::Engine;
 
@@ -28,6 +28,11 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
     }
     match command {
         Command::Token { .. } => {
+            if let Some(answer) = from_endpoint(ctx) {
+                return Some(finish(
+                    answer.and_then(|a| output::print_line(a.token.expose())),
+                ));
+            }
             let (_, cached) = cached(ctx, open)?;
             Some(finish(output::print_line(cached.token.expose())))
         }
@@ -35,6 +40,15 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
             let info = exec_info.as_deref().or(ctx.settings.exec_info.as_deref());
             // A request this version cannot answer: the whole command says why.
             let api_version = kubectl::api_version(info).ok()?;
+            if let Some(answer) = from_endpoint(ctx) {
+                return Some(finish(answer.and_then(|a| {
+                    output::print_json(&kubectl::exec_credential(
+                        api_version,
+                        &a.token,
+                        a.expires_at,
+                    ))
+                })));
+            }
             let (_, cached) = cached(ctx, open)?;
             let expiry = cached.expires_at();
             let answer = kubectl::exec_credential(api_version, &cached.token, expiry);
@@ -52,7 +66,13 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
                     .and_then(|request| git_credential::from_cache(&cached, &request, username)),
             ))
         }
-        Command::Exec { env, command } => {
+        // (`--serve` keeps the whole program running beside the command.)
+        Command::Exec {
+            env,
+            serve: false,
+            command,
+            ..
+        } => {
             exec::check_names(env).ok()?;
             let (program, args) = command.split_first()?;
             let (engine, cached) = cached(ctx, open)?;
@@ -63,6 +83,21 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
             Some(exec::run(program, child))
         }
         _ => None,
+    }
+}
+
+/// The token of the `exec --serve` endpoint this process was given (`PANCRED_TOKEN_SOCKET`, else
+/// `PANCRED_TOKEN_URL`), unless the command line asks for another profile or store.
+fn from_endpoint(ctx: &Context) -> Option<Result<endpoint_client::Answer, crate::Error>> {
+    let g = &ctx.global;
+    if g.store.is_some() || g.credentials_file.is_some() || ctx.has_explicit_credentials() {
+        return None;
+    }
+    let answer = endpoint_client::fetch(&ctx.settings.endpoint)?;
+    // `--profile` naming another profile than the endpoint serves: the store answers.
+    match (&answer, &g.profile) {
+        (Ok(a), Some(wanted)) if a.profile.as_ref().is_some_and(|p| p != wanted) => None,
+        _ => Some(answer),
     }
 }
 

@@ -4,6 +4,7 @@
 //! Both programs run the command through [`run`]: see there for its signals.
 
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
+use super::serve::{Endpoint, ServeOptions};
 use super::Context;
 use crate::env::ACCESS_TOKEN as ENV_ACCESS_TOKEN;
 use crate::profile::Dialect;
@@ -15,12 +16,20 @@ use std::ffi::{OsStr, OsString};
 pub const ENV_PANCRED_ACCESS_TOKEN: &str = "PANCRED_ACCESS_TOKEN";
 
 /// Runs the command; the result is the exit code pancred ends with.
-pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result<i32, Error> {
+pub fn exec(
+    ctx: &Context,
+    extra_env: &[String],
+    serve: Option<ServeOptions>,
+    command: &[OsString],
+) -> Result<i32, Error> {
     let Some((program, args)) = command.split_first() else {
         return Err(Error::Usage("exec needs a command after `--`".into()));
     };
     check_names(extra_env)?;
     let (engine, name) = engine(ctx)?;
+    if let Some(options) = serve {
+        return serving(engine, &name, extra_env, &options, program, args);
+    }
     // (`pancred` already answered from a cached token when there was one: this is a refresh.)
     let (token, stored) = match engine.cached_access_token(&name)? {
         Some(c) => (c.token, c.stored),
@@ -37,6 +46,46 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
     let child = command_with_token(program, args, p.dialect, extra_env, &token);
     drop(token);
     Ok(run(program, child))
+}
+
+/// `exec --serve`: the command runs while the endpoint answers tokens (see `serve.rs`) on a
+/// runtime of its own; both end together.
+fn serving(
+    engine: crate::Engine,
+    name: &str,
+    extra_env: &[String],
+    options: &ServeOptions,
+    program: &OsStr,
+    args: &[OsString],
+) -> Result<i32, Error> {
+    let runtime = crate::config::runtime(2)?;
+    let result = runtime.block_on(async {
+        let token = engine
+            .fresh_access_token(name)
+            .await
+            .map_err(|e| hint_on_refresh(name, e))?;
+        let stored = engine.load(name).await?;
+        let (p, _) = engine.working(name, stored.as_ref());
+        // Only the program's name is noted for the TUI: arguments may hold anything.
+        let shown = std::path::Path::new(program)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let endpoint = Endpoint::start(engine.clone(), name, options, &shown).await?;
+        let mut child = command_with_token(program, args, p.dialect, extra_env, &token);
+        drop(token);
+        for (var, value) in endpoint.env() {
+            child.env(var, value);
+        }
+        let program = program.to_os_string();
+        let code = tokio::task::spawn_blocking(move || run(&program, child))
+            .await
+            .unwrap_or(1);
+        endpoint.stop();
+        Ok(code)
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 /// `--env` names must be variable names.

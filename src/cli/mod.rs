@@ -4,6 +4,7 @@
 mod cached;
 mod context;
 mod device_login;
+mod endpoint_client;
 mod exec;
 mod exit;
 pub mod front;
@@ -19,6 +20,7 @@ mod profiles;
 mod prompt;
 mod quick_args;
 mod sandbox_cmds;
+mod serve;
 mod setup;
 mod transfer;
 
@@ -179,12 +181,19 @@ pub enum Command {
     /// Run CMD with a fresh access token in PANCRED_ACCESS_TOKEN (and PAN_ACCESS_TOKEN for a
     /// pancloud-dialect profile); exits with CMD's code
     #[command(
-        after_help = "The token is never put in CMD's arguments. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to CMD."
+        after_help = "The token is never put in CMD's arguments. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to CMD.\n\
+With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answers JSON access_token, token_type, expires_at; GET /token.txt the token alone), and PANCRED_TOKEN_URL with its bearer PANCRED_TOKEN_AUTH; `pancred token` asks them first. They end with CMD."
     )]
     Exec {
         /// Also put the token in variable NAME (repeatable)
         #[arg(long = "env", value_name = "NAME")]
         env: Vec<String>,
+        /// While CMD runs, answer fresh tokens to it (and to whatever it forwards the socket to)
+        #[arg(long)]
+        serve: bool,
+        /// With --serve: keep a fresh token in PATH (0600, rewritten before each expiry, removed at the end)
+        #[arg(long, value_name = "PATH", requires = "serve")]
+        token_file: Option<PathBuf>,
         /// The command and its arguments, after `--`
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<OsString>,
@@ -291,7 +300,15 @@ pub fn run() -> i32 {
             "--keep-fresh is for the TUI: run `pancred --keep-fresh` with no command".into(),
         )),
         // exec ends with its command's code.
-        Some(Command::Exec { env, command }) => exec::exec(&ctx, &env, &command),
+        Some(Command::Exec {
+            env,
+            serve,
+            token_file,
+            command,
+        }) => {
+            let serve = serve.then_some(serve::ServeOptions { token_file });
+            exec::exec(&ctx, &env, serve, &command)
+        }
         other => dispatch(&ctx, other, cli.keep_fresh).map(|()| 0),
     };
     match result {

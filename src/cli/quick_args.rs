@@ -83,6 +83,8 @@ pub const LEFT_TO_CLAP: &[&str] = &[
     "access-token-file",
     "developer-token-file",
     "exec-info",
+    "serve",
+    "token-file",
 ];
 
 /// The option `name` where `command` (if any) has been read.
@@ -162,6 +164,8 @@ pub fn parse(args: &[OsString]) -> Option<Cli> {
         "token" => Command::Token { no_refresh },
         "exec" => Command::Exec {
             env: exec_env,
+            serve: false,
+            token_file: None,
             // clap requires a command after `--`.
             command: exec_command.filter(|c| !c.is_empty())?,
         },

@@ -40,6 +40,8 @@ pub(crate) struct Request {
     pub method: String,
     /// The request target as sent: `/path?query`.
     pub target: String,
+    /// The `Authorization` header, when there is one.
+    pub authorization: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -129,6 +131,7 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Request, HeadError> {
         return Err(HeadError::Malformed("bad request line"));
     }
     let mut count = 0;
+    let mut authorization = None;
     for line in lines.filter(|l| !l.is_empty()) {
         count += 1;
         if count > limits.max_headers {
@@ -140,10 +143,16 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Request, HeadError> {
         if !valid {
             return Err(HeadError::Malformed("bad header line"));
         }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("authorization") {
+                authorization = Some(value.trim().to_string());
+            }
+        }
     }
     Ok(Request {
         method: method.to_string(),
         target: target.to_string(),
+        authorization,
     })
 }
 
@@ -158,10 +167,13 @@ pub(crate) async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
         431 => "Request Header Fields Too Large",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
         _ => "Error",
     };
     // no-store and no-referrer: the callback URL carries the code, keep it out of caches and referers.
@@ -219,7 +231,8 @@ mod tests {
             r.unwrap(),
             Request {
                 method: "GET".into(),
-                target: "/cb?code=a&state=b".into()
+                target: "/cb?code=a&state=b".into(),
+                authorization: None,
             }
         );
     }

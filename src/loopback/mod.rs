@@ -16,7 +16,7 @@
 //! ```
 
 mod callback;
-mod http;
+pub(crate) mod http;
 mod pages;
 mod redirect;
 mod slots;

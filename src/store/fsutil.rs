@@ -24,6 +24,16 @@ pub fn xdg_dir(var: &str, under_home: &str) -> Option<PathBuf> {
     }
 }
 
+/// Where a login session's private runtime files go: `$XDG_RUNTIME_DIR` when it is an absolute
+/// path (per the XDG spec there is no fallback in the home folder), else the system's temporary
+/// folder (whose per-run folders pancred makes private itself).
+pub fn runtime_dir() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        Some(p) if p.is_absolute() => p,
+        _ => std::env::temp_dir(),
+    }
+}
+
 /// Makes a file these options create private: mode 0600 on Unix. Elsewhere (Windows) a new file
 /// takes the access list of its folder, which under the user's profile is the user's own.
 pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {

@@ -1,0 +1,406 @@
+//! `pancred exec --serve -- CMD`: while CMD runs, a private endpoint answers fresh access tokens for
+//! one profile, as often as asked, through the engine (so one refresh per expiry across every
+//! process and machine sharing the store). CMD, or anything it hands the endpoint to (a remote
+//! shell through `ssh -R`, a container through a bind-mounted socket), gets tokens for as long as
+//! it runs; the refresh token, the client secret and any key never leave this process.
+//!
+//! - A Unix socket (mode 0600, in a 0700 folder under `$XDG_RUNTIME_DIR/pancred/`), in
+//!   `PANCRED_TOKEN_SOCKET`.
+//! - A loopback URL for programs that speak only HTTP over TCP, in `PANCRED_TOKEN_URL`, guarded by a
+//!   random bearer in `PANCRED_TOKEN_AUTH` that only CMD receives (compared in constant time).
+//! - `GET /token`: `{"access_token", "token_type", "expires_at", "profile"}`; `GET /token.txt`: the
+//!   token alone. A failure is JSON `error` and `error_description` (HTTP 502 when the provider
+//!   refused, 503 otherwise), never a stale token.
+//! - `--token-file PATH`: a file kept fresh (0600, replaced atomically before each expiry).
+//!
+//! Everything ends with CMD. A small watcher process (its own process group, so Ctrl-C does not
+//! reach it) removes the socket, the token file and the endpoint's note should pancred itself be
+//! killed; the listeners close with the process.
+
+use crate::engine::Engine;
+use crate::loopback::http::{read_head, respond, Limits};
+use crate::secret::Secret;
+use crate::store::fsutil;
+use crate::Error;
+use serde_json::json;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::JoinHandle;
+
+/// What `--serve` was given.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub token_file: Option<PathBuf>,
+}
+
+/// The folder of endpoints under the runtime folder (the TUI lists the notes found there).
+pub fn endpoints_dir() -> PathBuf {
+    fsutil::runtime_dir().join("pancred")
+}
+
+/// Connections served at once; more wait for the operating system's backlog.
+const MAX_CONNECTIONS: usize = 64;
+
+/// A running endpoint.
+pub struct Endpoint {
+    run_dir: PathBuf,
+    socket: PathBuf,
+    url: String,
+    bearer: Secret,
+    token_file: Option<PathBuf>,
+    note: PathBuf,
+    tasks: Vec<JoinHandle<()>>,
+    _watcher: Option<std::process::Child>,
+}
+
+struct Shared {
+    engine: Engine,
+    profile: String,
+    bearer: Secret,
+    answers: AtomicU64,
+    note: PathBuf,
+    note_text: serde_json::Value,
+}
+
+impl Endpoint {
+    /// Binds both listeners, writes the token file once, and serves until [`Endpoint::stop`].
+    pub async fn start(
+        engine: Engine,
+        profile: &str,
+        options: &ServeOptions,
+        command: &str,
+    ) -> Result<Endpoint, Error> {
+        let run_dir = private_run_dir()?;
+        let socket = run_dir.join("token.sock");
+        let unix = bind_unix(&socket)?;
+        let tcp = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| Error::Other(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let port = tcp
+            .local_addr()
+            .map_err(|e| Error::Other(format!("cannot listen on 127.0.0.1: {e}")))?
+            .port();
+        let url = format!("http://127.0.0.1:{port}/token");
+        let bearer = Secret::new(random_text());
+        let note = endpoints_dir().join(format!("serve-{}.json", std::process::id()));
+        let watcher = watch_for_death(&[&socket, &note], options.token_file.as_deref(), &run_dir);
+        let shared = Arc::new(Shared {
+            engine: engine.clone(),
+            profile: profile.to_string(),
+            bearer: bearer.clone(),
+            answers: AtomicU64::new(0),
+            note: note.clone(),
+            note_text: json!({
+                "pid": std::process::id(),
+                "profile": profile,
+                "command": command,
+                "socket": socket,
+                "url": url,
+                "started_at": crate::clock::Clock::now(&crate::clock::SystemClock),
+            }),
+        });
+        shared.write_note(0);
+        let mut tasks = Vec::new();
+        if let Some(path) = &options.token_file {
+            // Written once before CMD starts, then kept fresh.
+            let expiry = write_token_file(&engine, profile, path).await?;
+            tasks.push(tokio::spawn(keep_file_fresh(
+                engine.clone(),
+                profile.to_string(),
+                path.clone(),
+                expiry,
+            )));
+        }
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let (s, sl) = (shared.clone(), slots.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = unix.accept().await else {
+                    continue;
+                };
+                let Ok(permit) = sl.clone().acquire_owned().await else {
+                    return;
+                };
+                let s = s.clone();
+                tokio::spawn(async move {
+                    serve_one(stream, &s, false).await;
+                    drop(permit);
+                });
+            }
+        }));
+        let (s, sl) = (shared, slots);
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = tcp.accept().await else {
+                    continue;
+                };
+                let Ok(permit) = sl.clone().acquire_owned().await else {
+                    return;
+                };
+                let s = s.clone();
+                tokio::spawn(async move {
+                    serve_one(stream, &s, true).await;
+                    drop(permit);
+                });
+            }
+        }));
+        Ok(Endpoint {
+            run_dir,
+            socket,
+            url,
+            bearer,
+            token_file: options.token_file.clone(),
+            note,
+            tasks,
+            _watcher: watcher,
+        })
+    }
+
+    /// The variables CMD gets.
+    pub fn env(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            (
+                crate::env::TOKEN_SOCKET,
+                self.socket.clone().into_os_string(),
+            ),
+            (crate::env::TOKEN_URL, self.url.clone().into()),
+            (crate::env::TOKEN_AUTH, self.bearer.expose().into()),
+        ]
+    }
+
+    /// Stops serving and removes everything it made.
+    pub fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for path in [
+            Some(&self.socket),
+            Some(&self.note),
+            self.token_file.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let _ = std::fs::remove_file(path);
+        }
+        let _ = std::fs::remove_dir(&self.run_dir);
+        // (Dropping the watcher's pipe lets it end; what it would remove is gone already.)
+    }
+}
+
+impl Shared {
+    /// The endpoint's note for the TUI: which profile, which command, how many answers.
+    fn write_note(&self, answers: u64) {
+        let mut note = self.note_text.clone();
+        note["answers"] = answers.into();
+        if let Ok(bytes) = serde_json::to_vec(&note) {
+            let _ = fsutil::write_atomic(&self.note, &bytes);
+        }
+    }
+}
+
+/// A fresh 0700 folder for this run's socket, under `$XDG_RUNTIME_DIR/pancred/` (itself 0700 and
+/// the user's own: a folder others can write is refused, as the credentials file's rule says).
+fn private_run_dir() -> Result<PathBuf, Error> {
+    let base = endpoints_dir();
+    fsutil::ensure_private_dir(&base)?;
+    if let Some(why) = fsutil::readable_by_others(&base) {
+        return Err(Error::Usage(format!(
+            "not serving tokens from a folder others can reach: {why}"
+        )));
+    }
+    let dir = base.join(format!(
+        "serve-{}-{}",
+        std::process::id(),
+        &random_text()[..12]
+    ));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(&dir)
+        .map_err(|e| Error::Other(format!("cannot make {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+#[cfg(unix)]
+fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let listener = tokio::net::UnixListener::bind(path)
+        .map_err(|e| Error::Other(format!("cannot listen on {}: {e}", path.display())))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::Other(format!("cannot make {} private: {e}", path.display())))?;
+    Ok(listener)
+}
+
+/// Removes `files` and `dir` when this process is gone, however it ends (SIGKILL too): a shell
+/// that waits for the end of a pipe only this process holds. `None` when it cannot be started
+/// (the files are still removed on a normal end).
+#[cfg(unix)]
+fn watch_for_death(
+    files: &[&Path],
+    token_file: Option<&Path>,
+    dir: &Path,
+) -> Option<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    let mut args: Vec<OsString> = files.iter().map(|f| f.as_os_str().to_os_string()).collect();
+    if let Some(t) = token_file {
+        args.push(t.as_os_str().to_os_string());
+    }
+    std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(r#"dir=$1; shift; cat >/dev/null; rm -f -- "$@"; rmdir -- "$dir" 2>/dev/null; exit 0"#)
+        .arg("pancred-serve-cleanup")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Its own process group: Ctrl-C and a closed terminal do not end it before pancred.
+        .process_group(0)
+        .spawn()
+        .ok()
+}
+
+/// Answers one request on one connection.
+async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    shared: &Shared,
+    needs_bearer: bool,
+) {
+    let limits = Limits::default();
+    let head = tokio::time::timeout(limits.read_timeout, read_head(&mut stream, &limits)).await;
+    let Ok(Ok(request)) = head else {
+        respond(
+            &mut stream,
+            400,
+            "application/json",
+            &error_json("invalid_request", "not an HTTP request"),
+            &limits,
+        )
+        .await;
+        return;
+    };
+    if needs_bearer {
+        let given = request
+            .authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crate::rules::constant_time::eq(given, shared.bearer.expose()) {
+            let body = error_json("unauthorized", "send the bearer in PANCRED_TOKEN_AUTH");
+            respond(&mut stream, 401, "application/json", &body, &limits).await;
+            return;
+        }
+    }
+    let path = request.target.split('?').next().unwrap_or_default();
+    if path != "/token" && path != "/token.txt" {
+        let body = error_json("not_found", "ask GET /token or GET /token.txt");
+        respond(&mut stream, 404, "application/json", &body, &limits).await;
+        return;
+    }
+    if request.method != "GET" {
+        respond(
+            &mut stream,
+            405,
+            "application/json",
+            &error_json("invalid_request", "GET only"),
+            &limits,
+        )
+        .await;
+        return;
+    }
+    match shared
+        .engine
+        .fresh_access_token_with_expiry(&shared.profile)
+        .await
+    {
+        Ok((token, expires_at)) => {
+            let n = shared.answers.fetch_add(1, Ordering::Relaxed) + 1;
+            shared.write_note(n);
+            if path == "/token.txt" {
+                respond(
+                    &mut stream,
+                    200,
+                    "text/plain",
+                    &format!("{}\n", token.expose()),
+                    &limits,
+                )
+                .await;
+            } else {
+                let body = json!({
+                    "access_token": token.expose(),
+                    "token_type": "Bearer",
+                    "expires_at": expires_at,
+                    "profile": shared.profile,
+                });
+                respond(
+                    &mut stream,
+                    200,
+                    "application/json",
+                    &body.to_string(),
+                    &limits,
+                )
+                .await;
+            }
+        }
+        Err(e) => {
+            let (status, code) = match &e {
+                Error::Provider(crate::oauth::OAuthError::Refused { error, .. }) => {
+                    (502, error.clone())
+                }
+                Error::Provider(_) => (502, "server_error".to_string()),
+                _ => (503, "temporarily_unavailable".to_string()),
+            };
+            let body = error_json(&code, &crate::text::safe_lines(&e.to_string()));
+            respond(&mut stream, status, "application/json", &body, &limits).await;
+        }
+    }
+}
+
+/// 32 random bytes, base64url.
+fn random_text() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+fn error_json(error: &str, description: &str) -> String {
+    json!({ "error": error, "error_description": description }).to_string()
+}
+
+/// Writes a fresh token to `path` (0600, atomically); returns its expiry.
+async fn write_token_file(
+    engine: &Engine,
+    profile: &str,
+    path: &Path,
+) -> Result<Option<i64>, Error> {
+    let (token, expiry) = engine.fresh_access_token_with_expiry(profile).await?;
+    let mut bytes = token.expose().as_bytes().to_vec();
+    bytes.push(b'\n');
+    // The command's own file, not a store: written the way every secret file is.
+    fsutil::write_atomic(path, &bytes)?;
+    Ok(expiry)
+}
+
+/// Rewrites the token file before each expiry (at the leeway), or every minute when the expiry is
+/// unknown; a failure is retried after a short wait (the file keeps the last good token).
+async fn keep_file_fresh(engine: Engine, profile: String, path: PathBuf, mut expiry: Option<i64>) {
+    loop {
+        let now = engine.clock().now();
+        let wait = match expiry {
+            Some(exp) => (exp - engine.leeway() - now).clamp(1, 3600),
+            None => 60,
+        };
+        tokio::time::sleep(Duration::from_secs(wait.unsigned_abs())).await;
+        match write_token_file(&engine, &profile, &path).await {
+            Ok(e) => expiry = e,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! `pancred exec --serve`: a command that runs longer than its token's life gets fresh tokens from
+//! a private endpoint (one refresh per expiry, however many ask), a token file kept fresh, a
+//! clear error once the grant is revoked, nothing another user can reach, and nothing left
+//! behind when it ends, even when pancred is killed.
+#![cfg(all(feature = "cli", target_os = "linux"))]
+
+mod common;
+
+use common::{have_program, Sandbox};
+use pancred::sandbox::{demo, memory_sink, Sandbox as Provider, SandboxConfig, SandboxHandle};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Setup {
+    pub sb: Sandbox,
+    pub provider: SandboxHandle,
+    log: Arc<Mutex<Vec<String>>>,
+    pub refresh_token: String,
+    runtime: PathBuf,
+}
+
+/// A provider issuing `lifetime`-second access tokens, and a profile `s` holding a grant there.
+pub fn setup(lifetime: i64) -> Setup {
+    let (sink, log) = memory_sink();
+    let provider = Provider::start(SandboxConfig {
+        token_lifetime: lifetime,
+        log: Some(sink),
+        ..Default::default()
+    })
+    .expect("start the sandbox");
+    let sb = Sandbox::new();
+    let t = provider
+        .issue_tokens(demo::OAUTH2_CLIENT, None, lifetime)
+        .unwrap();
+    let refresh_token = t.refresh_token.as_ref().unwrap().expose().to_string();
+    let profile = json!({
+        "profile": "s", "dialect": "oauth2", "issuer": provider.base_url(),
+        "client_id": demo::OAUTH2_CLIENT, "client_secret": demo::OAUTH2_SECRET,
+        "refresh_token": refresh_token, "access_token": t.access_token.expose(),
+    });
+    common::oidc::init(&sb, &profile);
+    let runtime = sb.path().join("runtime");
+    std::fs::create_dir_all(&runtime).unwrap();
+    set_mode(&runtime, 0o700);
+    Setup {
+        sb,
+        provider,
+        log,
+        refresh_token,
+        runtime,
+    }
+}
+
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+impl Setup {
+    pub fn refreshes(&self) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("grant=refresh_token") && l.contains("-> 200"))
+            .count()
+    }
+
+    /// `pancred --profile s --leeway 1 exec --serve [extra] -- sh -c SCRIPT`, with `pancred` on
+    /// the command's PATH.
+    pub fn serve(&self, extra: &[&str], script: &str) -> Command {
+        let mut args = vec!["--profile", "s", "--leeway", "1", "exec", "--serve"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--", "sh", "-c", script]);
+        let mut c = self.sb.cmd(&args);
+        let bindir = Path::new(common::bin()).parent().unwrap();
+        c.env(
+            "PATH",
+            format!("{}:{}", bindir.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("XDG_RUNTIME_DIR", &self.runtime);
+        c
+    }
+}
+
+fn lines(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_long_command_gets_fresh_tokens_with_one_refresh_per_expiry() {
+    let s = setup(5);
+    // Asks every second for a minute, through `pancred token` and through curl on the socket.
+    let script = r#"i=0; while [ $i -lt 60 ]; do pancred token || echo FAILED; i=$((i+1)); sleep 1; done
+        curl -s --unix-socket "$PANCRED_TOKEN_SOCKET" http://pancred/token; echo
+        curl -s -H "Authorization: Bearer $PANCRED_TOKEN_AUTH" "$PANCRED_TOKEN_URL"; echo
+        curl -s -o /dev/null -w '%{http_code}\n' "$PANCRED_TOKEN_URL""#;
+    let out = s.serve(&[], script).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = lines(&out.stdout);
+    assert_eq!(
+        lines.len(),
+        63,
+        "{lines:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!lines.iter().any(|l| l == "FAILED"), "{lines:?}");
+    let tokens: Vec<&String> = lines[..60].iter().collect();
+    for t in &tokens {
+        assert_eq!(t.split('.').count(), 3, "not a token: {t}");
+    }
+    let distinct: HashSet<&&String> = tokens.iter().collect();
+    assert!(
+        distinct.len() >= 10,
+        "only {} distinct tokens",
+        distinct.len()
+    );
+    // Every refresh produced a token someone used: none was wasted or doubled.
+    let refreshes = s.refreshes();
+    assert!(
+        refreshes <= distinct.len() + 1 && refreshes >= distinct.len() - 1,
+        "{refreshes} refreshes for {} tokens",
+        distinct.len()
+    );
+    let via_socket: Value = serde_json::from_str(&lines[60]).unwrap();
+    assert!(via_socket["access_token"].is_string() && via_socket["expires_at"].is_i64());
+    assert_eq!(via_socket["token_type"], "Bearer");
+    let via_url: Value = serde_json::from_str(&lines[61]).unwrap();
+    assert!(via_url["access_token"].is_string());
+    // The URL without its bearer.
+    assert_eq!(lines[62], "401");
+    // The refresh token never crossed the endpoint.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&s.refresh_token));
+}
+
+#[test]
+fn many_callers_at_expiry_share_one_refresh() {
+    let s = setup(4);
+    let dir = s.sb.path().join("burst");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        r#"sleep 4; i=0; while [ $i -lt 24 ]; do pancred token > {d}/$i & i=$((i+1)); done; wait"#,
+        d = dir.display()
+    );
+    let before = s.refreshes();
+    let out = s.serve(&[], &script).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: HashSet<String> = (0..24)
+        .map(|i| std::fs::read_to_string(dir.join(i.to_string())).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    // exec's own start may refresh once; the burst adds one.
+    assert!(
+        s.refreshes() - before <= 2,
+        "{} refreshes",
+        s.refreshes() - before
+    );
+}
+
+#[test]
+fn a_token_file_is_kept_fresh_and_removed_at_the_end() {
+    let s = setup(4);
+    let file = s.sb.path().join("token");
+    let script = format!(
+        r#"stat -c %a {f}; cat {f}; sleep 6; cat {f}"#,
+        f = file.display()
+    );
+    let out = s
+        .serve(&["--token-file", file.to_str().unwrap()], &script)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = lines(&out.stdout);
+    assert_eq!(lines[0], "600");
+    assert_ne!(lines[1], lines[2], "the file was not refreshed");
+    assert!(!file.exists(), "the token file is left behind");
+}
+
+#[test]
+fn a_revoked_grant_is_a_clear_error_never_a_stale_token() {
+    let s = setup(3);
+    let mut child = s
+        .serve(
+            &[],
+            r#"echo ready; read go; pancred token; echo "exit=$?"; curl -s --unix-socket "$PANCRED_TOKEN_SOCKET" http://pancred/token; echo"#,
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    // The grant ends at the provider (RFC 7009), then the access token expires.
+    let stored: Value = serde_json::from_slice(&std::fs::read(&s.sb.creds).unwrap()).unwrap();
+    let rt = stored["profiles"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|d| d["profile"] == "s")
+        .unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u"])
+        .arg(format!("{}:{}", demo::OAUTH2_CLIENT, demo::OAUTH2_SECRET))
+        .args([
+            "-d",
+            &format!("token={rt}"),
+            "-d",
+            "token_type_hint=refresh_token",
+        ])
+        .arg(s.provider.url("/revoke"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "200");
+    std::thread::sleep(Duration::from_secs(4));
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let lines: Vec<&str> = rest.lines().collect();
+    let mut err = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+    assert_eq!(lines[0], "exit=4", "{rest} {err}");
+    let err: Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(err["error"], "invalid_grant", "{err}");
+    assert!(err.get("access_token").is_none());
+}
+
+fn gone(path: &Path) -> bool {
+    let start = Instant::now();
+    while path.exists() {
+        if start.elapsed() > Duration::from_secs(10) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+#[test]
+fn nothing_is_left_behind_when_the_command_ends_or_pancred_is_killed() {
+    let s = setup(300);
+    let file = s.sb.path().join("token");
+    let script = r#"echo "$PANCRED_TOKEN_SOCKET"; echo "$PANCRED_TOKEN_URL"; ls -ld "$(dirname "$PANCRED_TOKEN_SOCKET")" | cut -c1-10; ls -l "$PANCRED_TOKEN_SOCKET" | cut -c1-10; sleep 60"#;
+    for kill in ["", "-KILL"] {
+        let mut child = s
+            .serve(&["--token-file", file.to_str().unwrap()], script)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut read = || {
+            let mut l = String::new();
+            out.read_line(&mut l).unwrap();
+            l.trim().to_string()
+        };
+        let (socket, url, dir_mode, socket_mode) = (read(), read(), read(), read());
+        let socket = PathBuf::from(socket);
+        assert!(socket.starts_with(&s.runtime), "{}", socket.display());
+        assert_eq!(dir_mode, "drwx------");
+        assert_eq!(socket_mode, "srw-------");
+        assert!(file.exists());
+        let note = std::fs::read_dir(s.runtime.join("pancred"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .expect("the endpoint's note")
+            .path();
+        let port: u16 = url
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches("/token")
+            .parse()
+            .unwrap();
+        if kill.is_empty() {
+            // The command ends (killed from outside): pancred ends with it.
+            Command::new("pkill")
+                .args(["-f", "sleep 60"])
+                .status()
+                .unwrap();
+        } else {
+            Command::new("kill")
+                .args([kill, &child.id().to_string()])
+                .status()
+                .unwrap();
+        }
+        let _ = child.wait();
+        for p in [&socket, &file, &note] {
+            assert!(gone(p), "{kill}: {} is left behind", p.display());
+        }
+        assert!(gone(socket.parent().unwrap()));
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "{kill}: the listener still answers"
+        );
+        let _ = Command::new("pkill").args(["-f", "sleep 60"]).status();
+    }
+}
+
+/// A second local account for the tests that need another user (made once; root only).
+pub fn other_user() -> Option<&'static str> {
+    const NAME: &str = "pancredtest";
+    if !nix_is_root() {
+        assert!(
+            std::env::var_os("PANCRED_REQUIRE_ALL").is_none(),
+            "another user is needed: run the tests as root"
+        );
+        return None;
+    }
+    let exists = Command::new("id")
+        .arg(NAME)
+        .output()
+        .unwrap()
+        .status
+        .success();
+    if !exists {
+        let _ = Command::new("useradd")
+            .args(["-m", "-s", "/bin/sh", NAME])
+            .status();
+    }
+    // A usable account for key logins (no password, not locked).
+    let _ = Command::new("usermod").args(["-p", "*", NAME]).status();
+    Some(NAME)
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+#[test]
+fn another_user_cannot_connect() {
+    let Some(user) = other_user() else {
+        return;
+    };
+    if !have_program("runuser") {
+        return;
+    }
+    let s = setup(300);
+    // The runtime folder as a login session has it, reachable by path for the other user's try.
+    set_mode(&s.runtime, 0o755);
+    let script = format!(
+        r#"runuser -u {user} -- curl -s --unix-socket "$PANCRED_TOKEN_SOCKET" http://pancred/token; echo "socket=$?"
+           runuser -u {user} -- curl -s "$PANCRED_TOKEN_URL"; echo " url=$?""#
+    );
+    let out = s.serve(&[], &script).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // curl 7: could not connect (the 0700 folder and the 0600 socket); the URL wants the bearer.
+    assert!(text.contains("socket=7"), "{text}");
+    assert!(text.contains("\"error\":\"unauthorized\""), "{text}");
+    assert!(!text.contains("access_token"), "{text}");
+}
