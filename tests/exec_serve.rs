@@ -244,6 +244,7 @@ fn a_revoked_grant_is_a_clear_error_never_a_stale_token() {
     child.stdin.take().unwrap().write_all(b"go\n").unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let _ = child.wait();
     let lines: Vec<&str> = rest.lines().collect();
     let mut err = String::new();
     let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
