@@ -10,6 +10,7 @@ pub mod login;
 pub mod oidc;
 pub mod pancloud_stub;
 pub mod provider;
+pub mod serve;
 pub mod tmux;
 
 use std::io::Write;
