@@ -7,7 +7,7 @@ use super::activity::Kind;
 use super::app::App;
 use super::effect::Effect;
 use crate::profile::{Grant, Profile, TokenState};
-use crate::{clock::format_span, Error, Secret};
+use crate::{clock::format_span, seconds, Error, Secret};
 use std::collections::HashMap;
 
 /// The first retry after a failure, doubled after each further one up to [`MAX_BACKOFF`].
@@ -62,7 +62,7 @@ impl App {
             .iter()
             .filter(|e| {
                 matches!(
-                    e.live(self.now, self.leeway).0,
+                    e.state(self.now, self.leeway),
                     TokenState::Expiring | TokenState::Expired
                 ) && eligible(&e.profile)
                     && self.is_busy(e.name()).is_none()
@@ -100,8 +100,8 @@ impl App {
         self.clear_busy(&name);
         match res {
             Ok(p) => {
-                let (state, left) = super::app::Entry::new(p.clone(), false, self.now, self.leeway)
-                    .live(self.now, self.leeway);
+                let state = p.token_state(self.now, self.leeway);
+                let left = p.effective_expires_at().map(|e| seconds::left(e, self.now));
                 let changed = self
                     .keep_fresh
                     .started_with

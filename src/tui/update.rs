@@ -165,7 +165,7 @@ impl App {
                 Some(token) => {
                     let expired = self
                         .selected_entry()
-                        .is_some_and(|e| e.live(self.now, self.leeway).0 == TokenState::Expired);
+                        .is_some_and(|e| e.state(self.now, self.leeway) == TokenState::Expired);
                     let note = if expired {
                         " (it has expired: press r to refresh)"
                     } else {

@@ -22,7 +22,7 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     // Counts by state at this second, like a dashboard's summary line.
     let mut counts = [0usize; 4];
     for e in &app.entries {
-        let state = e.live(app.now, app.leeway).0;
+        let state = e.state(app.now, app.leeway);
         if let Some(i) = STATES.iter().position(|s| *s == state) {
             counts[i] += 1;
         }
