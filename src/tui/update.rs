@@ -224,13 +224,11 @@ impl App {
 
     fn filtering(&mut self, action: Action) -> Vec<Effect> {
         let keep = self.selected_name();
+        if super::update_text::edit_line(&mut self.filter, &action) {
+            self.rebuild_view(keep.as_deref());
+            return vec![];
+        }
         match action {
-            Action::Char(c) => self.filter.push(c),
-            Action::Paste(p) => self.filter.push_str(p.trim()),
-            Action::Backspace => {
-                self.filter.pop();
-            }
-            Action::ClearInput => self.filter.clear(),
             Action::Submit => {
                 self.mode = Mode::Normal;
                 return vec![];

@@ -1,7 +1,7 @@
 //! The keys of the dialogs and text fields, and when their hints show. Their order is the help
 //! screen's and the hints' order.
 
-use super::{always, b, hint, Context, Row};
+use super::{always, b, hint, ranked, Context, Row};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Mode};
 use crate::tui::authorize::{AuthPhase, AuthState, Method};
@@ -24,12 +24,16 @@ pub static ROWS: &[Row] = &[
     row!(
         TEXT,
         "Typing",
-        [
-            b(&[Code(KeyCode::Backspace)], Action::Backspace),
-            b(&[Ctrl('u')], Action::ClearInput),
-        ],
-        "erase a character / the whole field",
+        [b(&[Code(KeyCode::Backspace)], Action::Backspace)],
+        "erase a character",
         &[],
+    ),
+    row!(
+        TEXT,
+        "Typing",
+        [b(&[Ctrl('u')], Action::ClearInput)],
+        "clear the field",
+        &[ranked(1, "clear", importing)],
     ),
     row!(
         &[C::Filter],
@@ -217,6 +221,10 @@ pub static ROWS: &[Row] = &[
 
 fn filtering(app: &App) -> bool {
     matches!(app.mode, Mode::Filter)
+}
+
+fn importing(app: &App) -> bool {
+    matches!(app.mode, Mode::Input(_))
 }
 
 fn auth(app: &App) -> Option<&AuthState> {

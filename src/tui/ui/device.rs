@@ -122,21 +122,7 @@ fn text<'a>(app: &App, auth: &AuthState, width: u16, qr_left_out: bool) -> Vec<L
         lines.push(Line::styled(format!(" ✗ {e}"), t.error()));
     }
     lines.push(Line::raw(""));
-    let mut keys = Vec::new();
-    if auth.phase == AuthPhase::Ended {
-        keys.extend([Span::styled(" Enter", t.key()), Span::raw(" new code   ")]);
-    }
-    keys.extend([Span::styled(" Tab", t.key()), Span::raw(" browser   ")]);
-    if device.is_some() && auth.phase == AuthPhase::Waiting {
-        keys.extend([
-            Span::styled("^o", t.key()),
-            Span::raw(" open   "),
-            Span::styled("^y", t.key()),
-            Span::raw(" copy URL   "),
-        ]);
-    }
-    keys.extend([Span::styled("Esc", t.key()), Span::raw(" cancel")]);
-    lines.push(Line::from(keys));
+    lines.push(super::status::dialog_keys(app));
     lines
 }
 

@@ -139,14 +139,7 @@ pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
         Line::raw(""),
         Line::from(Span::styled(format!(" {}▏", input.value), t.input())),
         Line::raw(""),
-        Line::from(vec![
-            Span::styled(" Enter", t.key()),
-            Span::raw(" import    "),
-            Span::styled("Esc", t.key()),
-            Span::raw(" cancel    "),
-            Span::styled("^u", t.key()),
-            Span::raw(" clear"),
-        ]),
+        super::status::dialog_keys(app),
     ];
     show(
         app,
@@ -216,12 +209,7 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         ]));
     }
     lines.push(Line::raw(""));
-    let mut keys = vec![Span::styled(" Enter", t.key()), Span::raw(" submit    ")];
-    if auth.device_supported == Some(true) {
-        keys.extend([Span::styled("Tab", t.key()), Span::raw(" device code    ")]);
-    }
-    keys.extend([Span::styled("Esc", t.key()), Span::raw(" cancel")]);
-    lines.push(Line::from(keys));
+    lines.push(super::status::dialog_keys(app));
     let width = area.width.saturating_sub(8).min(96);
     show(
         app,

@@ -49,16 +49,7 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" Tab", t.key()),
-        Span::raw(" next  "),
-        Span::styled("←→", t.key()),
-        Span::raw(" choose  "),
-        Span::styled("Enter", t.key()),
-        Span::raw(" save  "),
-        Span::styled("Esc", t.key()),
-        Span::raw(" cancel"),
-    ]));
+    lines.push(super::status::dialog_keys(app));
     let title = match &form.original {
         None => " New profile ".to_string(),
         Some(p) => format!(" Edit '{}' ", crate::text::Safe(&p.profile)),

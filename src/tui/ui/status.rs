@@ -111,6 +111,20 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// A dialog's own line of keys: the same hints as under the screen, from the key table.
+pub fn dialog_keys(app: &App) -> Line<'static> {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for (i, h) in keys::hints(app).into_iter().filter(|h| !h.right).enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(h.keys, t.key()));
+        spans.push(Span::raw(format!(" {}", h.what)));
+    }
+    Line::from(spans)
+}
+
 /// The keys of this screen, from the key table: its actions on the left, help and quit right.
 pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
