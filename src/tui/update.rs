@@ -5,6 +5,7 @@ use super::app::{App, ConfirmKind, InputBox, InputKind, Mode, SecretField, Sort}
 use super::authorize::AuthState;
 use super::effect::Effect;
 use super::form::Form;
+use super::keys::on_main;
 use crate::engine::RevokeWhat;
 use crate::TokenState;
 
@@ -104,7 +105,11 @@ impl App {
     /// Actions on the selected profile.
     fn on_selected(&mut self, action: Action) -> Vec<Effect> {
         let Some(entry) = self.selected_entry() else {
-            self.error("No profile selected: press n to create one or i to import a pancloud file");
+            self.error(format!(
+                "No profile selected: press {} to create one or {} to import a pancloud file",
+                on_main(&Action::New),
+                on_main(&Action::Import)
+            ));
             return vec![];
         };
         let name = entry.name().to_string();
@@ -167,9 +172,12 @@ impl App {
                         .selected_entry()
                         .is_some_and(|e| e.state(self.now, self.leeway) == TokenState::Expired);
                     let note = if expired {
-                        " (it has expired: press r to refresh)"
+                        format!(
+                            " (it has expired: press {} to refresh)",
+                            on_main(&Action::Refresh)
+                        )
                     } else {
-                        ""
+                        String::new()
                     };
                     // OSC 52 has no answer: the terminal may have dropped it, so say what was done.
                     self.success(format!(
@@ -179,7 +187,9 @@ impl App {
                 }
                 None => {
                     self.error(format!(
-                        "'{name}' has no access token: press r to refresh or a to authorize"
+                        "'{name}' has no access token: press {} to refresh or {} to authorize",
+                        on_main(&Action::Refresh),
+                        on_main(&Action::Authorize)
                     ));
                     vec![]
                 }
@@ -210,9 +220,10 @@ impl App {
         self.revealed = next;
         match next {
             Some(f) => self.info(format!(
-                "Showing {} of '{}'; moving the selection hides it (v: next)",
+                "Showing {} of '{}'; moving the selection hides it ({}: next)",
                 f.label(),
-                self.selected_name().unwrap_or_default()
+                self.selected_name().unwrap_or_default(),
+                on_main(&Action::Reveal)
             )),
             None => self.info("Secrets hidden"),
         }

@@ -5,6 +5,7 @@ use super::action::Action;
 use super::app::{App, Mode};
 use super::authorize::{parse_pasted, AuthPhase, Method};
 use super::effect::Effect;
+use super::keys;
 use std::path::PathBuf;
 
 impl App {
@@ -66,7 +67,10 @@ impl App {
                         created: done.created,
                     }];
                 }
-                None => self.error("Fix the marked fields, then press Enter again"),
+                None => self.error(format!(
+                    "Fix the marked fields, then press {} again",
+                    keys::key_for(keys::Context::Form, &Action::Submit)
+                )),
             },
             _ => {}
         }

@@ -284,6 +284,11 @@ pub fn hints(app: &App) -> Vec<Shown> {
     out.into_iter().map(|(_, s)| s).collect()
 }
 
+/// The first key bound to `action` on the main screen, for text that names it.
+pub fn on_main(action: &Action) -> String {
+    key_for(Context::Normal, action)
+}
+
 /// The first key bound to `action` on a screen, for text that names it (`? help`).
 pub fn key_for(ctx: Context, action: &Action) -> String {
     rows()

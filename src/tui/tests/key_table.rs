@@ -273,3 +273,42 @@ fn readme_lists_the_keys_of_the_table() {
         panic!("the README's key table differs from the key table; replace it with target/tui-keys.md:\n{want}");
     }
 }
+
+/// The keys that messages and dialogs name ("press r to refresh") are the table's, and pressing
+/// them does what the text says.
+#[rstest]
+#[case::new(Context::Normal, Action::New, "n")]
+#[case::import(Context::Normal, Action::Import, "i")]
+#[case::filter(Context::Normal, Action::StartFilter, "/")]
+#[case::clear_filter(Context::Normal, Action::ClearFilter, "Esc")]
+#[case::refresh(Context::Normal, Action::Refresh, "r")]
+#[case::authorize(Context::Normal, Action::Authorize, "a")]
+#[case::reveal(Context::Normal, Action::Reveal, "v")]
+#[case::revoke(Context::Normal, Action::Revoke, "x")]
+#[case::activity(Context::Normal, Action::ToggleActivity, "l")]
+#[case::help(Context::Normal, Action::Help, "?")]
+#[case::yes(Context::Confirm, Action::Confirm, "y")]
+#[case::no(Context::Confirm, Action::Cancel, "n")]
+#[case::access(Context::Confirm, Action::Toggle('a'), "a")]
+#[case::refresh_token(Context::Confirm, Action::Toggle('r'), "r")]
+#[case::save(Context::Form, Action::Submit, "Enter")]
+#[case::switch(Context::Authorize, Action::SwitchFlow, "Tab")]
+#[case::open(Context::Authorize, Action::OpenBrowser, "^o")]
+#[case::copy_url(Context::Authorize, Action::CopyUrl, "^y")]
+#[case::new_code(Context::Authorize, Action::Submit, "Enter")]
+fn keys_named_in_text_do_what_it_says(
+    #[case] ctx: Context,
+    #[case] action: Action,
+    #[case] named: &str,
+) {
+    assert_eq!(keys::key_for(ctx, &action), named);
+    let key = rows()
+        .filter(|r| r.applies(ctx))
+        .flat_map(|r| r.binds)
+        .filter(|b| b.action == action)
+        .flat_map(|b| b.keys)
+        .find(|k| k.label() == named)
+        .copied()
+        .unwrap();
+    assert_eq!(keys::action(&events(key)[0], ctx), Some(action));
+}

@@ -4,8 +4,10 @@
 use super::layout::centered;
 use crate::profile::PANCLOUD_API_BASE_URL;
 use crate::text::Safe;
+use crate::tui::action::Action;
 use crate::tui::app::{App, ConfirmKind, InputBox, InputKind};
 use crate::tui::authorize::{AuthPhase, AuthState, Method};
+use crate::tui::keys::{self, Context};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -40,11 +42,12 @@ fn show(app: &App, frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>
 
 fn buttons<'a>(app: &App, yes: &str, no: &str) -> Line<'a> {
     let t = &app.theme;
+    let key = |a| keys::key_for(Context::Confirm, &a);
     Line::from(vec![
         Span::raw(" "),
-        Span::styled("y", t.key()),
+        Span::styled(key(Action::Confirm), t.key()),
         Span::raw(format!(" {yes}    ")),
-        Span::styled("n", t.key()),
+        Span::styled(key(Action::Cancel), t.key()),
         Span::raw(format!(" {no}")),
     ])
 }
@@ -88,11 +91,17 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
                     Line::raw(""),
                     Line::from(vec![
                         Span::raw(format!("   {} the access token   ", check(*access))),
-                        Span::styled("a", t.key()),
+                        Span::styled(
+                            keys::key_for(Context::Confirm, &Action::Toggle('a')),
+                            t.key(),
+                        ),
                     ]),
                     Line::from(vec![
                         Span::raw(format!("   {} the refresh token  ", check(*refresh))),
-                        Span::styled("r", t.key()),
+                        Span::styled(
+                            keys::key_for(Context::Confirm, &Action::Toggle('r')),
+                            t.key(),
+                        ),
                     ]),
                     Line::raw(""),
                     Line::styled(
@@ -115,7 +124,10 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
                 Line::from(format!(" {}?", app.store_label)),
                 Line::raw(""),
                 Line::styled(
-                    " Tokens stay valid at the provider: x revokes them first.",
+                    format!(
+                        " Tokens stay valid at the provider: {} revokes them first.",
+                        keys::on_main(&Action::Revoke)
+                    ),
                     t.dim(),
                 ),
                 Line::raw(""),
@@ -179,9 +191,12 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
                 ));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::raw(
-                " Open this URL in a browser (^o opens it, ^y copies it):",
-            ));
+            let key = |a| keys::key_for(Context::Authorize, &a);
+            lines.push(Line::raw(format!(
+                " Open this URL in a browser ({} opens it, {} copies it):",
+                key(Action::OpenBrowser),
+                key(Action::CopyUrl)
+            )));
             lines.push(Line::styled(format!(" {}", p.url), t.label()));
             // Pasting stays possible with a listener too: the browser may run on another machine.
             lines.push(Line::raw(""));
@@ -204,7 +219,10 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
             Span::raw(" No browser here? "),
-            Span::styled("Tab", t.key()),
+            Span::styled(
+                keys::key_for(Context::Authorize, &Action::SwitchFlow),
+                t.key(),
+            ),
             Span::raw(" shows a code to enter on a phone or another computer."),
         ]));
     }

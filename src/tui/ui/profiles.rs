@@ -2,7 +2,9 @@
 
 use super::layout::Areas;
 use crate::text::cells;
+use crate::tui::action::Action;
 use crate::tui::app::{App, Entry, Mode};
+use crate::tui::keys::on_main;
 use ratatui::layout::Constraint;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -73,7 +75,7 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
             ""
         };
         block = block.title_bottom(Line::from(vec![
-            Span::styled(" / ", t.key()),
+            Span::styled(format!(" {} ", on_main(&Action::StartFilter)), t.key()),
             Span::styled(format!("{}{cursor} ", app.filter), t.input()),
         ]));
     }
@@ -96,11 +98,16 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
         let msg = if app.loading {
             format!("{} reading the store…", super::spinner(app))
         } else if app.entries.is_empty() {
-            "No profiles yet. Press n to create one, or i to import a pancloud file.".into()
+            format!(
+                "No profiles yet. Press {} to create one, or {} to import a pancloud file.",
+                on_main(&Action::New),
+                on_main(&Action::Import)
+            )
         } else {
             format!(
-                "No profile matches '{}'. Esc clears the filter.",
-                app.filter
+                "No profile matches '{}'. {} clears the filter.",
+                app.filter,
+                on_main(&Action::ClearFilter)
             )
         };
         frame.render_widget(

@@ -115,7 +115,11 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
 pub fn dialog_keys(app: &App) -> Line<'static> {
     let t = &app.theme;
     let mut spans = vec![Span::raw(" ")];
-    for (i, h) in keys::hints(app).into_iter().filter(|h| !h.right).enumerate() {
+    for (i, h) in keys::hints(app)
+        .into_iter()
+        .filter(|h| !h.right)
+        .enumerate()
+    {
         if i > 0 {
             spans.push(Span::raw("  "));
         }
