@@ -11,18 +11,19 @@ use crate::tui::keys::{self, Context};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-fn modal<'a>(app: &App, title: String, style: Style) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(style)
-        .title(Span::styled(format!(" {title} "), app.theme.title()))
-}
-
-fn show(app: &App, frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, width: u16) {
+/// A dialog of `lines` (wrapped) at `width`, centred; `border` colours its frame.
+fn show(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    border: Style,
+    lines: Vec<Line>,
+    width: u16,
+) {
     let inner_w = width.saturating_sub(2).max(1) as usize;
     // Height from the wrapped text, so long URLs and paths fit.
     let height: usize = lines
@@ -30,8 +31,7 @@ fn show(app: &App, frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>
         .map(|l| l.width().max(1).div_ceil(inner_w))
         .sum();
     let r = centered(area, width, height as u16 + 2);
-    super::backdrop::under(app, frame, r);
-    frame.render_widget(Clear, r);
+    let block = super::backdrop::open(app, frame, r, title, border);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -135,7 +135,7 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
             ],
         ),
     };
-    show(app, frame, area, modal(app, title, t.error()), lines, 64);
+    show(app, frame, area, &title, t.error(), lines, 64);
 }
 
 pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
@@ -153,14 +153,7 @@ pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
         Line::raw(""),
         super::status::dialog_keys(app),
     ];
-    show(
-        app,
-        frame,
-        area,
-        modal(app, title.into(), t.border_focus()),
-        lines,
-        76,
-    );
+    show(app, frame, area, title, t.border_focus(), lines, 76);
 }
 
 pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
@@ -233,11 +226,8 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         app,
         frame,
         area,
-        modal(
-            app,
-            format!("Authorize '{}'", Safe(&auth.profile)),
-            t.border_focus(),
-        ),
+        &format!("Authorize '{}'", Safe(&auth.profile)),
+        t.border_focus(),
         lines,
         width,
     );

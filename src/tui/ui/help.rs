@@ -5,7 +5,7 @@ use crate::tui::app::App;
 use crate::tui::keys::{rows, Context, Row};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// The table's rows grouped under their headings, in the table's order.
@@ -56,13 +56,7 @@ pub fn render(app: &App, scroll: u16, frame: &mut Frame, area: Rect) {
     let rows = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
     let width = if two { 118 } else { 70 };
     let box_area = centered(area, width, rows + 2);
-    super::backdrop::under(app, frame, box_area);
-    frame.render_widget(Clear, box_area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.border_focus())
-        .title(Span::styled(" Keys ", t.title()))
+    let block = super::backdrop::open(app, frame, box_area, "Keys", t.border_focus())
         .title_bottom(Line::from(Span::styled(closing(), t.dim())));
     let inner = block.inner(box_area);
     frame.render_widget(block, box_area);
