@@ -7,7 +7,7 @@ use super::activity::Kind;
 use super::app::App;
 use super::effect::Effect;
 use crate::profile::{Grant, Profile, TokenState};
-use crate::{clock::format_span, seconds, Error, Secret};
+use crate::{clock::format_span, Error, Secret};
 use std::collections::HashMap;
 
 /// The first retry after a failure, doubled after each further one up to [`MAX_BACKOFF`].
@@ -101,7 +101,7 @@ impl App {
         match res {
             Ok(p) => {
                 let state = p.token_state(self.now, self.leeway);
-                let left = p.effective_expires_at().map(|e| seconds::left(e, self.now));
+                let left = self.token_note(&p);
                 let changed = self
                     .keep_fresh
                     .started_with
@@ -110,14 +110,10 @@ impl App {
                 self.put_profile(p);
                 if state == TokenState::Valid {
                     self.keep_fresh.waiting.remove(&name);
-                    let left = left.map_or_else(|| "no expiry".into(), format_span);
                     if changed {
-                        self.log(
-                            Kind::RefreshedHere,
-                            format!("'{name}' kept fresh: token valid for {left}"),
-                        );
+                        self.log(Kind::RefreshedHere, format!("'{name}' kept fresh: {left}"));
                     }
-                    self.success(format!("Kept '{name}' fresh: token valid for {left}"));
+                    self.success(format!("Kept '{name}' fresh: {left}"));
                 } else {
                     // The provider's tokens live less than the leeway: refreshing again at once
                     // would never end.
