@@ -193,7 +193,12 @@ fn empty() -> App {
 #[case::filter(app, Mode::Filter, "type to filter  Enter keep  Esc clear", "^c quit")]
 #[case::help(app, Mode::Help { scroll: 0 }, "↑↓ scroll  Esc close", "^c quit")]
 #[case::confirm(app, mode_for(Context::Confirm), "y yes  n no", "^c quit")]
-#[case::input(app, mode_for(Context::Input), "Enter import  Esc cancel", "^c quit")]
+#[case::input(
+    app,
+    mode_for(Context::Input),
+    "Enter import  Esc cancel  ^u clear",
+    "^c quit"
+)]
 #[case::form(
     app,
     mode_for(Context::Form),
@@ -311,4 +316,29 @@ fn keys_named_in_text_do_what_it_says(
         .copied()
         .unwrap();
     assert_eq!(keys::action(&events(key)[0], ctx), Some(action));
+}
+
+/// A dialog's own line of keys says what the bar under the screen says.
+#[rstest]
+#[case::input(mode_for(Context::Input))]
+#[case::form(mode_for(Context::Form))]
+#[case::browser(browser(Some(true)))]
+#[case::device(device(AuthPhase::Waiting))]
+#[case::device_ended(device(AuthPhase::Ended))]
+fn dialogs_show_the_bars_keys(#[case] mode: Mode) {
+    let mut app = app();
+    app.mode = mode;
+    let line = keys::hints(&app)
+        .into_iter()
+        .filter(|h| !h.right)
+        .map(|h| format!("{} {}", h.keys, h.what))
+        .collect::<Vec<_>>()
+        .join("  ");
+    let screen = text(&app);
+    let in_dialog = screen
+        .lines()
+        .filter(|l| l.contains(&format!("│ {line}")))
+        .count();
+    assert_eq!(in_dialog, 1, "`{line}` in the dialog:\n{screen}");
+    assert!(screen.lines().last().unwrap().contains(&line), "{screen}");
 }
