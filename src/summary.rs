@@ -98,14 +98,24 @@ impl ProfileSummary {
         }
     }
 
-    /// `14m 03s`, `expired 5m 10s ago`, `no token`, `unknown`.
+    /// The time left when the summary was made ([`time_left_text`]).
     pub fn time_left(&self) -> String {
-        match (self.has_access_token, self.expires_in) {
-            (false, _) => "no token".into(),
-            (true, None) => "unknown".into(),
-            (true, Some(s)) if s <= 0 => format!("expired {} ago", format_span(s)),
-            (true, Some(s)) => format_span(s),
-        }
+        time_left_text(self.has_access_token, self.expires_in)
+    }
+
+    /// The token's state at `now`, from what the summary holds: a countdown moves without
+    /// decoding the token again.
+    pub fn state_at(&self, now: i64, leeway: i64) -> TokenState {
+        TokenState::of(self.has_access_token, self.expires_at, now, leeway)
+    }
+
+    /// [`time_left_text`] at `now`.
+    pub fn time_left_at(&self, now: i64) -> String {
+        time_left_text(self.has_access_token, self.left_at(now))
+    }
+
+    fn left_at(&self, now: i64) -> Option<i64> {
+        self.expires_at.map(|e| seconds::left(e, now))
     }
 
     /// Fraction of the token's lifetime used, from `iat` to `exp`, when both are known.
@@ -115,6 +125,17 @@ impl ProfileSummary {
         (exp > iat).then(|| {
             (seconds::left(now, iat) as f64 / seconds::left(exp, iat) as f64).clamp(0.0, 1.0)
         })
+    }
+}
+
+/// `14m 03s`, `expired 5m 10s ago`, `no token`, `unknown` (a token without a known expiry), from
+/// the seconds left on the access token.
+pub fn time_left_text(has_token: bool, left: Option<i64>) -> String {
+    match (has_token, left) {
+        (false, _) => "no token".into(),
+        (true, None) => "unknown".into(),
+        (true, Some(s)) if s <= 0 => format!("expired {} ago", format_span(s)),
+        (true, Some(s)) => format_span(s),
     }
 }
 
@@ -180,6 +201,33 @@ mod tests {
         assert_eq!(s.time_left(), "14m 03s");
         assert_eq!(s.state, TokenState::Valid);
         assert!((s.lifetime_used(now).unwrap() - 57.0 / 900.0).abs() < 1e-9);
+    }
+
+    /// The summary's live state (the TUI's countdowns) is the profile's, at every second around
+    /// the edges of the leeway and of the expiry, and its time left is the CLI's.
+    #[rstest::rstest]
+    #[case::no_token(None, None)]
+    #[case::opaque_without_expiry(Some("opaque"), None)]
+    #[case::opaque_with_expires_at(Some("opaque"), Some(1_000_100))]
+    #[case::jwt(Some("jwt"), Some(1_000_030))]
+    fn live_state_is_the_profile_rule(#[case] token: Option<&str>, #[case] exp: Option<i64>) {
+        let built = 1_000_000;
+        let mut p = Profile::new("p");
+        p.access_token = token.map(|t| match (t, exp) {
+            ("jwt", Some(e)) => Secret::new(make_unsigned(&json!({ "exp": e }))),
+            _ => Secret::new(t),
+        });
+        p.expires_at = exp;
+        let s = ProfileSummary::new(&p, false, built, 60);
+        assert_eq!(s.time_left_at(built), s.time_left());
+        for now in built - 5..built + 200 {
+            assert_eq!(s.state_at(now, 60), p.token_state(now, 60), "at {now}");
+            assert_eq!(
+                s.time_left_at(now),
+                ProfileSummary::new(&p, false, now, 60).time_left(),
+                "at {now}"
+            );
+        }
     }
 
     /// Numbers at the edges, from a file (`expires_at`) or a token (`exp`, `iat`): no panic, and

@@ -106,6 +106,19 @@ impl TokenState {
             TokenState::Missing => "missing",
         }
     }
+
+    /// The rule: no access token is `Missing`; a token whose expiry is unknown (opaque, no
+    /// `expires_in`) counts as valid, since only the provider can tell (and the HTTP helper retries
+    /// once after a 401); past `expires_at` it is `Expired`, within `leeway` of it `Expiring`.
+    pub fn of(has_token: bool, expires_at: Option<i64>, now: i64, leeway: i64) -> TokenState {
+        match (has_token, expires_at) {
+            (false, _) => TokenState::Missing,
+            (true, None) => TokenState::Valid,
+            (true, Some(exp)) if exp <= now => TokenState::Expired,
+            (true, Some(exp)) if seconds::left(exp, now) <= leeway => TokenState::Expiring,
+            (true, Some(_)) => TokenState::Valid,
+        }
+    }
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -265,18 +278,14 @@ impl Profile {
         jwt::expiry(token.expose()).or(self.expires_at)
     }
 
-    /// A token whose expiry is unknown (opaque, no `expires_in`) counts as valid: only the
-    /// provider can tell, and the HTTP helper retries once after a 401.
+    /// Where the access token stands at `now` ([`TokenState::of`]).
     pub fn token_state(&self, now: i64, leeway: i64) -> TokenState {
-        if self.access_token.is_none() {
-            return TokenState::Missing;
-        }
-        match self.effective_expires_at() {
-            None => TokenState::Valid,
-            Some(exp) if exp <= now => TokenState::Expired,
-            Some(exp) if seconds::left(exp, now) <= leeway => TokenState::Expiring,
-            Some(_) => TokenState::Valid,
-        }
+        TokenState::of(
+            self.access_token.is_some(),
+            self.effective_expires_at(),
+            now,
+            leeway,
+        )
     }
 
     pub fn auth_base_url(&self) -> &str {

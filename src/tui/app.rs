@@ -19,21 +19,10 @@ impl Entry {
         Entry { profile, summary }
     }
 
-    /// The token's state and seconds left at `now` (the same rule as `Profile::token_state`),
-    /// computed per frame so countdowns move without rebuilding summaries.
-    pub fn live(&self, now: i64, leeway: i64) -> (TokenState, Option<i64>) {
-        if !self.summary.has_access_token {
-            return (TokenState::Missing, None);
-        }
-        let Some(exp) = self.summary.expires_at else {
-            return (TokenState::Valid, None);
-        };
-        let left = crate::seconds::left(exp, now);
-        match left {
-            _ if exp <= now => (TokenState::Expired, Some(left)),
-            _ if left <= leeway => (TokenState::Expiring, Some(left)),
-            _ => (TokenState::Valid, Some(left)),
-        }
+    /// The token's state at `now`, computed per frame so countdowns move without rebuilding
+    /// summaries.
+    pub fn state(&self, now: i64, leeway: i64) -> TokenState {
+        self.summary.state_at(now, leeway)
     }
 
     pub fn name(&self) -> &str {

@@ -2,6 +2,7 @@
 //! background polling reports. The engine polls and stores the tokens; this only keeps the
 //! screen's state (`authorize.rs`) and the status line in step.
 
+use super::action::Action;
 use super::app::{App, Mode};
 use super::authorize::{AuthPhase, Method};
 use super::effect::Effect;
@@ -113,7 +114,8 @@ impl App {
             {
                 let why = failure(&e);
                 auth.phase = AuthPhase::Ended;
-                auth.error = Some(format!("{why} Enter asks for a new code."));
+                let enter = super::keys::key_for(super::keys::Context::Authorize, &Action::Submit);
+                auth.error = Some(format!("{why} {enter} asks for a new code."));
                 self.error(format!("Device login for '{name}': {why}"));
             }
             _ => {}

@@ -62,7 +62,7 @@ impl App {
             .iter()
             .filter(|e| {
                 matches!(
-                    e.live(self.now, self.leeway).0,
+                    e.state(self.now, self.leeway),
                     TokenState::Expiring | TokenState::Expired
                 ) && eligible(&e.profile)
                     && self.is_busy(e.name()).is_none()
@@ -100,8 +100,8 @@ impl App {
         self.clear_busy(&name);
         match res {
             Ok(p) => {
-                let (state, left) = super::app::Entry::new(p.clone(), false, self.now, self.leeway)
-                    .live(self.now, self.leeway);
+                let state = p.token_state(self.now, self.leeway);
+                let left = self.token_note(&p);
                 let changed = self
                     .keep_fresh
                     .started_with
@@ -110,14 +110,10 @@ impl App {
                 self.put_profile(p);
                 if state == TokenState::Valid {
                     self.keep_fresh.waiting.remove(&name);
-                    let left = left.map_or_else(|| "no expiry".into(), format_span);
                     if changed {
-                        self.log(
-                            Kind::RefreshedHere,
-                            format!("'{name}' kept fresh: token valid for {left}"),
-                        );
+                        self.log(Kind::RefreshedHere, format!("'{name}' kept fresh: {left}"));
                     }
-                    self.success(format!("Kept '{name}' fresh: token valid for {left}"));
+                    self.success(format!("Kept '{name}' fresh: {left}"));
                 } else {
                     // The provider's tokens live less than the leeway: refreshing again at once
                     // would never end.

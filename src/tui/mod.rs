@@ -14,6 +14,7 @@ pub mod event;
 pub mod form;
 pub mod inspect;
 pub mod keep_fresh;
+pub mod keys;
 pub mod live;
 pub mod results;
 pub mod shutdown;

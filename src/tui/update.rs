@@ -5,6 +5,7 @@ use super::app::{App, ConfirmKind, InputBox, InputKind, Mode, SecretField, Sort}
 use super::authorize::AuthState;
 use super::effect::Effect;
 use super::form::Form;
+use super::keys::on_main;
 use crate::engine::RevokeWhat;
 use crate::TokenState;
 
@@ -102,7 +103,11 @@ impl App {
     /// Actions on the selected profile.
     fn on_selected(&mut self, action: Action) -> Vec<Effect> {
         let Some(entry) = self.selected_entry() else {
-            self.error("No profile selected: press n to create one or i to import a pancloud file");
+            self.error(format!(
+                "No profile selected: press {} to create one or {} to import a pancloud file",
+                on_main(&Action::New),
+                on_main(&Action::Import)
+            ));
             return vec![];
         };
         let name = entry.name().to_string();
@@ -163,11 +168,14 @@ impl App {
                 Some(token) => {
                     let expired = self
                         .selected_entry()
-                        .is_some_and(|e| e.live(self.now, self.leeway).0 == TokenState::Expired);
+                        .is_some_and(|e| e.state(self.now, self.leeway) == TokenState::Expired);
                     let note = if expired {
-                        " (it has expired: press r to refresh)"
+                        format!(
+                            " (it has expired: press {} to refresh)",
+                            on_main(&Action::Refresh)
+                        )
                     } else {
-                        ""
+                        String::new()
                     };
                     // OSC 52 has no answer: the terminal may have dropped it, so say what was done.
                     self.success(format!(
@@ -177,7 +185,9 @@ impl App {
                 }
                 None => {
                     self.error(format!(
-                        "'{name}' has no access token: press r to refresh or a to authorize"
+                        "'{name}' has no access token: press {} to refresh or {} to authorize",
+                        on_main(&Action::Refresh),
+                        on_main(&Action::Authorize)
                     ));
                     vec![]
                 }
@@ -208,9 +218,10 @@ impl App {
         self.revealed = next;
         match next {
             Some(f) => self.info(format!(
-                "Showing {} of '{}'; moving the selection hides it (v: next)",
+                "Showing {} of '{}'; moving the selection hides it ({}: next)",
                 f.label(),
-                self.selected_name().unwrap_or_default()
+                self.selected_name().unwrap_or_default(),
+                on_main(&Action::Reveal)
             )),
             None => self.info("Secrets hidden"),
         }
@@ -222,13 +233,11 @@ impl App {
 
     fn filtering(&mut self, action: Action) -> Vec<Effect> {
         let keep = self.selected_name();
+        if super::update_text::edit_line(&mut self.filter, &action) {
+            self.rebuild_view(keep.as_deref());
+            return vec![];
+        }
         match action {
-            Action::Char(c) => self.filter.push(c),
-            Action::Paste(p) => self.filter.push_str(p.trim()),
-            Action::Backspace => {
-                self.filter.pop();
-            }
-            Action::ClearInput => self.filter.clear(),
             Action::Submit => {
                 self.mode = Mode::Normal;
                 return vec![];

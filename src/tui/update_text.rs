@@ -5,6 +5,7 @@ use super::action::Action;
 use super::app::{App, Mode};
 use super::authorize::{parse_pasted, AuthPhase, Method};
 use super::effect::Effect;
+use super::keys;
 use std::path::PathBuf;
 
 impl App {
@@ -12,13 +13,10 @@ impl App {
         let Mode::Input(input) = &mut self.mode else {
             return vec![];
         };
+        if edit_line(&mut input.value, &action) {
+            return vec![];
+        }
         match action {
-            Action::Char(c) => input.value.push(c),
-            Action::Paste(p) => input.value.push_str(p.trim()),
-            Action::Backspace => {
-                input.value.pop();
-            }
-            Action::ClearInput => input.value.clear(),
             Action::Cancel => {
                 self.mode = Mode::Normal;
                 self.info("Cancelled");
@@ -69,7 +67,10 @@ impl App {
                         created: done.created,
                     }];
                 }
-                None => self.error("Fix the marked fields, then press Enter again"),
+                None => self.error(format!(
+                    "Fix the marked fields, then press {} again",
+                    keys::key_for(keys::Context::Form, &Action::Submit)
+                )),
             },
             _ => {}
         }
@@ -83,14 +84,11 @@ impl App {
         if auth.method == Method::Device {
             return self.device_screen(action);
         }
+        if edit_line(&mut auth.input, &action) {
+            return vec![];
+        }
         match action {
             Action::SwitchFlow => return self.switch_flow(),
-            Action::Char(c) => auth.input.push(c),
-            Action::Paste(p) => auth.input.push_str(p.trim()),
-            Action::Backspace => {
-                auth.input.pop();
-            }
-            Action::ClearInput => auth.input.clear(),
             Action::Cancel => {
                 let name = auth.profile.clone();
                 self.mode = Mode::Normal;
@@ -163,6 +161,21 @@ impl App {
             _ => vec![],
         }
     }
+}
+
+/// Typing into a one-line field (the filter, the import path, the pasted code): whether the
+/// action was one of its edits. A paste is trimmed, so a trailing newline does not come along.
+pub(super) fn edit_line(text: &mut String, action: &Action) -> bool {
+    match action {
+        Action::Char(c) => text.push(*c),
+        Action::Paste(p) => text.push_str(p.trim()),
+        Action::Backspace => {
+            text.pop();
+        }
+        Action::ClearInput => text.clear(),
+        _ => return false,
+    }
+    true
 }
 
 /// `~/x` to `$HOME/x`, since no shell expands what is typed here.

@@ -18,19 +18,36 @@ fn status(app: &App) -> (Level, String) {
     (s.level, s.text)
 }
 
-fn entry_state(app: &App, name: &str) -> (TokenState, Option<i64>) {
-    app.entry(name).unwrap().live(app.now, app.leeway)
+/// The state and the TIME LEFT text the list shows for `name`.
+fn entry_state(app: &App, name: &str) -> (TokenState, String) {
+    let e = app.entry(name).unwrap();
+    (
+        e.state(app.now, app.leeway),
+        e.summary.time_left_at(app.now),
+    )
 }
 
 #[test]
 fn countdowns_follow_the_clock() {
     let mut app = app();
-    assert_eq!(entry_state(&app, "valid"), (TokenState::Valid, Some(843)));
+    assert_eq!(
+        entry_state(&app, "valid"),
+        (TokenState::Valid, "14m 03s".into())
+    );
     app.update(Action::Tick(NOW + 800));
-    assert_eq!(entry_state(&app, "valid"), (TokenState::Expiring, Some(43)));
+    assert_eq!(
+        entry_state(&app, "valid"),
+        (TokenState::Expiring, "43s".into())
+    );
     app.update(Action::Tick(NOW + 900));
-    assert_eq!(entry_state(&app, "valid"), (TokenState::Expired, Some(-57)));
-    assert_eq!(entry_state(&app, "new-client"), (TokenState::Missing, None));
+    assert_eq!(
+        entry_state(&app, "valid"),
+        (TokenState::Expired, "expired 57s ago".into())
+    );
+    assert_eq!(
+        entry_state(&app, "new-client"),
+        (TokenState::Missing, "no token".into())
+    );
 }
 
 #[test]
@@ -47,7 +64,7 @@ fn a_refresh_replaces_the_token_and_the_countdown_restarts() {
     app.on_engine(EngineEvent::Refreshed("expired".into(), Ok(p)));
     assert_eq!(
         entry_state(&app, "expired"),
-        (TokenState::Valid, Some(3600))
+        (TokenState::Valid, "1h 00m".into())
     );
     assert_eq!(app.is_busy("expired"), None);
     assert!(!app.animating());
@@ -130,7 +147,10 @@ fn authorize_waits_then_exchanges_a_pasted_url() {
     p.access_token = Some(token(json!({"exp": NOW + 600})));
     app.on_engine(EngineEvent::Authorized("valid".into(), Ok(p)));
     assert_eq!(app.mode.name(), "normal");
-    assert_eq!(entry_state(&app, "valid"), (TokenState::Valid, Some(600)));
+    assert_eq!(
+        entry_state(&app, "valid"),
+        (TokenState::Valid, "10m 00s".into())
+    );
 }
 
 #[test]

@@ -2,8 +2,10 @@
 
 use crate::summary::format_utc;
 use crate::text::safe;
+use crate::tui::action::Action;
 use crate::tui::activity::Kind;
 use crate::tui::app::App;
+use crate::tui::keys::on_main;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
@@ -39,7 +41,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             t.title(),
         )))
         .title_bottom(Line::from(vec![
-            Span::styled(" l ", t.key()),
+            Span::styled(format!(" {} ", on_main(&Action::ToggleActivity)), t.key()),
             Span::styled("hides · times UTC ", t.dim()),
         ]));
     let rows = area.height.saturating_sub(2) as usize;

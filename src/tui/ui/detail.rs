@@ -7,7 +7,6 @@ use crate::secret::MASK;
 use crate::summary::format_utc;
 use crate::text::safe;
 use crate::tui::app::{App, Entry, SecretField};
-use crate::tui::ui::profiles::time_left;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -117,7 +116,7 @@ pub fn gauge(used: f64, width: usize) -> String {
 fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let s = &e.summary;
-    let (state, left) = e.live(app.now, app.leeway);
+    let state = e.state(app.now, app.leeway);
     let mut out = Vec::with_capacity(40);
     let mut token = vec![
         Span::styled(format!(" {:<LABEL$} ", "token"), t.label()),
@@ -125,7 +124,10 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     ];
     if s.has_access_token {
         token.push(Span::raw(" · "));
-        token.push(Span::styled(time_left(state, left), t.state(state)));
+        token.push(Span::styled(
+            e.summary.time_left_at(app.now),
+            t.state(state),
+        ));
     }
     out.push(Line::from(token));
     if let Some(b) = app.keep_fresh.waiting.get(e.name()) {

@@ -12,7 +12,7 @@ use crate::tui::authorize::{AuthPhase, AuthState, DeviceShown};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// The countdown turns to a warning in the last minute.
@@ -45,16 +45,8 @@ pub fn render(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         .sum();
     let rows = (wrapped as u16).max(if with_qr { qr.len() as u16 } else { 0 });
     let r = centered(area, width, rows + 2);
-    super::backdrop::under(app, frame, r);
-    frame.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.border_focus())
-        .title(Span::styled(
-            format!(" Authorize '{}' · device code ", Safe(&auth.profile)),
-            t.title(),
-        ));
+    let title = format!("Authorize '{}' · device code", Safe(&auth.profile));
+    let block = super::backdrop::open(app, frame, r, &title, t.border_focus());
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let left = Rect::new(inner.x, inner.y, left_w.min(inner.width), inner.height);
@@ -122,21 +114,7 @@ fn text<'a>(app: &App, auth: &AuthState, width: u16, qr_left_out: bool) -> Vec<L
         lines.push(Line::styled(format!(" ✗ {e}"), t.error()));
     }
     lines.push(Line::raw(""));
-    let mut keys = Vec::new();
-    if auth.phase == AuthPhase::Ended {
-        keys.extend([Span::styled(" Enter", t.key()), Span::raw(" new code   ")]);
-    }
-    keys.extend([Span::styled(" Tab", t.key()), Span::raw(" browser   ")]);
-    if device.is_some() && auth.phase == AuthPhase::Waiting {
-        keys.extend([
-            Span::styled("^o", t.key()),
-            Span::raw(" open   "),
-            Span::styled("^y", t.key()),
-            Span::raw(" copy URL   "),
-        ]);
-    }
-    keys.extend([Span::styled("Esc", t.key()), Span::raw(" cancel")]);
-    lines.push(Line::from(keys));
+    lines.push(super::status::dialog_keys(app));
     lines
 }
 

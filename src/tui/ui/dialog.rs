@@ -4,23 +4,26 @@
 use super::layout::centered;
 use crate::profile::PANCLOUD_API_BASE_URL;
 use crate::text::Safe;
+use crate::tui::action::Action;
 use crate::tui::app::{App, ConfirmKind, InputBox, InputKind};
 use crate::tui::authorize::{AuthPhase, AuthState, Method};
+use crate::tui::keys::{self, Context};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-fn modal<'a>(app: &App, title: String, style: Style) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(style)
-        .title(Span::styled(format!(" {title} "), app.theme.title()))
-}
-
-fn show(app: &App, frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, width: u16) {
+/// A dialog of `lines` (wrapped) at `width`, centred; `border` colours its frame.
+fn show(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    border: Style,
+    lines: Vec<Line>,
+    width: u16,
+) {
     let inner_w = width.saturating_sub(2).max(1) as usize;
     // Height from the wrapped text, so long URLs and paths fit.
     let height: usize = lines
@@ -28,8 +31,7 @@ fn show(app: &App, frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>
         .map(|l| l.width().max(1).div_ceil(inner_w))
         .sum();
     let r = centered(area, width, height as u16 + 2);
-    super::backdrop::under(app, frame, r);
-    frame.render_widget(Clear, r);
+    let block = super::backdrop::open(app, frame, r, title, border);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -40,11 +42,12 @@ fn show(app: &App, frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>
 
 fn buttons<'a>(app: &App, yes: &str, no: &str) -> Line<'a> {
     let t = &app.theme;
+    let key = |a| keys::key_for(Context::Confirm, &a);
     Line::from(vec![
         Span::raw(" "),
-        Span::styled("y", t.key()),
+        Span::styled(key(Action::Confirm), t.key()),
         Span::raw(format!(" {yes}    ")),
-        Span::styled("n", t.key()),
+        Span::styled(key(Action::Cancel), t.key()),
         Span::raw(format!(" {no}")),
     ])
 }
@@ -88,11 +91,17 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
                     Line::raw(""),
                     Line::from(vec![
                         Span::raw(format!("   {} the access token   ", check(*access))),
-                        Span::styled("a", t.key()),
+                        Span::styled(
+                            keys::key_for(Context::Confirm, &Action::Toggle('a')),
+                            t.key(),
+                        ),
                     ]),
                     Line::from(vec![
                         Span::raw(format!("   {} the refresh token  ", check(*refresh))),
-                        Span::styled("r", t.key()),
+                        Span::styled(
+                            keys::key_for(Context::Confirm, &Action::Toggle('r')),
+                            t.key(),
+                        ),
                     ]),
                     Line::raw(""),
                     Line::styled(
@@ -115,7 +124,10 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
                 Line::from(format!(" {}?", app.store_label)),
                 Line::raw(""),
                 Line::styled(
-                    " Tokens stay valid at the provider: x revokes them first.",
+                    format!(
+                        " Tokens stay valid at the provider: {} revokes them first.",
+                        keys::on_main(&Action::Revoke)
+                    ),
                     t.dim(),
                 ),
                 Line::raw(""),
@@ -123,7 +135,7 @@ pub fn confirm(app: &App, kind: &ConfirmKind, frame: &mut Frame, area: Rect) {
             ],
         ),
     };
-    show(app, frame, area, modal(app, title, t.error()), lines, 64);
+    show(app, frame, area, &title, t.error(), lines, 64);
 }
 
 pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
@@ -139,23 +151,9 @@ pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
         Line::raw(""),
         Line::from(Span::styled(format!(" {}▏", input.value), t.input())),
         Line::raw(""),
-        Line::from(vec![
-            Span::styled(" Enter", t.key()),
-            Span::raw(" import    "),
-            Span::styled("Esc", t.key()),
-            Span::raw(" cancel    "),
-            Span::styled("^u", t.key()),
-            Span::raw(" clear"),
-        ]),
+        super::status::dialog_keys(app),
     ];
-    show(
-        app,
-        frame,
-        area,
-        modal(app, title.into(), t.border_focus()),
-        lines,
-        76,
-    );
+    show(app, frame, area, title, t.border_focus(), lines, 76);
 }
 
 pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
@@ -186,9 +184,12 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
                 ));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::raw(
-                " Open this URL in a browser (^o opens it, ^y copies it):",
-            ));
+            let key = |a| keys::key_for(Context::Authorize, &a);
+            lines.push(Line::raw(format!(
+                " Open this URL in a browser ({} opens it, {} copies it):",
+                key(Action::OpenBrowser),
+                key(Action::CopyUrl)
+            )));
             lines.push(Line::styled(format!(" {}", p.url), t.label()));
             // Pasting stays possible with a listener too: the browser may run on another machine.
             lines.push(Line::raw(""));
@@ -211,27 +212,22 @@ pub fn authorize(app: &App, auth: &AuthState, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
             Span::raw(" No browser here? "),
-            Span::styled("Tab", t.key()),
+            Span::styled(
+                keys::key_for(Context::Authorize, &Action::SwitchFlow),
+                t.key(),
+            ),
             Span::raw(" shows a code to enter on a phone or another computer."),
         ]));
     }
     lines.push(Line::raw(""));
-    let mut keys = vec![Span::styled(" Enter", t.key()), Span::raw(" submit    ")];
-    if auth.device_supported == Some(true) {
-        keys.extend([Span::styled("Tab", t.key()), Span::raw(" device code    ")]);
-    }
-    keys.extend([Span::styled("Esc", t.key()), Span::raw(" cancel")]);
-    lines.push(Line::from(keys));
+    lines.push(super::status::dialog_keys(app));
     let width = area.width.saturating_sub(8).min(96);
     show(
         app,
         frame,
         area,
-        modal(
-            app,
-            format!("Authorize '{}'", Safe(&auth.profile)),
-            t.border_focus(),
-        ),
+        &format!("Authorize '{}'", Safe(&auth.profile)),
+        t.border_focus(),
         lines,
         width,
     );

@@ -5,7 +5,7 @@ use crate::tui::app::App;
 use crate::tui::form::{FieldKind, Form};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 const LABEL: usize = 15;
@@ -49,31 +49,12 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" Tab", t.key()),
-        Span::raw(" next  "),
-        Span::styled("←→", t.key()),
-        Span::raw(" choose  "),
-        Span::styled("Enter", t.key()),
-        Span::raw(" save  "),
-        Span::styled("Esc", t.key()),
-        Span::raw(" cancel"),
-    ]));
+    lines.push(super::status::dialog_keys(app));
     let title = match &form.original {
-        None => " New profile ".to_string(),
-        Some(p) => format!(" Edit '{}' ", crate::text::Safe(&p.profile)),
+        None => "New profile".to_string(),
+        Some(p) => format!("Edit '{}'", crate::text::Safe(&p.profile)),
     };
     let r = centered(area, 100, lines.len() as u16 + 2);
-    super::backdrop::under(app, frame, r);
-    frame.render_widget(Clear, r);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_type(BorderType::Rounded)
-                .border_style(t.border_focus())
-                .title(Span::styled(title, t.title())),
-        ),
-        r,
-    );
+    let block = super::backdrop::open(app, frame, r, &title, t.border_focus());
+    frame.render_widget(Paragraph::new(lines).block(block), r);
 }

@@ -1,25 +1,15 @@
 //! The profile list: name, default mark, dialect, token state and a live countdown.
 
 use super::layout::Areas;
-use crate::clock::format_span;
-use crate::profile::TokenState;
 use crate::text::cells;
+use crate::tui::action::Action;
 use crate::tui::app::{App, Entry, Mode};
+use crate::tui::keys::on_main;
 use ratatui::layout::Constraint;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
-
-/// `14m 03s`, `expired 5m 10s ago`, `no token`, `no expiry`.
-pub fn time_left(state: TokenState, left: Option<i64>) -> String {
-    match (state, left) {
-        (TokenState::Missing, _) => "no token".into(),
-        (_, None) => "no expiry".into(),
-        (TokenState::Expired, Some(s)) => format!("expired {} ago", format_span(s)),
-        (_, Some(s)) => format_span(s),
-    }
-}
 
 /// The columns that fit `width` cells: TIME LEFT holds "expired 10m 03s ago" whole, and in a
 /// narrow list DIALECT, then STATE, make way so that NAME keeps at least 8 cells.
@@ -85,7 +75,7 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
             ""
         };
         block = block.title_bottom(Line::from(vec![
-            Span::styled(" / ", t.key()),
+            Span::styled(format!(" {} ", on_main(&Action::StartFilter)), t.key()),
             Span::styled(format!("{}{cursor} ", app.filter), t.input()),
         ]));
     }
@@ -108,11 +98,16 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
         let msg = if app.loading {
             format!("{} reading the store…", super::spinner(app))
         } else if app.entries.is_empty() {
-            "No profiles yet. Press n to create one, or i to import a pancloud file.".into()
+            format!(
+                "No profiles yet. Press {} to create one, or {} to import a pancloud file.",
+                on_main(&Action::New),
+                on_main(&Action::Import)
+            )
         } else {
             format!(
-                "No profile matches '{}'. Esc clears the filter.",
-                app.filter
+                "No profile matches '{}'. {} clears the filter.",
+                app.filter,
+                on_main(&Action::ClearFilter)
             )
         };
         frame.render_widget(
@@ -137,7 +132,7 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
 
 fn row<'a>(app: &App, e: &'a Entry, selected: bool, cols: &[(usize, Constraint)]) -> Row<'a> {
     let t = &app.theme;
-    let (state, left) = e.live(app.now, app.leeway);
+    let state = e.state(app.now, app.leeway);
     let state_cell = match app.is_busy(e.name()) {
         Some(what) => Cell::from(Span::styled(
             format!("{} {what}", super::spinner(app)),
@@ -162,7 +157,10 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool, cols: &[(usize, Constraint)]
         Cell::from(cells(e.name())),
         Cell::from(Span::styled(e.summary.dialect.as_str(), t.dim())),
         state_cell,
-        Cell::from(Span::styled(time_left(state, left), t.state(state))),
+        Cell::from(Span::styled(
+            e.summary.time_left_at(app.now),
+            t.state(state),
+        )),
     ];
     let row = Row::new(pick(&cells, cols));
     if selected {

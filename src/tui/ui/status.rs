@@ -2,8 +2,9 @@
 
 use crate::profile::TokenState;
 use crate::text::safe;
-use crate::tui::app::{App, Level, Mode};
-use crate::tui::authorize::{AuthPhase, Method};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Level};
+use crate::tui::keys::{self, Context};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -21,7 +22,7 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     // Counts by state at this second, like a dashboard's summary line.
     let mut counts = [0usize; 4];
     for e in &app.entries {
-        let state = e.live(app.now, app.leeway).0;
+        let state = e.state(app.now, app.leeway);
         if let Some(i) = STATES.iter().position(|s| *s == state) {
             counts[i] += 1;
         }
@@ -42,7 +43,10 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     }
     right.extend([
         Span::styled(format!("sort: {} ", app.sort.label()), t.dim()),
-        Span::styled(" ? ", t.key()),
+        Span::styled(
+            format!(" {} ", keys::key_for(Context::Normal, &Action::Help)),
+            t.key(),
+        ),
         Span::styled("help ", t.dim()),
     ]);
     let right = Line::from(right);
@@ -107,76 +111,55 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// A dialog's own line of keys: the same hints as under the screen, from the key table.
+pub fn dialog_keys(app: &App) -> Line<'static> {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for (i, h) in keys::hints(app)
+        .into_iter()
+        .filter(|h| !h.right)
+        .enumerate()
+    {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(h.keys, t.key()));
+        spans.push(Span::raw(format!(" {}", h.what)));
+    }
+    Line::from(spans)
+}
+
+/// The keys of this screen, from the key table: its actions on the left, help and quit right.
 pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let pairs: &[(&str, &str)] = match &app.mode {
-        Mode::Normal => &[
-            ("a", "authorize"),
-            ("r", "refresh"),
-            ("x", "revoke"),
-            ("y", "copy"),
-            ("v", "reveal"),
-            ("u", "default"),
-            ("n", "new"),
-            ("e", "edit"),
-            ("D", "delete"),
-            ("i", "import"),
-            ("/", "filter"),
-            ("s", "sort"),
-        ],
-        Mode::Filter => &[("type", "to filter"), ("Enter", "keep"), ("Esc", "clear")],
-        Mode::Help { .. } => &[("↑↓", "scroll"), ("Esc", "close")],
-        Mode::Confirm(_) => &[("y", "yes"), ("n", "no")],
-        Mode::Input(_) => &[("Enter", "import"), ("Esc", "cancel")],
-        Mode::Form(_) => &[
-            ("Tab", "next"),
-            ("←→", "choose"),
-            ("Enter", "save"),
-            ("Esc", "cancel"),
-        ],
-        Mode::Authorize(a) if a.method == Method::Device && a.phase == AuthPhase::Ended => {
-            &[("Enter", "new code"), ("Tab", "browser"), ("Esc", "cancel")]
-        }
-        Mode::Authorize(a) if a.method == Method::Device => &[
-            ("Tab", "browser"),
-            ("^o", "open page"),
-            ("^y", "copy URL"),
-            ("Esc", "cancel"),
-        ],
-        Mode::Authorize(a) if a.device_supported == Some(true) => &[
-            ("Enter", "submit code"),
-            ("Tab", "device code"),
-            ("^o", "open browser"),
-            ("^y", "copy URL"),
-            ("Esc", "cancel"),
-        ],
-        Mode::Authorize(_) => &[
-            ("Enter", "submit code"),
-            ("^o", "open browser"),
-            ("^y", "copy URL"),
-            ("Esc", "cancel"),
-        ],
-    };
-    let right_w = 16;
-    let room = (area.width as usize).saturating_sub(right_w);
+    let (right, left): (Vec<_>, Vec<_>) = keys::hints(app).into_iter().partition(|h| h.right);
+    let right: Vec<Span> = right
+        .into_iter()
+        .flat_map(|h| {
+            [
+                Span::styled(h.keys, t.key()),
+                Span::styled(format!(" {}  ", h.what), t.dim()),
+            ]
+        })
+        .collect();
+    let mut right = Line::from(right);
+    if let Some(last) = right.spans.last_mut() {
+        // One space at the edge, as on the left.
+        last.content = format!("{} ", last.content.trim_end()).into();
+    }
+    let room = (area.width as usize).saturating_sub(right.width());
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (k, what) in pairs {
-        let w = k.chars().count() + what.chars().count() + 3;
+    for h in left {
+        let w = h.keys.chars().count() + h.what.chars().count() + 3;
         // Drop the hints that do not fit rather than cut one in half.
         if used + w > room {
             break;
         }
         used += w;
-        spans.push(Span::styled(*k, t.key()));
-        spans.push(Span::styled(format!(" {what}  "), t.dim()));
+        spans.push(Span::styled(h.keys, t.key()));
+        spans.push(Span::styled(format!(" {}  ", h.what), t.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    let right = Line::from(vec![
-        Span::styled("?", t.key()),
-        Span::styled(" help  ", t.dim()),
-        Span::styled("q", t.key()),
-        Span::styled(" quit ", t.dim()),
-    ]);
     frame.render_widget(Paragraph::new(right).alignment(Alignment::Right), area);
 }
