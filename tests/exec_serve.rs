@@ -275,3 +275,37 @@ fn another_user_cannot_connect() {
     assert!(text.contains("\"error\":\"unauthorized\""), "{text}");
     assert!(!text.contains("access_token"), "{text}");
 }
+
+#[test]
+fn the_tui_shows_running_endpoints() {
+    if !have_program("tmux") {
+        return;
+    }
+    let s = setup(300);
+    let line = format!(
+        "env -i PATH=/usr/bin:/bin TERM=xterm-256color HOME={home} XDG_RUNTIME_DIR={rt} \
+         PANCRED_STORE=file PAN_CREDENTIALS_DBFILE={creds} {bin}; sleep 60",
+        home = s.sb.home.display(),
+        rt = s.runtime.display(),
+        creds = s.sb.creds.display(),
+        bin = common::bin(),
+    );
+    let tmux = common::tmux::Tmux::new("serve-tui");
+    tmux.start(140, 40, &line);
+    tmux.wait("the TUI", |screen| screen.contains("Profiles (1)"));
+    tmux.keys(&["l"]);
+    let mut served = s
+        .serve(&[], "curl -s --unix-socket \"$PANCRED_TOKEN_SOCKET\" http://pancred/token >/dev/null; sleep 30")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tmux.wait("the endpoint", |screen| {
+        screen.contains("'s' to sh: 1 answer ")
+    });
+    let _ = served.kill();
+    let _ = served.wait();
+    tmux.wait("its end", |screen| {
+        screen.contains("ended: 's' to sh after 1 answer")
+    });
+}

@@ -37,11 +37,6 @@ pub struct ServeOptions {
     pub token_file: Option<PathBuf>,
 }
 
-/// The folder of endpoints under the runtime folder (the TUI lists the notes found there).
-pub fn endpoints_dir() -> PathBuf {
-    fsutil::runtime_dir().join("pancred")
-}
-
 /// Connections served at once; more wait for the operating system's backlog.
 const MAX_CONNECTIONS: usize = 64;
 
@@ -62,8 +57,8 @@ struct Shared {
     profile: String,
     bearer: Secret,
     answers: AtomicU64,
-    note: PathBuf,
-    note_text: serde_json::Value,
+    note_path: PathBuf,
+    note: crate::endpoints::Note,
 }
 
 impl Endpoint {
@@ -86,22 +81,23 @@ impl Endpoint {
             .port();
         let url = format!("http://127.0.0.1:{port}/token");
         let bearer = Secret::new(random_text());
-        let note = endpoints_dir().join(format!("serve-{}.json", std::process::id()));
+        let note = crate::endpoints::Note::path_for(std::process::id());
         let watcher = watch_for_death(&[&socket, &note], options.token_file.as_deref(), &run_dir);
         let shared = Arc::new(Shared {
             engine: engine.clone(),
             profile: profile.to_string(),
             bearer: bearer.clone(),
             answers: AtomicU64::new(0),
-            note: note.clone(),
-            note_text: json!({
-                "pid": std::process::id(),
-                "profile": profile,
-                "command": command,
-                "socket": socket,
-                "url": url,
-                "started_at": crate::clock::Clock::now(&crate::clock::SystemClock),
-            }),
+            note_path: note.clone(),
+            note: crate::endpoints::Note {
+                pid: std::process::id(),
+                profile: profile.to_string(),
+                command: command.to_string(),
+                socket: socket.clone(),
+                url: url.clone(),
+                started_at: crate::clock::Clock::now(&crate::clock::SystemClock),
+                answers: 0,
+            },
         });
         shared.write_note(0);
         let mut tasks = Vec::new();
@@ -195,18 +191,18 @@ impl Endpoint {
 impl Shared {
     /// The endpoint's note for the TUI: which profile, which command, how many answers.
     fn write_note(&self, answers: u64) {
-        let mut note = self.note_text.clone();
-        note["answers"] = answers.into();
-        if let Ok(bytes) = serde_json::to_vec(&note) {
-            let _ = fsutil::write_atomic(&self.note, &bytes);
-        }
+        let note = crate::endpoints::Note {
+            answers,
+            ..self.note.clone()
+        };
+        note.write(&self.note_path);
     }
 }
 
 /// A fresh 0700 folder for this run's socket, under `$XDG_RUNTIME_DIR/pancred/` (itself 0700 and
 /// the user's own: a folder others can write is refused, as the credentials file's rule says).
 fn private_run_dir() -> Result<PathBuf, Error> {
-    let base = endpoints_dir();
+    let base = crate::endpoints::dir();
     fsutil::ensure_private_dir(&base)?;
     if let Some(why) = fsutil::readable_by_others(&base) {
         return Err(Error::Usage(format!(

@@ -21,6 +21,8 @@ pub enum Kind {
     Changed,
     Failed,
     StoreError,
+    /// An `exec --serve` endpoint started or ended.
+    Serving,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Changed => "changed",
             Kind::Failed => "failed",
             Kind::StoreError => "store",
+            Kind::Serving => "serving",
         }
     }
 
@@ -89,6 +92,33 @@ impl Activity {
 impl App {
     pub fn log(&mut self, kind: Kind, text: impl Into<String>) {
         self.activity.push(self.now, kind, text);
+    }
+
+    /// The `exec --serve` endpoints running now: each one that started or ended is logged.
+    pub fn set_endpoints(&mut self, notes: Vec<crate::endpoints::Note>) {
+        let old = std::mem::take(&mut self.endpoints);
+        for n in &notes {
+            if !old.iter().any(|o| o.pid == n.pid) {
+                self.log(
+                    Kind::Serving,
+                    format!("tokens of '{}' to {} (pid {})", n.profile, n.command, n.pid),
+                );
+            }
+        }
+        for o in &old {
+            if !notes.iter().any(|n| n.pid == o.pid) {
+                self.log(
+                    Kind::Serving,
+                    format!(
+                        "ended: '{}' to {} after {}",
+                        o.profile,
+                        o.command,
+                        crate::endpoints::answers_text(o.answers)
+                    ),
+                );
+            }
+        }
+        self.endpoints = notes;
     }
 
     /// What a reload shows changed since the last one, logged as the work of another process.

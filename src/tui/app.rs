@@ -174,6 +174,8 @@ pub struct App {
     pub theme: Theme,
     /// The pancloud file the import dialog offers first.
     pub pancloud_file: String,
+    /// The `exec --serve` endpoints running now (the activity pane lists them).
+    pub endpoints: Vec<crate::endpoints::Note>,
     /// Select this profile when the next load brings it (after a save or an import).
     pub follow: Option<String>,
     pub keep_fresh: super::keep_fresh::KeepFresh,
@@ -208,6 +210,7 @@ impl App {
             spinner: 0,
             theme: Theme::colored(),
             pancloud_file: String::new(),
+            endpoints: Vec::new(),
             follow: None,
             keep_fresh: Default::default(),
             activity: Default::default(),

@@ -51,6 +51,8 @@ pub enum EngineEvent {
     InputClosed(String),
     /// Another process changed the store (see `live.rs`): time to reload.
     StoreChanged,
+    /// The `exec --serve` endpoints running now (see `live.rs`), when that changed.
+    Endpoints(Vec<crate::endpoints::Note>),
     /// The store's change check failed (the server went away): said once, until it answers again.
     StoreTrouble(String),
 }

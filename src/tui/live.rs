@@ -63,6 +63,29 @@ pub fn spawn(store: StoreView, tx: Sender, poll: Duration) -> JoinHandle<()> {
     })
 }
 
+/// Reports the `exec --serve` endpoints running now, and again whenever that changes (one look
+/// at a small folder a second).
+pub fn spawn_endpoints(tx: Sender, poll: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last = Vec::new();
+        loop {
+            let now = tokio::task::spawn_blocking(crate::endpoints::live)
+                .await
+                .unwrap_or_default();
+            if now != last {
+                last = now.clone();
+                if tx
+                    .send(Event::Engine(Box::new(EngineEvent::Endpoints(now))))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            tokio::time::sleep(poll).await;
+        }
+    })
+}
+
 async fn recv(rx: &mut Option<mpsc::UnboundedReceiver<()>>) -> Option<()> {
     match rx {
         Some(rx) => rx.recv().await,

@@ -172,6 +172,7 @@ async fn main_loop(
     let ticker = event::spawn_ticker(tx.clone(), period_rx);
     let watcher = engine.clone();
     let live = live::spawn(engine.store(), tx.clone(), live::POLL);
+    let endpoints = live::spawn_endpoints(tx.clone(), live::POLL);
     let mut runner = tasks::Runner::new(engine, tx, options.open_browser);
     runner.desktop = options.desktop;
     runner.run(Effect::Load);
@@ -245,5 +246,6 @@ async fn main_loop(
     input.abort();
     ticker.abort();
     live.abort();
+    endpoints.abort();
     result
 }

@@ -223,6 +223,7 @@ impl App {
                 }
             }
             EngineEvent::StoreChanged => return vec![Effect::Load],
+            EngineEvent::Endpoints(notes) => self.set_endpoints(notes),
             EngineEvent::StoreTrouble(why) => {
                 self.log(Kind::StoreError, format!("cannot check the store: {why}"));
                 self.error(format!("Cannot check the store for changes: {why}"));

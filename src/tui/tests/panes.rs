@@ -171,3 +171,50 @@ fn inspection_says_what_is_not_offered() {
     ));
     insta::assert_snapshot!(text(&app));
 }
+
+#[test]
+fn serve_endpoints_show_while_they_run_and_are_logged_when_they_start_and_end() {
+    let mut app = app();
+    app.update(Action::ToggleActivity);
+    let note = crate::endpoints::Note {
+        pid: 4242,
+        profile: "lab".into(),
+        command: "terraform".into(),
+        socket: "/run/user/1000/pancred/serve-4242-x/token.sock".into(),
+        url: "http://127.0.0.1:5/token".into(),
+        started_at: NOW,
+        answers: 0,
+    };
+    app.on_engine(EngineEvent::Endpoints(vec![note.clone()]));
+    let answered = crate::endpoints::Note {
+        answers: 17,
+        ..note.clone()
+    };
+    app.on_engine(EngineEvent::Endpoints(vec![answered]));
+    let screen = text(&app);
+    assert!(
+        screen.contains("'lab' to terraform: 17 answers"),
+        "{screen}"
+    );
+    app.on_engine(EngineEvent::Endpoints(Vec::new()));
+    assert_eq!(
+        kinds(&app),
+        vec![
+            (
+                Kind::Serving,
+                "ended: 'lab' to terraform after 17 answers".to_string()
+            ),
+            (
+                Kind::Serving,
+                "tokens of 'lab' to terraform (pid 4242)".to_string()
+            ),
+        ]
+    );
+    let screen = text(&app);
+    assert!(
+        !screen.contains(" now "),
+        "an ended endpoint still shows: {screen}"
+    );
+    // The socket's path and URL are the note's, not the screen's.
+    assert!(!screen.contains("token.sock"), "{screen}");
+}

@@ -46,27 +46,42 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ]));
     let rows = area.height.saturating_sub(2) as usize;
     let room = (area.width as usize).saturating_sub(2 + INDENT).max(8);
-    let lines: Vec<Line> = if app.activity.is_empty() {
+    // The `exec --serve` endpoints running now, above the events, newest first.
+    let live = app.endpoints.iter().map(|n| {
+        let text = format!(
+            "'{}' to {}: {} (pid {})",
+            n.profile,
+            n.command,
+            crate::endpoints::answers_text(n.answers),
+            n.pid
+        );
+        ("now".to_string(), Kind::Serving, text)
+    });
+    let past = app
+        .activity
+        .latest()
+        .map(|e| (clock(e.at), e.kind, e.text.clone()));
+    let lines: Vec<Line> = if app.activity.is_empty() && app.endpoints.is_empty() {
         vec![Line::from(Span::styled(
-            " Nothing yet: refreshes, authorizations, revocations and other processes' changes show here.",
+            " Nothing yet: refreshes, authorizations, revocations, token endpoints and other processes' changes show here.",
             t.dim(),
         ))]
     } else {
         let mut out = Vec::with_capacity(rows);
-        for e in app.activity.latest() {
-            let style = match e.kind {
+        for (when, kind, text) in live.chain(past) {
+            let style = match kind {
                 k if k.is_error() => t.error(),
-                Kind::RefreshedElsewhere | Kind::Changed => t.info(),
+                Kind::RefreshedElsewhere | Kind::Changed | Kind::Serving => t.info(),
                 _ => t.success(),
             };
             // A long text continues under itself, not under the time.
-            let text: Vec<char> = safe(&e.text).chars().collect();
+            let text: Vec<char> = safe(&text).chars().collect();
             for (i, chunk) in text.chunks(room).enumerate() {
                 let chunk: String = chunk.iter().collect();
                 out.push(if i == 0 {
                     Line::from(vec![
-                        Span::styled(format!(" {} ", clock(e.at)), t.dim()),
-                        Span::styled(format!("{:<10} ", e.kind.label()), style),
+                        Span::styled(format!(" {when:<8} "), t.dim()),
+                        Span::styled(format!("{:<10} ", kind.label()), style),
                         Span::raw(chunk),
                     ])
                 } else {
