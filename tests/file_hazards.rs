@@ -1,6 +1,7 @@
 //! The credentials file as people really have it: a symbolic link into a dotfiles folder, a mode
 //! a careless `cp` left open, temporary files of a write that was killed.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! pancred as kubectl's exec credential plugin: the real kubectl calls it against a small TLS
 //! API-server stand-in (tests/kube_support/apiserver.py) that checks the bearer token.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

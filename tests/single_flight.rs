@@ -1,6 +1,7 @@
 //! Inside one process: concurrent callers share one in-flight refresh and all get its result;
 //! the HTTP helper retries once after a 401 with a refreshed token.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -165,9 +165,7 @@ impl Context {
         if !path.is_file() {
             return;
         }
-        let file = crate::store::StoreView::new(std::sync::Arc::new(
-            crate::store::file::FileStore::new(&path),
-        ));
+        let file = crate::store::StoreView::file(&path);
         let found = match profile {
             Some(name) => file.load(name).ok().flatten().is_some(),
             None => file.list().map(|l| !l.is_empty()).unwrap_or(false),

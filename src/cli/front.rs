@@ -180,7 +180,7 @@ fn cached(global: &GlobalArgs) -> Option<(Secret, Option<i64>, Profile)> {
     if fsutil::readable_by_others(&path).is_some() || crate::engine::rescue_folder_exists() {
         return None;
     }
-    let store = file::FileStore::new(path);
+    let store = file::FileView::open(path);
     let explicit = global.profile.clone().or_else(super::context::env_profile);
     let (_, stored) = store.load_selected(explicit).ok()?;
     let stored = stored?;

@@ -80,7 +80,7 @@ pub fn export(ctx: &Context, to: &Path, copy: bool) -> Result<(), Error> {
     let store = engine.store();
     let here = format!("the {} store ({})", store.kind(), store.location());
     let there = to.display().to_string();
-    let file = StoreView::new(std::sync::Arc::new(crate::store::file::FileStore::new(to)));
+    let file = StoreView::file(to);
     report(&mut out, "Exported", "exported", &here, &there, copy, &file)?;
     if !out.moved.is_empty() {
         eprintln!(

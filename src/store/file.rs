@@ -181,6 +181,25 @@ impl FileStore {
     }
 }
 
+/// The credentials file, read-only: what a face may do with it. (`pancred`'s small executable
+/// reads through this concrete type, so that it links the file's read and none of its writes.)
+#[derive(Debug, Clone)]
+pub struct FileView(FileStore);
+
+impl FileView {
+    pub fn open(path: impl Into<PathBuf>) -> Self {
+        FileView(FileStore::new(path))
+    }
+
+    /// See [`FileStore::load_selected`].
+    pub fn load_selected(
+        &self,
+        name: Option<String>,
+    ) -> Result<(String, Option<Profile>), StoreError> {
+        self.0.load_selected(name)
+    }
+}
+
 /// The profile called `name`: the first document of that name, as TinyDB's `get` answers.
 fn named(docs: Vec<(DocId, Profile)>, name: &str) -> Option<Profile> {
     docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name)
