@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod files;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod http;

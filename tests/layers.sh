@@ -24,7 +24,7 @@ fn scratch_cli(store: &crate::store::SharedStore, p: &crate::Profile, path: &std
     let _ = store.set_default_profile("a"); // WRITE
     let _ = store.rename("a", "b"); // WRITE
     let _ = file::FileStore::new(path); // WRITE
-    let _ = crate::store::fsutil::write_atomic(path, b"{}"); // WRITE
+    let _ = crate::files::write_atomic(path, b"{}"); // WRITE
     let _ = std::fs::write(path, b"{}"); // WRITE
     let _ = std::fs::File::create(path); // WRITE
     let _ = std::fs::OpenOptions::new().write(true).open(path); // WRITE

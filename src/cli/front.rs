@@ -18,10 +18,11 @@
 use super::git_credential;
 use super::kubectl;
 use super::{Cli, Command, GlobalArgs};
+use crate::files::readable_by_others;
 use crate::profile::{Profile, TokenState};
 use crate::resolve::{process_env, resolve, CredentialSet};
 use crate::secret::Secret;
-use crate::store::{file, fsutil, StoreKind};
+use crate::store::{file, StoreKind};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -177,7 +178,7 @@ fn cached(global: &GlobalArgs) -> Option<(Secret, Option<i64>, Profile)> {
         None => file::default_path().ok()?,
     };
     // A file others can read is warned about, and a waiting rescue is applied or reported.
-    if fsutil::readable_by_others(&path).is_some() || crate::engine::rescue_folder_exists() {
+    if readable_by_others(&path).is_some() || crate::engine::rescue_folder_exists() {
         return None;
     }
     let store = file::FileView::open(path);

@@ -4,8 +4,9 @@
 //! Every read-modify-write holds a cross-process file lock and replaces the file atomically; a file
 //! that is not a TinyDB database of profiles is reported and never overwritten.
 
-use super::fsutil::{hex_name, lock_file, lock_path, modify_json_file};
+use super::tinydb::modify_json_file;
 use super::{ProfileLock, Store, StoreError};
+use crate::files::{hex_name, lock_file, lock_path, read_regular, MAX_DATA_FILE};
 use crate::profile::Profile;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
     if let Some(p) = std::env::var_os("PAN_CREDENTIALS_DBFILE").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(p));
     }
-    let home = super::fsutil::home_dir().ok_or_else(|| {
+    let home = crate::files::home_dir().ok_or_else(|| {
         StoreError::Unavailable(
             "cannot find the home folder (set HOME, or pass --credentials-file)".into(),
         )
@@ -63,12 +64,8 @@ impl FileStore {
 
     /// The parsed file and its profiles, every document checked (and parsed once).
     fn read_documents(&self) -> Result<(Db, Vec<(DocId, Profile)>), StoreError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((Db { root: Map::new() }, Vec::new()))
-            }
-            Err(e) => return Err(StoreError::io(self.path.display().to_string(), e)),
+        let Some(bytes) = read_regular(&self.path, MAX_DATA_FILE)? else {
+            return Ok((Db { root: Map::new() }, Vec::new()));
         };
         // pancloud and pancred never leave an empty file (a new store is `{"profiles": {}}`), but
         // TinyDB's own non-atomic write does when interrupted: say so rather than start afresh.
@@ -227,7 +224,7 @@ fn next_id(table: &Map<String, Value>) -> Option<DocId> {
         .checked_add(1)
 }
 
-struct FileProfileLock(#[allow(dead_code)] super::fsutil::FileLock);
+struct FileProfileLock(#[allow(dead_code)] crate::files::FileLock);
 impl ProfileLock for FileProfileLock {}
 
 impl Store for FileStore {
@@ -362,7 +359,7 @@ impl Store for FileStore {
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         // Beside the real file, so that a symbolic link and its target share the lock.
         let path = lock_path(
-            &super::fsutil::real_path(&self.path)?,
+            &crate::files::real_path(&self.path)?,
             &format!("refresh-{}", hex_name(name)),
         );
         let lock = lock_file(

@@ -6,7 +6,6 @@
 
 pub mod change;
 pub mod file;
-pub mod fsutil;
 #[cfg(feature = "keyring")]
 pub mod keyring;
 #[cfg(feature = "memcached")]
@@ -16,6 +15,7 @@ pub mod memory;
 pub mod redis;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod tinydb;
 
 use crate::profile::Profile;
 use std::path::PathBuf;
@@ -49,6 +49,18 @@ pub enum StoreError {
     /// The store is not configured properly (a missing or bad setting): a usage error.
     #[error("{0}")]
     Config(String),
+}
+
+/// A file's failure as the stores report it (a lock held too long says what to do about it).
+impl From<crate::files::FileError> for StoreError {
+    fn from(e: crate::files::FileError) -> Self {
+        match e {
+            crate::files::FileError::Io { path, source } => StoreError::io(path, source),
+            crate::files::FileError::LockTimeout { waited, what } => {
+                StoreError::LockTimeout { waited, what }
+            }
+        }
+    }
 }
 
 impl StoreError {
@@ -252,7 +264,7 @@ pub struct StoreConfig {
     /// The memcached store's server (`--memcached-url`, `PANCRED_MEMCACHED_URL`).
     pub memcached_url: Option<String>,
     /// How long a store waits for a lock held by another process (a database's write lock);
-    /// `None` means [`fsutil::WRITE_LOCK_WAIT`].
+    /// `None` means [`crate::files::WRITE_LOCK_WAIT`].
     pub lock_timeout: Option<Duration>,
 }
 
@@ -268,7 +280,7 @@ pub fn open(config: &StoreConfig) -> Result<Opened, StoreError> {
     let mut opened = open_kind(config)?;
     if matches!(opened.store.kind(), "file" | "sqlite") {
         let path = PathBuf::from(opened.store.location());
-        if let Some(w) = fsutil::readable_by_others(&path) {
+        if let Some(w) = crate::files::readable_by_others(&path) {
             opened.warning = Some(match opened.warning.take() {
                 Some(first) => format!("{first}\n{w}"),
                 None => w,
@@ -365,7 +377,7 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
                 Some(p) => p.clone(),
                 None => sqlite::default_path()?,
             };
-            let wait = config.lock_timeout.unwrap_or(fsutil::WRITE_LOCK_WAIT);
+            let wait = config.lock_timeout.unwrap_or(crate::files::WRITE_LOCK_WAIT);
             Ok(Opened {
                 store: Arc::new(sqlite::SqliteStore::open(path, wait)?),
                 warning: None,
