@@ -8,6 +8,7 @@
 //! stores). With `default-features = false` this is the engine alone.
 #![forbid(unsafe_code)]
 
+pub mod authorized_client;
 #[cfg(any(feature = "cli", feature = "tui"))]
 pub mod browser;
 #[cfg(feature = "cli")]
@@ -19,7 +20,6 @@ pub mod error;
 pub mod files;
 #[cfg(test)]
 mod fuzz_tests;
-pub mod http;
 pub mod jwt;
 pub mod loopback;
 pub mod oauth;

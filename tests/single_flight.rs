@@ -6,8 +6,8 @@
 mod common;
 
 use common::pancloud_stub::{Fault, PancloudStub};
+use pancred::authorized_client::AuthorizedClient;
 use pancred::cli::exit_code;
-use pancred::http::AuthorizedClient;
 use pancred::store::memory::MemoryStore;
 use pancred::store::ProfileLock;
 use pancred::{Engine, Error, Profile, Secret, SharedStore, Store, StoreError};

@@ -5,8 +5,8 @@
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::output::print_json;
 use super::Context;
+use crate::clock::rfc3339_utc;
 use crate::secret::Secret;
-use crate::summary::rfc3339_utc;
 use crate::Error;
 use serde_json::{json, Value};
 

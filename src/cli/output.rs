@@ -1,12 +1,13 @@
 //! How profiles look on stdout: aligned text for people, JSON for programs. Secrets never appear.
 
+use crate::clock::format_utc;
 use crate::profile::{fields, Profile};
 use crate::resolve::{
     Resolved, Source, ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_DEVELOPER_TOKEN,
     ENV_REFRESH_TOKEN,
 };
 use crate::secret::MASK;
-use crate::summary::{format_utc, ProfileSummary};
+use crate::summary::ProfileSummary;
 use crate::text::safe;
 use crate::Error;
 use serde::Serialize;

@@ -360,7 +360,7 @@ impl Engine {
                 self.notice(format!(
                     "stored the tokens of profile '{profile}' kept in {} since {} (the file is removed)",
                     path.display(),
-                    crate::summary::format_utc(rescued.saved_at)
+                    crate::clock::format_utc(rescued.saved_at)
                 ));
             }
             Fate::Stored => {
