@@ -1,11 +1,11 @@
 //! One configuration for the engine: flags and environment become an [`EngineConfig`] in this one
-//! place, and every command, the TUI and the demo build their engine (and their async runtime)
-//! from it, so a setting means the same everywhere.
+//! place, and every command, the TUI and the demo build their engine
+//! ([`crate::Engine::from_config`]) and their async runtime from it, so a setting means the same
+//! everywhere.
 
-use crate::engine::Engine;
 use crate::error::Error;
 use crate::profile::DEFAULT_LEEWAY;
-use crate::store::{self, SharedStore, StoreConfig, StoreKind};
+use crate::store::{self, StoreConfig, StoreKind};
 use std::time::Duration;
 
 /// Env var: how long to wait for another process's refresh of the same profile, in seconds.
@@ -41,13 +41,6 @@ impl Default for EngineConfig {
     }
 }
 
-/// An engine on its opened store, and what the user must be told about the choice.
-pub struct OpenedEngine {
-    pub engine: Engine,
-    /// The `auto` fallback to the file store, said loudly by every face.
-    pub warning: Option<String>,
-}
-
 impl EngineConfig {
     /// The defaults with the process environment applied (`PANCRED_STORE`, `PANCRED_LOCK_TIMEOUT`,
     /// `PANCRED_HTTP_TIMEOUT`). A bad value is a usage error naming the variable.
@@ -76,23 +69,6 @@ impl EngineConfig {
             }
         }
         Ok(config)
-    }
-
-    /// An engine over `store` with these settings.
-    pub fn engine(&self, store: SharedStore) -> Engine {
-        Engine::new(store)
-            .with_leeway(self.leeway)
-            .with_lock_timeout(self.lock_timeout)
-            .with_http_timeout(self.http_timeout)
-    }
-
-    /// Opens the configured store and builds the engine on it.
-    pub fn open(&self) -> Result<OpenedEngine, Error> {
-        let opened = store::open(&self.store)?;
-        Ok(OpenedEngine {
-            engine: self.engine(opened.store),
-            warning: opened.warning,
-        })
     }
 }
 

@@ -57,7 +57,7 @@ impl Context {
         if let Some(e) = self.engine.get() {
             return Ok(e.clone());
         }
-        let opened = self.config.open()?;
+        let opened = Engine::open(&self.config)?;
         if let Some(w) = &opened.warning {
             eprintln!("pancred: warning: {}", crate::text::safe_lines(w));
         }

@@ -77,7 +77,7 @@ pub(super) fn profile_names() -> Vec<CompletionCandidate> {
     let Ok(config) = crate::config::EngineConfig::from_env() else {
         return Vec::new();
     };
-    let Ok(opened) = config.open() else {
+    let Ok(opened) = crate::Engine::open(&config) else {
         return Vec::new();
     };
     let names = opened.engine.store().profile_names().unwrap_or_default();

@@ -343,7 +343,7 @@ pub(crate) fn warn_reporter() -> crate::engine::Reporter {
 fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result<(), Error> {
     match command {
         None => {
-            let opened = ctx.config.open()?;
+            let opened = crate::Engine::open(&ctx.config)?;
             let engine = opened.engine.with_clock(ctx.clock.clone());
             let options = crate::tui::TuiOptions {
                 banner: opened.warning,

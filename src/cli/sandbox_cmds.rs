@@ -117,7 +117,7 @@ pub fn demo(ctx: &Context, port: u16, log: Option<&Path>) -> Result<(), Error> {
     let profiles =
         demo::profiles(&handle, SystemClock.now()).map_err(|e| Error::Other(e.to_string()))?;
     let store = MemoryStore::with_profiles(profiles).with_default(demo::VALID);
-    let engine = ctx.config.engine(Arc::new(store));
+    let engine = crate::Engine::from_config(&ctx.config, Arc::new(store));
     let options = crate::tui::TuiOptions {
         title: "pancred demo".into(),
         banner: Some(format!(

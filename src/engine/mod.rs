@@ -15,6 +15,7 @@ mod flight;
 mod handout;
 mod import;
 mod inspect;
+mod open;
 mod refresh;
 mod rescue;
 mod revoke;
@@ -25,6 +26,7 @@ pub use cached::{expiry_of, Cached};
 pub use device::DeviceLogin;
 pub use import::{ImportMode, Imported};
 pub use inspect::{id_token_claims, Fields, Offered};
+pub use open::OpenedEngine;
 pub use rescue::{rescue_folder_exists, Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
 pub use write::{check_name, Forget, ProfilePatch, Saved};
@@ -66,6 +68,17 @@ pub struct PendingAuthorization {
     pub issuer: Option<String>,
     /// The issuer's metadata promises `iss` on every response: one without it is refused.
     pub iss_required: bool,
+}
+
+/// What the loopback redirect of this authorization must carry to end it.
+impl From<&PendingAuthorization> for crate::loopback::Expected {
+    fn from(p: &PendingAuthorization) -> Self {
+        crate::loopback::Expected {
+            state: p.state.clone(),
+            issuer: p.issuer.clone(),
+            iss_required: p.iss_required,
+        }
+    }
 }
 
 /// Which tokens to revoke.
