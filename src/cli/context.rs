@@ -1,7 +1,7 @@
 //! What every command needs: the engine (built from the one [`EngineConfig`]), the selected
 //! profile, explicit credentials, the clock.
 
-use super::GlobalArgs;
+use super::args::GlobalArgs;
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::engine::CredentialPolicy;
@@ -64,7 +64,7 @@ impl Context {
         let engine = opened
             .engine
             .with_clock(self.clock.clone())
-            .with_reporter(super::warn_reporter());
+            .with_reporter(warn_reporter());
         Ok(self.engine.get_or_init(|| engine).clone())
     }
 
@@ -179,6 +179,11 @@ impl Context {
             );
         }
     }
+}
+
+/// Prints the engine's notices (tokens rescued or applied) on stderr as they happen.
+pub(crate) fn warn_reporter() -> crate::engine::Reporter {
+    std::sync::Arc::new(|text: &str| eprintln!("pancred: warning: {text}"))
 }
 
 pub(super) fn env_profile() -> Option<String> {

@@ -5,8 +5,8 @@
 //! SIGQUIT from a terminal already reach the command (it runs in pancred's process group), so
 //! pancred only waits for it to decide, as a shell does.
 
+use super::context::Context;
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
-use super::Context;
 use crate::profile::Dialect;
 use crate::resolve::ENV_ACCESS_TOKEN;
 use crate::secret::Secret;

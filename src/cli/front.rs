@@ -15,9 +15,9 @@
 //! other command) runs `pancred-full` with the same arguments, environment and standard streams,
 //! in this same process (`exec`), so nothing is read twice and signals reach it as before.
 
+use super::args::{Cli, Command, GlobalArgs};
 use super::git_credential;
 use super::kubectl;
-use super::{Cli, Command, GlobalArgs};
 use crate::files::readable_by_others;
 use crate::profile::{Profile, TokenState};
 use crate::resolve::{process_env, resolve, CredentialSet};
@@ -205,7 +205,7 @@ fn finish(result: Result<(), crate::Error>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            super::report(&e);
+            super::exit::report(&e);
             super::exit::exit_code(&e)
         }
     }

@@ -9,7 +9,7 @@
 //! repeated flag, a value that looks like a flag, an empty or non-UTF-8 value...), and clap then
 //! reads the line as it always did, errors and all. A test holds the two to the same answers.
 
-use super::{Cli, Command, GlobalArgs};
+use super::args::{Cli, Command, GlobalArgs};
 use crate::store::StoreKind;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;

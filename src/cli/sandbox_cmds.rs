@@ -1,15 +1,13 @@
 //! `pancred sandbox` (the local authorization server in the foreground) and `pancred demo`
 //! (the TUI on demo profiles against one started in-process).
 
-use super::Context;
+use super::context::Context;
 use crate::clock::{Clock, SystemClock};
 use crate::sandbox::{self, demo, Sandbox, SandboxConfig, SandboxHandle};
 use crate::store::memory::MemoryStore;
 use crate::Error;
 use std::path::Path;
 use std::sync::Arc;
-
-pub const DEFAULT_PORT: u16 = 8439;
 
 fn start(config: SandboxConfig) -> Result<SandboxHandle, Error> {
     Sandbox::start(config).map_err(|e| Error::Other(e.to_string()))

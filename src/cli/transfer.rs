@@ -2,8 +2,8 @@
 //! Both move tokens by default (one refresh token never lives in two places); `--copy` keeps
 //! both copies and says what that costs.
 
+use super::context::Context;
 use super::output::print_text;
-use super::Context;
 use crate::config::block_on;
 use crate::engine::{ImportMode, Imported};
 use crate::store::StoreView;
