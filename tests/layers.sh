@@ -29,6 +29,7 @@ fn scratch_cli(store: &crate::store::SharedStore, p: &crate::Profile, path: &std
     let _ = std::fs::File::create(path); // WRITE
     let _ = std::fs::OpenOptions::new().write(true).open(path); // WRITE
     let _ = std::fs::remove_file(path); // WRITE
+    let _ = tokio::fs::write(path, b"{}"); // WRITE
 }
 EOF
 cat >>"$WORK/src/tui/app.rs" <<'EOF'
