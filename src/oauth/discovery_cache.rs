@@ -147,4 +147,19 @@ mod tests {
         );
         assert_eq!(load(dir.path(), "https://idp.example/a"), None);
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_that_is_a_fifo_is_a_miss_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = "https://idp.example/a";
+        assert!(std::process::Command::new("mkfifo")
+            .arg(path(dir.path(), issuer))
+            .status()
+            .unwrap()
+            .success());
+        let start = std::time::Instant::now();
+        assert_eq!(load(dir.path(), issuer), None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
 }
