@@ -2,6 +2,7 @@
 //! then drawing) and a redraw with 10,000 (a clock tick, then drawing), on ratatui's TestBackend
 //! at 120x35; and what the live watcher pays each idle second: one change check of a file store
 //! and of a SQLite store (the cost does not grow with the profiles: a `stat`). Run: `cargo bench --bench tui`.
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pancred::clock::{Clock, SystemClock};

@@ -7,7 +7,7 @@
 //! without the TUI, the CLI, the sandbox, and the keyring and Redis stores (`auto` is then the
 //! file store).
 
-use pancred::http::AuthorizedClient;
+use pancred::authorized_client::AuthorizedClient;
 use pancred::store::{open, StoreConfig, StoreKind};
 use pancred::Engine;
 

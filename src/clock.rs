@@ -57,9 +57,46 @@ pub fn format_span(secs: i64) -> String {
     }
 }
 
+/// `2026-11-29 17:08:57 UTC`.
+pub fn format_utc(ts: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(ts);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
+}
+
+/// `2026-11-29T17:08:57Z` (RFC 3339, as Kubernetes and JSON APIs write times).
+pub fn rfc3339_utc(ts: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(ts);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// Unix seconds as (year, month, day, hour, minute, second) in UTC, without a date crate
+/// (Howard Hinnant's civil-from-days).
+fn civil(ts: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(1_795_972_137), "2026-11-29 17:08:57 UTC");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(rfc3339_utc(1_795_972_137), "2026-11-29T17:08:57Z");
+    }
 
     #[test]
     fn spans() {

@@ -1,12 +1,12 @@
 //! One configuration for the engine: flags and environment become an [`EngineConfig`] in this one
-//! place, and every command, the TUI and the demo build their engine (and their async runtime)
-//! from it, so a setting means the same everywhere.
+//! place, and every command, the TUI and the demo build their engine
+//! ([`crate::Engine::from_config`]) and their async runtime from it, so a setting means the same
+//! everywhere.
 
-use crate::engine::Engine;
 use crate::env::{PanVars, Settings};
 use crate::error::Error;
 use crate::profile::DEFAULT_LEEWAY;
-use crate::store::{self, SharedStore, StoreConfig};
+use crate::store::StoreConfig;
 use std::time::Duration;
 
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -34,13 +34,6 @@ impl Default for EngineConfig {
             pan: PanVars::default(),
         }
     }
-}
-
-/// An engine on its opened store, and what the user must be told about the choice.
-pub struct OpenedEngine {
-    pub engine: Engine,
-    /// The `auto` fallback to the file store, said loudly by every face.
-    pub warning: Option<String>,
 }
 
 impl EngineConfig {
@@ -72,23 +65,6 @@ impl EngineConfig {
         }
         config.pan = settings.pan.clone();
         config
-    }
-
-    /// An engine over `store` with these settings.
-    pub fn engine(&self, store: SharedStore) -> Engine {
-        Engine::new(store)
-            .with_leeway(self.leeway)
-            .with_lock_timeout(self.lock_timeout)
-            .with_http_timeout(self.http_timeout)
-    }
-
-    /// Opens the configured store and builds the engine on it.
-    pub fn open(&self) -> Result<OpenedEngine, Error> {
-        let opened = store::open(&self.store)?;
-        Ok(OpenedEngine {
-            engine: self.engine(opened.store),
-            warning: opened.warning,
-        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! command, how many answers), in `$XDG_RUNTIME_DIR/pancred/` (0700): what the TUI's activity
 //! pane lists. A note names no secret: never the token, the bearer or the command's arguments.
 
-use crate::store::fsutil;
+use crate::files;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,7 @@ pub fn answers_text(n: u64) -> String {
 
 /// The folder of endpoints and their notes.
 pub fn dir() -> PathBuf {
-    fsutil::runtime_dir().join("pancred")
+    files::runtime_dir().join("pancred")
 }
 
 impl Note {
@@ -39,9 +39,11 @@ impl Note {
     }
 
     /// Writes the note (atomically, 0600).
+    // pancred's own run-time note, not a profile: no store is written.
+    #[allow(clippy::disallowed_methods)]
     pub fn write(&self, path: &Path) {
         if let Ok(bytes) = serde_json::to_vec(self) {
-            let _ = fsutil::write_atomic(path, &bytes);
+            let _ = files::write_atomic(path, &bytes);
         }
     }
 }
@@ -92,6 +94,7 @@ fn alive(_pid: u32) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
 

@@ -7,12 +7,66 @@
 //! rules of its own) and the shell-completion callback variable ([`COMPLETE`], read by clap's
 //! completion engine).
 
-use crate::error::Error;
 use crate::secret::Secret;
-use crate::store::StoreKind;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// A setting the environment gets wrong: the message names the variable (a usage error, exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadSetting(pub String);
+
+type Error = BadSetting;
+
+/// Which store to open (`--store`, `PANCRED_STORE`). A store behind a cargo feature exists only
+/// when the feature is on; the CLI's `--store` values follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum StoreKind {
+    /// The OS keyring when one answers, else the file store (with a warning); the file store
+    /// when built without the `keyring` feature.
+    #[default]
+    Auto,
+    #[cfg(feature = "keyring")]
+    Keyring,
+    File,
+    Memory,
+    #[cfg(feature = "redis")]
+    Redis,
+    /// One SQLite database file.
+    #[cfg(feature = "sqlite")]
+    Sqlite,
+    /// A memcached server shared by a fleet (a cache: it may evict).
+    #[cfg(feature = "memcached")]
+    Memcached,
+}
+
+impl StoreKind {
+    /// Every store this build has, with the name `--store` and `PANCRED_STORE` take.
+    pub const ALL: &'static [(&'static str, StoreKind)] = &[
+        ("auto", StoreKind::Auto),
+        #[cfg(feature = "keyring")]
+        ("keyring", StoreKind::Keyring),
+        ("file", StoreKind::File),
+        ("memory", StoreKind::Memory),
+        #[cfg(feature = "redis")]
+        ("redis", StoreKind::Redis),
+        #[cfg(feature = "sqlite")]
+        ("sqlite", StoreKind::Sqlite),
+        #[cfg(feature = "memcached")]
+        ("memcached", StoreKind::Memcached),
+    ];
+
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|(n, _)| *n).collect()
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.to_ascii_lowercase();
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+}
 
 /// How a variable's value is read. Every kind but `Path` must be UTF-8; surrounding white space
 /// is dropped from numbers and names; an empty value (or, for numbers and names, a blank one)
@@ -207,7 +261,7 @@ impl Env {
             Some(v) => v
                 .to_str()
                 .map(Some)
-                .ok_or_else(|| Error::Usage(format!("{name} is not valid UTF-8 text"))),
+                .ok_or_else(|| BadSetting(format!("{name} is not valid UTF-8 text"))),
         }
     }
 
@@ -259,7 +313,7 @@ impl Env {
             .copied()
             .map(Some)
             .ok_or_else(|| {
-                Error::Usage(format!(
+                BadSetting(format!(
                     "{name}={v:?} is not one of: {}",
                     choices.join(", ")
                 ))
@@ -271,7 +325,7 @@ impl Env {
         match self.word(name)? {
             None => Ok(false),
             Some("1") => Ok(true),
-            Some(v) => Err(Error::Usage(format!(
+            Some(v) => Err(BadSetting(format!(
                 "{name}={v:?}: set it to 1, or leave it unset"
             ))),
         }
@@ -294,7 +348,7 @@ impl Env {
 /// A store name from `--store` or `PANCRED_STORE`.
 pub fn parse_store(source: &str, value: &str) -> Result<StoreKind, Error> {
     StoreKind::from_name(value.trim()).ok_or_else(|| {
-        Error::Usage(format!(
+        BadSetting(format!(
             "{source}={value:?} is not a store; choose one of: {}",
             StoreKind::names().join(", ")
         ))
@@ -304,7 +358,7 @@ pub fn parse_store(source: &str, value: &str) -> Result<StoreKind, Error> {
 /// Seconds (fractions allowed) between 0 (only when `zero_ok`) and [`MAX_SECS`].
 pub fn parse_secs(var: &str, value: &str, zero_ok: bool) -> Result<Duration, Error> {
     let bad = |why: &str| {
-        Error::Usage(format!(
+        BadSetting(format!(
             "{var}={value:?}: {why}; give a number of seconds from {} to {MAX_SECS}",
             if zero_ok { "0" } else { "0.001" }
         ))
@@ -323,7 +377,7 @@ pub fn parse_secs(var: &str, value: &str, zero_ok: bool) -> Result<Duration, Err
 pub fn parse_millis(var: &str, value: &str) -> Result<Duration, Error> {
     match value.trim().parse::<u64>() {
         Ok(n) if n > 0 && n as f64 <= MAX_SECS * 1000.0 => Ok(Duration::from_millis(n)),
-        _ => Err(Error::Usage(format!(
+        _ => Err(BadSetting(format!(
             "{var} must be a whole number of milliseconds from 1 to {}, not {value:?}",
             MAX_SECS as u64 * 1000
         ))),

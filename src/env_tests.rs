@@ -26,7 +26,7 @@ fn settings(pairs: &[(&str, &str)]) -> Result<Settings, Error> {
 #[case(REDIS_ALLOW_EVICTION, "yes")]
 fn a_bad_value_is_a_usage_error_naming_the_variable(#[case] var: &str, #[case] value: &str) {
     let err = settings(&[(var, value)]).unwrap_err();
-    assert!(matches!(err, Error::Usage(_)), "{err:?}");
+    assert!(matches!(err, BadSetting(_)), "{err:?}");
     assert!(err.to_string().contains(var), "{err}");
 }
 
@@ -81,7 +81,7 @@ fn good_values_are_taken() {
 fn a_value_that_is_not_utf8_is_refused_by_name(#[case] var: &str) {
     let env = Env::from_pairs([(var, OsStr::from_bytes(b"w\xffrk"))]);
     let err = Settings::from_env(&env).unwrap_err();
-    assert!(matches!(err, Error::Usage(_)), "{err:?}");
+    assert!(matches!(err, BadSetting(_)), "{err:?}");
     assert!(err.to_string().contains(var), "{err}");
 }
 

@@ -33,3 +33,15 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::files::FileError> for Error {
+    fn from(e: crate::files::FileError) -> Self {
+        Error::Store(e.into())
+    }
+}
+
+impl From<crate::env::BadSetting> for Error {
+    fn from(e: crate::env::BadSetting) -> Self {
+        Error::Usage(e.0)
+    }
+}

@@ -10,6 +10,7 @@
 // (`cli::exec`), which the standard library offers only as an unsafe hook.
 #![deny(unsafe_code)]
 
+pub mod authorized_client;
 #[cfg(any(feature = "cli", feature = "tui"))]
 pub mod browser;
 #[cfg(feature = "cli")]
@@ -20,9 +21,9 @@ pub mod endpoints;
 pub mod engine;
 pub mod env;
 pub mod error;
+pub mod files;
 #[cfg(test)]
 mod fuzz_tests;
-pub mod http;
 pub mod jwt;
 pub mod loopback;
 pub mod oauth;

@@ -2,6 +2,7 @@
 //! escape sequences or newlines (shown escaped, JSON exact), the profile-name rule on every way
 //! a name is made, and names up to the longest allowed, in any script, through every command.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! a stale cached endpoint refetched once, the RFC 8414 document read when the OpenID
 //! configuration lacks an endpoint, and a missing endpoint named as a local fix (exit 2).
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

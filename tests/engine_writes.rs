@@ -2,6 +2,7 @@
 //! beside a refresh (the provider rotating the refresh token) keeps both changes, so the next
 //! refresh still works at a provider that revokes the grant when a spent token comes back.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! a private endpoint (one refresh per expiry, however many ask), a token file kept fresh, a
 //! clear error once the grant is revoked, nothing another user can reach, and nothing left
 //! behind when it ends, even when pancred is killed.
+#![allow(clippy::disallowed_methods)] // (a test sets up its files as it likes)
 #![cfg(all(feature = "cli", target_os = "linux"))]
 
 mod common;

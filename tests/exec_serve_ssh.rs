@@ -1,6 +1,7 @@
 //! `pancred exec --serve` across OpenSSH: `ssh -R REMOTE_SOCKET:LOCAL_SOCKET` gives a shell on
 //! another account (standing in for another host) fresh tokens from `pancred token`, with no
 //! store there, while the refresh token and the client secret never reach it.
+#![allow(clippy::disallowed_methods)] // (a test sets up its files as it likes)
 #![cfg(all(feature = "cli", target_os = "linux"))]
 
 mod common;

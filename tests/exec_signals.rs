@@ -4,6 +4,7 @@
 //! SIGTERM and SIGHUP sent to pancred reach it, it can signal itself, and in a real terminal
 //! Ctrl-C and closing the terminal end it. Children are bash, sleep and python, which (unlike
 //! dash's `trap`) do not unblock a signal they inherit blocked.
+#![allow(clippy::disallowed_methods)] // (a test sets up its files as it likes)
 #![cfg(all(feature = "cli", target_os = "linux"))]
 
 mod common;

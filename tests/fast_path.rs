@@ -3,6 +3,7 @@
 //! full way as before (a stale token refreshed once through the real provider, `PAN_*` variables
 //! and explicit credentials over the cache, the same errors and exit codes).
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

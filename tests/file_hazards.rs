@@ -1,6 +1,7 @@
 //! The credentials file as people really have it: a symbolic link into a dotfiles folder, a mode
 //! a careless `cp` left open, temporary files of a write that was killed.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 
@@ -71,4 +72,78 @@ fn a_killed_write_leaves_no_secret_for_long() {
     ok(&sb.run(&["--profile", "lab", "refresh"]));
     assert!(!stale.exists(), "the stale temporary file is still there");
     assert!(unrelated.exists(), "a file that is not ours was removed");
+}
+
+/// Runs pancred, failing the test if it has not finished within `limit` (a read that blocks on
+/// a FIFO, or reads 300 MB, would not).
+fn run_within(sb: &Sandbox, args: &[&str], limit: std::time::Duration) -> Run {
+    use std::process::Stdio;
+    let mut child = sb
+        .cmd(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pancred {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap().into()
+}
+
+#[test]
+fn a_fifo_as_the_credentials_file_is_refused_at_once() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.creds.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&sb.creds)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for args in [&["--store", "file", "token"][..], &["list"], &["show"]] {
+        let r = run_within(&sb, args, std::time::Duration::from_secs(5));
+        assert_eq!(r.code, 5, "{args:?}: {}", r.all());
+        assert!(
+            r.stderr.contains(&sb.creds.display().to_string())
+                && r.stderr
+                    .contains("named pipe (FIFO) and not a regular file"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    let kind = std::fs::symlink_metadata(&sb.creds).unwrap().file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&kind),
+        "the FIFO was replaced"
+    );
+}
+
+#[test]
+fn a_huge_credentials_file_is_refused_without_reading_it() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.creds.parent().unwrap()).unwrap();
+    // 300 MB, sparse: reading it whole would take seconds and 300 MB of memory.
+    let size = 300 * 1024 * 1024;
+    std::fs::File::create(&sb.creds)
+        .unwrap()
+        .set_len(size)
+        .unwrap();
+    std::fs::set_permissions(&sb.creds, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for args in [&["--store", "file", "token"][..], &["list"]] {
+        let r = run_within(&sb, args, std::time::Duration::from_secs(3));
+        assert_eq!(r.code, 5, "{args:?}: {}", r.all());
+        assert!(
+            r.stderr.contains(&sb.creds.display().to_string())
+                && r.stderr
+                    .contains(&format!("{size} bytes, more than the 16 MiB")),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(std::fs::metadata(&sb.creds).unwrap().len(), size);
 }

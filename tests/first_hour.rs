@@ -2,6 +2,7 @@
 //! without another store), rotation of a refresh token given in `PAN_*` variables, the
 //! sandbox's snippet pasted into a shell, and the hints where a newcomer gets stuck.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The inspection's engine calls against a real provider (oidc-provider): the ID token kept from
 //! the login, userinfo and RFC 7662 introspection, and plain "not offered" answers.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

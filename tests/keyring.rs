@@ -3,6 +3,7 @@
 //! Without a usable keyring: tests/keyring_fallback.rs.
 //! The keyring is shared by tests running in parallel: every test uses its own profile names.
 #![cfg(all(feature = "cli", feature = "keyring"))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

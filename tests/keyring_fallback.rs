@@ -2,6 +2,7 @@
 //! Service. `--store auto` falls back to the pancloud file with a warning, `--store keyring` fails
 //! with exit 5, and neither hangs.
 #![cfg(all(feature = "cli", feature = "keyring"))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! pancred as kubectl's exec credential plugin: the real kubectl calls it against a small TLS
 //! API-server stand-in (tests/kube_support/apiserver.py) that checks the bearer token.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 
@@ -189,7 +190,7 @@ fn the_answer_is_an_exec_credential_of_the_asked_version() {
         assert_eq!(v["kind"], "ExecCredential");
         assert_eq!(v["status"]["token"], json!(token));
         let ts = v["status"]["expirationTimestamp"].as_str().unwrap();
-        assert_eq!(ts, pancred::summary::rfc3339_utc(exp));
+        assert_eq!(ts, pancred::clock::rfc3339_utc(exp));
         assert!(ts.ends_with('Z') && ts.contains('T'));
     }
     let r: Run = sb

@@ -2,6 +2,7 @@
 //! concurrent writers that lose nothing, a lock only its owner releases, and a server that is
 //! down or frozen giving exit 5 within the timeout.
 #![cfg(all(feature = "cli", feature = "memcached"))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 mod memcached_support;

@@ -1,6 +1,7 @@
 //! The pancloud dialect and developer tokens against a local stub of the Application Framework
 //! API that checks every body field by field; and every failure shape leaving the store untouched.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The CLI on the redis store, against a real redis-server: round trips, two "machines" sharing
 //! one store, remove and use, import, prefixes, and bad values left alone.
 #![cfg(all(feature = "cli", feature = "redis"))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 mod redis_support;

@@ -4,6 +4,7 @@
 //! tokens in the rescue file and says where; once the keyring is unlocked, the next command stores
 //! them first and the grant lives on.
 #![cfg(all(feature = "cli", feature = "keyring"))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

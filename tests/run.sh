@@ -55,6 +55,8 @@ step "cargo fmt --check"
 cargo fmt --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
+step "only the engine writes: clippy refuses a face that writes (tests/layers.sh)"
+bash tests/layers.sh
 
 step "the engine alone (--no-default-features): the example, clippy, and no face's crates"
 cargo build --no-default-features --example fresh_token

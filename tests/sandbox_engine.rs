@@ -2,6 +2,7 @@
 //! authorization URL, consent, code exchange with PKCE, refresh with rotation, revocation and
 //! developer tokens, in both dialects and with every client authentication method.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

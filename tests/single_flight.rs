@@ -1,12 +1,13 @@
 //! Inside one process: concurrent callers share one in-flight refresh and all get its result;
 //! the HTTP helper retries once after a 401 with a refreshed token.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 
 use common::pancloud_stub::{Fault, PancloudStub};
+use pancred::authorized_client::AuthorizedClient;
 use pancred::cli::exit_code;
-use pancred::http::AuthorizedClient;
 use pancred::store::memory::MemoryStore;
 use pancred::store::ProfileLock;
 use pancred::{Engine, Error, Profile, Secret, SharedStore, Store, StoreError};

@@ -2,6 +2,7 @@
 //! remove, the default path, private files; and a database that is corrupt, locked by another
 //! program, or on a read-only disk gives exit 5 and is left exactly as it was.
 #![cfg(all(feature = "cli", feature = "sqlite"))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

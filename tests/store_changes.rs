@@ -7,6 +7,7 @@
     feature = "redis",
     feature = "sqlite"
 ))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

@@ -12,6 +12,7 @@
     feature = "sqlite",
     feature = "memcached"
 ))]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 mod memcached_support;

@@ -2,6 +2,7 @@
 //! and a stuck lock giving a clear error. The burst and killed-holder promise for every store
 //! is tests/store_promise.rs.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

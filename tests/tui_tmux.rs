@@ -1,6 +1,7 @@
 //! The TUI as a user runs it: the real binary in a real terminal (tmux), on a file store with
 //! three profiles whose tokens are valid, expiring and expired.
 #![cfg(feature = "cli")]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 mod common;
 

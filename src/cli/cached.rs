@@ -13,8 +13,8 @@
 //! resolution and the token's state ([`crate::Engine::cached_access_token`]), and each command's
 //! own request check and answer.
 
+use super::args::Command;
 use super::context::{Context, Opener};
-use super::Command;
 use super::{endpoint_client, exec, git_credential, kubectl, output};
 use crate::engine::Cached;
 use crate::Engine;
@@ -121,7 +121,7 @@ fn finish(result: Result<(), crate::Error>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            super::report(&e);
+            super::exit::report(&e);
             super::exit::exit_code(&e)
         }
     }

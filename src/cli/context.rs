@@ -1,7 +1,7 @@
 //! What every command needs: the engine (built from the one [`EngineConfig`]), the selected
 //! profile, explicit credentials, the clock.
 
-use super::GlobalArgs;
+use super::args::GlobalArgs;
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::engine::CredentialPolicy;
@@ -86,11 +86,9 @@ impl Context {
         if let Some(w) = &opened.warning {
             eprintln!("pancred: warning: {}", crate::text::safe_lines(w));
         }
-        let engine = self
-            .config
-            .engine(opened.store)
+        let engine = Engine::from_config(&self.config, opened.store)
             .with_clock(self.clock.clone())
-            .with_reporter(super::warn_reporter());
+            .with_reporter(warn_reporter());
         Some(Ok(self.engine.get_or_init(|| engine).clone()))
     }
 
@@ -216,9 +214,7 @@ impl Context {
         if !path.is_file() {
             return;
         }
-        let file = crate::store::StoreView::new(std::sync::Arc::new(
-            crate::store::file::FileStore::new(&path),
-        ));
+        let file = crate::store::StoreView::file(&path);
         let found = match profile {
             Some(name) => file.load(name).ok().flatten().is_some(),
             None => file.list().map(|l| !l.is_empty()).unwrap_or(false),
@@ -232,6 +228,11 @@ impl Context {
             );
         }
     }
+}
+
+/// Prints the engine's notices (tokens rescued or applied) on stderr as they happen.
+pub(crate) fn warn_reporter() -> crate::engine::Reporter {
+    std::sync::Arc::new(|text: &str| eprintln!("pancred: warning: {text}"))
 }
 
 /// The text of a file, or of standard input for `-`.

@@ -2,8 +2,8 @@
 //! person opens the verification URI anywhere (the QR code takes it to a phone) and enters the
 //! code; pancred polls meanwhile and stores the tokens as `login` does.
 
+use super::context::Context;
 use super::oauth_cmds::{block_on_multi, engine};
-use super::Context;
 use crate::engine::DeviceLogin;
 use crate::text::Safe;
 use crate::{browser, Error};

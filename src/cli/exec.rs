@@ -3,9 +3,9 @@
 //!
 //! Both programs run the command through [`run`]: see there for its signals.
 
+use super::context::Context;
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::serve::{Endpoint, ServeOptions};
-use super::Context;
 use crate::env::ACCESS_TOKEN as ENV_ACCESS_TOKEN;
 use crate::profile::Dialect;
 use crate::secret::Secret;

@@ -17,6 +17,15 @@ pub fn exit_code(e: &Error) -> i32 {
     }
 }
 
+/// The error line on stderr. Outside text inside the error (names, the provider's words) is
+/// escaped; pancred's own line breaks stay.
+pub fn report(e: &Error) {
+    eprintln!(
+        "pancred: error: {}",
+        crate::text::safe_lines(&e.to_string())
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,16 +6,15 @@
 //! the server refused the credential) reports the token as rejected, so the next `get` gets a new
 //! one; `store` has nothing to keep. Other operations are ignored, as git asks of helpers.
 
+use super::context::Context;
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
-use super::Context;
 use crate::engine::Cached;
 use crate::secret::Secret;
 use crate::{Engine, Error};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
-/// The username answered unless `--username` says otherwise (what most OAuth git hosts accept).
-pub const DEFAULT_USERNAME: &str = "oauth2";
+pub use super::args::DEFAULT_USERNAME;
 /// git's requests are a few lines; anything longer is not git.
 const MAX_INPUT: u64 = 64 * 1024;
 

@@ -3,9 +3,8 @@
 //! matter), argument errors carry the `pancred:` prefix every other error has, and shell
 //! completion offers the selected store's profile names where a command takes one.
 
-use super::Cli;
+use super::args::Cli;
 use clap::{CommandFactory, FromArgMatches};
-use clap_complete::engine::CompletionCandidate;
 use std::ffi::OsString;
 
 const STORE: &[&str] = &[
@@ -69,23 +68,6 @@ pub fn command() -> clap::Command {
     }
     cmd.build();
     cmd
-}
-
-/// The profile names of the store the environment selects, for shell completion (nothing when
-/// the store cannot be opened: completion never prints an error into the user's prompt).
-pub(super) fn profile_names() -> Vec<CompletionCandidate> {
-    let Ok(config) = crate::config::EngineConfig::from_env() else {
-        return Vec::new();
-    };
-    let Ok(opened) = config.open() else {
-        return Vec::new();
-    };
-    let names = opened.engine.store().profile_names().unwrap_or_default();
-    names
-        .into_iter()
-        .filter(|n| !n.chars().any(char::is_control))
-        .map(CompletionCandidate::new)
-        .collect()
 }
 
 /// Answers the shell when it asks for completions (`PANCRED_COMPLETE=SHELL pancred -- WORDS`, set

@@ -1,7 +1,7 @@
 //! What to do next, after an error a newcomer meets: one `hint:` line each on stderr, naming
 //! the command that helps. Only names and settings are shown, never a secret.
 
-use super::Context;
+use super::context::Context;
 use crate::profile::{ClientAuth, Dialect};
 use crate::text::Safe;
 use crate::Error;

@@ -2,11 +2,11 @@
 //! in `KUBERNETES_EXEC_INFO` (an `ExecCredential` without status); the answer is an
 //! `ExecCredential` of the same `apiVersion` with `status.token` and `status.expirationTimestamp`.
 
+use super::context::Context;
 use super::oauth_cmds::{block_on, engine, hint_on_refresh};
 use super::output::print_json;
-use super::Context;
+use crate::clock::rfc3339_utc;
 use crate::secret::Secret;
-use crate::summary::rfc3339_utc;
 use crate::Error;
 use serde_json::{json, Value};
 

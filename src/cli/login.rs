@@ -1,7 +1,7 @@
 //! `pancred login`: the browser flow of RFC 8252. Bind the loopback redirect, start the
 //! authorization, open the browser, wait for the redirect (or a pasted one), exchange the code.
 
-use super::Context;
+use super::context::Context;
 use crate::browser;
 use crate::engine::PendingAuthorization;
 use crate::loopback::{parse_pasted, Callback, Listener, LoopbackError, DEFAULT_REDIRECT_URI};

@@ -1,9 +1,10 @@
 //! Commands that talk to providers: `auth-url`, `exchange`, `refresh`, `revoke`, `token`.
 
+use super::args::Command;
 use super::context::read_secret_file;
+use super::context::Context;
 use super::interrupt::run_guarded;
 use super::output::print_json;
-use super::{Command, Context};
 pub(super) use crate::config::block_on;
 use crate::engine::RevokeWhat;
 use crate::summary::ProfileSummary;

@@ -1,10 +1,11 @@
 //! How profiles look on stdout: aligned text for people, JSON for programs. Secrets never appear.
 
+use crate::clock::format_utc;
 use crate::env;
 use crate::profile::{fields, Profile};
 use crate::resolve::{Resolved, Source};
 use crate::secret::MASK;
-use crate::summary::{format_utc, ProfileSummary};
+use crate::summary::ProfileSummary;
 use crate::text::safe;
 use crate::Error;
 use serde::Serialize;

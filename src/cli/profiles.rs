@@ -1,8 +1,8 @@
 //! `list`, `show`, `remove`, `use`.
 
+use super::context::Context;
 use super::output::{list_table, print_json, print_text, show_json, show_text, sources_text};
 use super::prompt::confirm;
-use super::Context;
 use crate::config::block_on;
 use crate::summary::ProfileSummary;
 use crate::text::Safe;

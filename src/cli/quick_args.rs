@@ -12,7 +12,7 @@
 //! defaults, `global`), so an option added to clap and not here fails a test. Neither reads the
 //! environment: the settings come from [`crate::env`].
 
-use super::{Cli, Command, GlobalArgs};
+use super::args::{Cli, Command, GlobalArgs};
 use crate::store::StoreKind;
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -1,15 +1,13 @@
 //! `pancred sandbox` (the local authorization server in the foreground) and `pancred demo`
 //! (the TUI on demo profiles against one started in-process).
 
-use super::Context;
+use super::context::Context;
 use crate::clock::{Clock, SystemClock};
 use crate::sandbox::{self, demo, Sandbox, SandboxConfig, SandboxHandle};
 use crate::store::memory::MemoryStore;
 use crate::Error;
 use std::path::Path;
 use std::sync::Arc;
-
-pub const DEFAULT_PORT: u16 = 8439;
 
 fn start(config: SandboxConfig) -> Result<SandboxHandle, Error> {
     Sandbox::start(config).map_err(|e| Error::Other(e.to_string()))
@@ -117,7 +115,7 @@ pub fn demo(ctx: &Context, port: u16, log: Option<&Path>) -> Result<(), Error> {
     let profiles =
         demo::profiles(&handle, SystemClock.now()).map_err(|e| Error::Other(e.to_string()))?;
     let store = MemoryStore::with_profiles(profiles).with_default(demo::VALID);
-    let engine = ctx.config.engine(Arc::new(store));
+    let engine = crate::Engine::from_config(&ctx.config, Arc::new(store));
     let options = crate::tui::TuiOptions {
         title: "pancred demo".into(),
         banner: Some(format!(

@@ -18,9 +18,9 @@
 //! killed; the listeners close with the process.
 
 use crate::engine::Engine;
-use crate::loopback::http::{read_head, respond, Limits};
+use crate::files;
+use crate::loopback::connection::{read_head, respond, Limits};
 use crate::secret::Secret;
-use crate::store::fsutil;
 use crate::Error;
 use serde_json::json;
 use std::ffi::OsString;
@@ -169,6 +169,8 @@ impl Endpoint {
     }
 
     /// Stops serving and removes everything it made.
+    // The endpoint's own files (socket, token file, note), none of them a store's.
+    #[allow(clippy::disallowed_methods)]
     pub fn stop(self) {
         for t in &self.tasks {
             t.abort();
@@ -203,8 +205,8 @@ impl Shared {
 /// the user's own: a folder others can write is refused, as the credentials file's rule says).
 fn private_run_dir() -> Result<PathBuf, Error> {
     let base = crate::endpoints::dir();
-    fsutil::ensure_private_dir(&base)?;
-    if let Some(why) = fsutil::readable_by_others(&base) {
+    files::ensure_private_dir(&base)?;
+    if let Some(why) = files::readable_by_others(&base) {
         return Err(Error::Usage(format!(
             "not serving tokens from a folder others can reach: {why}"
         )));
@@ -369,6 +371,8 @@ fn error_json(error: &str, description: &str) -> String {
 }
 
 /// Writes a fresh token to `path` (0600, atomically); returns its expiry.
+// The command's own token file, not a store: written the way every secret file is.
+#[allow(clippy::disallowed_methods)]
 async fn write_token_file(
     engine: &Engine,
     profile: &str,
@@ -377,8 +381,7 @@ async fn write_token_file(
     let (token, expiry) = engine.fresh_access_token_with_expiry(profile).await?;
     let mut bytes = token.expose().as_bytes().to_vec();
     bytes.push(b'\n');
-    // The command's own file, not a store: written the way every secret file is.
-    fsutil::write_atomic(path, &bytes)?;
+    files::write_atomic(path, &bytes)?;
     Ok(expiry)
 }
 

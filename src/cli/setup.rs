@@ -2,9 +2,9 @@
 //! (credentials_generate.py).
 
 use super::context::read_input;
+use super::context::Context;
 use super::output::{print_json, print_text, show_text};
 use super::prompt::{ask, ask_secret, confirm};
-use super::Context;
 use crate::config::block_on;
 use crate::engine::{check_name, Forget, ProfilePatch};
 use crate::profile::{Profile, DEFAULT_PROFILE};

@@ -2,8 +2,8 @@
 //! Both move tokens by default (one refresh token never lives in two places); `--copy` keeps
 //! both copies and says what that costs.
 
+use super::context::Context;
 use super::output::print_text;
-use super::Context;
 use crate::config::block_on;
 use crate::engine::{ImportMode, Imported};
 use crate::store::StoreView;
@@ -80,7 +80,7 @@ pub fn export(ctx: &Context, to: &Path, copy: bool) -> Result<(), Error> {
     let store = engine.store();
     let here = format!("the {} store ({})", store.kind(), store.location());
     let there = to.display().to_string();
-    let file = StoreView::new(std::sync::Arc::new(crate::store::file::FileStore::new(to)));
+    let file = StoreView::file(to);
     report(&mut out, "Exported", "exported", &here, &there, copy, &file)?;
     if !out.moved.is_empty() {
         eprintln!(

@@ -171,7 +171,7 @@ impl Engine {
             left.pkce_verifier = None;
             left.moved_to = Some(format!(
                 "{whereto}, by `pancred import` at {}",
-                crate::summary::format_utc(self.now())
+                crate::clock::format_utc(self.now())
             ));
             let src = source.clone();
             blocking(move || src.upsert(&left)).await?;

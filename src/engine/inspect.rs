@@ -3,10 +3,10 @@
 //! provider or the profile has no such thing, so a face can say so plainly.
 
 use super::Engine;
+use crate::clock::format_utc;
 use crate::jwt::{claim_seconds, claim_text, claims};
 use crate::oauth::{discovery, inspect};
 use crate::profile::{Dialect, Profile};
-use crate::summary::format_utc;
 use crate::Result;
 use serde_json::{Map, Value};
 

@@ -15,9 +15,9 @@
 //! keeps what the store has, and the user is told.
 
 use super::Engine;
+use crate::files::{hex_name, hex_name_bytes, read_regular, write_atomic, xdg_dir};
 use crate::profile::Profile;
 use crate::secret::Secret;
-use crate::store::fsutil::{hex_name, write_atomic};
 use crate::store::StoreError;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,8 @@ pub const RETRY_WINDOW: Duration = Duration::from_secs(3);
 /// Retries at least this many times, however slow each attempt (a frozen server).
 const MIN_ATTEMPTS: u32 = 2;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// A rescue file holds one profile's tokens: a few kilobytes.
+const MAX_RESCUE_FILE: u64 = 1 << 20;
 
 /// Receives what the engine must tell its user (a rescue written or applied).
 pub type Reporter = Arc<dyn Fn(&str) + Send + Sync>;
@@ -115,8 +117,11 @@ fn put_tokens(p: &mut Profile, r: &Rescued) {
 /// `$XDG_STATE_HOME/pancred/rescue`, else `~/.local/state/pancred/rescue`: where rescue files go
 /// unless an engine is given a folder of its own.
 fn default_rescue_dir() -> Option<PathBuf> {
-    let state = crate::store::fsutil::xdg_dir("XDG_STATE_HOME", ".local/state")?;
-    Some(state.join("pancred").join("rescue"))
+    Some(
+        xdg_dir("XDG_STATE_HOME", ".local/state")?
+            .join("pancred")
+            .join("rescue"),
+    )
 }
 
 /// Whether the default rescue folder exists: when it does not, no rescue waits for any profile
@@ -201,7 +206,7 @@ impl Engine {
     /// The rescue file of `profile` in this engine's store.
     pub fn rescue_path(&self, profile: &str) -> Option<PathBuf> {
         let digest = Sha256::digest(self.store_label().as_bytes());
-        let id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let id = hex_name_bytes(&digest[..8]);
         Some(
             self.rescue_dir()?
                 .join(format!("{id}-{}.json", hex_name(profile))),
@@ -210,7 +215,15 @@ impl Engine {
 
     fn read_rescue(&self, profile: &str) -> Option<(PathBuf, Rescued)> {
         let path = self.rescue_path(profile)?;
-        let bytes = std::fs::read(&path).ok()?;
+        let bytes = match read_regular(&path, MAX_RESCUE_FILE) {
+            Ok(bytes) => bytes?,
+            Err(e) => {
+                self.notice(format!(
+                    "cannot read a rescue file: {e}; it was left as it is"
+                ));
+                return None;
+            }
+        };
         match serde_json::from_slice::<Rescued>(&bytes) {
             Ok(r) if r.profile == profile && r.store == self.store_label() => Some((path, r)),
             _ => {
@@ -347,7 +360,7 @@ impl Engine {
                 self.notice(format!(
                     "stored the tokens of profile '{profile}' kept in {} since {} (the file is removed)",
                     path.display(),
-                    crate::summary::format_utc(rescued.saved_at)
+                    crate::clock::format_utc(rescued.saved_at)
                 ));
             }
             Fate::Stored => {

@@ -32,16 +32,6 @@ impl From<&str> for Expected {
     }
 }
 
-impl From<&crate::engine::PendingAuthorization> for Expected {
-    fn from(p: &crate::engine::PendingAuthorization) -> Self {
-        Expected {
-            state: p.state.clone(),
-            issuer: p.issuer.clone(),
-            iss_required: p.iss_required,
-        }
-    }
-}
-
 /// RFC 9207 §2.4 (the mix-up defence of RFC 9700 §4.4): an `iss` that is not the expected
 /// issuer is refused, and so is a code without one when the metadata says the issuer always
 /// sends it. An error without `iss` is let through as the provider's refusal: it carries no

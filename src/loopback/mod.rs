@@ -16,17 +16,17 @@
 //! ```
 
 mod callback;
-pub(crate) mod http;
+pub(crate) mod connection;
 mod pages;
 mod redirect;
 mod slots;
 
 pub use callback::{parse_pasted, Callback, Expected};
-pub use http::Limits;
+pub use connection::Limits;
 
 use crate::text::Safe;
 use callback::Verdict;
-use http::HeadError;
+use connection::HeadError;
 use slots::{Idle, Slots};
 use std::future::Future;
 use std::io;
@@ -234,12 +234,12 @@ async fn serve(
     if status == 0 {
         return;
     }
-    http::respond(&mut stream, status, content_type, &body, limits).await;
+    connection::respond(&mut stream, status, content_type, &body, limits).await;
     match outcome {
         Some(outcome) => {
             let _ = outcomes.send(outcome).await;
         }
-        None => http::linger(&mut stream).await,
+        None => connection::linger(&mut stream).await,
     }
 }
 
@@ -262,7 +262,8 @@ async fn answer(stream: &mut TcpStream, shared: &Shared, idle: &Idle) -> Answer 
         Ok(_) => return (0, TEXT, String::new(), None),
         Err(_) => return plain(408, "request timeout"),
     }
-    let head = tokio::time::timeout(limits.read_timeout, http::read_head(stream, limits)).await;
+    let head =
+        tokio::time::timeout(limits.read_timeout, connection::read_head(stream, limits)).await;
     let request = match head {
         Ok(Ok(request)) => request,
         Ok(Err(HeadError::Closed)) => return (0, TEXT, String::new(), None),
@@ -312,7 +313,7 @@ pub(crate) async fn read_head_for_fuzz<S: tokio::io::AsyncRead + Unpin>(
     stream: &mut S,
     limits: &Limits,
 ) -> bool {
-    http::read_head(stream, limits).await.is_ok()
+    connection::read_head(stream, limits).await.is_ok()
 }
 
 /// Compares the request path with the redirect's after the same URL normalization (dot

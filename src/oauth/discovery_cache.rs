@@ -34,15 +34,17 @@ impl Entry {
 
 /// The folder of the cache: `$XDG_CACHE_HOME/pancred/discovery`, else `~/.cache/pancred/discovery`.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = crate::store::fsutil::xdg_dir("XDG_CACHE_HOME", ".cache")?;
+    let base = crate::files::xdg_dir("XDG_CACHE_HOME", ".cache")?;
     Some(base.join("pancred").join("discovery"))
 }
 
 /// The file of `issuer`'s entry: a hash of the issuer, so any URL makes a safe file name.
 pub fn path(dir: &Path, issuer: &str) -> PathBuf {
     let digest = Sha256::digest(issuer.as_bytes());
-    let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    dir.join(format!("{name}.json"))
+    dir.join(format!(
+        "{}.json",
+        crate::files::hex_name_bytes(&digest[..16])
+    ))
 }
 
 pub fn now() -> u64 {
@@ -54,32 +56,33 @@ pub fn now() -> u64 {
 
 /// The entry of `issuer`, fresh or not; None when there is none or it cannot be read.
 pub fn load(dir: &Path, issuer: &str) -> Option<Entry> {
-    let bytes = std::fs::read(path(dir, issuer)).ok()?;
-    if bytes.len() > MAX_ENTRY {
-        return None;
-    }
+    let bytes = crate::files::read_regular(&path(dir, issuer), MAX_ENTRY).ok()??;
     let entry: Entry = serde_json::from_slice(&bytes).ok()?;
     (entry.issuer == issuer).then_some(entry)
 }
 
 /// Keeps `entry` (replaced atomically: concurrent readers see the old file or the new one).
 /// A failure is ignored: the next run fetches again.
+// The cache holds public metadata, pancred's own file: no profile is written here.
+#[allow(clippy::disallowed_methods)]
 pub fn save(dir: &Path, entry: &Entry) {
     if entry.max_age == 0 {
         forget(dir, &entry.issuer);
         return;
     }
     if let Ok(bytes) = serde_json::to_vec(entry) {
-        let _ = crate::store::fsutil::write_atomic(&path(dir, &entry.issuer), &bytes);
+        let _ = crate::files::write_atomic(&path(dir, &entry.issuer), &bytes);
     }
 }
 
+// The cache holds public metadata, pancred's own file: no profile is written here.
+#[allow(clippy::disallowed_methods)]
 pub fn forget(dir: &Path, issuer: &str) {
     let _ = std::fs::remove_file(path(dir, issuer));
 }
 
 /// Metadata documents are a few kilobytes; a larger file is not ours.
-const MAX_ENTRY: usize = 1 << 20;
+const MAX_ENTRY: u64 = 1 << 20;
 
 /// The lifetime a `Cache-Control` header gives (RFC 9111 §5.2.2): `no-store` and `no-cache` keep
 /// nothing, `max-age=N` keeps N seconds; None when it says neither (the caller's default applies).
@@ -143,5 +146,20 @@ mod tests {
             },
         );
         assert_eq!(load(dir.path(), "https://idp.example/a"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_that_is_a_fifo_is_a_miss_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = "https://idp.example/a";
+        assert!(std::process::Command::new("mkfifo")
+            .arg(path(dir.path(), issuer))
+            .status()
+            .unwrap()
+            .success());
+        let start = std::time::Instant::now();
+        assert_eq!(load(dir.path(), issuer), None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 }

@@ -114,7 +114,7 @@ impl OAuthError {
     }
 }
 
-/// How a transport error that never reached the host begins (see `http::transport_error`).
+/// How a transport error that never reached the host begins (see `transport::transport_error`).
 pub(crate) const CANNOT_CONNECT: &str = "cannot connect";
 
 fn describe(description: &Option<String>) -> String {

@@ -4,7 +4,7 @@
 
 use super::oauth2::build;
 use super::response::send_json;
-use super::{http, Caller, OAuthError};
+use super::{transport, Caller, OAuthError};
 use crate::profile::Profile;
 use crate::secret::Secret;
 use serde_json::{Map, Value};
@@ -16,7 +16,7 @@ pub async fn userinfo(
     p: &Profile,
     token: &Secret,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let checked = http::check_url(url, p.allow_insecure_http)?;
+    let checked = transport::check_url(url, p.allow_insecure_http)?;
     let request = c
         .client()
         .get(checked)

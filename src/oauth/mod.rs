@@ -8,11 +8,11 @@ pub mod device;
 pub mod discovery;
 pub mod discovery_cache;
 pub mod error;
-pub mod http;
 pub mod inspect;
 pub mod oauth2;
 pub mod pancloud;
 pub mod response;
+pub mod transport;
 
 pub use error::OAuthError;
 pub use response::TokenResponse;
@@ -31,7 +31,7 @@ pub struct Caller {
 impl Caller {
     pub fn new(timeout: Duration) -> Result<Self, OAuthError> {
         Ok(Caller {
-            client: http::client(timeout)?,
+            client: transport::client(timeout)?,
             timeout,
             discovery_cache: discovery_cache::default_dir(),
         })
@@ -53,7 +53,7 @@ impl Caller {
         build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
         allow_empty: bool,
     ) -> Result<(u16, Map<String, Value>), OAuthError> {
-        let checked = http::check_url(url, allow_insecure_http)?;
+        let checked = transport::check_url(url, allow_insecure_http)?;
         let request = build(
             self.client
                 .post(checked)
@@ -68,7 +68,7 @@ impl Caller {
         url: &str,
         allow_insecure_http: bool,
     ) -> Result<(Map<String, Value>, Option<u64>), OAuthError> {
-        let checked = http::check_url(url, allow_insecure_http)?;
+        let checked = transport::check_url(url, allow_insecure_http)?;
         let request = self
             .client
             .get(checked)

@@ -6,7 +6,7 @@
 //! (4xx, 5xx) are quoted only as a short snippet with token-looking values redacted.
 
 use super::error::{endpoint_label, redact, snippet, OAuthError};
-use super::http::transport_error;
+use super::transport::transport_error;
 use crate::seconds;
 use crate::secret::Secret;
 use serde_json::{Map, Value};

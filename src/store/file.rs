@@ -4,8 +4,9 @@
 //! Every read-modify-write holds a cross-process file lock and replaces the file atomically; a file
 //! that is not a TinyDB database of profiles is reported and never overwritten.
 
-use super::fsutil::{hex_name, lock_file, lock_path, modify_json_file};
+use super::tinydb::modify_json_file;
 use super::{ProfileLock, Store, StoreError};
+use crate::files::{hex_name, lock_file, lock_path, read_regular, MAX_DATA_FILE};
 use crate::profile::Profile;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ pub const SETTINGS_TABLE: &str = "pancred";
 /// `~/.config/pancloud/credentials.json`, pancloud's own place (`PAN_CREDENTIALS_DBFILE` is read
 /// with the other settings: see [`super::StoreConfig::credentials_path`]).
 pub fn default_path() -> Result<PathBuf, StoreError> {
-    let home = super::fsutil::home_dir().ok_or_else(|| {
+    let home = crate::files::home_dir().ok_or_else(|| {
         StoreError::Unavailable(
             "cannot find the home folder (set HOME, or pass --credentials-file)".into(),
         )
@@ -61,12 +62,8 @@ impl FileStore {
 
     /// The parsed file and its profiles, every document checked (and parsed once).
     fn read_documents(&self) -> Result<(Db, Vec<(DocId, Profile)>), StoreError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((Db { root: Map::new() }, Vec::new()))
-            }
-            Err(e) => return Err(StoreError::io(self.path.display().to_string(), e)),
+        let Some(bytes) = read_regular(&self.path, MAX_DATA_FILE)? else {
+            return Ok((Db { root: Map::new() }, Vec::new()));
         };
         // pancloud and pancred never leave an empty file (a new store is `{"profiles": {}}`), but
         // TinyDB's own non-atomic write does when interrupted: say so rather than start afresh.
@@ -179,6 +176,25 @@ impl FileStore {
     }
 }
 
+/// The credentials file, read-only: what a face may do with it. (`pancred`'s small executable
+/// reads through this concrete type, so that it links the file's read and none of its writes.)
+#[derive(Debug, Clone)]
+pub struct FileView(FileStore);
+
+impl FileView {
+    pub fn open(path: impl Into<PathBuf>) -> Self {
+        FileView(FileStore::new(path))
+    }
+
+    /// See [`FileStore::load_selected`].
+    pub fn load_selected(
+        &self,
+        name: Option<String>,
+    ) -> Result<(String, Option<Profile>), StoreError> {
+        self.0.load_selected(name)
+    }
+}
+
 /// The profile called `name`: the first document of that name, as TinyDB's `get` answers.
 fn named(docs: Vec<(DocId, Profile)>, name: &str) -> Option<Profile> {
     docs.into_iter().map(|(_, p)| p).find(|p| p.profile == name)
@@ -206,7 +222,7 @@ fn next_id(table: &Map<String, Value>) -> Option<DocId> {
         .checked_add(1)
 }
 
-struct FileProfileLock(#[allow(dead_code)] super::fsutil::FileLock);
+struct FileProfileLock(#[allow(dead_code)] crate::files::FileLock);
 impl ProfileLock for FileProfileLock {}
 
 impl Store for FileStore {
@@ -341,7 +357,7 @@ impl Store for FileStore {
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         // Beside the real file, so that a symbolic link and its target share the lock.
         let path = lock_path(
-            &super::fsutil::real_path(&self.path)?,
+            &crate::files::real_path(&self.path)?,
             &format!("refresh-{}", hex_name(name)),
         );
         let lock = lock_file(
@@ -354,115 +370,5 @@ impl Store for FileStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::secret::Secret;
-    use serde_json::json;
-
-    fn store() -> (tempfile::TempDir, FileStore) {
-        let tmp = tempfile::tempdir().unwrap();
-        let s = FileStore::new(tmp.path().join("credentials.json"));
-        (tmp, s)
-    }
-
-    #[test]
-    fn writes_pancloud_layout() {
-        let (_t, s) = store();
-        let mut p = Profile::new("default");
-        p.client_id = Some("cid".into());
-        p.client_secret = Some(Secret::new("cs"));
-        s.upsert(&p).unwrap();
-        let text = std::fs::read_to_string(s.path()).unwrap();
-        assert_eq!(
-            text,
-            "{\n    \"profiles\": {\n        \"1\": {\n            \"client_id\": \"cid\",\n            \"client_secret\": \"cs\",\n            \"profile\": \"default\"\n        }\n    }\n}"
-        );
-    }
-
-    #[test]
-    fn upsert_keeps_ids_and_other_tables() {
-        let (_t, s) = store();
-        std::fs::write(
-            s.path(),
-            json!({"_default": {"1": {"x": 1}}, "profiles": {"3": {"profile": "a"}, "7": {"profile": "b"}}}).to_string(),
-        )
-        .unwrap();
-        let mut b = s.load("b").unwrap().unwrap();
-        b.scope = Some("s".into());
-        s.upsert(&b).unwrap();
-        s.upsert(&Profile::new("c")).unwrap();
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(s.path()).unwrap()).unwrap();
-        assert_eq!(v["_default"], json!({"1": {"x": 1}}));
-        assert_eq!(v["profiles"]["7"]["scope"], "s");
-        assert_eq!(v["profiles"]["8"]["profile"], "c");
-        let names: Vec<_> = s.list().unwrap().into_iter().map(|p| p.profile).collect();
-        assert_eq!(names, ["a", "b", "c"]);
-    }
-
-    #[test]
-    fn default_profile_round_trip_and_cleared_on_remove() {
-        let (_t, s) = store();
-        s.upsert(&Profile::new("a")).unwrap();
-        assert_eq!(s.default_profile().unwrap(), None);
-        s.set_default_profile("a").unwrap();
-        assert_eq!(s.default_profile().unwrap().as_deref(), Some("a"));
-        assert!(s.remove("a").unwrap());
-        assert_eq!(s.default_profile().unwrap(), None);
-    }
-
-    #[test]
-    fn bad_files_are_errors_and_left_alone() {
-        for bad in [
-            "{\"profiles\": {\"1\": {\"profile\": ",
-            "not json",
-            "   \n",
-            "[1, 2]",
-            "{\"profiles\": []}",
-            "{\"profiles\": {\"x\": {\"profile\": \"a\"}}}",
-            "{\"profiles\": {\"1\": \"a\"}}",
-            "{\"profiles\": {\"1\": {\"client_id\": \"no profile\"}}}",
-        ] {
-            let (_t, s) = store();
-            std::fs::write(s.path(), bad).unwrap();
-            assert!(matches!(s.list(), Err(StoreError::Corrupt { .. })), "{bad}");
-            assert!(s.upsert(&Profile::new("z")).is_err(), "{bad}");
-            assert!(s.set_default_profile("z").is_err(), "{bad}");
-            assert_eq!(std::fs::read_to_string(s.path()).unwrap(), bad);
-        }
-    }
-
-    #[test]
-    fn document_ids_up_to_u64_max() {
-        let (_t, s) = store();
-        let max = u64::MAX.to_string();
-        std::fs::write(
-            s.path(),
-            json!({"profiles": {max.as_str(): {"profile": "a"}}}).to_string(),
-        )
-        .unwrap();
-        assert_eq!(s.load("a").unwrap().unwrap().profile, "a");
-        s.upsert(&Profile::new("b")).unwrap();
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(s.path()).unwrap()).unwrap();
-        assert_eq!(v["profiles"]["18446744073709551616"]["profile"], "b");
-        let names: Vec<_> = s.list().unwrap().into_iter().map(|p| p.profile).collect();
-        assert_eq!(names, ["a", "b"]);
-        // Past what any id can hold: an error, not a panic.
-        let huge = u128::MAX.to_string();
-        std::fs::write(
-            s.path(),
-            json!({"profiles": {huge.as_str(): {"profile": "a"}}}).to_string(),
-        )
-        .unwrap();
-        assert!(s.upsert(&Profile::new("c")).is_err());
-    }
-
-    #[test]
-    fn zero_byte_file_is_reported() {
-        let (_t, s) = store();
-        std::fs::write(s.path(), "").unwrap();
-        let err = s.list().unwrap_err().to_string();
-        assert!(err.contains("empty"), "{err}");
-        assert!(s.upsert(&Profile::new("a")).is_err());
-        assert_eq!(std::fs::read(s.path()).unwrap(), b"");
-    }
-}
+#[path = "file_tests.rs"]
+mod tests;

@@ -1,8 +1,11 @@
 //! Where profiles live. Every store implements [`Store`]; the engine, the CLI and the TUI see only it.
 
+// The stores are where profiles are written: the writes the faces may not call (clippy.toml)
+// are defined and used here.
+#![allow(clippy::disallowed_methods)]
+
 pub mod change;
 pub mod file;
-pub mod fsutil;
 #[cfg(feature = "keyring")]
 pub mod keyring;
 #[cfg(feature = "memcached")]
@@ -12,6 +15,7 @@ pub mod memory;
 pub mod redis;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod tinydb;
 
 use crate::profile::Profile;
 use std::path::PathBuf;
@@ -45,6 +49,18 @@ pub enum StoreError {
     /// The store is not configured properly (a missing or bad setting): a usage error.
     #[error("{0}")]
     Config(String),
+}
+
+/// A file's failure as the stores report it (a lock held too long says what to do about it).
+impl From<crate::files::FileError> for StoreError {
+    fn from(e: crate::files::FileError) -> Self {
+        match e {
+            crate::files::FileError::Io { path, source } => StoreError::io(path, source),
+            crate::files::FileError::LockTimeout { waited, what } => {
+                StoreError::LockTimeout { waited, what }
+            }
+        }
+    }
 }
 
 impl StoreError {
@@ -137,6 +153,11 @@ impl StoreView {
     pub fn new(store: SharedStore) -> Self {
         StoreView(store)
     }
+    /// The pancloud credentials file at `path`, to read (a face's view of a file that is not
+    /// the selected store: the import hint, export's report).
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        StoreView(Arc::new(file::FileStore::new(path)))
+    }
     pub fn kind(&self) -> &'static str {
         self.0.kind()
     }
@@ -172,54 +193,7 @@ pub(crate) fn check_name(
     crate::profile::name::check_write(name, exists)?.map_err(StoreError::Config)
 }
 
-/// Which store to open (`--store`, `PANCRED_STORE`). A store behind a cargo feature exists only
-/// when the feature is on; the CLI's `--store` values follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum StoreKind {
-    /// The OS keyring when one answers, else the file store (with a warning); the file store
-    /// when built without the `keyring` feature.
-    #[default]
-    Auto,
-    #[cfg(feature = "keyring")]
-    Keyring,
-    File,
-    Memory,
-    #[cfg(feature = "redis")]
-    Redis,
-    /// One SQLite database file.
-    #[cfg(feature = "sqlite")]
-    Sqlite,
-    /// A memcached server shared by a fleet (a cache: it may evict).
-    #[cfg(feature = "memcached")]
-    Memcached,
-}
-
-impl StoreKind {
-    /// Every store this build has, with the name `--store` and `PANCRED_STORE` take.
-    pub const ALL: &'static [(&'static str, StoreKind)] = &[
-        ("auto", StoreKind::Auto),
-        #[cfg(feature = "keyring")]
-        ("keyring", StoreKind::Keyring),
-        ("file", StoreKind::File),
-        ("memory", StoreKind::Memory),
-        #[cfg(feature = "redis")]
-        ("redis", StoreKind::Redis),
-        #[cfg(feature = "sqlite")]
-        ("sqlite", StoreKind::Sqlite),
-        #[cfg(feature = "memcached")]
-        ("memcached", StoreKind::Memcached),
-    ];
-
-    pub fn names() -> Vec<&'static str> {
-        Self::ALL.iter().map(|(n, _)| *n).collect()
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        let name = name.to_ascii_lowercase();
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
-    }
-}
+pub use crate::env::StoreKind;
 
 /// Everything needed to open a store.
 #[derive(Debug, Clone, Default)]
@@ -241,7 +215,7 @@ pub struct StoreConfig {
     /// The memcached store's other settings.
     pub memcached: crate::env::MemcachedSettings,
     /// How long a store waits for a lock held by another process (a database's write lock);
-    /// `None` means [`fsutil::WRITE_LOCK_WAIT`].
+    /// `None` means [`crate::files::WRITE_LOCK_WAIT`].
     pub lock_timeout: Option<Duration>,
 }
 
@@ -308,7 +282,7 @@ pub fn open_file(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
 fn warn_if_exposed(mut opened: Opened) -> Opened {
     if matches!(opened.store.kind(), "file" | "sqlite") {
         let path = PathBuf::from(opened.store.location());
-        if let Some(w) = fsutil::readable_by_others(&path) {
+        if let Some(w) = crate::files::readable_by_others(&path) {
             opened.warning = Some(match opened.warning.take() {
                 Some(first) => format!("{first}\n{w}"),
                 None => w,
@@ -403,7 +377,7 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
                 Some(p) => p.clone(),
                 None => sqlite::default_path()?,
             };
-            let wait = config.lock_timeout.unwrap_or(fsutil::WRITE_LOCK_WAIT);
+            let wait = config.lock_timeout.unwrap_or(crate::files::WRITE_LOCK_WAIT);
             Ok(Opened {
                 store: Arc::new(sqlite::SqliteStore::open(path, wait)?),
                 warning: None,

@@ -7,8 +7,8 @@
 //! not pancred's, is corrupt, stays locked by another program past the timeout, or sits on a
 //! read-only disk is reported and left as it was.
 
-use super::fsutil::{ensure_private_dir, hex_name, lock_file, lock_path};
 use super::{ProfileLock, Store, StoreError};
+use crate::files::{ensure_private_dir, hex_name, lock_file, lock_path};
 use crate::profile::Profile;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ PRAGMA user_version = 1;
 
 /// `$XDG_DATA_HOME/pancred/credentials.sqlite3` (the platform's data folder elsewhere).
 pub fn default_path() -> Result<PathBuf, StoreError> {
-    let data = super::fsutil::xdg_dir("XDG_DATA_HOME", ".local/share").ok_or_else(|| {
+    let data = crate::files::xdg_dir("XDG_DATA_HOME", ".local/share").ok_or_else(|| {
         StoreError::Unavailable(
             "cannot find the data folder (set HOME or XDG_DATA_HOME, or pass --sqlite-path)".into(),
         )
@@ -46,7 +46,7 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-struct SqliteLock(#[allow(dead_code)] super::fsutil::FileLock);
+struct SqliteLock(#[allow(dead_code)] crate::files::FileLock);
 impl ProfileLock for SqliteLock {}
 
 impl SqliteStore {
@@ -251,7 +251,7 @@ fn encode(profile: &Profile) -> Result<String, StoreError> {
 /// Creates the database file 0600 if it is missing: SQLite gives its `-wal` and `-shm` files the
 /// database's mode, so the secrets never sit in a file others can read.
 fn create_private(path: &Path) -> Result<(), StoreError> {
-    match super::fsutil::private_file(std::fs::OpenOptions::new().write(true).create_new(true))
+    match crate::files::private_file(std::fs::OpenOptions::new().write(true).create_new(true))
         .open(path)
     {
         Ok(_) => Ok(()),

@@ -180,7 +180,7 @@ pub(super) fn edit_line(text: &mut String, action: &Action) -> bool {
 
 /// `~/x` to `$HOME/x`, since no shell expands what is typed here.
 fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), crate::store::fsutil::home_dir()) {
+    match (path.strip_prefix("~/"), crate::files::home_dir()) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(path),
     }

@@ -1,4 +1,5 @@
 //! Running `pancred login` in tests: stderr read as it comes, the store compared before and after.
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 use super::Sandbox;
 use serde_json::{json, Value};

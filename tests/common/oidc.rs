@@ -5,6 +5,7 @@
 //! Both register the same clients, rotate refresh tokens with reuse protection, require PKCE,
 //! and serve the same test knobs (`/test/counts`, `/test/token-delay`), so a test can run
 //! against each: `#[rstest] #[case::oidc_provider(Kind::OidcProvider)] #[case::django(Kind::Dot)]`.
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};

@@ -1,6 +1,7 @@
 //! Redis for the tests: the shared server of tests/run.sh (each test under its own key prefix),
 //! or a private `redis-server` a test can stop, freeze and kill.
 #![allow(dead_code)]
+#![allow(clippy::disallowed_methods)] // a test sets up files and stores as it needs
 
 use crate::common::oidc::{basic_client, Oidc, WEB_REDIRECT};
 use crate::common::{external, Run, Sandbox};

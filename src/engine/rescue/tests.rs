@@ -235,3 +235,26 @@ fn a_write_never_replaces_a_grant_stored_by_someone_else_meanwhile() {
     block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
     assert_eq!(store.rt().as_deref(), Some("rt-2"));
 }
+
+#[test]
+fn a_rescue_file_that_is_a_fifo_is_reported_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(0);
+    let e = engine(&store, dir.path());
+    let path = e.rescue_path("p").unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success());
+    let start = Instant::now();
+    let p = block(e.load("p")).unwrap().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(p.refresh_token, rt1(), "the store's tokens are used");
+    let notices = e.take_notices().join("\n");
+    assert!(
+        notices.contains("cannot read a rescue file") && notices.contains("named pipe"),
+        "{notices}"
+    );
+}

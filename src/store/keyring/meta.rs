@@ -5,7 +5,7 @@
 //! {"default_profile": "lab", "profiles": {"lab": {"client_id": "...", "profile": "lab"}}, "version": 1}
 //! ```
 
-use crate::store::fsutil::modify_json_file;
+use crate::store::tinydb::modify_json_file;
 use crate::store::StoreError;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ const VERSION: u64 = 1;
 
 /// `$XDG_CONFIG_HOME/pancred/profiles.json`, else `~/.config/pancred/profiles.json`.
 pub fn default_path() -> Result<PathBuf, StoreError> {
-    let config = crate::store::fsutil::xdg_dir("XDG_CONFIG_HOME", ".config").ok_or_else(|| {
+    let config = crate::files::xdg_dir("XDG_CONFIG_HOME", ".config").ok_or_else(|| {
         StoreError::Unavailable(
             "cannot find the home folder for profiles.json (set HOME or XDG_CONFIG_HOME)".into(),
         )
@@ -98,10 +98,9 @@ impl MetaFile {
 
     /// The file as it is now; a missing file is an empty store. Needs no lock: writes are atomic.
     pub fn read(&self) -> Result<Meta, StoreError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Meta::default()),
-            Err(e) => return Err(StoreError::io(self.path.display().to_string(), e)),
+        let Some(bytes) = crate::files::read_regular(&self.path, crate::files::MAX_DATA_FILE)?
+        else {
+            return Ok(Meta::default());
         };
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             self.corrupt(format!(

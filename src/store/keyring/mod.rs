@@ -16,8 +16,8 @@ pub use backend::{Backend, CALL_TIMEOUT, PROBE_TIMEOUT};
 pub use meta::default_path;
 pub use split::is_secret_field;
 
-use super::fsutil::{hex_name, lock_file, lock_path, FileLock};
 use super::{ProfileLock, Store, StoreError};
+use crate::files::{hex_name, lock_file, lock_path, FileLock};
 use crate::profile::Profile;
 use keyring_core::{CredentialStore, Entry};
 use meta::MetaFile;

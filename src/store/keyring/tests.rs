@@ -176,6 +176,23 @@ fn a_bad_settings_file_is_an_error_and_left_alone() {
 }
 
 #[test]
+fn a_settings_file_that_is_a_fifo_is_an_error_at_once() {
+    let fx = Fixture::new();
+    std::fs::create_dir_all(fx.path.parent().unwrap()).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fx.path)
+        .status()
+        .unwrap()
+        .success());
+    let start = std::time::Instant::now();
+    let s = fx.store();
+    let err = s.list().unwrap_err().to_string();
+    assert!(err.contains("named pipe"), "{err}");
+    assert!(s.upsert(&full_profile("z")).is_err());
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
 fn a_keyring_that_never_answers_times_out() {
     let start = std::time::Instant::now();
     let err = backend::with_deadline(Duration::from_millis(100), "testing", || {

@@ -90,13 +90,13 @@ pub struct MemcachedStore {
 
 /// The item key for a name: hex keeps any name a valid key; very long names are hashed.
 fn key_part(name: &str) -> String {
-    let hex = super::fsutil::hex_name_bytes(name.as_bytes());
+    let hex = crate::files::hex_name_bytes(name.as_bytes());
     if hex.len() <= 160 {
         return hex;
     }
     use sha2::Digest;
     let digest = sha2::Sha256::digest(name.as_bytes());
-    format!("h{}", super::fsutil::hex_name_bytes(&digest))
+    format!("h{}", crate::files::hex_name_bytes(&digest))
 }
 
 impl MemcachedStore {

@@ -400,7 +400,7 @@ fn the_form_and_the_engine_agree_on_urls() {
         for insecure_ok in [false, true] {
             assert_eq!(
                 crate::tui::form::check_url(url, insecure_ok).is_ok(),
-                crate::oauth::http::check_url(url, insecure_ok).is_ok(),
+                crate::oauth::transport::check_url(url, insecure_ok).is_ok(),
                 "{url} (allow_insecure_http: {insecure_ok})"
             );
         }

@@ -1,5 +1,6 @@
 //! The key table against what the user sees: every key in the help screen, no key bound twice on
 //! one screen, the hints under each screen taken from the table, and the README's key table.
+#![allow(clippy::disallowed_methods)] // (writes the expected README table for a reader to copy)
 
 use super::screens::text;
 use super::{app, NOW};

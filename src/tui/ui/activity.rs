@@ -1,6 +1,6 @@
 //! The activity pane (`l`): the last events, newest first, each with its time (UTC).
 
-use crate::summary::format_utc;
+use crate::clock::format_utc;
 use crate::text::safe;
 use crate::tui::action::Action;
 use crate::tui::activity::Kind;

@@ -1,10 +1,10 @@
 //! The selected profile in full: settings, secrets as `******` with presence, the access token's
 //! claims and how much of its lifetime is used. A secret shows only when revealed.
 
+use crate::clock::format_utc;
 use crate::jwt::{claim_seconds, claim_text};
 use crate::profile::fields;
 use crate::secret::MASK;
-use crate::summary::format_utc;
 use crate::text::safe;
 use crate::tui::app::{App, Entry, SecretField};
 use ratatui::layout::Rect;

@@ -5,7 +5,6 @@ use super::error::{endpoint_label, OAuthError};
 use crate::rules::url_policy::{check_endpoint, UrlRefusal};
 use std::time::Duration;
 
-pub use crate::config::DEFAULT_HTTP_TIMEOUT as DEFAULT_TIMEOUT;
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const USER_AGENT: &str = concat!("pancred/", env!("CARGO_PKG_VERSION"));
 

@@ -3,7 +3,7 @@
 //! token, and a 401 answer is retried once with a refreshed one.
 
 use crate::engine::Engine;
-use crate::oauth::http::{client, transport_error};
+use crate::oauth::transport::{client, transport_error};
 use crate::{Error, Result};
 use reqwest::{RequestBuilder, Response, StatusCode};
 
