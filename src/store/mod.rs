@@ -100,6 +100,13 @@ pub trait Store: Send + Sync {
     fn lock_can_lapse(&self) -> bool {
         false
     }
+    /// Whether profiles can vanish without anyone removing them (memcached evicts and restarts
+    /// empty; a Redis without persistence restarts empty, a failover can lose recent writes). A
+    /// profile missing from such a store is not a removal: tokens kept for it wait until it is
+    /// back.
+    fn can_forget(&self) -> bool {
+        false
+    }
     /// Drops cached connections or sessions, so that the next call starts afresh (the engine
     /// calls it before retrying a failed write of new tokens). Stores without any do nothing.
     fn reset(&self) {}

@@ -69,35 +69,31 @@ impl OwnMemcached {
                 .local_addr()
                 .unwrap()
                 .port();
-            let mut child = Command::new("memcached")
-                .args([
-                    "-l",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                    "-u",
-                    "root",
-                    "-U",
-                    "0",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("memcached");
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(5) {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(OwnMemcached { child, port });
-                }
-                if matches!(child.try_wait(), Ok(Some(_))) {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if let Some(child) = spawn_on(port) {
+                return Some(OwnMemcached { child, port });
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("memcached did not start");
+    }
+
+    /// Kills the server and starts an empty one on the same port (a restart: memcached keeps
+    /// nothing).
+    pub fn restart(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-CONT")
+            .arg(self.child.id().to_string())
+            .stderr(Stdio::null())
+            .status();
+        self.kill();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(child) = spawn_on(self.port) {
+                self.child = child;
+                return;
+            }
+            assert!(Instant::now() < deadline, "memcached did not restart");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn url(&self) -> String {
@@ -130,4 +126,36 @@ impl Drop for OwnMemcached {
             .status();
         self.kill();
     }
+}
+
+/// `memcached` on `port`, once it answers; None when it did not start (the port was taken).
+fn spawn_on(port: u16) -> Option<Child> {
+    let mut child = Command::new("memcached")
+        .args([
+            "-l",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-u",
+            "root",
+            "-U",
+            "0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("memcached");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(child);
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }

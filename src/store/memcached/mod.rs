@@ -296,6 +296,11 @@ impl Store for MemcachedStore {
         true
     }
 
+    /// memcached evicts under memory pressure and restarts empty.
+    fn can_forget(&self) -> bool {
+        true
+    }
+
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let lock = lock::acquire(
             &self.conn,

@@ -318,6 +318,12 @@ impl Store for RedisStore {
         true
     }
 
+    /// A restart without persistence, a flush or a failover to a replica that lagged: pancred
+    /// cannot tell from here whether this server keeps what it was given.
+    fn can_forget(&self) -> bool {
+        true
+    }
+
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let lock = lock::acquire(
             &self.conn,
