@@ -5,6 +5,8 @@ pub mod file;
 pub mod fsutil;
 #[cfg(feature = "keyring")]
 pub mod keyring;
+#[cfg(any(feature = "redis", feature = "memcached"))]
+pub mod lease;
 #[cfg(feature = "memcached")]
 pub mod memcached;
 pub mod memory;
