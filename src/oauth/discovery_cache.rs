@@ -4,6 +4,11 @@
 //!
 //! An entry lives as long as the metadata's `Cache-Control: max-age` says, else a day. The cache
 //! is a convenience: a folder that cannot be read or written only means fetching again.
+//!
+//! An entry decides where the client secret and the refresh token are sent, so it is trusted only
+//! when it and its folder are the user's own and nobody else can write them (the rule of
+//! [`crate::store::fsutil::not_users_own`], as for the credentials file); otherwise it is ignored
+//! and the metadata is fetched again, and nothing is written into such a folder.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -54,7 +59,18 @@ pub fn now() -> u64 {
 
 /// The entry of `issuer`, fresh or not; None when there is none or it cannot be read.
 pub fn load(dir: &Path, issuer: &str) -> Option<Entry> {
-    let bytes = std::fs::read(path(dir, issuer)).ok()?;
+    use std::io::Read;
+    if !trusted(&std::fs::metadata(dir).ok()?) {
+        return None;
+    }
+    let file = std::fs::File::open(path(dir, issuer)).ok()?;
+    if !trusted(&file.metadata().ok()?) {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_ENTRY as u64 + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
     if bytes.len() > MAX_ENTRY {
         return None;
     }
@@ -69,6 +85,9 @@ pub fn save(dir: &Path, entry: &Entry) {
         forget(dir, &entry.issuer);
         return;
     }
+    if std::fs::metadata(dir).is_ok_and(|m| !trusted(&m)) {
+        return;
+    }
     if let Ok(bytes) = serde_json::to_vec(entry) {
         let _ = crate::store::fsutil::write_atomic(&path(dir, &entry.issuer), &bytes);
     }
@@ -76,6 +95,11 @@ pub fn save(dir: &Path, entry: &Entry) {
 
 pub fn forget(dir: &Path, issuer: &str) {
     let _ = std::fs::remove_file(path(dir, issuer));
+}
+
+/// The user's own, and nobody else can change it.
+fn trusted(meta: &std::fs::Metadata) -> bool {
+    crate::store::fsutil::not_users_own(meta, 0o022).is_none()
 }
 
 /// Metadata documents are a few kilobytes; a larger file is not ours.
@@ -143,5 +167,35 @@ mod tests {
             },
         );
         assert_eq!(load(dir.path(), "https://idp.example/a"), None);
+    }
+
+    #[test]
+    fn an_entry_or_folder_others_can_change_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("discovery");
+        let entry = Entry {
+            issuer: "https://idp.example".into(),
+            fetched_at: now(),
+            max_age: 600,
+            rfc8414_tried: false,
+            metadata: Map::new(),
+        };
+        save(&dir, &entry);
+        let file = path(&dir, &entry.issuer);
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        assert!(load(&dir, &entry.issuer).is_some());
+        mode(&file, 0o666);
+        assert_eq!(load(&dir, &entry.issuer), None, "an entry others can write");
+        mode(&file, 0o644);
+        assert!(load(&dir, &entry.issuer).is_some(), "others may read it");
+        mode(&dir, 0o777);
+        assert_eq!(load(&dir, &entry.issuer), None, "a folder others can write");
+        std::fs::remove_file(&file).unwrap();
+        save(&dir, &entry);
+        assert!(!file.exists(), "nothing is written into such a folder");
+        mode(&dir, 0o700);
     }
 }
