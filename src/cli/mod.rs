@@ -244,6 +244,9 @@ pub enum Command {
         /// Leave the tokens in the file too (two live copies of each grant: refresh through one only)
         #[arg(long)]
         copy: bool,
+        /// Replace a profile here that holds a different refresh token (another grant); without it the incoming one is stored as NAME-imported
+        #[arg(long)]
+        replace: bool,
     },
     /// Move every profile of the selected store into a pancloud credentials file (the reverse of import)
     #[command(
@@ -256,6 +259,9 @@ pub enum Command {
         /// Leave the tokens in the store too (two live copies of each grant: refresh through one only)
         #[arg(long)]
         copy: bool,
+        /// Replace a profile in the file that holds a different refresh token (another grant); without it the exported one is stored as NAME-imported
+        #[arg(long)]
+        replace: bool,
     },
     /// Print the script that registers pancred's shell completion (profile names included)
     #[command(
@@ -359,8 +365,12 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
         Some(Command::Remove { yes }) => profiles::remove(ctx, yes),
         Some(Command::Use { name }) => profiles::use_profile(ctx, &name),
         Some(Command::Rename { old, new }) => profiles::rename(ctx, &old, &new),
-        Some(Command::Import { from, copy }) => transfer::import(ctx, from.as_deref(), copy),
-        Some(Command::Export { to, copy }) => transfer::export(ctx, &to, copy),
+        Some(Command::Import {
+            from,
+            copy,
+            replace,
+        }) => transfer::import(ctx, from.as_deref(), copy, replace),
+        Some(Command::Export { to, copy, replace }) => transfer::export(ctx, &to, copy, replace),
         Some(Command::Completions { shell }) => {
             help::write_registration(shell, &mut std::io::stdout())
         }
