@@ -3,7 +3,8 @@
 //! write meets a frozen server goes to the rescue file; memcached then restarts empty. The rescue
 //! waits for the profile, and following the hint (`pancred import` of the file the profile came
 //! from, which still holds the spent refresh token) stores the rescued tokens, never the spent
-//! one: the grant stays alive.
+//! one: the grant stays alive. And an import into a memcached that is full says how many
+//! profiles it really kept.
 #![cfg(all(feature = "cli", feature = "memcached"))]
 
 mod common;
@@ -97,4 +98,45 @@ fn a_rescue_survives_memcached_restarting_empty_and_the_import_hint_never_restor
     }
     assert_eq!(oidc.count("refresh_errors"), 0, "{}", oidc.counts());
     assert_eq!(oidc.refreshes(), refreshes + 3);
+}
+
+#[test]
+fn an_import_into_a_full_memcached_counts_what_it_kept_and_warns() {
+    let Some(server) = OwnMemcached::start_with(&["-m", "2", "-I", "512k"]) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let url = server.url();
+    let big = "s".repeat(64_000);
+    let mut profiles = serde_json::Map::new();
+    for i in 0..60 {
+        profiles.insert(
+            (i + 1).to_string(),
+            serde_json::json!({"profile": format!("p{i}"), "client_id": "c", "client_secret": big}),
+        );
+    }
+    let file = sb.path().join("many.json");
+    std::fs::write(&file, serde_json::json!({"profiles": profiles}).to_string()).unwrap();
+    let r = mrun(
+        &sb,
+        &url,
+        PREFIX,
+        &["import", "--from", file.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let listed = mrun(&sb, &url, PREFIX, &["list", "--json"]);
+    let kept = serde_json::from_str::<Vec<serde_json::Value>>(&listed.stdout)
+        .unwrap()
+        .len();
+    assert!(kept < 60, "the server was meant to evict ({kept} kept)");
+    assert!(
+        r.stderr.contains(&format!("Imported {kept} profile(s)")),
+        "{kept} kept: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&format!("warning: {} more", 60 - kept)) && r.stderr.contains("evicted"),
+        "{}",
+        r.stderr
+    );
 }

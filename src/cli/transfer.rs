@@ -135,10 +135,22 @@ fn report(
         );
         return Err(e);
     }
-    eprintln!(
-        "{done} {} profile(s) from {from} into {to}.",
-        out.copied.len()
-    );
+    let kept = out.copied.len() - out.gone.len();
+    eprintln!("{done} {kept} profile(s) from {from} into {to}.");
+    if !out.gone.is_empty() {
+        let moved = out.gone.iter().filter(|n| out.moved.contains(n)).count();
+        let left = if moved == 0 {
+            format!("{from} still holds them")
+        } else {
+            format!("{moved} of them had their tokens moved out of {from}")
+        };
+        eprintln!(
+            "warning: {} more were written but are already gone from {to}: it evicted them (it is \
+             full). Give the server more memory (memcached -m), or keep fewer profiles there; \
+             {left}.",
+            out.gone.len()
+        );
+    }
     let live_twice = out
         .copied
         .iter()

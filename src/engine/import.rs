@@ -45,6 +45,9 @@ pub struct Imported {
     /// Profiles whose name here held a different refresh token (another grant): each incoming
     /// one was stored under the second name instead (without `replace`), and nothing was lost.
     pub renamed: Vec<(String, String)>,
+    /// Profiles imported into a store that can forget and already gone from it when the import
+    /// ended (memcached evicted them: it is full).
+    pub gone: Vec<String>,
 }
 
 impl Engine {
@@ -150,6 +153,26 @@ impl Engine {
                 out.failed = Some((name, e));
                 return Ok(());
             }
+        }
+        if self.store.can_forget() {
+            // A cache that is full evicts what it was just given: count what is really there.
+            let (store, names) = (
+                self.store.clone(),
+                out.copied
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .collect::<Vec<_>>(),
+            );
+            out.gone = blocking(move || {
+                let mut gone = Vec::new();
+                for n in names {
+                    if store.load(&n)?.is_none() {
+                        gone.push(n);
+                    }
+                }
+                Ok(gone)
+            })
+            .await?;
         }
         if let Some(d) = default {
             let store = self.store.clone();

@@ -56,10 +56,16 @@ pub fn raw(url: &str, request: &str) -> String {
 pub struct OwnMemcached {
     pub child: Child,
     pub port: u16,
+    extra: Vec<String>,
 }
 
 impl OwnMemcached {
     pub fn start() -> Option<Self> {
+        Self::start_with(&[])
+    }
+
+    /// With extra arguments (e.g. `-m 2` for a server that must evict).
+    pub fn start_with(extra: &[&str]) -> Option<Self> {
         if !have_program("memcached") {
             return None;
         }
@@ -69,8 +75,12 @@ impl OwnMemcached {
                 .local_addr()
                 .unwrap()
                 .port();
-            if let Some(child) = spawn_on(port) {
-                return Some(OwnMemcached { child, port });
+            if let Some(child) = spawn_on(port, extra) {
+                return Some(OwnMemcached {
+                    child,
+                    port,
+                    extra: extra.iter().map(|a| a.to_string()).collect(),
+                });
             }
         }
         panic!("memcached did not start");
@@ -87,7 +97,8 @@ impl OwnMemcached {
         self.kill();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(child) = spawn_on(self.port) {
+            let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+            if let Some(child) = spawn_on(self.port, &extra) {
                 self.child = child;
                 return;
             }
@@ -129,7 +140,7 @@ impl Drop for OwnMemcached {
 }
 
 /// `memcached` on `port`, once it answers; None when it did not start (the port was taken).
-fn spawn_on(port: u16) -> Option<Child> {
+fn spawn_on(port: u16, extra: &[&str]) -> Option<Child> {
     let mut child = Command::new("memcached")
         .args([
             "-l",
@@ -141,6 +152,7 @@ fn spawn_on(port: u16) -> Option<Child> {
             "-U",
             "0",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
