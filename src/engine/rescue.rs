@@ -183,8 +183,20 @@ impl Engine {
     }
 
     fn read_rescue(&self, profile: &str) -> Option<(PathBuf, Rescued)> {
+        use std::io::Read;
         let path = self.rescue_path(profile)?;
-        let bytes = std::fs::read(&path).ok()?;
+        let mut file = std::fs::File::open(&path).ok()?;
+        // Its tokens go into the store: only a file of this user's own, that nobody else can
+        // read or change, is used (the credentials file's rule).
+        if let Some(why) = crate::store::fsutil::not_users_own(&file.metadata().ok()?, 0o077) {
+            self.notice(format!(
+                "the rescue file {} {why}; it was not used and was left as it is",
+                path.display()
+            ));
+            return None;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).ok()?;
         match serde_json::from_slice::<Rescued>(&bytes) {
             Ok(r) if r.profile == profile && r.store == self.store_label() => Some((path, r)),
             _ => {

@@ -343,3 +343,24 @@ fn a_cached_token_is_never_answered_before_the_rescue_is_stored() {
         "at-2"
     );
 }
+
+#[test]
+fn a_rescue_file_others_can_change_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(u32::MAX);
+    let e = engine(&store, dir.path());
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    let path = e.rescue_path("p").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    e.take_notices();
+    let seen = block(e.load("p")).unwrap().unwrap();
+    assert_eq!(seen.refresh_token.unwrap().expose(), "rt-1");
+    let notices = e.take_notices();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("other users can write it")),
+        "{notices:?}"
+    );
+    assert!(path.exists(), "left as it is");
+}
