@@ -3,7 +3,7 @@
 //! checked as a whole ([`Settings::from_env`]); everything else receives typed settings. `--help`
 //! and the README's list are checked against [`TABLE`].
 //!
-//! Not here: `HOME` and the XDG folders (`fsutil`), `BROWSER` (`browser.rs`: a command list with
+//! Not here: `HOME` and the XDG folders (`files`), `BROWSER` (`browser.rs`: a command list with
 //! rules of its own) and the shell-completion callback variable ([`COMPLETE`], read by clap's
 //! completion engine).
 

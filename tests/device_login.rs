@@ -175,3 +175,31 @@ fn login_over_ssh_suggests_device_when_the_provider_has_it() {
     assert!(stderr.contains("ssh -L"), "{stderr}");
     assert!(!stderr.contains("--device"), "{stderr}");
 }
+
+#[test]
+fn a_provider_answering_503_while_the_code_lives_is_polled_again() {
+    let Some(oidc) = provider(&[]) else { return };
+    let sb = Sandbox::new();
+    init(&sb, &oidc.device_profile("dev"));
+    let mut login = Login::spawn(device_login(&sb, &[]), false);
+    let code = user_code(&mut login);
+    login.wait_for("the waiting line", |l| {
+        l.contains("waiting for approval").then_some(())
+    });
+    // A proxy in front of a restarting provider: the next polls get an HTML 503 page.
+    oidc.unavailable(3);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while oidc.polls().len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pancred stopped polling after a 503"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let page = oidc.device_person(&code, true);
+    assert!(page.contains("Success"), "{page}");
+    let (status, _, stderr) = login.finish();
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stderr.contains("logged in"), "{stderr}");
+    assert!(stored(&sb, "dev")["access_token"].is_string());
+}

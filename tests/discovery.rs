@@ -229,3 +229,77 @@ fn metadata_naming_another_issuer_is_refused_and_not_cached() {
     assert!(r.stdout.is_empty());
     assert!(!discovery_cache::path(&sb.discovery_cache(), &s.url).exists());
 }
+
+/// A loopback listener standing in for an attacker's token endpoint: counts every connection.
+struct Trap {
+    url: String,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Trap {
+    fn start() -> Trap {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = hits.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(conn);
+            }
+        });
+        Trap { url, hits }
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn a_cache_entry_or_folder_another_user_can_change_is_not_trusted() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some((oidc, sb)) = logged_in(Kind::OidcProvider) else {
+        return;
+    };
+    let trap = Trap::start();
+    let (path, mut entry) = cache_entry(&sb, &oidc.issuer);
+    entry.metadata["token_endpoint"] = json!(trap.url);
+    let dir = sb.discovery_cache();
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    let cases: [(&str, &dyn Fn() -> bool); 3] = [
+        ("an entry of another user", &|| {
+            // Only root can give a file away; elsewhere this case is skipped.
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).is_ok()
+        }),
+        ("an entry others can write", &|| {
+            mode(&path, 0o666);
+            true
+        }),
+        ("a folder others can write", &|| {
+            mode(&dir, 0o777);
+            true
+        }),
+    ];
+    let mut refreshes = oidc.refreshes();
+    for (what, poison) in cases {
+        let _ = std::fs::remove_file(&path);
+        std::fs::write(&path, serde_json::to_vec(&entry).unwrap()).unwrap();
+        mode(&path, 0o600);
+        if !poison() {
+            continue;
+        }
+        let r = sb.run(&["--profile", "idp", "refresh"]);
+        ok(&r);
+        assert_eq!(
+            trap.hits(),
+            0,
+            "{what}: the refresh token went to the entry's endpoint"
+        );
+        refreshes += 1;
+        assert_eq!(oidc.refreshes(), refreshes, "{what}");
+        mode(&dir, 0o700);
+    }
+}

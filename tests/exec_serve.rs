@@ -17,8 +17,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn lines(out: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(out)
+/// The lines a successful run printed.
+fn ok_lines(out: &std::process::Output) -> Vec<String> {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
         .collect()
@@ -33,13 +40,7 @@ fn a_long_command_gets_fresh_tokens_with_one_refresh_per_expiry() {
         curl -s -H "Authorization: Bearer $PANCRED_TOKEN_AUTH" "$PANCRED_TOKEN_URL"; echo
         curl -s -o /dev/null -w '%{http_code}\n' "$PANCRED_TOKEN_URL""#;
     let out = s.serve(&[], script).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = lines(&out.stdout);
+    let lines = ok_lines(&out);
     assert_eq!(
         lines.len(),
         63,
@@ -116,13 +117,7 @@ fn a_token_file_is_kept_fresh_and_removed_at_the_end() {
         .serve(&["--token-file", file.to_str().unwrap()], &script)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = lines(&out.stdout);
+    let lines = ok_lines(&out);
     assert_eq!(lines[0], "600");
     assert_ne!(lines[1], lines[2], "the file was not refreshed");
     assert!(!file.exists(), "the token file is left behind");

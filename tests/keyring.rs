@@ -258,8 +258,11 @@ fn import_copies_a_pancloud_file_into_the_secret_service() {
         doc["moved_to"].as_str().unwrap().contains("keyring"),
         "{doc}"
     );
-    // Like TinyDB's upsert (pancloud's write), every document of that name is updated.
-    assert_eq!(&after["profiles"]["3"], doc);
+    // The shadowed document (skipped) is left exactly as it was.
+    assert_eq!(
+        after["profiles"]["3"],
+        json!({"profile": a, "client_id": "shadowed", "client_secret": "shadowed-secret"})
+    );
 
     let raw = secret_tool(&["lookup", "service", "pancred", "username", &a]);
     let stored: Value = serde_json::from_str(raw.stdout.trim()).unwrap();

@@ -200,3 +200,71 @@ fn redis_frozen_during_the_refresh_keeps_the_tokens_in_the_rescue_file() {
     assert_eq!(s.count("refresh_errors"), 0, "{}", s.oidc.counts());
     assert_eq!(s.count("refresh"), s.refreshes + 3);
 }
+
+/// Each command that hands out a token, run on a profile whose refreshed tokens wait in the
+/// rescue file while the store answers again: it stores them (under the lock) before answering,
+/// so a second machine on the same Redis, which has no rescue file, refreshes with the new
+/// refresh token and not the spent one.
+#[test]
+fn every_command_that_hands_out_a_rescued_token_stores_it_first() {
+    let Some(mut s) = Setup::start(&[]) else {
+        return;
+    };
+    let other = Sandbox::new();
+    let commands: [(&[&str], &str); 4] = [
+        (&["token", "--profile", "svc"], ""),
+        (
+            &["--profile", "svc", "git-credential", "get"],
+            "protocol=https\nhost=git.example\n\n",
+        ),
+        (&["--profile", "svc", "kubectl-credential"], ""),
+        (&["--profile", "svc", "exec", "--", "true"], ""),
+    ];
+    for (args, input) in commands {
+        // A refresh whose write meets a frozen server: its tokens go to the rescue file.
+        let key = format!("{PREFIX}profile:svc");
+        let before: String = redis::cmd("GET")
+            .arg(&key)
+            .query(&mut s.redis.raw())
+            .unwrap();
+        let child = s.token_in_flight(1000, Some(3000));
+        s.redis.signal("STOP");
+        let out = child.wait_with_output().unwrap();
+        s.printed_a_token(out);
+        assert_eq!(s.rescue_files().len(), 1, "{args:?}");
+        s.redis.signal("CONT");
+        // The write sent to the frozen server may land when it thaws: put the profile back as
+        // it was, as if it never had.
+        std::thread::sleep(Duration::from_millis(200));
+        let () = redis::cmd("SET")
+            .arg(&key)
+            .arg(&before)
+            .query(&mut s.redis.raw())
+            .unwrap();
+
+        // The cached token comes from the rescue: the command must store it first.
+        let mut cmd = rcmd(&s.sb, &s.url, PREFIX, args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(s.rescue_files().is_empty(), "{args:?}: {stderr}");
+
+        // Another machine on the same Redis, without the rescue file.
+        let r = rrun(&other, &s.url, PREFIX, &["refresh", "--profile", "svc"]);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.all());
+        assert_eq!(
+            s.count("refresh_errors"),
+            0,
+            "{args:?}: {}",
+            s.oidc.counts()
+        );
+        expire(&s.sb, &s.url, PREFIX, "svc");
+        s.refreshes = s.oidc.refreshes();
+    }
+}

@@ -203,6 +203,9 @@ With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answ
         /// Leave the tokens in the file too (two live copies of each grant: refresh through one only)
         #[arg(long)]
         copy: bool,
+        /// Replace a profile here that holds a different refresh token (another grant); without it the incoming one is stored as NAME-imported
+        #[arg(long)]
+        replace: bool,
     },
     /// Move every profile of the selected store into a pancloud credentials file (the reverse of import)
     #[command(
@@ -215,6 +218,9 @@ With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answ
         /// Leave the tokens in the store too (two live copies of each grant: refresh through one only)
         #[arg(long)]
         copy: bool,
+        /// Replace a profile in the file that holds a different refresh token (another grant); without it the exported one is stored as NAME-imported
+        #[arg(long)]
+        replace: bool,
     },
     /// Print the script that registers pancred's shell completion (profile names included)
     #[command(

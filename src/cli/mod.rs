@@ -105,8 +105,12 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
         Some(Command::Remove { yes }) => profiles::remove(ctx, yes),
         Some(Command::Use { name }) => profiles::use_profile(ctx, &name),
         Some(Command::Rename { old, new }) => profiles::rename(ctx, &old, &new),
-        Some(Command::Import { from, copy }) => transfer::import(ctx, from.as_deref(), copy),
-        Some(Command::Export { to, copy }) => transfer::export(ctx, &to, copy),
+        Some(Command::Import {
+            from,
+            copy,
+            replace,
+        }) => transfer::import(ctx, from.as_deref(), copy, replace),
+        Some(Command::Export { to, copy, replace }) => transfer::export(ctx, &to, copy, replace),
         Some(Command::Completions { shell }) => {
             help::write_registration(shell, &mut std::io::stdout())
         }

@@ -112,38 +112,8 @@ impl Endpoint {
             )));
         }
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-        let (s, sl) = (shared.clone(), slots.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = unix.accept().await else {
-                    continue;
-                };
-                let Ok(permit) = sl.clone().acquire_owned().await else {
-                    return;
-                };
-                let s = s.clone();
-                tokio::spawn(async move {
-                    serve_one(stream, &s, false).await;
-                    drop(permit);
-                });
-            }
-        }));
-        let (s, sl) = (shared, slots);
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = tcp.accept().await else {
-                    continue;
-                };
-                let Ok(permit) = sl.clone().acquire_owned().await else {
-                    return;
-                };
-                let s = s.clone();
-                tokio::spawn(async move {
-                    serve_one(stream, &s, true).await;
-                    drop(permit);
-                });
-            }
-        }));
+        tasks.push(serve_on(unix, shared.clone(), slots.clone(), false));
+        tasks.push(serve_on(tcp, shared, slots, true));
         Ok(Endpoint {
             run_dir,
             socket,
@@ -262,6 +232,57 @@ fn watch_for_death(
         .process_group(0)
         .spawn()
         .ok()
+}
+
+/// A listener the endpoint serves on: the Unix socket or the loopback port.
+trait Accept: Send + 'static {
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    fn next(&self) -> impl std::future::Future<Output = std::io::Result<Self::Stream>> + Send;
+}
+
+#[cfg(unix)]
+impl Accept for tokio::net::UnixListener {
+    type Stream = tokio::net::UnixStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        self.accept().await.map(|(s, _)| s)
+    }
+}
+
+impl Accept for tokio::net::TcpListener {
+    type Stream = tokio::net::TcpStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        self.accept().await.map(|(s, _)| s)
+    }
+}
+
+/// Serves `listener` until aborted: one task per connection, at most [`MAX_CONNECTIONS`] at once
+/// across both listeners (`slots`).
+fn serve_on<L: Accept>(
+    listener: L,
+    shared: Arc<Shared>,
+    slots: Arc<tokio::sync::Semaphore>,
+    needs_bearer: bool,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let stream = match listener.next().await {
+                Ok(s) => s,
+                // Out of descriptors, say: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                serve_one(stream, &shared, needs_bearer).await;
+                drop(permit);
+            });
+        }
+    })
 }
 
 /// Answers one request on one connection.

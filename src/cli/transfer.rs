@@ -19,7 +19,7 @@ fn mode(copy: bool) -> ImportMode {
     }
 }
 
-pub fn import(ctx: &Context, from: Option<&Path>, copy: bool) -> Result<(), Error> {
+pub fn import(ctx: &Context, from: Option<&Path>, copy: bool, replace: bool) -> Result<(), Error> {
     let path = match from {
         Some(p) => p.to_path_buf(),
         None => ctx.config.store.pancloud_file()?,
@@ -27,7 +27,7 @@ pub fn import(ctx: &Context, from: Option<&Path>, copy: bool) -> Result<(), Erro
     let engine = ctx.engine()?;
     // A cache that may evict (memcached) is never the only home of a grant: the file keeps it.
     let evicts = engine.store().kind() == "memcached";
-    let mut out = block_on(engine.import(&path, mode(copy || evicts)))?;
+    let mut out = block_on(engine.import_replacing(&path, mode(copy || evicts), replace))?;
     if out.already_here {
         // No keyring (or --store file): the file is the store, and its profiles are in use.
         eprintln!(
@@ -67,9 +67,9 @@ pub fn import(ctx: &Context, from: Option<&Path>, copy: bool) -> Result<(), Erro
     Ok(())
 }
 
-pub fn export(ctx: &Context, to: &Path, copy: bool) -> Result<(), Error> {
+pub fn export(ctx: &Context, to: &Path, copy: bool, replace: bool) -> Result<(), Error> {
     let engine = ctx.engine()?;
-    let mut out = block_on(engine.export(to, mode(copy)))?;
+    let mut out = block_on(engine.export_replacing(to, mode(copy), replace))?;
     if out.already_here {
         eprintln!(
             "{} is the selected store itself: nothing to export.",
@@ -116,6 +116,15 @@ fn report(
         lines.push_str(&format!("{verb} {}\n", Safe(name)));
     }
     print_text(&lines)?;
+    for (name, alt) in &out.renamed {
+        eprintln!(
+            "'{}' in {to} holds a different refresh token (another grant), which is kept: the one \
+             from {from} is stored as '{}'. To replace '{}' instead, run again with --replace.",
+            Safe(name),
+            Safe(alt),
+            Safe(name)
+        );
+    }
     if let Some((name, e)) = out.failed.take() {
         // Say exactly how far it got: what is done stays done, the rest was not tried.
         eprintln!(
@@ -126,10 +135,22 @@ fn report(
         );
         return Err(e);
     }
-    eprintln!(
-        "{done} {} profile(s) from {from} into {to}.",
-        out.copied.len()
-    );
+    let kept = out.copied.len() - out.gone.len();
+    eprintln!("{done} {kept} profile(s) from {from} into {to}.");
+    if !out.gone.is_empty() {
+        let moved = out.gone.iter().filter(|n| out.moved.contains(n)).count();
+        let left = if moved == 0 {
+            format!("{from} still holds them")
+        } else {
+            format!("{moved} of them had their tokens moved out of {from}")
+        };
+        eprintln!(
+            "warning: {} more were written but are already gone from {to}: it evicted them (it is \
+             full). Give the server more memory (memcached -m), or keep fewer profiles there; \
+             {left}.",
+            out.gone.len()
+        );
+    }
     let live_twice = out
         .copied
         .iter()

@@ -38,7 +38,14 @@ impl Engine {
     /// The cached token of `profile` when it is valid beyond the leeway, read on the caller's
     /// thread; `Ok(None)` when it must be refreshed (or the profile is missing: the async path
     /// says so with its own error).
+    ///
+    /// A rescue waiting for the profile is also `None`: its tokens must reach the store (under
+    /// the lock, on the async path) before any is handed out, or another machine sharing the
+    /// store would refresh with the spent refresh token.
     pub fn cached_access_token(&self, profile: &str) -> Result<Option<Cached>> {
+        if self.rescue_waiting(profile) {
+            return Ok(None);
+        }
         let stored = self.load_now(profile)?;
         let (p, _) = self.working(profile, stored.as_ref());
         Ok(self.usable(&p).map(|token| Cached { token, stored }))

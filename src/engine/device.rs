@@ -121,6 +121,9 @@ impl Engine {
                 {
                     transport_failures += 1;
                 }
+                // The provider (or its proxy) failing on its side, while the code still lives:
+                // ask again at the next interval; the code's expiry bounds the waiting.
+                Err(e) if e.is_server_error() => {}
                 Err(e) => return Err(e.into()),
             }
         };

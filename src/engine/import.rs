@@ -12,6 +12,9 @@ use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// How many `NAME-imported-N` names are tried for a profile whose name holds another grant.
+const MAX_ALTERNATIVES: u32 = 20;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ImportMode {
     /// Tokens leave the file: the file's profile keeps its settings and says where they went.
@@ -39,6 +42,12 @@ pub struct Imported {
     pub failed: Option<(String, Error)>,
     /// The file is this engine's store already: its profiles are in use as they are.
     pub already_here: bool,
+    /// Profiles whose name here held a different refresh token (another grant): each incoming
+    /// one was stored under the second name instead (without `replace`), and nothing was lost.
+    pub renamed: Vec<(String, String)>,
+    /// Profiles imported into a store that can forget and already gone from it when the import
+    /// ended (memcached evicted them: it is full).
+    pub gone: Vec<String>,
 }
 
 impl Engine {
@@ -46,6 +55,17 @@ impl Engine {
     /// under both stores' locks (a refresh through the file meanwhile is neither lost nor
     /// duplicated); the source's default becomes the default here when there is none yet.
     pub async fn import(&self, path: &Path, mode: ImportMode) -> Result<Imported> {
+        self.import_replacing(path, mode, false).await
+    }
+
+    /// [`Engine::import`]; with `replace`, a profile here that holds a different refresh token
+    /// (another grant) is replaced, else the incoming one goes to `NAME-imported`.
+    pub async fn import_replacing(
+        &self,
+        path: &Path,
+        mode: ImportMode,
+        replace: bool,
+    ) -> Result<Imported> {
         if !path.is_file() {
             return Err(Error::Usage(format!(
                 "{}: no such pancloud credentials file",
@@ -59,13 +79,24 @@ impl Engine {
         let source = Arc::new(FileStore::new(path));
         let src = source.clone();
         out.shadowed = blocking(move || Ok(src.shadowed_duplicates())).await?;
-        self.take_from(source, mode, &mut out).await?;
+        self.take_from(source, mode, replace, &mut out).await?;
         Ok(out)
     }
 
     /// `export`: every profile of this engine's store into a pancloud credentials file, the
     /// reverse of [`Engine::import`] (a move unless `mode` is `Copy`).
     pub async fn export(&self, path: &Path, mode: ImportMode) -> Result<Imported> {
+        self.export_replacing(path, mode, false).await
+    }
+
+    /// [`Engine::export`]; `replace` as for [`Engine::import_replacing`] (the file's profile of
+    /// another grant is kept, the exported one goes to `NAME-imported` in the file).
+    pub async fn export_replacing(
+        &self,
+        path: &Path,
+        mode: ImportMode,
+        replace: bool,
+    ) -> Result<Imported> {
         let mut out = self.outcome_for(path);
         if out.already_here {
             return Ok(out);
@@ -73,7 +104,8 @@ impl Engine {
         let file = Engine::new(Arc::new(FileStore::new(path)))
             .with_clock(self.clock.clone())
             .with_lock_timeout(self.lock_timeout);
-        file.take_from(self.store.clone(), mode, &mut out).await?;
+        file.take_from(self.store.clone(), mode, replace, &mut out)
+            .await?;
         Ok(out)
     }
 
@@ -100,6 +132,7 @@ impl Engine {
         &self,
         source: SharedStore,
         mode: ImportMode,
+        replace: bool,
         out: &mut Imported,
     ) -> Result<()> {
         let src = source.clone();
@@ -115,10 +148,31 @@ impl Engine {
             self.store.location()
         );
         for name in names {
-            if let Err(e) = self.import_one(&source, &name, mode, &whereto, out).await {
+            let one = self.import_one(&source, &name, mode, replace, &whereto, out);
+            if let Err(e) = one.await {
                 out.failed = Some((name, e));
                 return Ok(());
             }
+        }
+        if self.store.can_forget() {
+            // A cache that is full evicts what it was just given: count what is really there.
+            let (store, names) = (
+                self.store.clone(),
+                out.copied
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .collect::<Vec<_>>(),
+            );
+            out.gone = blocking(move || {
+                let mut gone = Vec::new();
+                for n in names {
+                    if store.load(&n)?.is_none() {
+                        gone.push(n);
+                    }
+                }
+                Ok(gone)
+            })
+            .await?;
         }
         if let Some(d) = default {
             let store = self.store.clone();
@@ -137,6 +191,7 @@ impl Engine {
         source: &SharedStore,
         name: &str,
         mode: ImportMode,
+        replace: bool,
         whereto: &str,
         out: &mut Imported,
     ) -> Result<()> {
@@ -148,29 +203,44 @@ impl Engine {
             return Ok(()); // removed meanwhile
         };
         let carries_tokens = p.refresh_token.is_some() || p.access_token.is_some();
-        let mut existed = false;
-        let mut copy = p.clone();
-        copy.moved_to = None;
-        self.update(name, |stored| {
-            existed = stored.is_some();
-            // The file's settings replace ours, but a file without tokens (moved here before, or
-            // never authorized) never takes away the tokens this store holds.
-            if let Some(here) = stored.filter(|_| !carries_tokens) {
-                copy.refresh_token = here.refresh_token;
-                copy.access_token = here.access_token;
-                copy.expires_at = here.expires_at;
+        let mut target = name.to_string();
+        let mut taken = self.take_one(&p, name, replace, carries_tokens).await?;
+        if taken.is_none() {
+            // A different grant lives under this name here: the incoming one goes beside it.
+            for n in 1..=MAX_ALTERNATIVES {
+                let alt = match n {
+                    1 => format!("{name}-imported"),
+                    n => format!("{name}-imported-{n}"),
+                };
+                crate::profile::name::check(&alt).map_err(Error::Usage)?;
+                if let Some(t) = self.take_one(&p, &alt, false, carries_tokens).await? {
+                    out.renamed.push((name.to_string(), alt.clone()));
+                    (target, taken) = (alt, Some(t));
+                    break;
+                }
             }
-            Ok(Some(copy))
-        })
-        .await?;
-        out.copied.push((name.to_string(), existed));
-        if mode == ImportMode::Move && carries_tokens {
+        }
+        let Some((existed, tokens_taken)) = taken else {
+            return Err(Error::Usage(format!(
+                "profile '{}' here and {MAX_ALTERNATIVES} profiles '{}-imported…' hold other grants; \
+                 remove some, or pass --replace",
+                crate::text::Safe(name),
+                crate::text::Safe(name)
+            )));
+        };
+        out.copied.push((target.clone(), existed));
+        if mode == ImportMode::Move && tokens_taken {
             let mut left: Profile = p;
             left.forget_access_token();
             left.refresh_token = None;
             left.pkce_verifier = None;
+            let as_name = if target == name {
+                String::new()
+            } else {
+                format!(" as profile '{target}'")
+            };
             left.moved_to = Some(format!(
-                "{whereto}, by `pancred import` at {}",
+                "{whereto}{as_name}, by `pancred import` at {}",
                 crate::clock::format_utc(self.now())
             ));
             let src = source.clone();
@@ -178,5 +248,40 @@ impl Engine {
             out.moved.push(name.to_string());
         }
         Ok(())
+    }
+
+    /// Writes the incoming profile `p` here as `name`, under its lock: `None` (nothing written)
+    /// when `name` holds a different refresh token and `replace` is off; else whether a profile
+    /// existed, and whether the incoming tokens were taken. Settings always come from `p`; a
+    /// refresh token here is never taken away by one without a refresh token.
+    async fn take_one(
+        &self,
+        p: &Profile,
+        name: &str,
+        replace: bool,
+        carries_tokens: bool,
+    ) -> Result<Option<(bool, bool)>> {
+        let mut outcome = None;
+        let mut copy = p.clone();
+        copy.moved_to = None;
+        self.update(name, |stored| {
+            let existed = stored.is_some();
+            let held = stored.as_ref().and_then(|h| h.refresh_token.clone());
+            let other_grant =
+                held.is_some() && p.refresh_token.is_some() && held != p.refresh_token;
+            if other_grant && !replace {
+                return Ok(None);
+            }
+            let keep_here = !carries_tokens || (held.is_some() && p.refresh_token.is_none());
+            if let Some(here) = stored.filter(|_| keep_here) {
+                copy.refresh_token = here.refresh_token;
+                copy.access_token = here.access_token;
+                copy.expires_at = here.expires_at;
+            }
+            outcome = Some((existed, carries_tokens && !keep_here));
+            Ok(Some(copy))
+        })
+        .await?;
+        Ok(outcome)
     }
 }

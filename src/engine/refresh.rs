@@ -26,10 +26,13 @@ impl Engine {
     /// this process join one refresh; across processes the profile lock serializes them, and
     /// each re-reads the store after taking it, so only the first one calls the provider.
     pub async fn fresh_access_token(&self, profile: &str) -> Result<Secret> {
-        let stored = self.load(profile).await?;
-        let (p, _) = self.working(profile, stored.as_ref());
-        if let Some(t) = self.usable(&p) {
-            return Ok(t);
+        // A waiting rescue is stored under the lock before any of its tokens is handed out.
+        if !self.rescue_waiting(profile) {
+            let stored = self.load(profile).await?;
+            let (p, _) = self.working(profile, stored.as_ref());
+            if let Some(t) = self.usable(&p) {
+                return Ok(t);
+            }
         }
         self.shared_refresh(profile, None).await
     }

@@ -11,8 +11,10 @@
 //! notices (the CLI prints them on stderr, the TUI on its status line).
 //!
 //! A rescue names the refresh token it replaced. It is applied only while the store still holds
-//! that one (or already holds the rescued one); a profile removed or logged in again meanwhile
-//! keeps what the store has, and the user is told.
+//! that one (or already holds the rescued one); a profile logged in again meanwhile keeps what
+//! the store has, the file is set aside (never deleted), and the user is told. A profile missing
+//! from a store that can forget (memcached, Redis) is not a removal: the rescue waits for it to
+//! come back and goes into the write that brings it back (`settle.rs`).
 
 use super::Engine;
 use crate::files::{hex_name, hex_name_bytes, read_regular, write_atomic, xdg_dir};
@@ -81,37 +83,6 @@ struct Rescued {
     refresh_token: Option<Secret>,
     access_token: Option<Secret>,
     expires_at: Option<i64>,
-}
-
-/// What to do with a rescue, given the profile as stored now.
-enum Fate {
-    /// The store still holds the spent refresh token: the rescued tokens go in.
-    Apply,
-    /// The store already holds the rescued refresh token (a late write, or another process).
-    Stored,
-    /// The profile is gone or holds another grant: the store's copy wins.
-    Superseded(&'static str),
-}
-
-fn fate(current: Option<&Profile>, r: &Rescued) -> Fate {
-    let Some(p) = current else {
-        return Fate::Superseded("the profile was removed");
-    };
-    if r.refresh_token.is_some() && p.refresh_token == r.refresh_token {
-        return Fate::Stored;
-    }
-    if p.refresh_token == r.spent_refresh_token {
-        return Fate::Apply;
-    }
-    Fate::Superseded("the store holds a different refresh token (a new login)")
-}
-
-fn put_tokens(p: &mut Profile, r: &Rescued) {
-    if r.refresh_token.is_some() {
-        p.refresh_token = r.refresh_token.clone();
-    }
-    p.access_token = r.access_token.clone();
-    p.expires_at = r.expires_at;
 }
 
 /// `$XDG_STATE_HOME/pancred/rescue`, else `~/.local/state/pancred/rescue`: where rescue files go
@@ -224,6 +195,15 @@ impl Engine {
                 return None;
             }
         };
+        // Its tokens go into the store: only a file of this user's own, that nobody else can
+        // read or change, is used (the credentials file's rule).
+        if let Some(why) = crate::files::not_users_own(&std::fs::metadata(&path).ok()?, 0o077) {
+            self.notice(format!(
+                "the rescue file {} {why}; it was not used and was left as it is",
+                path.display()
+            ));
+            return None;
+        }
         match serde_json::from_slice::<Rescued>(&bytes) {
             Ok(r) if r.profile == profile && r.store == self.store_label() => Some((path, r)),
             _ => {
@@ -333,74 +313,6 @@ impl Engine {
         (Some(&held) != spent && Some(&held) != updated.refresh_token.as_ref())
             .then_some("a different refresh token")
     }
-
-    /// Applies a pending rescue of `profile` to the store (the caller holds the lock). Left in
-    /// place when the store still refuses; [`Engine::with_rescue`] then serves its tokens.
-    pub(crate) async fn settle_rescue(&self, profile: &str) {
-        let Some((path, rescued)) = self.read_rescue(profile) else {
-            return;
-        };
-        let (store, name) = (self.store.clone(), profile.to_string());
-        let Ok(current) = super::blocking(move || store.load(&name)).await else {
-            return;
-        };
-        match fate(current.as_ref(), &rescued) {
-            Fate::Apply => {
-                let mut p = current.unwrap_or_else(|| Profile::new(profile));
-                put_tokens(&mut p, &rescued);
-                let store = self.store.clone();
-                if let Err(e) = super::blocking(move || store.upsert(&p)).await {
-                    self.notice(format!(
-                        "the new tokens of profile '{profile}' are still kept in {} ({e}); they are used from there",
-                        path.display()
-                    ));
-                    return;
-                }
-                let _ = std::fs::remove_file(&path);
-                self.notice(format!(
-                    "stored the tokens of profile '{profile}' kept in {} since {} (the file is removed)",
-                    path.display(),
-                    crate::clock::format_utc(rescued.saved_at)
-                ));
-            }
-            Fate::Stored => {
-                let _ = std::fs::remove_file(&path);
-            }
-            Fate::Superseded(why) => {
-                let _ = std::fs::remove_file(&path);
-                self.notice(format!(
-                    "dropped the tokens of profile '{profile}' kept in {}: {why} since they were saved",
-                    path.display()
-                ));
-            }
-        }
-    }
-
-    /// The profile as stored, with the tokens of a rescue not yet applied (so the spent refresh
-    /// token is never used while a rescue waits).
-    pub(crate) fn with_rescue(&self, name: &str, stored: Option<Profile>) -> Option<Profile> {
-        // Most users never have a rescue: look for the folder before hashing the store's name
-        // (a cached `pancred token` should not pay for SHA-256's start-up).
-        if !self.rescue_dir().is_some_and(|d| d.is_dir()) {
-            return stored;
-        }
-        let Some(path) = self.rescue_path(name) else {
-            return stored;
-        };
-        if !path.exists() {
-            return stored;
-        }
-        let Some((_, rescued)) = self.read_rescue(name) else {
-            return stored;
-        };
-        match (fate(stored.as_ref(), &rescued), stored) {
-            (Fate::Apply, Some(mut p)) => {
-                put_tokens(&mut p, &rescued);
-                Some(p)
-            }
-            (_, stored) => stored,
-        }
-    }
 }
 
 fn write_rescue(path: &Path, r: &Rescued) -> std::result::Result<(), String> {
@@ -408,5 +320,6 @@ fn write_rescue(path: &Path, r: &Rescued) -> std::result::Result<(), String> {
     write_atomic(path, &bytes).map_err(|e| e.to_string())
 }
 
+mod settle;
 #[cfg(test)]
 mod tests;

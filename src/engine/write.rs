@@ -131,11 +131,18 @@ impl Engine {
     {
         let _lock = self.lock(name).await?;
         let stored = self.load(name).await?;
+        let was_missing = stored.is_none();
         let Some(mut next) = f(stored)? else {
             return Ok(None);
         };
         next.profile = name.to_string();
+        // A profile coming back to a store that forgot it (an import of its old copy) gets the
+        // tokens a rescue keeps for it in the same write: a spent refresh token is never stored.
+        let rescue = self.rescue_into(&mut next, was_missing);
         self.upsert(next.clone()).await?;
+        if let Some(path) = rescue {
+            self.rescue_written(name, &path);
+        }
         Ok(Some(next))
     }
 
@@ -245,7 +252,9 @@ impl Engine {
     pub async fn remove(&self, name: &str) -> Result<bool> {
         let _lock = self.lock(name).await?;
         let (store, n) = (self.store.clone(), name.to_string());
-        blocking(move || store.remove(&n)).await
+        let removed = blocking(move || store.remove(&n)).await?;
+        self.drop_rescue(name);
+        Ok(removed)
     }
 
     /// Makes an existing profile the default (`pancred use`).

@@ -12,7 +12,7 @@ pub mod write;
 pub use dirs::{home_dir, runtime_dir, xdg_dir};
 pub use lock::{lock_file, lock_path, FileLock, WRITE_LOCK_WAIT};
 pub use names::{hex_name, hex_name_bytes, HEX_NAME_MAX};
-pub use read::{read_regular, readable_by_others, MAX_DATA_FILE};
+pub use read::{not_users_own, read_regular, readable_by_others, MAX_DATA_FILE};
 pub use write::{ensure_private_dir, private_file, real_path, remove_stale_temps, write_atomic};
 
 use std::io;

@@ -98,14 +98,32 @@ fn show_size(bytes: u64) -> String {
     }
 }
 
-/// A warning when the file at `path` (which holds secrets) can be read or written by other
-/// users: naming it and the command that fixes it. `None` when it is private or absent.
-pub fn readable_by_others(path: &Path) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(path).ok()?.permissions().mode() & 0o7777;
-    if mode & 0o077 == 0 {
+/// The rule for a file or folder pancred keeps secrets in or trusts to decide where secrets go:
+/// this user owns it, and no other user has any of the permission bits in `others` (`0o077` for
+/// secrets: read or write; `0o022` for what only must not be changed by others). Says why not;
+/// `None` when it is the user's own.
+pub fn not_users_own(meta: &fs::Metadata, others: u32) -> Option<String> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let owner = meta.uid();
+    if owner != rustix::process::geteuid().as_raw() {
+        return Some(format!("belongs to another user (uid {owner})"));
+    }
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & others == 0 {
         return None;
     }
+    let what = if mode & others & 0o022 != 0 {
+        "write"
+    } else {
+        "read"
+    };
+    Some(format!("other users can {what} it (mode {mode:04o})"))
+}
+
+/// A warning when the file at `path` (which holds secrets) is not the user's own by
+/// [`not_users_own`]: naming it and the command that fixes it. `None` when it is private or absent.
+pub fn readable_by_others(path: &Path) -> Option<String> {
+    let why = not_users_own(&fs::metadata(path).ok()?, 0o077)?;
     let shown = path.display().to_string();
     let plain = shown
         .bytes()
@@ -115,10 +133,14 @@ pub fn readable_by_others(path: &Path) -> Option<String> {
     } else {
         format!("'{}'", shown.replace('\'', "'\\''"))
     };
+    let fix = if why.starts_with("belongs") {
+        "copy it to a file of your own".to_string()
+    } else {
+        format!("make it private: chmod 600 {}", crate::text::Safe(&arg))
+    };
     Some(format!(
-        "{} holds secrets and other users can read it (mode {mode:04o}); make it private: chmod 600 {}",
+        "{} holds secrets and {why}; {fix}",
         crate::text::Safe(&shown),
-        crate::text::Safe(&arg)
     ))
 }
 

@@ -4,6 +4,11 @@
 //!
 //! An entry lives as long as the metadata's `Cache-Control: max-age` says, else a day. The cache
 //! is a convenience: a folder that cannot be read or written only means fetching again.
+//!
+//! An entry decides where the client secret and the refresh token are sent, so it is trusted only
+//! when it and its folder are the user's own and nobody else can write them (the rule of
+//! [`crate::files::not_users_own`], as for the credentials file); otherwise it is ignored
+//! and the metadata is fetched again, and nothing is written into such a folder.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -56,7 +61,14 @@ pub fn now() -> u64 {
 
 /// The entry of `issuer`, fresh or not; None when there is none or it cannot be read.
 pub fn load(dir: &Path, issuer: &str) -> Option<Entry> {
-    let bytes = crate::files::read_regular(&path(dir, issuer), MAX_ENTRY).ok()??;
+    if !trusted(&std::fs::metadata(dir).ok()?) {
+        return None;
+    }
+    let file = path(dir, issuer);
+    if !trusted(&std::fs::metadata(&file).ok()?) {
+        return None;
+    }
+    let bytes = crate::files::read_regular(&file, MAX_ENTRY).ok()??;
     let entry: Entry = serde_json::from_slice(&bytes).ok()?;
     (entry.issuer == issuer).then_some(entry)
 }
@@ -70,6 +82,9 @@ pub fn save(dir: &Path, entry: &Entry) {
         forget(dir, &entry.issuer);
         return;
     }
+    if std::fs::metadata(dir).is_ok_and(|m| !trusted(&m)) {
+        return;
+    }
     if let Ok(bytes) = serde_json::to_vec(entry) {
         let _ = crate::files::write_atomic(&path(dir, &entry.issuer), &bytes);
     }
@@ -79,6 +94,11 @@ pub fn save(dir: &Path, entry: &Entry) {
 #[allow(clippy::disallowed_methods)]
 pub fn forget(dir: &Path, issuer: &str) {
     let _ = std::fs::remove_file(path(dir, issuer));
+}
+
+/// The user's own, and nobody else can change it.
+fn trusted(meta: &std::fs::Metadata) -> bool {
+    crate::files::not_users_own(meta, 0o022).is_none()
 }
 
 /// Metadata documents are a few kilobytes; a larger file is not ours.
@@ -104,6 +124,7 @@ pub fn max_age(cache_control: Option<&str>) -> Option<u64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // the tests make and change the entries they read
 mod tests {
     use super::*;
 
@@ -161,5 +182,36 @@ mod tests {
         let start = std::time::Instant::now();
         assert_eq!(load(dir.path(), issuer), None);
         assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_or_folder_others_can_change_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("discovery");
+        let entry = Entry {
+            issuer: "https://idp.example".into(),
+            fetched_at: now(),
+            max_age: 600,
+            rfc8414_tried: false,
+            metadata: Map::new(),
+        };
+        save(&dir, &entry);
+        let file = path(&dir, &entry.issuer);
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        assert!(load(&dir, &entry.issuer).is_some());
+        mode(&file, 0o666);
+        assert_eq!(load(&dir, &entry.issuer), None, "an entry others can write");
+        mode(&file, 0o644);
+        assert!(load(&dir, &entry.issuer).is_some(), "others may read it");
+        mode(&dir, 0o777);
+        assert_eq!(load(&dir, &entry.issuer), None, "a folder others can write");
+        std::fs::remove_file(&file).unwrap();
+        save(&dir, &entry);
+        assert!(!file.exists(), "nothing is written into such a folder");
+        mode(&dir, 0o700);
     }
 }

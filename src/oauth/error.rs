@@ -98,6 +98,22 @@ impl OAuthError {
 
     /// The endpoint was not there: no connection, or HTTP 404 (the request reached no OAuth
     /// logic, so sending it again elsewhere is safe).
+    /// The provider (or a proxy in front of it) failed on its side: an HTTP 5xx answer, or
+    /// `server_error` / `temporarily_unavailable` (RFC 6749 §5.2). Worth asking again later.
+    pub fn is_server_error(&self) -> bool {
+        let status = match self {
+            OAuthError::Refused { status, .. }
+            | OAuthError::Status { status, .. }
+            | OAuthError::NotJson { status, .. } => Some(*status),
+            _ => None,
+        };
+        status.is_some_and(|s| (500..600).contains(&s))
+            || matches!(
+                self.provider_error(),
+                Some("server_error" | "temporarily_unavailable")
+            )
+    }
+
     pub fn is_unreachable(&self) -> bool {
         match self {
             OAuthError::Transport { message, .. } => message.starts_with(CANNOT_CONNECT),

@@ -264,25 +264,24 @@ impl Store for FileStore {
         let doc = profile.to_json();
         self.modify(|db| {
             let table = Self::table_mut(db, TABLE)?;
-            let ids: Vec<String> = table
+            // Only the document that is read (the first of that name, as TinyDB's get() and
+            // `load` pick it): a shadowed duplicate is left as it was, tokens and all.
+            let first: Option<String> = table
                 .iter()
                 .filter(|(_, d)| d.get("profile").and_then(Value::as_str) == Some(&profile.profile))
-                .map(|(id, _)| id.clone())
-                .collect();
-            super::check_name(&profile.profile, || Ok(!ids.is_empty()))?;
-            if ids.is_empty() {
+                .min_by_key(|(id, _)| id.parse::<DocId>().unwrap_or(DocId::MAX))
+                .map(|(id, _)| id.clone());
+            super::check_name(&profile.profile, || Ok(first.is_some()))?;
+            let Some(id) = first else {
                 let id = next_id(table).ok_or_else(|| {
                     StoreError::Backend(format!(
                         "table \"{TABLE}\" has no document id left after the largest one"
                     ))
                 })?;
                 table.insert(id.to_string(), doc);
-            } else {
-                // Like TinyDB's upsert, every matching document is updated.
-                for id in ids {
-                    table.insert(id, doc.clone());
-                }
-            }
+                return Ok(((), true));
+            };
+            table.insert(id, doc);
             Ok(((), true))
         })
     }

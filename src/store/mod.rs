@@ -8,6 +8,8 @@ pub mod change;
 pub mod file;
 #[cfg(feature = "keyring")]
 pub mod keyring;
+#[cfg(any(feature = "redis", feature = "memcached"))]
+pub mod lease;
 #[cfg(feature = "memcached")]
 pub mod memcached;
 pub mod memory;
@@ -103,6 +105,13 @@ pub trait Store: Send + Sync {
     /// cannot be renewed), so that a write of new tokens must first check the store. File locks
     /// cannot.
     fn lock_can_lapse(&self) -> bool {
+        false
+    }
+    /// Whether profiles can vanish without anyone removing them (memcached evicts and restarts
+    /// empty; a Redis without persistence restarts empty, a failover can lose recent writes). A
+    /// profile missing from such a store is not a removal: tokens kept for it wait until it is
+    /// back.
+    fn can_forget(&self) -> bool {
         false
     }
     /// Drops cached connections or sessions, so that the next call starts afresh (the engine

@@ -10,7 +10,8 @@
 use super::{ProfileLock, Store, StoreError};
 use crate::files::{ensure_private_dir, hex_name, lock_file, lock_path};
 use crate::profile::Profile;
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use file::{create_private, map_err, resolve_links};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -58,8 +59,12 @@ impl SqliteStore {
         if let Some(dir) = path.parent() {
             ensure_private_dir(dir)?;
         }
-        create_private(&path)?;
-        let conn = Connection::open(&path).map_err(|e| map_err(&shown, e))?;
+        // SQLite follows a symbolic link to the file it opens: the file pancred creates private
+        // is the one the link leads to (a dangling link would otherwise make SQLite create it
+        // with the umask's mode), and the database is opened there.
+        let real = resolve_links(&path);
+        create_private(&real)?;
+        let conn = Connection::open(&real).map_err(|e| map_err(&shown, e))?;
         conn.busy_timeout(busy_timeout)
             .map_err(|e| map_err(&shown, e))?;
         let store = SqliteStore {
@@ -102,33 +107,38 @@ impl SqliteStore {
 
     /// WAL mode and the schema. A cached read costs one header read here; the schema is written
     /// only into an empty database, and a database of someone else's tables is refused.
+    ///
+    /// Many processes may open a new database at once: the layout is read again and written
+    /// inside one write transaction, so exactly one of them creates the schema and the others
+    /// find it (never "someone else's tables" in pancred's own fresh schema).
     fn prepare(&self) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        if version == SCHEMA_VERSION {
-            return self.wal(&conn);
+        if version < SCHEMA_VERSION {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| self.err(e))?;
+            let version: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if version == 0 {
+                // Refuse someone else's database before changing anything in it.
+                self.refuse_foreign(&tx)?;
+                tx.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
+            }
+            tx.commit().map_err(|e| self.err(e))?;
         }
-        if version > SCHEMA_VERSION {
-            return Err(self.corrupt(format!(
-                "the database has layout {version}, newer than this pancred reads ({SCHEMA_VERSION}); use a newer pancred"
-            )));
-        }
-        // Refuse someone else's database before changing anything in it (even its journal mode).
-        self.refuse_foreign(&conn)?;
-        self.wal(&conn)?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let version: i64 = tx
+        let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        if version == 0 {
-            self.refuse_foreign(&tx)?;
-            tx.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
+        if version != SCHEMA_VERSION {
+            return Err(self.corrupt(format!(
+                "the database has layout {version}, not the one this pancred reads ({SCHEMA_VERSION}); use a newer pancred"
+            )));
         }
-        tx.commit().map_err(|e| self.err(e))
+        self.wal(&conn)
     }
 
     fn refuse_foreign(&self, conn: &Connection) -> Result<(), StoreError> {
@@ -194,6 +204,18 @@ impl SqliteStore {
         Ok(out)
     }
 
+    fn load_in(&self, conn: &Connection, name: &str) -> Result<Option<Profile>, StoreError> {
+        let doc: Option<String> = conn
+            .query_row(
+                "SELECT doc FROM profiles WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        doc.map(|d| self.parse(name, &d)).transpose()
+    }
+
     /// Renames a profile, its default mark with it, in one transaction: the profile is under
     /// exactly one of the two names at every moment. `Ok(false)` when `old` does not exist.
     pub fn rename_profile(&self, old: &str, new: &str) -> Result<bool, StoreError> {
@@ -219,13 +241,20 @@ impl SqliteStore {
                     |r| r.get(0),
                 )
                 .map_err(|e| self.err(e))?;
-            if taken > 0 {
-                return Err(StoreError::Backend(format!(
-                    "cannot rename '{old}' to '{new}': a profile named '{new}' exists"
-                )));
-            }
             let mut profile = self.parse(old, &doc)?;
             profile.profile = new.to_string();
+            if taken > 0 {
+                // A copy of `old` under the new name (a rename cut short by an older pancred)
+                // gives way; any other profile there is refused.
+                let there = self.load_in(tx, new)?;
+                if there.as_ref() != Some(&profile) {
+                    return Err(StoreError::Backend(format!(
+                        "cannot rename '{old}' to '{new}': a profile named '{new}' exists"
+                    )));
+                }
+                tx.execute("DELETE FROM profiles WHERE name = ?1", params![new])
+                    .map_err(|e| self.err(e))?;
+            }
             let doc = encode(&profile)?;
             tx.execute(
                 "UPDATE profiles SET name = ?2, doc = ?3 WHERE name = ?1",
@@ -248,40 +277,6 @@ fn encode(profile: &Profile) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))
 }
 
-/// Creates the database file 0600 if it is missing: SQLite gives its `-wal` and `-shm` files the
-/// database's mode, so the secrets never sit in a file others can read.
-fn create_private(path: &Path) -> Result<(), StoreError> {
-    match crate::files::private_file(std::fs::OpenOptions::new().write(true).create_new(true))
-        .open(path)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(StoreError::io(path.display().to_string(), e)),
-    }
-}
-
-/// SQLite's errors as the store's: a corrupt file, a lock held too long, anything else.
-fn map_err(location: &str, e: rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            location: location.to_string(),
-            what: format!(
-                "not a usable SQLite database ({e}); it was left as it is: restore it from a backup, or move it away to start afresh"
-            ),
-        },
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Backend(format!(
-            "{location}: the database stayed locked by another program past the timeout ({e}); nothing was changed"
-        )),
-        Some(ErrorCode::ReadOnly) => StoreError::Backend(format!(
-            "{location}: the database cannot be written ({e}); is the disk read-only? Nothing was changed"
-        )),
-        Some(ErrorCode::CannotOpen) => StoreError::Backend(format!(
-            "{location}: cannot open the database ({e}); is its folder on a read-only disk, or not yours to write? Nothing was changed"
-        )),
-        _ => StoreError::Backend(format!("{location}: {e}")),
-    }
-}
-
 impl Store for SqliteStore {
     fn kind(&self) -> &'static str {
         "sqlite"
@@ -302,16 +297,7 @@ impl Store for SqliteStore {
     }
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
-        let doc: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT doc FROM profiles WHERE name = ?1",
-                params![name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        doc.map(|d| self.parse(name, &d)).transpose()
+        self.load_in(&self.conn(), name)
     }
 
     fn list(&self) -> Result<Vec<Profile>, StoreError> {
@@ -384,6 +370,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    /// One transaction: the profile is under exactly one name at every moment.
+    fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        self.rename_profile(old, new)
+    }
+
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let path = lock_path(&self.path, &format!("refresh-{}", hex_name(name)));
         let lock = lock_file(
@@ -395,6 +386,8 @@ impl Store for SqliteStore {
     }
 }
 
+#[path = "sqlite_file.rs"]
+mod file;
 #[cfg(all(test, unix))]
 #[path = "sqlite_tests.rs"]
 mod tests;

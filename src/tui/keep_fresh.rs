@@ -22,6 +22,9 @@ pub struct Backoff {
     pub next_at: i64,
     /// What went wrong, for the row and the detail pane (never a secret: an engine error).
     pub error: String,
+    /// The provider refused this refresh token (`invalid_grant`): no retry until the profile
+    /// holds another one (authorized again), since sending it again can only fail.
+    pub refused: Option<Option<Secret>>,
 }
 
 #[derive(Debug, Default)]
@@ -70,7 +73,10 @@ impl App {
                         .keep_fresh
                         .waiting
                         .get(e.name())
-                        .is_none_or(|b| b.next_at <= self.now)
+                        .is_none_or(|b| match &b.refused {
+                            Some(refused) => *refused != e.profile.refresh_token,
+                            None => b.next_at <= self.now,
+                        })
             })
             .map(|e| (e.name().to_string(), e.profile.access_token.clone()))
             .collect();
@@ -125,9 +131,40 @@ impl App {
             }
             Err(e) => {
                 self.keep_fresh.started_with.remove(&name);
-                self.failed(&name, e.to_string());
+                if matches!(&e, Error::Provider(o) if o.is_invalid_grant()) {
+                    self.refused(&name, e.to_string());
+                } else {
+                    self.failed(&name, e.to_string());
+                }
             }
         }
+    }
+
+    /// The provider refused the refresh token: keep-fresh stops for this profile until it holds
+    /// another one, and says what to do.
+    fn refused(&mut self, name: &str, error: String) {
+        let refused = self
+            .entries
+            .iter()
+            .find(|e| e.name() == name)
+            .map(|e| e.profile.refresh_token.clone());
+        self.log(
+            Kind::Failed,
+            format!("keep fresh of '{name}' stopped: {error}"),
+        );
+        self.error(format!(
+            "Keep fresh: the provider no longer accepts the refresh token of '{name}'; it is not \
+             sent again: authorize again (a, or `pancred login`)"
+        ));
+        self.keep_fresh.waiting.insert(
+            name.to_string(),
+            Backoff {
+                failures: 1,
+                next_at: i64::MAX,
+                error,
+                refused: Some(refused.unwrap_or_default()),
+            },
+        );
     }
 
     fn failed(&mut self, name: &str, error: String) {
@@ -151,6 +188,7 @@ impl App {
                 failures,
                 next_at: self.now.saturating_add(wait),
                 error,
+                refused: None,
             },
         );
     }

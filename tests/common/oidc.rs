@@ -399,6 +399,17 @@ impl Oidc {
         })
     }
 
+    /// The next `n` /token requests are answered HTTP 503 with an HTML page.
+    pub fn unavailable(&self, n: u32) {
+        block(async {
+            reqwest::Client::new()
+                .post(format!("{}/test/unavailable?n={n}", self.origin))
+                .send()
+                .await
+                .unwrap();
+        })
+    }
+
     /// The next `n` device polls are answered `slow_down`.
     pub fn slow_down(&self, n: u32) {
         block(async {

@@ -10,6 +10,8 @@
 //                                 served it (tokens issued, refresh token rotated): an answer in transit
 //   POST /test/slow-down?n=    -> the next n /token requests are answered `slow_down` (RFC 8628)
 //   GET  /test/polls           -> when each device_code /token request arrived (ms since epoch)
+//   POST /test/unavailable?n=  -> the next n /token requests are answered HTTP 503
+//                                 with an HTML page (a proxy in front of a restarting provider)
 // Env: PROVIDER_DEVICE_TTL (seconds a device code lives, default 600), PROVIDER_DEVICE_INTERVAL
 // (the polling interval the device authorization answer names; none: clients use 5 s).
 import http from 'node:http';
@@ -32,6 +34,7 @@ const counts = {
 let tokenDelayMs = 0;
 let answerDelayMs = 0;
 let slowDowns = 0;
+let unavailable = 0;
 const polls = [];
 
 const web = (id, method) => ({
@@ -139,6 +142,11 @@ function start(actual) {
       ctx.body = { n: slowDowns };
       return;
     }
+    if (ctx.path === '/test/unavailable') {
+      unavailable = Number(ctx.query.n || 0);
+      ctx.body = { n: unavailable };
+      return;
+    }
     if (ctx.path === '/test/polls') {
       ctx.body = polls;
       return;
@@ -162,6 +170,15 @@ function start(actual) {
     }
     if (ctx.path === '/token') {
       counts.token_requests += 1;
+      // Only a device login polls while a test asks for these (nothing else calls /token then).
+      if (unavailable > 0) {
+        unavailable -= 1;
+        polls.push(Date.now());
+        ctx.status = 503;
+        ctx.type = 'text/html';
+        ctx.body = '<html><body>503 Service Temporarily Unavailable</body></html>';
+        return;
+      }
       if (tokenDelayMs > 0) {
         await new Promise((r) => setTimeout(r, tokenDelayMs));
         // A client that went away meanwhile (killed) is not served: the grant stays as it was,

@@ -56,10 +56,16 @@ pub fn raw(url: &str, request: &str) -> String {
 pub struct OwnMemcached {
     pub child: Child,
     pub port: u16,
+    extra: Vec<String>,
 }
 
 impl OwnMemcached {
     pub fn start() -> Option<Self> {
+        Self::start_with(&[])
+    }
+
+    /// With extra arguments (e.g. `-m 2` for a server that must evict).
+    pub fn start_with(extra: &[&str]) -> Option<Self> {
         if !have_program("memcached") {
             return None;
         }
@@ -69,35 +75,36 @@ impl OwnMemcached {
                 .local_addr()
                 .unwrap()
                 .port();
-            let mut child = Command::new("memcached")
-                .args([
-                    "-l",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                    "-u",
-                    "root",
-                    "-U",
-                    "0",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("memcached");
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(5) {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(OwnMemcached { child, port });
-                }
-                if matches!(child.try_wait(), Ok(Some(_))) {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if let Some(child) = spawn_on(port, extra) {
+                return Some(OwnMemcached {
+                    child,
+                    port,
+                    extra: extra.iter().map(|a| a.to_string()).collect(),
+                });
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("memcached did not start");
+    }
+
+    /// Kills the server and starts an empty one on the same port (a restart: memcached keeps
+    /// nothing).
+    pub fn restart(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-CONT")
+            .arg(self.child.id().to_string())
+            .stderr(Stdio::null())
+            .status();
+        self.kill();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+            if let Some(child) = spawn_on(self.port, &extra) {
+                self.child = child;
+                return;
+            }
+            assert!(Instant::now() < deadline, "memcached did not restart");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn url(&self) -> String {
@@ -130,4 +137,37 @@ impl Drop for OwnMemcached {
             .status();
         self.kill();
     }
+}
+
+/// `memcached` on `port`, once it answers; None when it did not start (the port was taken).
+fn spawn_on(port: u16, extra: &[&str]) -> Option<Child> {
+    let mut child = Command::new("memcached")
+        .args([
+            "-l",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-u",
+            "root",
+            "-U",
+            "0",
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("memcached");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(child);
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }

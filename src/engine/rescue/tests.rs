@@ -4,13 +4,15 @@ use super::*;
 use crate::store::memory::MemoryStore;
 use crate::store::{ProfileLock, Store};
 use std::os::unix::fs::PermissionsExt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// A memory store whose next `failing` writes fail as an unreachable server's would.
 struct Flaky {
     inner: MemoryStore,
     failing: AtomicU32,
     resets: AtomicU32,
+    /// Can lose profiles nobody removed (memcached, Redis without persistence).
+    forgets: AtomicBool,
 }
 
 impl Flaky {
@@ -24,6 +26,7 @@ impl Flaky {
             inner,
             failing: AtomicU32::new(failing),
             resets: AtomicU32::new(0),
+            forgets: AtomicBool::new(false),
         })
     }
 
@@ -76,6 +79,9 @@ impl Store for Flaky {
     }
     fn reset(&self) {
         self.resets.fetch_add(1, Ordering::SeqCst);
+    }
+    fn can_forget(&self) -> bool {
+        self.forgets.load(Ordering::SeqCst)
     }
 }
 
@@ -257,4 +263,127 @@ fn a_rescue_file_that_is_a_fifo_is_reported_not_waited_on() {
         notices.contains("cannot read a rescue file") && notices.contains("named pipe"),
         "{notices}"
     );
+}
+
+#[test]
+fn a_store_that_forgot_the_profile_keeps_the_rescue_until_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(u32::MAX);
+    store.forgets.store(true, Ordering::SeqCst);
+    let e = engine(&store, dir.path());
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    let path = e.rescue_path("p").unwrap();
+    e.take_notices();
+    // The server restarted empty.
+    store.inner.remove("p").unwrap();
+    store.heal();
+    drop(block(e.lock("p")).unwrap());
+    assert!(path.exists(), "a forgotten profile is not a removal");
+    let notices = e.take_notices();
+    assert!(
+        notices.iter().any(|n| n.contains("not a removal")
+            && n.contains(&path.display().to_string())
+            && n.contains("pancred import")),
+        "{notices:?}"
+    );
+    // The profile comes back from its old copy (an import), holding the spent refresh token:
+    // the write that brings it back carries the rescued tokens instead.
+    block(e.update("p", |_| Ok(Some(rotated("rt-1", "at-1"))))).unwrap();
+    assert_eq!(store.rt().as_deref(), Some("rt-2"));
+    assert!(!path.exists());
+    let notices = e.take_notices();
+    assert!(
+        notices.iter().any(|n| n.contains("stored the tokens")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn a_profile_recreated_without_tokens_in_a_forgetful_store_gets_the_rescue() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(u32::MAX);
+    store.forgets.store(true, Ordering::SeqCst);
+    let e = engine(&store, dir.path());
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    store.inner.remove("p").unwrap();
+    store.heal();
+    block(e.update("p", |_| Ok(Some(Profile::new("p"))))).unwrap();
+    assert_eq!(store.rt().as_deref(), Some("rt-2"));
+    // `pancred remove` takes a waiting rescue with it.
+    store.failing.store(u32::MAX, Ordering::SeqCst);
+    block(e.store_tokens(rotated("rt-3", "at-3"), Some(Secret::new("rt-2")))).unwrap();
+    store.heal();
+    store.inner.remove("p").unwrap();
+    assert!(e.rescue_path("p").unwrap().exists());
+    block(e.remove("p")).unwrap();
+    assert!(!e.rescue_path("p").unwrap().exists());
+}
+
+#[test]
+fn a_superseded_rescue_is_set_aside_not_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(u32::MAX);
+    let e = engine(&store, dir.path());
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    store.heal();
+    store
+        .inner
+        .upsert(&rotated("rt-login", "at-login"))
+        .unwrap();
+    drop(block(e.lock("p")).unwrap());
+    assert_eq!(store.rt().as_deref(), Some("rt-login"));
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        kept.iter().any(|t| t.contains("rt-2")),
+        "the rescued grant is kept"
+    );
+}
+
+#[test]
+fn a_cached_token_is_never_answered_before_the_rescue_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(u32::MAX);
+    let e = engine(&store, dir.path());
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    store.heal();
+    assert!(
+        e.cached_access_token("p").unwrap().is_none(),
+        "the cached path must hand over to the locked one"
+    );
+    let token = block(e.fresh_access_token("p")).unwrap();
+    assert_eq!(token.expose(), "at-2");
+    assert_eq!(
+        store.rt().as_deref(),
+        Some("rt-2"),
+        "stored before answering"
+    );
+    assert!(!e.rescue_path("p").unwrap().exists());
+    assert_eq!(
+        e.cached_access_token("p").unwrap().unwrap().token.expose(),
+        "at-2"
+    );
+}
+
+#[test]
+fn a_rescue_file_others_can_change_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Flaky::new(u32::MAX);
+    let e = engine(&store, dir.path());
+    block(e.store_tokens(rotated("rt-2", "at-2"), rt1())).unwrap();
+    let path = e.rescue_path("p").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    e.take_notices();
+    let seen = block(e.load("p")).unwrap().unwrap();
+    assert_eq!(seen.refresh_token.unwrap().expose(), "rt-1");
+    let notices = e.take_notices();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("other users can write it")),
+        "{notices:?}"
+    );
+    assert!(path.exists(), "left as it is");
 }

@@ -199,11 +199,37 @@ fn import_copies_every_profile_and_the_default() {
     let out = rt()
         .block_on(engine.import(src.path(), ImportMode::Copy))
         .unwrap();
+    // 'a' here holds another grant: it is kept, and the incoming one goes beside it.
     assert_eq!(
         out.copied,
-        vec![("a".to_string(), true), ("b".to_string(), false)]
+        vec![("a-imported".to_string(), false), ("b".to_string(), false)]
     );
+    assert_eq!(
+        out.renamed,
+        vec![("a".to_string(), "a-imported".to_string())]
+    );
+    let rt_of = |n: &str| {
+        store
+            .load(n)
+            .unwrap()
+            .and_then(|p| p.refresh_token)
+            .map(|s| s.expose().to_string())
+    };
+    assert_eq!(rt_of("a").as_deref(), Some("old"));
+    assert_eq!(rt_of("a-imported").as_deref(), Some("rt-a"));
     assert_eq!(out.default_set.as_deref(), Some("b"));
+    // Again: the same grant under the second name is simply replaced, nothing new appears.
+    let again = rt()
+        .block_on(engine.import(src.path(), ImportMode::Copy))
+        .unwrap();
+    assert_eq!(again.renamed, out.renamed);
+    assert_eq!(store.profile_names().unwrap().len(), 3);
+    // With replace, the incoming grant takes the name.
+    let replaced = rt()
+        .block_on(engine.import_replacing(src.path(), ImportMode::Copy, true))
+        .unwrap();
+    assert!(replaced.renamed.is_empty());
+    assert_eq!(rt_of("a").as_deref(), Some("rt-a"));
     assert_eq!(store.default_profile().unwrap().as_deref(), Some("b"));
     let same = rt()
         .block_on(engine.import(Path::new(&store.location()), ImportMode::Move))
@@ -256,4 +282,50 @@ fn a_value_stored_by_another_program_does_not_block_an_unrelated_edit() {
         .block_on(engine.save("lab", patch(json!({"revoke_url": "http://far.example/r"}))))
         .unwrap_err();
     assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+}
+
+#[test]
+fn a_shadowed_duplicate_document_is_left_as_it_was() {
+    let (tmp, engine, _store) = file_engine();
+    let path = tmp.path().join("pancloud.json");
+    std::fs::write(
+        &path,
+        json!({"profiles": {
+            "1": {"profile": "a", "client_id": "c", "refresh_token": "rt-first"},
+            "2": {"profile": "a", "client_id": "c2", "refresh_token": "rt-second"}
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let out = rt()
+        .block_on(engine.import(&path, ImportMode::Move))
+        .unwrap();
+    assert_eq!(out.shadowed, vec!["a".to_string()]);
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        after["profiles"]["1"]["refresh_token"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        after["profiles"]["2"],
+        json!({"profile": "a", "client_id": "c2", "refresh_token": "rt-second"}),
+        "the skipped document keeps its refresh token"
+    );
+}
+
+#[test]
+fn an_incoming_profile_without_a_refresh_token_never_takes_one_away() {
+    let (tmp, engine, store) = file_engine();
+    let src = FileStore::new(tmp.path().join("pancloud.json"));
+    let mut only_access = Profile::new("a");
+    only_access.access_token = Some(Secret::new("at-x"));
+    src.upsert(&only_access).unwrap();
+    store.upsert(&profile("a", "rt-here")).unwrap();
+    rt().block_on(engine.import(src.path(), ImportMode::Move))
+        .unwrap();
+    let here = store.load("a").unwrap().unwrap();
+    assert_eq!(
+        here.refresh_token.as_ref().map(|s| s.expose()),
+        Some("rt-here")
+    );
 }

@@ -1,105 +1,77 @@
-//! The per-profile refresh lock in memcached: an `add` of the lock item with a TTL and a random
-//! owner token. Waiters poll until the item is gone. The holder renews the TTL while it lives
-//! (a CAS-checked rewrite of its own token), so a slow refresh keeps its lock, and a holder that
-//! dies stops renewing and frees the lock when the TTL runs out. Only the owner releases it: it
-//! reads the item, and deletes it with that read's CAS only if the token is its own.
+//! The per-profile refresh lock in memcached, a lease (see [`crate::store::lease`]): an `add` of
+//! the lock item with a TTL and the owner's token; renewed by a CAS-checked rewrite of the owner's
+//! own token; released by reading the item and deleting it with that read's CAS, only if the
+//! token is the owner's. memcached's clock ticks in whole seconds.
 
 use super::proto::{Conn, Mode, Outcome};
-use crate::store::{ProfileLock, StoreError};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use crate::store::lease::LeaseServer;
+use crate::store::StoreError;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const POLL: Duration = Duration::from_millis(25);
+/// How early a memcached item may expire: TTLs count whole seconds on a clock that ticks once a
+/// second, and a server stalled for a moment (SIGSTOP, a paused VM) loses one more on the way
+/// (a 3 s item seen with 2 s left was gone after a 1.2 s stall).
+pub(super) const TICK: Duration = Duration::from_secs(2);
 
-pub(super) struct MemcachedLock {
-    conn: Arc<Conn>,
-    key: String,
-    owner: String,
-    /// Dropping it stops the renewing thread.
-    stop_renewing: Option<Sender<()>>,
-}
-
-impl ProfileLock for MemcachedLock {}
-
-/// memcached counts TTLs in whole seconds.
+/// memcached counts TTLs in whole seconds: a part of one counts as one.
 pub(super) fn ttl_secs(ttl: Duration) -> u64 {
-    ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)
+    (ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)).max(1)
 }
 
-pub(super) fn acquire(
-    conn: &Arc<Conn>,
-    key: String,
-    what: String,
-    ttl: Duration,
-    timeout: Duration,
-) -> Result<MemcachedLock, StoreError> {
-    let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
-    let secs = ttl_secs(ttl).max(1);
-    let deadline = Instant::now() + timeout;
-    loop {
-        if conn.set(&key, owner.as_bytes(), Mode::Add, None, secs)? == Outcome::Done {
-            let stop = renew_while_held(conn.clone(), key.clone(), owner.clone(), secs);
-            return Ok(MemcachedLock {
-                conn: conn.clone(),
-                key,
-                owner,
-                stop_renewing: Some(stop),
-            });
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(StoreError::LockTimeout {
-                waited: timeout,
-                what: format!("{what} (a holder that died frees it within {secs} s)"),
-            });
-        }
-        let jitter = Duration::from_millis(rand::random_range(0..25));
-        std::thread::sleep((POLL + jitter).min(left));
+pub(super) struct Server(pub(super) Arc<Conn>);
+
+impl LeaseServer for Server {
+    fn take(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let added = self
+            .0
+            .set(key, owner.as_bytes(), Mode::Add, None, ttl_secs(ttl))?;
+        Ok(added == Outcome::Done)
     }
-}
 
-/// Rewrites the item with a fresh TTL if it is still ours; `false` once it is not (or on error).
-fn renew(conn: &Conn, key: &str, owner: &str, secs: u64) -> bool {
-    match conn.get(key) {
-        Ok(Some((value, cas))) if value == owner.as_bytes() => matches!(
-            conn.set(key, owner.as_bytes(), Mode::Set, Some(cas), secs),
-            Ok(Outcome::Done)
-        ),
-        _ => false,
+    fn renew(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let Some((value, cas)) = self.0.get(key)? else {
+            return Ok(false);
+        };
+        if value != owner.as_bytes() {
+            return Ok(false);
+        }
+        match self
+            .0
+            .set(key, owner.as_bytes(), Mode::Set, Some(cas), ttl_secs(ttl))?
+        {
+            Outcome::Done => Ok(true),
+            Outcome::NotFound => Ok(false),
+            // Changed between the read and the write: read again on the next try.
+            Outcome::Exists | Outcome::NotStored => Err(StoreError::Backend(
+                "the lock item changed during its renewal".into(),
+            )),
+        }
     }
-}
 
-fn renew_while_held(conn: Arc<Conn>, key: String, owner: String, secs: u64) -> Sender<()> {
-    let (tx, rx) = mpsc::channel::<()>();
-    let every = Duration::from_millis((secs * 1000 / 3).max(200));
-    let spawned = std::thread::Builder::new()
-        .name("pancred-memcached-lock".into())
-        .spawn(move || loop {
-            match rx.recv_timeout(every) {
-                Err(RecvTimeoutError::Timeout) if renew(&conn, &key, &owner, secs) => {}
-                _ => return,
-            }
-        });
-    // Without the thread the lock still works; it relies on the TTL outlasting the refresh.
-    drop(spawned);
-    tx
-}
-
-impl Drop for MemcachedLock {
-    fn drop(&mut self) {
-        self.stop_renewing.take();
+    fn release(&self, key: &str, owner: &str) {
         // A renewal in flight may change the CAS between our read and delete: read again then.
         // Errors are ignored: if memcached is unreachable the TTL frees the lock.
         for _ in 0..3 {
-            match self.conn.get(&self.key) {
-                Ok(Some((value, cas))) if value == self.owner.as_bytes() => {
-                    if !matches!(self.conn.delete(&self.key, Some(cas)), Ok(Outcome::Exists)) {
+            match self.0.get(key) {
+                Ok(Some((value, cas))) if value == owner.as_bytes() => {
+                    if !matches!(self.0.delete(key, Some(cas)), Ok(Outcome::Exists)) {
                         return;
                     }
                 }
                 _ => return,
             }
         }
+    }
+
+    /// The connection is dropped after any failed call already; nothing more to do.
+    fn reset(&self) {}
+
+    fn tick(&self) -> Duration {
+        TICK
+    }
+
+    fn thread_name(&self) -> &'static str {
+        "pancred-memcached-lock"
     }
 }

@@ -102,6 +102,7 @@ fn key_part(name: &str) -> String {
 impl MemcachedStore {
     /// Connects now, so an unreachable server is reported at once.
     pub fn connect(config: &MemcachedConfig) -> Result<Self, StoreError> {
+        super::lease::check_ttl("PANCRED_MEMCACHED_LOCK_TTL_MS", config.lock_ttl, lock::TICK)?;
         let store = MemcachedStore {
             conn: Arc::new(Conn::new(config.host.clone(), config.port, config.timeout)),
             prefix: config.prefix.clone(),
@@ -287,9 +288,14 @@ impl Store for MemcachedStore {
         true
     }
 
+    /// memcached evicts under memory pressure and restarts empty.
+    fn can_forget(&self) -> bool {
+        true
+    }
+
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
-        let lock = lock::acquire(
-            &self.conn,
+        let lock = super::lease::acquire(
+            Arc::new(lock::Server(self.conn.clone())),
             format!("{}lock:{}", self.prefix, key_part(name)),
             format!("profile '{name}' in {}", self.location()),
             self.lock_ttl,

@@ -178,8 +178,16 @@ impl Conn {
             StoreError::Unavailable(format!(
                 "cannot reach Redis at {at} while {doing}: {text}; is the server up and reachable?"
             ))
+        } else if e.code() == Some("NOPERM") {
+            // Logged in, but the ACL user may not run this command or touch this key.
+            StoreError::Unavailable(format!(
+                "Redis at {at} denied permission while {doing}: {text}; the server's ACL does not \
+                 allow the user logged in this command or key (it needs the keys under the \
+                 store's prefix, PANCRED_REDIS_PREFIX, and the @read, @write and @scripting \
+                 commands): grant them with ACL SETUSER, or log in as another user"
+            ))
         } else if e.kind() == ErrorKind::AuthenticationFailed
-            || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
+            || matches!(e.code(), Some("WRONGPASS" | "NOAUTH"))
         {
             StoreError::Unavailable(format!(
                 "Redis at {at} refused access while {doing}: {text}; check the password (in the URL, or REDISCLI_AUTH)"

@@ -97,6 +97,7 @@ pub struct RedisStore {
 impl RedisStore {
     /// Connects now, so an unreachable server or a refused password is reported at once.
     pub fn connect(config: &RedisConfig) -> Result<Self, StoreError> {
+        super::lease::check_ttl("PANCRED_REDIS_LOCK_TTL_MS", config.lock_ttl, lock::TICK)?;
         let store = RedisStore {
             conn: Arc::new(Conn::open(config)?),
             prefix: config.prefix.clone(),
@@ -314,9 +315,15 @@ impl Store for RedisStore {
         true
     }
 
+    /// A restart without persistence, a flush or a failover to a replica that lagged: pancred
+    /// cannot tell from here whether this server keeps what it was given.
+    fn can_forget(&self) -> bool {
+        true
+    }
+
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
-        let lock = lock::acquire(
-            &self.conn,
+        let lock = super::lease::acquire(
+            Arc::new(lock::Server(self.conn.clone())),
             format!("{}lock:{name}", self.prefix),
             format!("profile '{name}' in {}", self.location()),
             self.lock_ttl,

@@ -93,6 +93,44 @@ fn a_failure_shows_and_is_retried_later_and_later() {
 }
 
 #[test]
+fn a_refresh_token_the_provider_refused_is_never_sent_again_and_the_user_is_told() {
+    let mut app = app();
+    app.update(Action::ToggleKeepFresh);
+    let refused = pancred_error_invalid_grant();
+    app.on_engine(EngineEvent::KeptFresh("expired".into(), Err(refused)));
+    let (level, text) = status(&app);
+    assert_eq!(level, Level::Error);
+    assert!(text.contains("authorize again"), "{text}");
+    assert!(!text.contains("next try"), "{text}");
+    for t in [10, 600, 86_400] {
+        assert!(
+            !kept(&app.update(Action::Tick(NOW + t))).contains(&"expired".to_string()),
+            "re-sent a refused refresh token after {t} s"
+        );
+    }
+    // Authorized again: the profile holds another refresh token, and keep-fresh resumes.
+    let mut again = app
+        .entries
+        .iter()
+        .find(|e| e.name() == "expired")
+        .unwrap()
+        .profile
+        .clone();
+    again.refresh_token = Some(crate::Secret::new("rt-after-login"));
+    app.put_profile(again);
+    assert!(kept(&app.update(Action::Tick(NOW + 86_401))).contains(&"expired".to_string()));
+}
+
+fn pancred_error_invalid_grant() -> Error {
+    Error::Provider(crate::oauth::OAuthError::Refused {
+        endpoint: "http://idp.example/token".into(),
+        status: 400,
+        error: "invalid_grant".into(),
+        description: Some("grant request is invalid".into()),
+    })
+}
+
+#[test]
 fn a_provider_whose_tokens_live_shorter_than_the_leeway_is_not_asked_again_at_once() {
     let mut app = app();
     app.update(Action::ToggleKeepFresh);
