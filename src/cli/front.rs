@@ -69,10 +69,10 @@ fn answer(args: &[OsString]) -> Option<i32> {
             let (token, expiry, stored) = cached(&global)?;
             Some(finish(
                 git_credential::read_request(std::io::stdin().lock()).and_then(|request| {
-                    if !git_credential::answers_for(&stored.git_hosts, &request) {
+                    if !git_credential::answers_for(Some(&stored), &request, &username) {
                         return Ok(());
                     }
-                    git_credential::answer(&username, &token, expiry)
+                    git_credential::answer(&request, &username, &token, expiry)
                 }),
             ))
         }
