@@ -108,6 +108,11 @@ pub fn write_registration(
     shell: clap_complete::Shell,
     out: &mut dyn std::io::Write,
 ) -> Result<(), crate::Error> {
+    if shell == clap_complete::Shell::Bash {
+        return out
+            .write_all(super::completion_bash::registration(COMPLETE_VAR).as_bytes())
+            .map_err(|e| crate::Error::Other(format!("cannot write the completion script: {e}")));
+    }
     let shells = clap_complete::env::Shells::builtins();
     let completer = shells
         .completer(&shell.to_string())

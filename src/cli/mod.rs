@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one function per command. Errors come back as
 //! [`crate::Error`] and become the exit codes of the contract.
 
+mod completion_bash;
 mod context;
 mod device_login;
 mod exec;
