@@ -51,17 +51,24 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
     })
 }
 
-/// `--env` names must be variable names.
+/// `--env` names must be variable names, and not ones the loader, a shell or an interpreter
+/// acts on (see [`super::env_names`]).
 pub(super) fn check_names(extra_env: &[String]) -> Result<(), Error> {
-    match extra_env
-        .iter()
-        .find(|n| n.is_empty() || n.contains('=') || n.contains('\0'))
-    {
-        Some(name) => Err(Error::Usage(format!(
-            "--env {name:?} is not a variable name"
-        ))),
-        None => Ok(()),
+    for name in extra_env {
+        if name.is_empty() || name.contains('=') || name.contains('\0') {
+            return Err(Error::Usage(format!(
+                "--env {name:?} is not a variable name"
+            )));
+        }
+        if let Some(why) = super::env_names::refusal(name) {
+            return Err(Error::Usage(format!(
+                "--env {}: {why}, so the token must not go there; choose another name \
+                 (e.g. TOKEN or the one your program reads)",
+                crate::text::Safe(name)
+            )));
+        }
     }
+    Ok(())
 }
 
 /// CMD with the token in its environment (never in its arguments): in `PANCRED_ACCESS_TOKEN`, in

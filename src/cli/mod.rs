@@ -4,6 +4,7 @@
 mod completion_bash;
 mod context;
 mod device_login;
+mod env_names;
 mod exec;
 mod exit;
 pub mod front;
