@@ -5,7 +5,7 @@
 //! SIGQUIT from a terminal already reach the command (it runs in pancred's process group), so
 //! pancred only waits for it to decide, as a shell does.
 
-use super::oauth_cmds::{block_on, engine, hint_on_refresh};
+use super::oauth_cmds::{block_on, engine};
 use super::Context;
 use crate::profile::Dialect;
 use crate::resolve::ENV_ACCESS_TOKEN;
@@ -24,18 +24,19 @@ pub fn exec(ctx: &Context, extra_env: &[String], command: &[OsString]) -> Result
     check_names(extra_env)?;
     let (engine, name) = engine(ctx)?;
     // A cached token is read on this thread; the runtime below then only supervises CMD.
-    let cached = engine.cached_access_token(&name)?;
+    let (token, stored) = match engine.cached_access_token(&name)? {
+        Some(c) => (c.token, c.stored),
+        None => {
+            let caller = super::login_gate::Caller::default();
+            super::login_gate::with_login(ctx, &name, ctx.global.login, caller, || {
+                block_on(async {
+                    let token = engine.fresh_access_token(&name).await?;
+                    Ok((token, engine.load(&name).await?))
+                })
+            })?
+        }
+    };
     block_on(async {
-        let (token, stored) = match cached {
-            Some(c) => (c.token, c.stored),
-            None => {
-                let token = engine
-                    .fresh_access_token(&name)
-                    .await
-                    .map_err(|e| hint_on_refresh(&name, e))?;
-                (token, engine.load(&name).await?)
-            }
-        };
         let (p, _) = engine.working(&name, stored.as_ref());
         // Listening before the command starts: a signal that comes as soon as it runs is passed on.
         let signals = Signals::listen()?;

@@ -13,6 +13,7 @@ pub fn exit_code(e: &Error) -> i32 {
         Error::Provider(_) => 4,
         Error::Store(_) => 5,
         Error::Cancelled => 130,
+        Error::LoginNeeded { .. } => 6,
         Error::NoSuchProfile { .. } | Error::Other(_) => 1,
     }
 }

@@ -17,6 +17,7 @@ const STORE: &[&str] = &[
 ];
 const PROFILE: &[&str] = &["profile"];
 const LEEWAY: &[&str] = &["leeway"];
+const LOGIN: &[&str] = &["login"];
 const CREDENTIALS: &[&str] = &[
     "client_id",
     "client_secret_file",
@@ -32,8 +33,12 @@ fn uses(subcommand: &str) -> Vec<&'static str> {
         "init" => &[STORE, PROFILE, LEEWAY],
         "generate" | "remove" => &[STORE, PROFILE],
         "use" | "rename" | "import" | "export" => &[STORE],
-        "show" | "auth-url" | "login" | "exchange" | "token" | "refresh" | "revoke" | "exec"
-        | "git-credential" | "kubectl-credential" => &[STORE, PROFILE, LEEWAY, CREDENTIALS],
+        "token" | "exec" | "git-credential" | "kubectl-credential" => {
+            &[STORE, PROFILE, LEEWAY, CREDENTIALS, LOGIN]
+        }
+        "show" | "auth-url" | "login" | "exchange" | "refresh" | "revoke" => {
+            &[STORE, PROFILE, LEEWAY, CREDENTIALS]
+        }
         "demo" => &[LEEWAY],
         _ => &[],
     };

@@ -18,6 +18,10 @@ pub struct LoginArgs {
     pub port: Option<u16>,
     /// Seconds; `None`: [`DEFAULT_TIMEOUT`] (a device login waits until its code expires).
     pub timeout: Option<u64>,
+    /// Take a pasted redirect from standard input (`pancred login`); a helper's login does not:
+    /// its standard input is its caller's (git's request), or a terminal it reads in the
+    /// background.
+    pub read_pastes: bool,
 }
 
 pub const DEFAULT_TIMEOUT: u64 = 300;
@@ -42,7 +46,11 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
     let engine = ctx.pancloud_engine()?;
-    let pastes = paste_reader();
+    let pastes = if args.read_pastes {
+        paste_reader()
+    } else {
+        None
+    };
     let runtime = crate::config::runtime(2)?;
     runtime.block_on(async {
         // Everything, the listener included, is dropped when Ctrl-C wins: the port is freed.

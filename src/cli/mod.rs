@@ -14,6 +14,7 @@ mod hints;
 mod interrupt;
 mod kubectl;
 mod login;
+mod login_gate;
 mod oauth_cmds;
 mod output;
 mod profiles;
@@ -99,6 +100,10 @@ pub struct GlobalArgs {
     /// Seconds before expiry at which a token counts as expiring
     #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
     pub leeway: i64,
+    /// When a login is needed: log in only with a person at a terminal (auto), never (exit 6
+    /// with the command to run), or always
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub login: login_gate::LoginMode,
     /// Explicit client id (with the files below, these win over PAN_* variables and the store)
     #[arg(long, global = true, value_name = "ID")]
     pub client_id: Option<String>,
@@ -390,6 +395,7 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
                 no_browser,
                 port,
                 timeout,
+                read_pastes: true,
             },
         ),
         Some(cmd) => oauth_cmds::run(ctx, cmd),

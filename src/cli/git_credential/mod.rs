@@ -17,7 +17,7 @@ mod request;
 mod serve;
 mod storing;
 
-use super::oauth_cmds::{block_on, engine, hint_on_refresh};
+use super::oauth_cmds::{block_on, engine};
 use super::Context;
 use crate::secret::Secret;
 use crate::{Engine, Error, Profile};
@@ -65,7 +65,7 @@ fn get(ctx: &Context, request: &Request, username: &str) -> Result<(), Error> {
             let expiry = c.expires_at();
             (c.token, expiry)
         }),
-        None => refreshed(&engine, &name, request, username)?,
+        None => refreshed(ctx, &engine, &name, request, username)?,
     };
     // Silence for a request this profile does not serve: git asks its next helper, or the user.
     let Some((token, expiry)) = answer else {
@@ -108,24 +108,27 @@ pub(super) fn answer(
         .map_err(|e| Error::Other(format!("cannot answer git: {e}")))
 }
 
-/// The answer when the cached token will not do: read again, and refresh if still needed.
+/// The answer when the cached token will not do: read again, and refresh if still needed (a
+/// login first, when one is needed and a person is there: see [`super::login_gate`]).
 fn refreshed(
+    ctx: &Context,
     engine: &Engine,
     name: &str,
     request: &Request,
     username: &str,
 ) -> Result<Option<(Secret, Option<i64>)>, Error> {
-    block_on(async {
-        let stored = engine.load(name).await?;
-        if !answers_for(stored.as_ref(), request, username) {
-            return Ok(None);
-        }
-        engine
-            .fresh_access_token_with_expiry(name)
-            .await
-            .map(Some)
-            .map_err(|e| hint_on_refresh(name, e))
+    let stored = block_on(engine.load(name))?;
+    if !answers_for(stored.as_ref(), request, username) {
+        return Ok(None);
+    }
+    let caller = super::login_gate::Caller {
+        git_prompt_off: std::env::var_os("GIT_TERMINAL_PROMPT").is_some_and(|v| v == "0"),
+        ..Default::default()
+    };
+    super::login_gate::with_login(ctx, name, ctx.global.login, caller, || {
+        block_on(engine.fresh_access_token_with_expiry(name))
     })
+    .map(Some)
 }
 
 /// The token git reports as refused: the password, or the token inside a Basic credential.

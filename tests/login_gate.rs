@@ -1,0 +1,286 @@
+//! `--login never|auto|always` on the helpers: a profile that needs a login, asked by real git
+//! and kubectl from the background (no terminal, as an editor or a cron job runs them), fails
+//! fast with exit 6 and the command to run, and never opens a browser; in a terminal (tmux),
+//! concurrent callers share exactly one login and all get its token.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use common::oidc::init;
+use common::tmux::Tmux;
+use common::{bin, have_program, Run, Sandbox};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `$BROWSER` that counts its calls in `count`, then runs `then` (if any) on the URL.
+fn counting_browser(dir: &Path, then: Option<&str>) -> (PathBuf, PathBuf) {
+    let (script, count) = (dir.join("browser.sh"), dir.join("browser-calls"));
+    let rest = then.map_or(String::new(), |t| format!("exec {t} \"$@\"\n"));
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho called >> '{}'\n{rest}", count.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script, count)
+}
+
+fn calls(count: &Path) -> usize {
+    std::fs::read_to_string(count).map_or(0, |t| t.lines().count())
+}
+
+/// `program ARGS` in a new session: no controlling terminal, as a background job has.
+fn detached(sb: &Sandbox, browser: &Path, program: &str, args: &[&str]) -> Command {
+    let mut c = sb.program("setsid");
+    c.arg("-w")
+        .arg(program)
+        .args(args)
+        .env("BROWSER", browser)
+        .env_remove("GIT_SSL_CAINFO")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn finish(mut child: Child, input: &str) -> Run {
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    child.wait_with_output().unwrap().into()
+}
+
+const COMMAND: &str = "pancred --profile w login";
+
+#[test]
+fn background_callers_fail_fast_with_the_command_and_never_open_a_browser() {
+    if !(have_program("git") && have_program("setsid")) {
+        return;
+    }
+    let sb = Sandbox::new();
+    // Client settings and no refresh token: only a login can give this profile a token. The
+    // endpoints are never reached (nothing listens on port 1).
+    init(
+        &sb,
+        &json!({"profile": "w", "dialect": "oauth2", "client_id": "c", "client_secret": "s",
+                "auth_base_url": "http://127.0.0.1:1/auth", "token_url": "http://127.0.0.1:1/token"}),
+    );
+    let (browser, count) = counting_browser(sb.path(), None);
+
+    // pancred itself: exit 6, the command to run on stderr, nothing on stdout.
+    for args in [
+        &["--profile", "w", "token"][..],
+        &["--profile", "w", "--login", "never", "token"],
+    ] {
+        let r: Run = detached(&sb, &browser, bin(), args)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(r.code, 6, "{args:?}: {}", r.all());
+        assert!(r.stderr.contains(COMMAND), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+    let r: Run = detached(
+        &sb,
+        &browser,
+        bin(),
+        &["--profile", "w", "exec", "--", "true"],
+    )
+    .output()
+    .unwrap()
+    .into();
+    assert_eq!(r.code, 6, "{}", r.all());
+
+    // 30 gits at once.
+    let helper = format!("credential.helper=!{} --profile w git-credential", bin());
+    let start = Instant::now();
+    let gits: Vec<Child> = (0..30)
+        .map(|_| {
+            let mut c = detached(&sb, &browser, "git", &[]);
+            c.args([
+                "-c",
+                "credential.helper=",
+                "-c",
+                &helper,
+                "credential",
+                "fill",
+            ])
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdin(Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    let runs: Vec<Run> = gits
+        .into_iter()
+        .map(|g| finish(g, "protocol=https\nhost=git.example\n\n"))
+        .collect();
+    let gits_took = start.elapsed();
+    for r in &runs {
+        assert_ne!(r.code, 0, "{}", r.all());
+        assert!(r.stderr.contains(COMMAND), "{}", r.stderr);
+        assert!(!r.stdout.contains("password="), "{}", r.stdout);
+    }
+
+    // 30 kubectls at once; the kubeconfig says interactiveMode Never.
+    if have_program("kubectl") {
+        let config = sb.path().join("kubeconfig");
+        let doc = json!({
+            "apiVersion": "v1", "kind": "Config",
+            "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+            "users": [{"name": "u", "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                "command": bin(), "args": ["--profile", "w", "kubectl-credential"],
+                "interactiveMode": "Never"}}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "c",
+        });
+        std::fs::write(&config, doc.to_string()).unwrap();
+        let start = Instant::now();
+        let kubectls: Vec<Child> = (0..30)
+            .map(|_| {
+                detached(&sb, &browser, "kubectl", &["--kubeconfig"])
+                    .arg(&config)
+                    .args(["get", "--raw", "/api"])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for k in kubectls {
+            let r = finish(k, "");
+            assert_ne!(r.code, 0, "{}", r.all());
+            assert!(r.stderr.contains("exit code 6"), "{}", r.stderr);
+        }
+        eprintln!("30 kubectl get: {:?}", start.elapsed());
+    }
+    eprintln!("30 git credential fill: {gits_took:?}");
+    assert!(gits_took < Duration::from_secs(60), "{gits_took:?}");
+    assert_eq!(calls(&count), 0, "a background caller opened a browser");
+}
+
+/// A profile of a real provider with no tokens yet, and a bash in tmux in `out/` with pancred on
+/// PATH and a `$BROWSER` that counts its calls before driving the login in Chromium
+/// (`BROWSER_LOGIN_ACTION` when `action` is given: `deny` refuses consent).
+struct Terminal {
+    sb: Sandbox,
+    oidc: common::oidc::Oidc,
+    tmux: Tmux,
+    count: PathBuf,
+    out: PathBuf,
+}
+
+fn terminal(tag: &str, action: Option<&str>) -> Option<Terminal> {
+    if !have_program("tmux") {
+        return None;
+    }
+    let js = common::external("PANCRED_TEST_JS")?;
+    let sb = Sandbox::new();
+    let port = common::login::free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let oidc = common::oidc::Oidc::start_with(&[("PROVIDER_WEB_REDIRECTS", redirect.as_str())])?;
+    init(
+        &sb,
+        &oidc.profile("w", &common::oidc::basic_client(), &redirect),
+    );
+    let node = format!("node {js}/browser-login.mjs");
+    let (browser, count) = counting_browser(sb.path(), Some(&node));
+    let out = sb.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let bindir = Path::new(bin()).parent().unwrap();
+    let mut env = format!(
+        "HOME={home} XDG_CONFIG_HOME={home}/.config XDG_STATE_HOME={home}/.local/state \
+         TERM=xterm PANCRED_STORE=file PAN_CREDENTIALS_DBFILE={creds} BROWSER={browser} \
+         PATH={bindir}:/usr/local/bin:/usr/bin:/bin",
+        home = sb.home.display(),
+        creds = sb.creds.display(),
+        browser = browser.display(),
+        bindir = bindir.display(),
+    );
+    if let Ok(chromium) = std::env::var("PANCRED_TEST_CHROMIUM") {
+        env.push_str(&format!(" PANCRED_TEST_CHROMIUM={chromium}"));
+    }
+    if let Some(a) = action {
+        env.push_str(&format!(" BROWSER_LOGIN_ACTION={a}"));
+    }
+    let tmux = Tmux::new(tag);
+    tmux.start(
+        150,
+        40,
+        &format!(
+            "cd {} && env -i {env} bash --norc --noprofile",
+            out.display()
+        ),
+    );
+    Some(Terminal {
+        sb,
+        oidc,
+        tmux,
+        count,
+        out,
+    })
+}
+
+impl Terminal {
+    /// Runs a shell line and waits for its `done-N` marker.
+    fn run(&self, line: &str, n: u32) -> String {
+        self.tmux
+            .keys(&["-l", &format!("{line}; echo \"done-{n} rc=$?\"")]);
+        self.tmux.keys(&["Enter"]);
+        let marker = format!("done-{n} rc=");
+        self.tmux
+            .wait_within(&marker, Duration::from_secs(150), |s| {
+                s.lines().any(|l| l.starts_with(&marker))
+            })
+    }
+}
+
+#[test]
+fn in_a_terminal_concurrent_callers_share_one_login() {
+    let Some(t) = terminal("login-share", None) else {
+        return;
+    };
+    let screen = t.run(
+        "for i in 1 2 3 4; do pancred --profile w token > tok.$i & done; wait",
+        1,
+    );
+    let tokens: Vec<String> = (1..=4)
+        .map(|i| std::fs::read_to_string(t.out.join(format!("tok.{i}"))).unwrap())
+        .collect();
+    assert_eq!(calls(&t.count), 1, "{screen}");
+    assert!(!tokens[0].trim().is_empty(), "{screen}");
+    assert!(
+        tokens.iter().all(|x| x == &tokens[0]),
+        "{tokens:?} {screen}"
+    );
+    assert_eq!(t.oidc.counts()["code"], 1);
+    assert_eq!(
+        common::oidc::stored(&t.sb, "w")["access_token"],
+        json!(tokens[0].trim())
+    );
+}
+
+#[test]
+fn a_failed_login_is_remembered_and_the_next_caller_fails_fast() {
+    let Some(t) = terminal("login-fail", Some("deny")) else {
+        return;
+    };
+    let screen = t.run("pancred --profile w token", 1);
+    assert_eq!(calls(&t.count), 1, "{screen}");
+    assert!(!screen.contains("done-1 rc=0"), "{screen}");
+    // Within the minute: no second browser, exit 6 at once, and the way out named.
+    let started = Instant::now();
+    let screen = t.run("clear; pancred --profile w token", 2);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(screen.contains("done-2 rc=6"), "{screen}");
+    let joined = screen.replace('\n', "");
+    assert!(
+        joined.contains("failed") && joined.contains(COMMAND),
+        "{screen}"
+    );
+    assert_eq!(calls(&t.count), 1, "{screen}");
+    // --login always tries again (and is refused again).
+    let screen = t.run("clear; pancred --profile w --login always token", 3);
+    assert_eq!(calls(&t.count), 2, "{screen}");
+}
