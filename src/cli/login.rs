@@ -22,6 +22,8 @@ pub struct LoginArgs {
     /// its standard input is its caller's (git's request), or a terminal it reads in the
     /// background.
     pub read_pastes: bool,
+    /// Let the tokens of another subject replace the profile's pinned identity.
+    pub new_identity: bool,
 }
 
 pub const DEFAULT_TIMEOUT: u64 = 300;
@@ -37,6 +39,7 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
         let device = super::device_login::DeviceArgs {
             no_browser: args.no_browser,
             timeout: args.timeout,
+            new_identity: args.new_identity,
         };
         return super::device_login::device_login(ctx, device);
     }
@@ -87,7 +90,12 @@ async fn flow(
     let callback = wait_or_paste(listener, &pending, timeout, pastes).await?;
     eprintln!("pancred: authorization received; exchanging the code");
     engine
-        .exchange_code(name, callback.code.expose(), Some(&pending))
+        .exchange_code_as(
+            name,
+            callback.code.expose(),
+            Some(&pending),
+            args.new_identity,
+        )
         .await?;
     eprintln!(
         "pancred: logged in: tokens stored in profile '{}'",

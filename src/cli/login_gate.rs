@@ -107,6 +107,7 @@ pub fn with_login<T>(
         port: None,
         timeout: Some(LOGIN_TIMEOUT),
         read_pastes: false,
+        new_identity: false,
     };
     eprintln!(
         "pancred: profile '{}' needs a login; starting it",

@@ -183,6 +183,10 @@ pub enum Command {
         /// Give up after this many seconds [default: 300; with --device: when the code expires]
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,
+        /// Accept tokens for another account than the one this profile belongs to (its pinned
+        /// issuer and subject), and pin that one instead
+        #[arg(long)]
+        new_identity: bool,
     },
     /// Exchange an authorization code pasted by hand (pancloud's fetch_tokens)
     Exchange {
@@ -388,6 +392,7 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
             no_browser,
             port,
             timeout,
+            new_identity,
         }) => login::login(
             ctx,
             login::LoginArgs {
@@ -396,6 +401,7 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
                 port,
                 timeout,
                 read_pastes: true,
+                new_identity,
             },
         ),
         Some(cmd) => oauth_cmds::run(ctx, cmd),
