@@ -1,4 +1,4 @@
-//! Identity pinning with the real oidc-provider, which issues ID tokens for any account: a
+//! Identity pinning (and the OpenID nonce) with the real oidc-provider, which issues ID tokens for any account: a
 //! profile first logged in as alice refuses a login as bob (exit 4, the store byte for byte as
 //! it was) unless `login --new-identity` is asked; refreshes keep working for the pinned one.
 #![cfg(feature = "cli")]
@@ -39,6 +39,8 @@ fn a_login_as_another_subject_is_refused_and_nothing_changes() {
     let (code, stderr) = login_as(&sb, &js, "alice", &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(pinned_subject(&sb), "alice");
+    // The scope has openid: the URL carried a nonce, and the ID token (checked) carried it back.
+    assert!(stderr.contains("&nonce="), "{stderr}");
     let doc = common::oidc::stored(&sb, "default");
     assert!(
         doc["identity"]["iss"]

@@ -125,10 +125,12 @@ impl Engine {
             Dialect::OAuth2 => {
                 let (caller, p, redirect) = (&caller, &p, redirect.as_deref());
                 let verifier = verifier.as_ref();
-                discovery::with_endpoints(caller, p, Need::Token, |e| async move {
+                let tokens = discovery::with_endpoints(caller, p, Need::Token, |e| async move {
                     oauth2::exchange(caller, &e, p, code, redirect, verifier).await
                 })
-                .await?
+                .await?;
+                oauth2::check_nonce(p, verifier, tokens.id_token.as_ref())?;
+                tokens
             }
         };
         let _lock = self.lock(profile).await?;
