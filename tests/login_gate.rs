@@ -284,3 +284,62 @@ fn a_failed_login_is_remembered_and_the_next_caller_fails_fast() {
     let screen = t.run("clear; pancred --profile w --login always token", 3);
     assert_eq!(calls(&t.count), 2, "{screen}");
 }
+
+#[test]
+fn a_grant_ended_at_the_provider_needs_a_login_and_background_callers_fail_fast() {
+    if !(have_program("git") && have_program("setsid")) {
+        return;
+    }
+    let Some(oidc) = common::oidc::Oidc::start() else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let doc = oidc.login(
+        &sb,
+        "w",
+        &common::oidc::basic_client(),
+        common::oidc::WEB_REDIRECT,
+    );
+    let old = doc["refresh_token"].as_str().unwrap().to_string();
+    // The grant ends at the provider; the profile still holds its refresh token and a stale
+    // access token, as after a revocation elsewhere.
+    let r = sb.run(&["--profile", "w", "revoke", "--refresh-token"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    init(&sb, &json!({"profile": "w", "refresh_token": old}));
+    common::oidc::expire_token(&sb, "w");
+    let before = std::fs::read(&sb.creds).unwrap();
+    let (browser, count) = counting_browser(sb.path(), None);
+
+    let r: Run = detached(&sb, &browser, bin(), &["--profile", "w", "token"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 6, "{}", r.all());
+    assert!(r.stderr.contains(COMMAND), "{}", r.stderr);
+
+    let helper = format!("credential.helper=!{} --profile w git-credential", bin());
+    let gits: Vec<Child> = (0..10)
+        .map(|_| {
+            let mut c = detached(&sb, &browser, "git", &[]);
+            c.args([
+                "-c",
+                "credential.helper=",
+                "-c",
+                &helper,
+                "credential",
+                "fill",
+            ])
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdin(Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for g in gits {
+        let r = finish(g, "protocol=https\nhost=git.example\n\n");
+        assert_ne!(r.code, 0, "{}", r.all());
+        assert!(r.stderr.contains(COMMAND), "{}", r.stderr);
+    }
+    assert_eq!(calls(&count), 0);
+    // The refused refreshes changed nothing stored.
+    assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
+}
