@@ -317,3 +317,17 @@ fn the_request_ends_at_the_blank_line_and_may_hold_any_byte() {
         );
     }
 }
+
+#[test]
+fn a_token_the_server_refuses_is_erased_through_the_basic_credential() {
+    let Some(w) = world() else { return };
+    // The server now wants another token: git reports ours as refused (`erase` with the
+    // `authtype=Basic` credential it was given), and pancred forgets it.
+    std::fs::write(w.sb.path().join("https-token"), "another-token").unwrap();
+    let url = format!("https://git.example:{}/repo.git", w.https.port);
+    let r = w.ls_remote(&[helper(FULL, "")], &url);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(w.https.seen().contains(&w.basic("oauth2")));
+    let doc = common::oidc::stored(&w.sb, "w");
+    assert!(doc.get("access_token").is_none(), "{doc}");
+}
