@@ -343,3 +343,39 @@ fn a_grant_ended_at_the_provider_needs_a_login_and_background_callers_fail_fast(
     // The refused refreshes changed nothing stored.
     assert_eq!(std::fs::read(&sb.creds).unwrap(), before);
 }
+
+#[test]
+fn with_a_terminal_kubectl_non_interactive_and_git_without_prompts_still_never_log_in() {
+    let Some(t) = terminal("login-callers", None) else {
+        return;
+    };
+    let info = r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#;
+    let screen = t.run(
+        &format!("KUBERNETES_EXEC_INFO='{info}' pancred --profile w kubectl-credential"),
+        1,
+    );
+    assert!(screen.contains("done-1 rc=6"), "{screen}");
+    assert!(
+        screen.contains("kubectl runs it without a terminal"),
+        "{screen}"
+    );
+    let screen = t.run(
+        "clear; printf 'protocol=https\\nhost=git.example\\n\\n' | GIT_TERMINAL_PROMPT=0 pancred --profile w git-credential get",
+        2,
+    );
+    assert!(screen.contains("done-2 rc=6"), "{screen}");
+    assert!(screen.contains("GIT_TERMINAL_PROMPT=0"), "{screen}");
+    let screen = t.run("clear; pancred --profile w --login never exec -- true", 3);
+    assert!(screen.contains("done-3 rc=6"), "{screen}");
+    assert_eq!(calls(&t.count), 0, "{screen}");
+    // The same terminal, kubectl saying a person is there: the login starts and the token comes.
+    let info = info.replace("false", "true");
+    let screen = t.run(
+        &format!("clear; KUBERNETES_EXEC_INFO='{info}' pancred --profile w kubectl-credential > kube.json"),
+        4,
+    );
+    assert!(screen.contains("done-4 rc=0"), "{screen}");
+    assert_eq!(calls(&t.count), 1, "{screen}");
+    let kube = std::fs::read_to_string(t.out.join("kube.json")).unwrap();
+    assert!(kube.contains("\"token\""), "{kube}");
+}
