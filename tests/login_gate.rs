@@ -172,6 +172,11 @@ struct Terminal {
 }
 
 fn terminal(tag: &str, action: Option<&str>) -> Option<Terminal> {
+    terminal_with(tag, action, false)
+}
+
+/// `device`: a device-login profile, and no `$BROWSER` nor display (an SSH session).
+fn terminal_with(tag: &str, action: Option<&str>, device: bool) -> Option<Terminal> {
     if !have_program("tmux") {
         return None;
     }
@@ -180,10 +185,14 @@ fn terminal(tag: &str, action: Option<&str>) -> Option<Terminal> {
     let port = common::login::free_port();
     let redirect = format!("http://127.0.0.1:{port}/callback");
     let oidc = common::oidc::Oidc::start_with(&[("PROVIDER_WEB_REDIRECTS", redirect.as_str())])?;
-    init(
-        &sb,
-        &oidc.profile("w", &common::oidc::basic_client(), &redirect),
-    );
+    if device {
+        init(&sb, &oidc.device_profile("w"));
+    } else {
+        init(
+            &sb,
+            &oidc.profile("w", &common::oidc::basic_client(), &redirect),
+        );
+    }
     let node = format!("node {js}/browser-login.mjs");
     let (browser, count) = counting_browser(sb.path(), Some(&node));
     let out = sb.path().join("out");
@@ -191,11 +200,10 @@ fn terminal(tag: &str, action: Option<&str>) -> Option<Terminal> {
     let bindir = Path::new(bin()).parent().unwrap();
     let mut env = format!(
         "HOME={home} XDG_CONFIG_HOME={home}/.config XDG_STATE_HOME={home}/.local/state \
-         TERM=xterm PANCRED_STORE=file PAN_CREDENTIALS_DBFILE={creds} BROWSER={browser} \
+         TERM=xterm PANCRED_STORE=file PAN_CREDENTIALS_DBFILE={creds} \
          PATH={bindir}:/usr/local/bin:/usr/bin:/bin",
         home = sb.home.display(),
         creds = sb.creds.display(),
-        browser = browser.display(),
         bindir = bindir.display(),
     );
     if let Ok(chromium) = std::env::var("PANCRED_TEST_CHROMIUM") {
@@ -203,6 +211,9 @@ fn terminal(tag: &str, action: Option<&str>) -> Option<Terminal> {
     }
     if let Some(a) = action {
         env.push_str(&format!(" BROWSER_LOGIN_ACTION={a}"));
+    }
+    if !device {
+        env.push_str(&format!(" BROWSER={}", browser.display()));
     }
     let tmux = Tmux::new(tag);
     tmux.start(
@@ -378,4 +389,42 @@ fn with_a_terminal_kubectl_non_interactive_and_git_without_prompts_still_never_l
     assert_eq!(calls(&t.count), 1, "{screen}");
     let kube = std::fs::read_to_string(t.out.join("kube.json")).unwrap();
     assert!(kube.contains("\"token\""), "{kube}");
+}
+
+#[test]
+fn without_a_browser_the_login_is_the_device_flow_on_the_terminal() {
+    let Some(t) = terminal_with("login-device", None, true) else {
+        return;
+    };
+    t.tmux.keys(&[
+        "-l",
+        "pancred --profile w token > tok; echo \"done-1 rc=$?\"",
+    ]);
+    t.tmux.keys(&["Enter"]);
+    let is_code = |l: &str| {
+        let l = l.trim();
+        l.len() == 9
+            && l.chars().enumerate().all(|(i, c)| {
+                if i == 4 {
+                    c == '-'
+                } else {
+                    c.is_ascii_uppercase()
+                }
+            })
+    };
+    let screen = t.tmux.wait("the user code", |s| s.lines().any(is_code));
+    let code = screen
+        .lines()
+        .find(|l| is_code(l))
+        .unwrap()
+        .trim()
+        .to_string();
+    t.oidc.device_person(&code, true);
+    let screen = t.tmux.wait_within("done-1", Duration::from_secs(120), |s| {
+        s.lines().any(|l| l.starts_with("done-1 rc="))
+    });
+    assert!(screen.lines().any(|l| l == "done-1 rc=0"), "{screen}");
+    let token = std::fs::read_to_string(t.out.join("tok")).unwrap();
+    assert!(!token.trim().is_empty());
+    assert_eq!(calls(&t.count), 0);
 }

@@ -9,6 +9,9 @@
 //! night, or a cron job's git, then fails in milliseconds and never opens a browser tab.
 //! `always` logs in whenever a login is needed; `never` never does.
 //!
+//! The browser flow, or the device flow (RFC 8628, the code shown on the terminal) when no
+//! browser can open here and the provider offers it.
+//!
 //! One login at a time per profile across every process: a file lock. A helper that finds
 //! another process's login in progress waits for it and uses its result.
 
@@ -101,9 +104,12 @@ pub fn with_login<T>(
             lock
         }
     };
+    // Without a browser to open here (an SSH session), the device flow: its code can be entered
+    // on any other device.
+    let device = !browser_can_open() && device_login_supported(ctx, name);
     let args = LoginArgs {
-        device: false,
-        no_browser: false,
+        device,
+        no_browser: device,
         port: None,
         timeout: Some(LOGIN_TIMEOUT),
         read_pastes: false,
@@ -151,6 +157,24 @@ fn has_terminal() -> bool {
             .write(true)
             .open("/dev/tty")
             .is_ok()
+}
+
+/// Whether a browser can be opened on this machine: `$BROWSER`, a desktop (macOS, Windows), or a
+/// display (X11, Wayland) for the desktop's opener.
+fn browser_can_open() -> bool {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|v| !v.is_empty());
+    crate::browser::browser_list().is_some()
+        || cfg!(any(target_os = "macos", windows))
+        || set("DISPLAY")
+        || set("WAYLAND_DISPLAY")
+}
+
+fn device_login_supported(ctx: &Context, name: &str) -> bool {
+    let Ok(engine) = ctx.engine() else {
+        return false;
+    };
+    super::oauth_cmds::block_on(async { Ok(engine.device_login_supported(name).await) })
+        .unwrap_or(false)
 }
 
 /// `pancred --profile 'NAME' login`, the name quoted for a POSIX shell.
