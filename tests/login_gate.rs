@@ -428,3 +428,49 @@ fn without_a_browser_the_login_is_the_device_flow_on_the_terminal() {
     assert!(!token.trim().is_empty());
     assert_eq!(calls(&t.count), 0);
 }
+
+/// A kubeconfig whose user runs pancred with kubectl's `interactiveMode` set to `mode`.
+fn kubeconfig(dir: &Path, mode: &str) -> PathBuf {
+    let path = dir.join(format!("kubeconfig-{mode}"));
+    let doc = json!({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "u", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": "pancred", "args": ["--profile", "w", "kubectl-credential"],
+            "interactiveMode": mode}}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "c",
+    });
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn real_kubectl_in_a_terminal_logs_in_only_when_it_says_interactive() {
+    if !have_program("kubectl") {
+        return;
+    }
+    let Some(t) = terminal("login-kubectl", None) else {
+        return;
+    };
+    let never = kubeconfig(t.sb.path(), "Never");
+    let screen = t.run(
+        &format!("kubectl --kubeconfig {} get --raw /api", never.display()),
+        1,
+    );
+    assert!(screen.replace('\n', "").contains(COMMAND), "{screen}");
+    assert_eq!(calls(&t.count), 0, "{screen}");
+    // IfAvailable, on a terminal: kubectl says interactive, and the login happens.
+    let available = kubeconfig(t.sb.path(), "IfAvailable");
+    let screen = t.run(
+        &format!(
+            "clear; kubectl --kubeconfig {} get --raw /api",
+            available.display()
+        ),
+        2,
+    );
+    assert_eq!(calls(&t.count), 1, "{screen}");
+    let doc = common::oidc::stored(&t.sb, "w");
+    assert!(doc["access_token"].is_string(), "{doc}");
+}
