@@ -63,9 +63,15 @@ pub fn format_utc(ts: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
 }
 
-/// `2026-11-29T17:08:57Z` (RFC 3339, as Kubernetes and JSON APIs write times).
+/// The first and last instants RFC 3339 can write (its years have four digits).
+pub const RFC3339_MIN: i64 = -62_167_219_200;
+pub const RFC3339_MAX: i64 = 253_402_300_799;
+
+/// `2026-11-29T17:08:57Z` (RFC 3339, as Kubernetes and JSON APIs write times). A time outside
+/// years 0000 to 9999 is clamped to the nearest one RFC 3339 can write (an expiry "in 10,000
+/// years" is one in 9999), so the text is always a valid timestamp.
 pub fn rfc3339_utc(ts: i64) -> String {
-    let (y, m, d, hh, mm, ss) = civil(ts);
+    let (y, m, d, hh, mm, ss) = civil(ts.clamp(RFC3339_MIN, RFC3339_MAX));
     format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
 }
 
@@ -96,6 +102,16 @@ mod tests {
         assert_eq!(format_utc(1_795_972_137), "2026-11-29 17:08:57 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(rfc3339_utc(1_795_972_137), "2026-11-29T17:08:57Z");
+    }
+
+    #[test]
+    fn rfc3339_for_every_time() {
+        assert_eq!(rfc3339_utc(RFC3339_MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(RFC3339_MAX + 1), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(RFC3339_MIN), "0000-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(i64::MIN), "0000-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
     }
 
     #[test]

@@ -28,6 +28,16 @@ pub enum Error {
     /// Exit 130.
     #[error("cancelled")]
     Cancelled,
+    /// A login is needed and cannot start here (no terminal, `--login never`...): exit 6.
+    #[error(
+        "profile '{}' needs a login, which cannot start here ({why}); run: {command}",
+        Safe(profile)
+    )]
+    LoginNeeded {
+        profile: String,
+        why: String,
+        command: String,
+    },
     #[error("{0}")]
     Other(String),
 }

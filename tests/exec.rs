@@ -101,6 +101,47 @@ fn the_exit_code_is_the_commands() {
 }
 
 #[test]
+fn names_the_loader_or_the_shell_act_on_are_refused() {
+    let sb = Sandbox::new();
+    let token = cached(&sb, "pan", "pancloud");
+    for program in [common::bin(), env!("CARGO_BIN_EXE_pancred-full")] {
+        for name in [
+            "LD_PRELOAD",
+            "DYLD_INSERT_LIBRARIES",
+            "BASH_ENV",
+            "PATH",
+            "IFS",
+        ] {
+            let r: Run = sb
+                .program(program)
+                .args(["--profile", "pan", "exec", "--env", name, "--"])
+                .args(["sh", "-c", "echo ran"])
+                .output()
+                .unwrap()
+                .into();
+            assert_eq!(r.code, 2, "{program} {name}: {}", r.all());
+            assert!(!r.stdout.contains("ran"), "{}", r.stdout);
+            assert!(r.stderr.contains(name), "{}", r.stderr);
+            assert!(!r.all().contains(&token), "{}", r.all());
+        }
+    }
+    // An ordinary name still gets the token.
+    let r = sb.run(&[
+        "--profile",
+        "pan",
+        "exec",
+        "--env",
+        "TOKEN",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$TOKEN\"",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout, token);
+}
+
+#[test]
 fn sigterm_to_pancred_reaches_the_command() {
     let sb = Sandbox::new();
     cached(&sb, "pan", "pancloud");

@@ -90,7 +90,7 @@ fn a_valid_cached_token_is_answered_without_the_provider_or_a_thread() {
         (&["--profile", "work", "token"][..], ""),
         (
             &["--profile", "work", "git-credential", "get"][..],
-            "host=git.example\n\n",
+            "protocol=https\nhost=git.example\n\n",
         ),
         (&["--profile", "work", "kubectl-credential"][..], ""),
     ] {

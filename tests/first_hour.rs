@@ -255,9 +255,14 @@ fn after_a_revoke_the_hint_names_login() {
         &sb,
         &json!({"profile": "p", "client_id": "cid", "client_secret": "cs"}),
     );
+    // No refresh token: a login is needed, and without a person at a terminal it cannot start.
     let r = sb.run(&["--profile", "p", "token"]);
-    assert_eq!(r.code, 3, "{}", r.all());
-    assert!(r.stderr.contains("run `pancred login`"), "{}", r.stderr);
+    assert_eq!(r.code, 6, "{}", r.all());
+    assert!(
+        r.stderr.contains("run: pancred --profile p login"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

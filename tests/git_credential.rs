@@ -138,7 +138,12 @@ fn git_hosts_and_username() {
     assert_ne!(r.code, 0, "{}", r.all());
     assert!(!r.stdout.contains("password="), "{}", r.stdout);
 
-    let r = fill(&sb, &with_user, "git.example:8443");
+    // The listed host on another port than https's.
+    let r = fill(&sb, helper, "git.example:8443");
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(!r.stdout.contains("password="), "{}", r.stdout);
+
+    let r = fill(&sb, &with_user, "git.example:443");
     assert_eq!(r.code, 0, "{}", r.all());
     let a = attrs(&r);
     assert_eq!(a["username"], "x-access-token");

@@ -78,6 +78,16 @@ fn api_server(dir: &Path) -> ApiServer {
 
 /// A kubeconfig whose user runs `pancred --profile PROFILE kubectl-credential`.
 fn kubeconfig(dir: &Path, api: &ApiServer, profile: &str, api_version: &str) -> PathBuf {
+    kubeconfig_running(bin(), dir, api, profile, api_version)
+}
+
+fn kubeconfig_running(
+    program: &str,
+    dir: &Path,
+    api: &ApiServer,
+    profile: &str,
+    api_version: &str,
+) -> PathBuf {
     let config = json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -87,7 +97,7 @@ fn kubeconfig(dir: &Path, api: &ApiServer, profile: &str, api_version: &str) -> 
         }}],
         "users": [{"name": "pancred", "user": {"exec": {
             "apiVersion": api_version,
-            "command": bin(),
+            "command": program,
             "args": ["--profile", profile, "kubectl-credential"],
             "interactiveMode": "Never",
         }}}],
@@ -204,4 +214,39 @@ fn the_answer_is_an_exec_credential_of_the_asked_version() {
         .into();
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn an_expiry_past_year_9999_is_still_a_timestamp_kubectl_reads() {
+    if !(have_program("kubectl") && have_program("openssl") && have_program("python3")) {
+        return;
+    }
+    let sb = Sandbox::new();
+    // Year 11476: a provider's "never expires", or a bad clock.
+    let token = jwt(&json!({"exp": 300_000_000_000_i64}));
+    common::oidc::init(
+        &sb,
+        &json!({"profile": "far", "dialect": "oauth2", "client_id": "c", "access_token": token}),
+    );
+    let api = api_server(sb.path());
+    std::fs::write(&api.token_file, &token).unwrap();
+    let version = if kubectl_speaks_v1() {
+        "client.authentication.k8s.io/v1"
+    } else {
+        "client.authentication.k8s.io/v1beta1"
+    };
+    for program in [bin(), env!("CARGO_BIN_EXE_pancred-full")] {
+        let config = kubeconfig_running(program, sb.path(), &api, "far", version);
+        let r = kubectl(&sb, &config);
+        assert_eq!(r.code, 0, "{program}: {}", r.all());
+        assert!(r.stdout.contains("pancred-stub-ok"), "{}", r.stdout);
+        let r: Run = sb
+            .program(program)
+            .args(["--profile", "far", "kubectl-credential"])
+            .output()
+            .unwrap()
+            .into();
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["status"]["expirationTimestamp"], "9999-12-31T23:59:59Z");
+    }
 }

@@ -63,7 +63,12 @@ fn token_refresh_and_revoke_work_across_machines() {
     assert_eq!(v["has_refresh_token"], false);
     assert_eq!(v["has_access_token"], false);
     let t = rrun(&one, &url, &prefix, &["token", "--profile", "svc"]);
-    assert_eq!(t.code, 3, "no refresh token left: {}", t.all());
+    assert_eq!(
+        t.code,
+        6,
+        "no refresh token left, a login needed: {}",
+        t.all()
+    );
 }
 
 #[test]

@@ -54,6 +54,10 @@ pub struct GlobalArgs {
     /// Seconds before expiry at which a token counts as expiring
     #[arg(long, global = true, default_value_t = crate::profile::DEFAULT_LEEWAY, value_name = "SECS")]
     pub leeway: i64,
+    /// When a login is needed: log in only with a person at a terminal (auto), never (exit 6
+    /// with the command to run), or always
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub login: LoginMode,
     /// Explicit client id (with the files below, these win over PAN_* variables and the store)
     #[arg(long, global = true, value_name = "ID")]
     pub client_id: Option<String>,
@@ -133,6 +137,10 @@ pub enum Command {
         /// Give up after this many seconds [default: 300; with --device: when the code expires]
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,
+        /// Accept tokens for another account than the one this profile belongs to (its pinned
+        /// issuer and subject), and pin that one instead
+        #[arg(long)]
+        new_identity: bool,
     },
     /// Exchange an authorization code pasted by hand (pancloud's fetch_tokens)
     Exchange {
@@ -246,6 +254,18 @@ With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answ
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
     },
+}
+
+/// When the helpers (`token`, `exec`, `git-credential`, `kubectl-credential`) may start a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LoginMode {
+    /// Never log in: exit 6 when a login is needed
+    Never,
+    /// Log in only when a person is at a terminal
+    #[default]
+    Auto,
+    /// Log in whenever one is needed
+    Always,
 }
 
 /// Completion of profile names.

@@ -14,6 +14,8 @@ pub struct DeviceArgs {
     pub no_browser: bool,
     /// Give up after this long (exit 1); `None`: when the code expires.
     pub timeout: Option<u64>,
+    /// Let the tokens of another subject replace the profile's pinned identity.
+    pub new_identity: bool,
 }
 
 pub fn device_login(ctx: &Context, args: DeviceArgs) -> Result<(), Error> {
@@ -27,7 +29,8 @@ pub fn device_login(ctx: &Context, args: DeviceArgs) -> Result<(), Error> {
 }
 
 async fn flow(engine: &crate::Engine, name: &str, args: &DeviceArgs) -> Result<(), Error> {
-    let login = engine.start_device_login(name).await?;
+    let mut login = engine.start_device_login(name).await?;
+    login.new_identity = args.new_identity;
     announce(name, &login, engine.clock().now(), args);
     let polling = engine.finish_device_login(&login);
     let result = match args.timeout {

@@ -4,7 +4,7 @@
 //! Both programs run the command through [`run`]: see there for its signals.
 
 use super::context::Context;
-use super::oauth_cmds::{block_on, engine, hint_on_refresh};
+use super::oauth_cmds::{block_on, engine};
 use super::serve::{Endpoint, ServeOptions};
 use crate::env::ACCESS_TOKEN as ENV_ACCESS_TOKEN;
 use crate::profile::Dialect;
@@ -27,25 +27,28 @@ pub fn exec(
     };
     check_names(extra_env)?;
     let (engine, name) = engine(ctx)?;
-    if let Some(options) = serve {
-        return serving(engine, &name, extra_env, &options, program, args);
-    }
-    // (`pancred` already answered from a cached token when there was one: this is a refresh.)
+    // (`pancred` already answered from a cached token when there was one: this is a refresh,
+    // or a login when one is needed and can happen here.)
     let (token, stored) = match engine.cached_access_token(&name)? {
         Some(c) => (c.token, c.stored),
-        None => block_on(async {
-            let token = engine
-                .fresh_access_token(&name)
-                .await
-                .map_err(|e| hint_on_refresh(&name, e))?;
-            Ok((token, engine.load(&name).await?))
-        })?,
+        None => {
+            let caller = super::login_gate::Caller::default();
+            super::login_gate::with_login(ctx, &name, ctx.global.login, caller, || {
+                block_on(async {
+                    let token = engine.fresh_access_token(&name).await?;
+                    Ok((token, engine.load(&name).await?))
+                })
+            })?
+        }
     };
-    // The async runtime is gone before the command starts: it runs under `run` alone.
     let (p, _) = engine.working(&name, stored.as_ref());
     let child = command_with_token(program, args, p.dialect, extra_env, &token);
     drop(token);
-    Ok(run(program, child))
+    match serve {
+        Some(options) => serving(engine, &name, &options, program, child),
+        // No async runtime is left when the command starts: it runs under `run` alone.
+        None => Ok(run(program, child)),
+    }
 }
 
 /// `exec --serve`: the command runs while the endpoint answers tokens (see `serve.rs`) on a
@@ -53,27 +56,18 @@ pub fn exec(
 fn serving(
     engine: crate::Engine,
     name: &str,
-    extra_env: &[String],
     options: &ServeOptions,
     program: &OsStr,
-    args: &[OsString],
+    mut child: std::process::Command,
 ) -> Result<i32, Error> {
     let runtime = crate::config::runtime(2)?;
     let result = runtime.block_on(async {
-        let token = engine
-            .fresh_access_token(name)
-            .await
-            .map_err(|e| hint_on_refresh(name, e))?;
-        let stored = engine.load(name).await?;
-        let (p, _) = engine.working(name, stored.as_ref());
         // Only the program's name is noted for the TUI: arguments may hold anything.
         let shown = std::path::Path::new(program)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let endpoint = Endpoint::start(engine.clone(), name, options, &shown).await?;
-        let mut child = command_with_token(program, args, p.dialect, extra_env, &token);
-        drop(token);
         for (var, value) in endpoint.env() {
             child.env(var, value);
         }
@@ -88,17 +82,24 @@ fn serving(
     result
 }
 
-/// `--env` names must be variable names.
+/// `--env` names must be variable names, and not ones the loader, a shell or an interpreter
+/// acts on (see [`super::env_names`]).
 pub(super) fn check_names(extra_env: &[String]) -> Result<(), Error> {
-    match extra_env
-        .iter()
-        .find(|n| n.is_empty() || n.contains('=') || n.contains('\0'))
-    {
-        Some(name) => Err(Error::Usage(format!(
-            "--env {name:?} is not a variable name"
-        ))),
-        None => Ok(()),
+    for name in extra_env {
+        if name.is_empty() || name.contains('=') || name.contains('\0') {
+            return Err(Error::Usage(format!(
+                "--env {name:?} is not a variable name"
+            )));
+        }
+        if let Some(why) = super::env_names::refusal(name) {
+            return Err(Error::Usage(format!(
+                "--env {}: {why}, so the token must not go there; choose another name \
+                 (e.g. TOKEN or the one your program reads)",
+                crate::text::Safe(name)
+            )));
+        }
     }
+    Ok(())
 }
 
 /// CMD with the token in its environment (never in its arguments): in `PANCRED_ACCESS_TOKEN`, in

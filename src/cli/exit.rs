@@ -13,6 +13,7 @@ pub fn exit_code(e: &Error) -> i32 {
         Error::Provider(_) => 4,
         Error::Store(_) => 5,
         Error::Cancelled => 130,
+        Error::LoginNeeded { .. } => 6,
         Error::NoSuchProfile { .. } | Error::Other(_) => 1,
     }
 }
@@ -42,6 +43,7 @@ mod tests {
     #[case(Error::Store(StoreError::io("f", std::io::ErrorKind::PermissionDenied.into())), 5)]
     #[case(Error::Store(StoreError::Unavailable("down".into())), 5)]
     #[case(Error::Cancelled, 130)]
+    #[case(Error::LoginNeeded { profile: "p".into(), why: "no terminal".into(), command: "pancred --profile p login".into() }, 6)]
     #[case(Error::NoSuchProfile { profile: "p".into(), location: "f".into() }, 1)]
     #[case(Error::Other("x".into()), 1)]
     fn each_kind_has_its_code(#[case] e: Error, #[case] code: i32) {

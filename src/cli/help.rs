@@ -16,6 +16,7 @@ const STORE: &[&str] = &[
 ];
 const PROFILE: &[&str] = &["profile"];
 const LEEWAY: &[&str] = &["leeway"];
+const LOGIN: &[&str] = &["login"];
 const CREDENTIALS: &[&str] = &[
     "client_id",
     "client_secret_file",
@@ -31,8 +32,12 @@ fn uses(subcommand: &str) -> Vec<&'static str> {
         "init" => &[STORE, PROFILE, LEEWAY],
         "generate" | "remove" => &[STORE, PROFILE],
         "use" | "rename" | "import" | "export" => &[STORE],
-        "show" | "auth-url" | "login" | "exchange" | "token" | "refresh" | "revoke" | "exec"
-        | "git-credential" | "kubectl-credential" => &[STORE, PROFILE, LEEWAY, CREDENTIALS],
+        "token" | "exec" | "git-credential" | "kubectl-credential" => {
+            &[STORE, PROFILE, LEEWAY, CREDENTIALS, LOGIN]
+        }
+        "show" | "auth-url" | "login" | "exchange" | "refresh" | "revoke" => {
+            &[STORE, PROFILE, LEEWAY, CREDENTIALS]
+        }
         "demo" => &[LEEWAY],
         _ => &[],
     };
@@ -91,6 +96,11 @@ pub fn write_registration(
     shell: clap_complete::Shell,
     out: &mut dyn std::io::Write,
 ) -> Result<(), crate::Error> {
+    if shell == clap_complete::Shell::Bash {
+        return out
+            .write_all(super::completion_bash::registration(COMPLETE_VAR).as_bytes())
+            .map_err(|e| crate::Error::Other(format!("cannot write the completion script: {e}")));
+    }
     let shells = clap_complete::env::Shells::builtins();
     let completer = shells
         .completer(&shell.to_string())

@@ -3,7 +3,7 @@
 //! `ExecCredential` of the same `apiVersion` with `status.token` and `status.expirationTimestamp`.
 
 use super::context::Context;
-use super::oauth_cmds::{block_on, engine, hint_on_refresh};
+use super::oauth_cmds::{block_on, engine};
 use super::output::print_json;
 use crate::clock::rfc3339_utc;
 use crate::secret::Secret;
@@ -24,8 +24,15 @@ pub fn kubectl_credential(ctx: &Context, exec_info: Option<&str>) -> Result<(), 
             let expiry = c.expires_at();
             (c.token, expiry)
         }
-        None => block_on(engine.fresh_access_token_with_expiry(&name))
-            .map_err(|e| hint_on_refresh(&name, e))?,
+        None => {
+            let caller = super::login_gate::Caller {
+                kubectl_interactive: interactive(exec_info),
+                ..Default::default()
+            };
+            super::login_gate::with_login(ctx, &name, ctx.global.login, caller, || {
+                block_on(engine.fresh_access_token_with_expiry(&name))
+            })?
+        }
     };
     print_json(&exec_credential(api_version, &token, expiry))
 }
@@ -42,6 +49,13 @@ pub(super) fn exec_credential(api_version: &str, token: &Secret, expiry: Option<
         "kind": "ExecCredential",
         "status": status,
     })
+}
+
+/// kubectl's `spec.interactive`: whether a person can answer (kubectl says false when its
+/// standard input is not a terminal, or the kubeconfig says `interactiveMode: Never`).
+pub(super) fn interactive(exec_info: Option<&str>) -> Option<bool> {
+    let info: Value = serde_json::from_str(exec_info?).ok()?;
+    info.get("spec")?.get("interactive")?.as_bool()
 }
 
 pub(super) fn api_version(exec_info: Option<&str>) -> Result<&'static str, Error> {
@@ -77,5 +91,7 @@ mod tests {
         let e = api_version(Some(&info("client.authentication.k8s.io/v1alpha1"))).unwrap_err();
         assert_eq!(super::super::exit::exit_code(&e), 2);
         assert!(api_version(Some("{not json")).is_err());
+        assert_eq!(interactive(Some(&info(API_V1))), Some(false));
+        assert_eq!(interactive(None), None);
     }
 }

@@ -18,6 +18,12 @@ pub struct LoginArgs {
     pub port: Option<u16>,
     /// Seconds; `None`: [`DEFAULT_TIMEOUT`] (a device login waits until its code expires).
     pub timeout: Option<u64>,
+    /// Take a pasted redirect from standard input (`pancred login`); a helper's login does not:
+    /// its standard input is its caller's (git's request), or a terminal it reads in the
+    /// background.
+    pub read_pastes: bool,
+    /// Let the tokens of another subject replace the profile's pinned identity.
+    pub new_identity: bool,
 }
 
 pub const DEFAULT_TIMEOUT: u64 = 300;
@@ -33,6 +39,7 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
         let device = super::device_login::DeviceArgs {
             no_browser: args.no_browser,
             timeout: args.timeout,
+            new_identity: args.new_identity,
         };
         return super::device_login::device_login(ctx, device);
     }
@@ -42,7 +49,11 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_string());
     let engine = ctx.pancloud_engine()?;
-    let pastes = paste_reader();
+    let pastes = if args.read_pastes {
+        paste_reader()
+    } else {
+        None
+    };
     let runtime = crate::config::runtime(2)?;
     runtime.block_on(async {
         // Everything, the listener included, is dropped when Ctrl-C wins: the port is freed.
@@ -87,7 +98,12 @@ async fn flow(
     let callback = wait_or_paste(listener, &pending, timeout, pastes).await?;
     eprintln!("pancred: authorization received; exchanging the code");
     engine
-        .exchange_code(name, callback.code.expose(), Some(&pending))
+        .exchange_code_as(
+            name,
+            callback.code.expose(),
+            Some(&pending),
+            args.new_identity,
+        )
         .await?;
     eprintln!(
         "pancred: logged in: tokens stored in profile '{}'",

@@ -3,9 +3,11 @@
 
 mod args;
 mod cached;
+mod completion_bash;
 mod context;
 mod device_login;
 mod endpoint_client;
+mod env_names;
 mod exec;
 mod exit;
 pub mod front;
@@ -15,6 +17,7 @@ mod hints;
 mod interrupt;
 mod kubectl;
 mod login;
+mod login_gate;
 mod oauth_cmds;
 mod output;
 mod profiles;
@@ -132,6 +135,7 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
             no_browser,
             port,
             timeout,
+            new_identity,
         }) => login::login(
             ctx,
             login::LoginArgs {
@@ -139,6 +143,8 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
                 no_browser,
                 port,
                 timeout,
+                read_pastes: true,
+                new_identity,
             },
         ),
         Some(cmd) => oauth_cmds::run(ctx, cmd),

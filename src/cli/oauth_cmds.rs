@@ -200,8 +200,10 @@ fn token(ctx: &Context, no_refresh: bool) -> Result<(), Error> {
             ))
         })?
     } else {
-        run_guarded(&engine, engine.fresh_access_token(&name))
-            .map_err(|e| hint_on_refresh(&name, e))?
+        let caller = super::login_gate::Caller::default();
+        super::login_gate::with_login(ctx, &name, ctx.global.login, caller, || {
+            run_guarded(&engine, engine.fresh_access_token(&name))
+        })?
     };
     // stdout carries only the token, so that `$(pancred token)` is the token.
     super::output::print_line(token.expose())

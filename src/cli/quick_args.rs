@@ -59,6 +59,10 @@ pub const OPTIONS: &[Opt] = &[
         default: Some(LEEWAY_DEFAULT),
         ..opt("leeway", Scope::Global, true)
     },
+    Opt {
+        default: Some("auto"),
+        ..opt("login", Scope::Global, true)
+    },
     opt("no-refresh", Scope::Of("token"), false),
     Opt {
         default: Some(super::git_credential::DEFAULT_USERNAME),
@@ -189,6 +193,7 @@ pub fn parse(args: &[OsString]) -> Option<Cli> {
 struct Seen {
     args: GlobalArgs,
     leeway: Option<i64>,
+    login_seen: bool,
 }
 
 impl Seen {
@@ -209,6 +214,15 @@ impl Seen {
                     .find(|(n, _)| *n == value)
                     .map(|(_, k)| *k)?;
                 a.store.replace(kind).is_none()
+            }
+            "login" => {
+                // clap's value names, matched exactly as clap does.
+                let mode =
+                    <super::args::LoginMode as clap::ValueEnum>::from_str(value, false).ok()?;
+                let fresh = !self.login_seen;
+                self.login_seen = true;
+                a.login = mode;
+                fresh
             }
             "leeway" if value.bytes().all(|b| b.is_ascii_digit()) => {
                 self.leeway.replace(value.parse().ok()?).is_none()

@@ -39,6 +39,8 @@ fn clap(args: &[&str]) -> Option<String> {
 #[case(&["exec", "--", "--help", "--", "-x", "--profile", "p"])]
 #[case(&["exec", "--", ""])]
 #[case(&["--profile", "k8s", "kubectl-credential", "--leeway", "120"])]
+#[case(&["--login", "never", "token"])]
+#[case(&["git-credential", "get", "--login=always"])]
 fn lines_it_reads_are_read_as_clap_reads_them(#[case] args: &[&str]) {
     let quick = parse(&os(args)).map(|c| format!("{c:?}"));
     assert!(quick.is_some(), "the quick reader should take {args:?}");
@@ -85,6 +87,8 @@ fn lines_it_reads_are_read_as_clap_reads_them(#[case] args: &[&str]) {
 #[case(&["exec", "--no-refresh", "--", "true"])]
 #[case(&["token", "--env", "A"])]
 #[case(&["--keep-fresh", "token"])]
+#[case(&["--login", "sometimes", "token"])]
+#[case(&["--login", "never", "--login", "auto", "token"])]
 #[case(&["--keep-fresh", "exec", "--", "true"])]
 fn anything_else_is_left_to_clap(#[case] args: &[&str]) {
     assert!(parse(&os(args)).is_none(), "{args:?}");

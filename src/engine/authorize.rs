@@ -71,12 +71,25 @@ impl Engine {
     }
 
     /// Exchanges an authorization code and stores the tokens. Without `pending`, the verifier and
-    /// redirect URI kept by the last `start_authorization` are used.
+    /// redirect URI kept by the last `start_authorization` are used. Tokens of another subject
+    /// than the profile's pinned identity are refused (see [`Engine::exchange_code_as`]).
     pub async fn exchange_code(
         &self,
         profile: &str,
         code: &str,
         pending: Option<&PendingAuthorization>,
+    ) -> Result<Profile> {
+        self.exchange_code_as(profile, code, pending, false).await
+    }
+
+    /// [`Engine::exchange_code`]; `new_identity` lets the tokens of another subject replace the
+    /// profile's pinned identity (`pancred login --new-identity`).
+    pub async fn exchange_code_as(
+        &self,
+        profile: &str,
+        code: &str,
+        pending: Option<&PendingAuthorization>,
+        new_identity: bool,
     ) -> Result<Profile> {
         let code = code.trim();
         if code.is_empty() {
@@ -112,14 +125,17 @@ impl Engine {
             Dialect::OAuth2 => {
                 let (caller, p, redirect) = (&caller, &p, redirect.as_deref());
                 let verifier = verifier.as_ref();
-                discovery::with_endpoints(caller, p, Need::Token, |e| async move {
+                let tokens = discovery::with_endpoints(caller, p, Need::Token, |e| async move {
                     oauth2::exchange(caller, &e, p, code, redirect, verifier).await
                 })
-                .await?
+                .await?;
+                oauth2::check_nonce(p, verifier, tokens.id_token.as_ref())?;
+                tokens
             }
         };
         let _lock = self.lock(profile).await?;
         let mut current = self.load_existing(profile).await?;
+        self.pin_identity(&mut current, tokens.id_token.as_ref(), new_identity)?;
         let spent = current.refresh_token.clone();
         let result = self.apply_exchange(&mut current, &p, tokens);
         self.store_tokens(current, spent).await?;

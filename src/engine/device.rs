@@ -26,6 +26,8 @@ pub struct DeviceLogin {
     pub expires_at: i64,
     /// The polling interval the provider asked for.
     pub interval: Duration,
+    /// Let the tokens replace the profile's pinned identity (`login --device --new-identity`).
+    pub new_identity: bool,
     device_code: Secret,
     endpoints: Endpoints,
     working: Profile,
@@ -84,6 +86,7 @@ impl Engine {
             verification_uri: answer.verification_uri,
             verification_uri_complete: answer.verification_uri_complete,
             expires_at: self.now().saturating_add(answer.expires_in),
+            new_identity: false,
             interval: Duration::from_secs(answer.interval),
             device_code: answer.device_code,
             endpoints,
@@ -129,6 +132,7 @@ impl Engine {
         };
         let _lock = self.lock(&login.profile).await?;
         let mut current = self.load_existing(&login.profile).await?;
+        self.pin_identity(&mut current, tokens.id_token.as_ref(), login.new_identity)?;
         let result = self.apply_exchange(&mut current, &login.working, tokens);
         self.upsert(current).await?;
         Ok(result)

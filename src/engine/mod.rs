@@ -13,6 +13,7 @@ mod cached;
 mod device;
 mod flight;
 mod handout;
+mod identity;
 mod import;
 mod inspect;
 mod open;

@@ -125,6 +125,15 @@ impl Engine {
                 }
             },
         };
+        // The stored grant's tokens must belong to its pinned subject (nothing stored otherwise).
+        let mut identity = None;
+        if resolved.source == Source::Store {
+            if let Some(s) = &stored {
+                let mut checked = s.clone();
+                self.pin_identity(&mut checked, tokens.id_token.as_ref(), false)?;
+                identity = checked.identity.filter(|_| s.identity.is_none());
+            }
+        }
         let spent = stored.as_ref().and_then(|s| s.refresh_token.clone());
         // A refresh token from outside the store (a flag, PAN_REFRESH_TOKEN) that the provider
         // rotated: the one outside is spent, so the new one must be kept somewhere.
@@ -135,7 +144,10 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|rt| p.refresh_token.as_ref() != Some(rt));
         let before = stored.clone();
-        let (result, to_store) = self.apply_refresh(profile, &p, stored, &resolved, tokens);
+        let (result, mut to_store) = self.apply_refresh(profile, &p, stored, &resolved, tokens);
+        if let (Some(updated), Some(id)) = (to_store.as_mut(), identity) {
+            updated.identity = Some(id);
+        }
         if let Some(updated) = to_store {
             // One atomic write holds the rolled refresh token and the access token together,
             // and it happens before the token is returned; a store that refuses it gets retries,

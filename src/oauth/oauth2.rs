@@ -9,6 +9,40 @@ use crate::secret::Secret;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+/// Whether the profile's scope asks for OpenID Connect.
+fn asks_openid(p: &Profile) -> bool {
+    p.scope
+        .as_deref()
+        .is_some_and(|s| s.split_whitespace().any(|w| w == "openid"))
+}
+
+/// OIDC Core §3.1.3.7 (11): an ID token from an authorization that sent a nonce must carry that
+/// nonce. Without an ID token in the answer there is nothing to bind.
+pub fn check_nonce(
+    p: &Profile,
+    verifier: Option<&Secret>,
+    id_token: Option<&Secret>,
+) -> Result<(), OAuthError> {
+    let (Some(verifier), Some(id_token)) = (verifier, id_token) else {
+        return Ok(());
+    };
+    if !asks_openid(p) {
+        return Ok(());
+    }
+    let expected = pkce::nonce(verifier.expose());
+    let found = crate::jwt::claims(id_token.expose())
+        .and_then(|c| c.get("nonce").and_then(|n| n.as_str()).map(str::to_string));
+    match found {
+        Some(n) if crate::rules::constant_time::eq(&n, &expected) => Ok(()),
+        Some(_) => Err(OAuthError::Other(
+            "the ID token's nonce is not this login's: it was issued for another authorization; nothing was stored".into(),
+        )),
+        None => Err(OAuthError::Other(
+            "the ID token carries no nonce although this login sent one (OpenID Connect requires it); nothing was stored".into(),
+        )),
+    }
+}
+
 /// The authorization URL with PKCE; `auth_params` are merged in, and a scope asking for
 /// `offline_access` adds `prompt=consent` (OpenID Connect issues refresh tokens only then).
 pub fn authorization_url(
@@ -32,6 +66,10 @@ pub fn authorization_url(
     params.push(("state".into(), state.into()));
     params.push(("code_challenge".into(), pkce::challenge(verifier.expose())));
     params.push(("code_challenge_method".into(), "S256".into()));
+    // OpenID Connect: the nonce binds the ID token to this authorization (OIDC Core §3.1.2.1).
+    if asks_openid(p) {
+        params.push(("nonce".into(), pkce::nonce(verifier.expose())));
+    }
     let extra = extra_params(&p.auth_params);
     // The profile's own parameters replace the defaults of the same name.
     params.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
@@ -195,6 +233,23 @@ mod tests {
         let mut e = Endpoints::default();
         e.authorization = Some("https://idp.example/auth?tenant=t1".into());
         e
+    }
+
+    #[test]
+    fn an_openid_login_sends_a_nonce_and_checks_it() {
+        let verifier = pkce::new_verifier();
+        let mut p = Profile::new("p");
+        p.scope = Some("openid email".into());
+        let id = |claims: serde_json::Value| Secret::new(crate::jwt::make_unsigned(&claims));
+        let good = id(serde_json::json!({"sub": "a", "nonce": pkce::nonce(verifier.expose())}));
+        assert!(check_nonce(&p, Some(&verifier), Some(&good)).is_ok());
+        let other = id(serde_json::json!({"sub": "a", "nonce": "replayed"}));
+        assert!(check_nonce(&p, Some(&verifier), Some(&other)).is_err());
+        let none = id(serde_json::json!({"sub": "a"}));
+        assert!(check_nonce(&p, Some(&verifier), Some(&none)).is_err());
+        assert!(check_nonce(&p, Some(&verifier), None).is_ok());
+        p.scope = Some("api:read".into());
+        assert!(check_nonce(&p, Some(&verifier), Some(&none)).is_ok());
     }
 
     #[test]

@@ -162,6 +162,9 @@ pub const FIELDS: &[FieldSpec] = &[
     f("access_revoked_at", Kind::Number, OAuth2, Internal, ""),
     // Where `import` moved the tokens: the copy left behind says so.
     f("moved_to", Kind::Text, Both, Internal, ""),
+    // Whose grant it is (`iss`, `sub` of the first ID token): written by logins and refreshes;
+    // an init file may carry it back (a stored document re-used).
+    f("identity", Kind::Object, Both, Init, ""),
 ];
 
 pub fn spec(name: &str) -> Option<&'static FieldSpec> {

@@ -6,6 +6,7 @@ pub mod name;
 use crate::jwt;
 
 pub mod fields;
+pub mod identity;
 use crate::seconds;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -213,6 +214,9 @@ pub struct Profile {
     /// behind keeps its settings and says where its tokens are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_to: Option<String>,
+    /// Whose grant this is, from the first ID token (see [`identity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<identity::Identity>,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -252,6 +256,7 @@ impl Profile {
             pending_redirect_uri: None,
             access_revoked_at: None,
             moved_to: None,
+            identity: None,
             extra: Map::new(),
         }
     }

@@ -29,6 +29,14 @@ pub fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
+/// The OpenID Connect `nonce` of an authorization whose verifier is `verifier`:
+/// `BASE64URL(SHA256("nonce:" + verifier))`. OIDC Core §15.5.2 suggests a hash of a secret
+/// the client keeps for the session; the verifier is that secret here (never sent before the
+/// exchange), so the nonce needs no storage of its own and differs from the code challenge.
+pub fn nonce(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(format!("nonce:{verifier}").as_bytes()))
+}
+
 /// The server's check (RFC 7636 §4.6): a valid verifier whose S256 challenge is `challenge`.
 pub fn verifies(verifier: &str, challenge: &str) -> bool {
     is_valid_verifier(verifier) && constant_time::eq(&self::challenge(verifier), challenge)

@@ -244,3 +244,28 @@ pub fn get_text(url: &str) -> String {
     let url = url.to_string();
     super::oidc::block(async move { reqwest::get(&url).await.unwrap().text().await.unwrap() })
 }
+
+/// A `$BROWSER` that counts its calls in `count`, then runs `then` (if any) on the URL.
+pub fn counting_browser(
+    dir: &std::path::Path,
+    then: Option<&str>,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (script, count) = (dir.join("browser.sh"), dir.join("browser-calls"));
+    let rest = then.map_or(String::new(), |t| format!("exec {t} \"$@\"\n"));
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho called >> '{}'\n{rest}", count.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script, count)
+}
+
+/// How many times the counting `$BROWSER` was called.
+pub fn browser_calls(count: &std::path::Path) -> usize {
+    std::fs::read_to_string(count).map_or(0, |t| t.lines().count())
+}
+
+/// What a helper that needs a login tells the user to run (profile `w`).
+pub const LOGIN_COMMAND: &str = "pancred --profile w login";

@@ -5,6 +5,7 @@
 // Approve / Deny page). Usage: BROWSER="node browser-login.mjs" (the URL is appended by pancred).
 //
 // BROWSER_LOGIN_ACTION: `consent` (default) | `deny` (the consent page's Cancel: access_denied)
+// BROWSER_LOGIN_USER: the account to log in as at oidc-provider (default `alice`; its subject)
 //                       | `tamper-state` (changes state on the URL, as a forged link would).
 // Outcome on stderr: `browser-login: landed HTTP <status> <title>`; exit 0 once landed.
 import { chromium } from 'playwright-core';
@@ -44,7 +45,7 @@ try {
   for (let step = 0; step < 10 && !atListener(page.url()); step += 1) {
     const here = page.url();
     if (await page.$('input[name="login"]')) {
-      await page.fill('input[name="login"]', 'alice');
+      await page.fill('input[name="login"]', process.env.BROWSER_LOGIN_USER || 'alice');
       await page.fill('input[name="password"]', 'alice-password');
       await page.click('button[type="submit"]');
     } else if (await page.$('input[name="username"]')) {
