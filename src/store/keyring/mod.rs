@@ -7,12 +7,15 @@
 //! `tokio::task::spawn_blocking`, as the engine does.
 
 mod backend;
+mod cached;
 mod meta;
 mod split;
 #[cfg(target_os = "linux")]
 mod ss_read;
+mod token_cache;
 
 pub use backend::{Backend, CALL_TIMEOUT, PROBE_TIMEOUT};
+pub use cached::CachedTokens;
 pub use meta::default_path;
 pub use split::is_secret_field;
 
@@ -24,8 +27,10 @@ use meta::MetaFile;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use token_cache::{CachedToken, TokenCache};
 
 /// The keyring service every pancred entry is filed under.
 pub const SERVICE: &str = "pancred";
@@ -40,6 +45,11 @@ pub struct KeyringStore {
     backend: Backend,
     meta: MetaFile,
     timeout: Duration,
+    /// The access tokens' copy in the kernel keyring (see [`token_cache`]), kept by the Secret
+    /// Service store for the small `pancred`.
+    cache: Option<TokenCache>,
+    /// Writes to the keyring (sets and deletes), for tests and benchmarks.
+    writes: AtomicU64,
 }
 
 impl KeyringStore {
@@ -57,8 +67,10 @@ impl KeyringStore {
                 creds: OnceLock::new(),
                 reader: Some(Arc::new(reader)),
                 backend,
+                cache: Some(TokenCache::for_store(&path)),
                 meta: MetaFile::new(path),
                 timeout: CALL_TIMEOUT,
+                writes: AtomicU64::new(0),
             });
         }
         #[cfg(target_os = "linux")]
@@ -82,6 +94,45 @@ impl KeyringStore {
             backend,
             meta: MetaFile::new(meta_path),
             timeout: CALL_TIMEOUT,
+            cache: None,
+            writes: AtomicU64::new(0),
+        }
+    }
+
+    /// Keeps the access tokens' copy in the kernel keyring as the Secret Service store does
+    /// (for tests of that copy on another keyring, e.g. keyring-core's mock).
+    pub fn with_token_cache(mut self) -> Self {
+        self.cache = Some(TokenCache::for_store(self.meta.path()));
+        self
+    }
+
+    /// How many writes (sets and deletes) this store has made to the keyring.
+    pub fn keyring_writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+
+    /// Removes the profile's cached access token; called before every write of the profile.
+    fn forget_cached(&self, name: &str) -> Result<(), StoreError> {
+        self.cache.as_ref().map_or(Ok(()), |c| c.forget(name))
+    }
+
+    /// Caches the profile's access token for the rest of its lifetime, when it has a known one.
+    fn cache_token(&self, profile: &Profile) {
+        let (Some(cache), Some(token)) = (&self.cache, &profile.access_token) else {
+            return;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let Some(expiry) = crate::engine::expiry_of(token, Some(profile)) else {
+            return;
+        };
+        if let Ok(lifetime @ 1..) = u64::try_from(expiry - now) {
+            let copy = CachedToken {
+                access_token: token.expose().to_string(),
+                expires_at: profile.expires_at,
+            };
+            cache.put(&profile.profile, &copy, lifetime);
         }
     }
 
@@ -167,6 +218,7 @@ impl KeyringStore {
 
     fn write_secrets(&self, name: &str, secrets: Map<String, Value>) -> Result<(), StoreError> {
         let entry = self.entry(name)?;
+        self.writes.fetch_add(1, Ordering::Relaxed);
         if secrets.is_empty() {
             let what = format!("removing the secrets of profile '{name}'");
             backend::delete(self.backend, entry, self.timeout, &what)?;
@@ -225,6 +277,15 @@ const SECRETS_KEY: &str = "keyring_secrets";
 /// On a listed profile whose secrets could not be read: why (never a secret).
 const UNREADABLE_KEY: &str = super::UNREADABLE_NOTE;
 
+/// Where a keyring store keeps its data, for humans.
+fn describe_location(backend: Backend, meta_path: &Path) -> String {
+    format!(
+        "{} (service \"{SERVICE}\") + {}",
+        backend.describe(),
+        meta_path.display()
+    )
+}
+
 struct KeyringProfileLock(#[allow(dead_code)] FileLock);
 impl ProfileLock for KeyringProfileLock {}
 
@@ -234,11 +295,7 @@ impl Store for KeyringStore {
     }
 
     fn location(&self) -> String {
-        format!(
-            "{} (service \"{SERVICE}\") + {}",
-            self.backend.describe(),
-            self.meta.path().display()
-        )
+        describe_location(self.backend, self.meta.path())
     }
 
     /// Every write (a refresh too: it stores the new expiry) rewrites `profiles.json`, so its
@@ -304,22 +361,34 @@ impl Store for KeyringStore {
         self.meta.modify(|meta| {
             let known = meta.get(&name).is_some();
             super::check_name(&name, || Ok(known))?;
+            // What the entry holds now: a write that would change nothing is not made. (A
+            // keyring that cannot be read cannot be written either; a malformed entry is
+            // written over.)
+            let current = match self.read_secrets(&name) {
+                Ok(c) => Some(c),
+                Err(e @ (StoreError::Unavailable(_) | StoreError::Io { .. })) => return Err(e),
+                Err(_) => None,
+            };
             if !known {
                 // An entry without settings (profiles.json lost or edited): its secrets are kept
                 // under the new ones, never deleted or overwritten unseen.
-                if let Ok(orphan) = self.read_secrets(&name) {
-                    for (k, v) in orphan {
-                        secrets.entry(k).or_insert(v);
-                    }
+                for (k, v) in current.clone().unwrap_or_default() {
+                    secrets.entry(k).or_insert(v);
                 }
             }
             let names: Vec<Value> = secrets.keys().cloned().map(Value::String).collect();
             if !names.is_empty() {
                 public.insert(SECRETS_KEY.into(), Value::Array(names));
             }
+            // The old token's copy goes first, so that it never outlives this write.
+            self.forget_cached(&name)?;
             // Secrets first: a crash in between leaves the new secrets with the old settings,
             // never a rolled refresh token lost.
-            self.write_secrets(&name, secrets)?;
+            if current.as_ref() != Some(&secrets) {
+                self.write_secrets(&name, secrets)?;
+            }
+            // Under the lock, so that a slower writer's copy can never land after a newer write.
+            self.cache_token(profile);
             meta.insert(&name, public);
             Ok(((), true))
         })
@@ -327,7 +396,9 @@ impl Store for KeyringStore {
 
     fn remove(&self, name: &str) -> Result<bool, StoreError> {
         self.meta.modify(|meta| {
+            self.forget_cached(name)?;
             let what = format!("removing the secrets of profile '{name}'");
+            self.writes.fetch_add(1, Ordering::Relaxed);
             let had_secrets =
                 backend::delete(self.backend, self.entry(name)?, self.timeout, &what)?;
             let had_settings = meta.remove(name);
@@ -357,5 +428,7 @@ impl Store for KeyringStore {
     }
 }
 
+#[cfg(all(test, target_os = "linux"))]
+mod cache_tests;
 #[cfg(all(test, unix))]
 mod tests;
