@@ -141,6 +141,10 @@ fn describe_error(backend: Backend, e: &keyring_core::Error) -> String {
         ),
         K::NoEntry => format!("no such entry in the {kr}"),
         K::TooLong(what, limit) => format!("{what} is longer than the {kr} allows ({limit})"),
+        K::Invalid(what, why) if backend == Backend::KeyUtils => format!(
+            "invalid {what} for the {kr}: {why} (too large for the user's key quota, \
+             /proc/sys/kernel/keys/maxbytes?)"
+        ),
         K::Invalid(what, why) => format!("invalid {what} for the {kr}: {why}"),
         K::NoDefaultStore => format!("the {kr} is not set up"),
         K::NotSupportedByStore(why) => format!("the {kr} cannot do this: {why}"),

@@ -35,6 +35,9 @@ use token_cache::{CachedToken, TokenCache};
 /// The keyring service every pancred entry is filed under.
 pub const SERVICE: &str = "pancred";
 
+/// The largest value a kernel keyring `user` key holds.
+const KEYUTILS_VALUE_MAX: usize = 32767;
+
 pub struct KeyringStore {
     /// keyring-core's store, for writes (and for reads on other keyrings); opened on first use
     /// when reads go through `reader`.
@@ -226,6 +229,15 @@ impl KeyringStore {
         }
         let what = format!("storing the secrets of profile '{name}'");
         let value = Value::Object(secrets).to_string();
+        if self.backend == Backend::KeyUtils && value.len() > KEYUTILS_VALUE_MAX {
+            return Err(StoreError::Backend(format!(
+                "{what}: they are {} bytes, more than the kernel keyring holds in one key \
+                 ({KEYUTILS_VALUE_MAX} bytes; all of a user's keys together hold at most \
+                 /proc/sys/kernel/keys/maxbytes): too large for it. Nothing was changed; keep \
+                 this profile in the Secret Service (unset PANCRED_KEYRING) or another store",
+                value.len()
+            )));
+        }
         backend::set(self.backend, entry, value, self.timeout, &what)
     }
 
