@@ -100,15 +100,20 @@ pub fn get(
     }
 }
 
-pub fn set(
+/// Writes an entry's value; `Ok(Err(limit))` when the keyring says the value is longer than one
+/// entry holds (keyring-core's `TooLong`, with the limit).
+pub fn set_within_limit(
     backend: Backend,
     entry: Entry,
     value: String,
     timeout: Duration,
     what: &str,
-) -> Result<(), StoreError> {
-    with_deadline(timeout, what, move || entry.set_password(&value))?
-        .map_err(|e| call_error(backend, what, &e))
+) -> Result<Result<(), usize>, StoreError> {
+    match with_deadline(timeout, what, move || entry.set_password(&value))? {
+        Ok(()) => Ok(Ok(())),
+        Err(keyring_core::Error::TooLong(_, limit)) => Ok(Err(limit as usize)),
+        Err(e) => Err(call_error(backend, what, &e)),
+    }
 }
 
 /// Deletes an entry; `Ok(false)` when there was none.

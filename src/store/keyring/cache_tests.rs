@@ -4,6 +4,7 @@
 use super::*;
 use crate::secret::Secret;
 use keyring_core::mock;
+use token_cache::CachedToken;
 
 struct Fixture {
     tmp: tempfile::TempDir,

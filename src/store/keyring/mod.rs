@@ -8,6 +8,7 @@
 
 mod backend;
 mod cached;
+mod entries;
 mod meta;
 mod split;
 #[cfg(target_os = "linux")]
@@ -22,21 +23,17 @@ pub use split::is_secret_field;
 use super::fsutil::{hex_name, lock_file, lock_path, FileLock};
 use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;
-use keyring_core::{CredentialStore, Entry};
+use keyring_core::CredentialStore;
 use meta::MetaFile;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use token_cache::{CachedToken, TokenCache};
+use token_cache::TokenCache;
 
 /// The keyring service every pancred entry is filed under.
 pub const SERVICE: &str = "pancred";
-
-/// The largest value a kernel keyring `user` key holds.
-const KEYUTILS_VALUE_MAX: usize = 32767;
 
 pub struct KeyringStore {
     /// keyring-core's store, for writes (and for reads on other keyrings); opened on first use
@@ -114,31 +111,6 @@ impl KeyringStore {
         self.writes.load(Ordering::Relaxed)
     }
 
-    /// Removes the profile's cached access token; called before every write of the profile.
-    fn forget_cached(&self, name: &str) -> Result<(), StoreError> {
-        self.cache.as_ref().map_or(Ok(()), |c| c.forget(name))
-    }
-
-    /// Caches the profile's access token for the rest of its lifetime, when it has a known one.
-    fn cache_token(&self, profile: &Profile) {
-        let (Some(cache), Some(token)) = (&self.cache, &profile.access_token) else {
-            return;
-        };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let Some(expiry) = crate::engine::expiry_of(token, Some(profile)) else {
-            return;
-        };
-        if let Ok(lifetime @ 1..) = u64::try_from(expiry - now) {
-            let copy = CachedToken {
-                access_token: token.expose().to_string(),
-                expires_at: profile.expires_at,
-            };
-            cache.put(&profile.profile, &copy, lifetime);
-        }
-    }
-
     /// keyring-core's store, connected on first use.
     fn creds(&self) -> Result<&Arc<CredentialStore>, StoreError> {
         if let Some(c) = self.creds.get() {
@@ -157,29 +129,6 @@ impl KeyringStore {
         self.meta.path()
     }
 
-    fn entry(&self, name: &str) -> Result<Entry, StoreError> {
-        let built = if self.backend == Backend::SecretService {
-            // A label makes the item recognisable in seahorse and `secret-tool search`.
-            let label = format!("pancred profile {name}");
-            let mods = HashMap::from([("label", label.as_str())]);
-            Entry::new_in_store_with_modifiers(self.creds()?, SERVICE, name, &mods)
-        } else {
-            Entry::new_in_store(self.creds()?, SERVICE, name)
-        };
-        built.map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot name the keyring entry for profile '{name}': {e}"
-            ))
-        })
-    }
-
-    fn entry_location(&self, name: &str) -> String {
-        format!(
-            "{} entry service={SERVICE} user={name}",
-            self.backend.describe()
-        )
-    }
-
     /// The profile's secrets, as one keyring read.
     fn read_secrets(&self, name: &str) -> Result<Map<String, Value>, StoreError> {
         let what = format!("reading the secrets of profile '{name}'");
@@ -196,49 +145,10 @@ impl KeyringStore {
         }
     }
 
-    /// The entry's text: through the quick reader where there is one, else keyring-core.
-    fn read_entry(&self, name: &str, what: &str) -> Result<Option<String>, StoreError> {
-        #[cfg(target_os = "linux")]
-        if let Some(reader) = &self.reader {
-            let (reader, user) = (reader.clone(), name.to_string());
-            let bytes = backend::with_deadline(self.timeout, what, move || {
-                reader.read(&HashMap::from([
-                    ("service", SERVICE),
-                    ("username", user.as_str()),
-                ]))
-            })??;
-            return bytes
-                .map(|b| {
-                    String::from_utf8(b).map_err(|_| StoreError::Corrupt {
-                        location: self.entry_location(name),
-                        what: "the entry is not UTF-8 text (it was left as it is)".into(),
-                    })
-                })
-                .transpose();
-        }
-        backend::get(self.backend, self.entry(name)?, self.timeout, what)
-    }
-
+    /// Writes the profile's secrets as one value (no secrets: removes the entry).
     fn write_secrets(&self, name: &str, secrets: Map<String, Value>) -> Result<(), StoreError> {
-        let entry = self.entry(name)?;
-        self.writes.fetch_add(1, Ordering::Relaxed);
-        if secrets.is_empty() {
-            let what = format!("removing the secrets of profile '{name}'");
-            backend::delete(self.backend, entry, self.timeout, &what)?;
-            return Ok(());
-        }
-        let what = format!("storing the secrets of profile '{name}'");
-        let value = Value::Object(secrets).to_string();
-        if self.backend == Backend::KeyUtils && value.len() > KEYUTILS_VALUE_MAX {
-            return Err(StoreError::Backend(format!(
-                "{what}: they are {} bytes, more than the kernel keyring holds in one key \
-                 ({KEYUTILS_VALUE_MAX} bytes; all of a user's keys together hold at most \
-                 /proc/sys/kernel/keys/maxbytes): too large for it. Nothing was changed; keep \
-                 this profile in the Secret Service (unset PANCRED_KEYRING) or another store",
-                value.len()
-            )));
-        }
-        backend::set(self.backend, entry, value, self.timeout, &what)
+        let value = (!secrets.is_empty()).then(|| Value::Object(secrets).to_string());
+        self.write_entry(name, value)
     }
 
     fn profile(&self, name: &str, public: &Map<String, Value>) -> Result<Profile, StoreError> {
@@ -409,10 +319,7 @@ impl Store for KeyringStore {
     fn remove(&self, name: &str) -> Result<bool, StoreError> {
         self.meta.modify(|meta| {
             self.forget_cached(name)?;
-            let what = format!("removing the secrets of profile '{name}'");
-            self.writes.fetch_add(1, Ordering::Relaxed);
-            let had_secrets =
-                backend::delete(self.backend, self.entry(name)?, self.timeout, &what)?;
+            let had_secrets = self.delete_entry(name)?;
             let had_settings = meta.remove(name);
             Ok((had_secrets || had_settings, had_settings))
         })
@@ -442,5 +349,7 @@ impl Store for KeyringStore {
 
 #[cfg(all(test, target_os = "linux"))]
 mod cache_tests;
+#[cfg(all(test, unix))]
+mod parts_tests;
 #[cfg(all(test, unix))]
 mod tests;
