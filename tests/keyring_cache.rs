@@ -120,12 +120,37 @@ fn the_small_program_answers_from_the_copy_and_no_copy_outlives_a_change() {
     );
     assert!(!full, "pancred-full ran for the renamed profile");
 
+    // An export that moves the tokens to pancloud's file: the keyring's copy goes with them.
+    let file = sb.path().join("exported.json");
+    let to = file.to_str().unwrap();
+    let r = keyring(&sb, &["--profile", &renamed, "export", "--to", to]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let (r, full) = token(&sb, &renamed);
+    assert!(!r.stdout.contains(&third), "an exported token was served");
+    assert!(
+        full,
+        "the small program answered a profile whose tokens moved away"
+    );
+
     // A remove: gone from the cached path too.
+    let fourth = valid_token(&unique("at"));
+    init(&sb, &renamed, json!({"access_token": fourth}));
+    let (r, full) = token(&sb, &renamed);
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, fourth.as_str()),
+        "{}",
+        r.all()
+    );
+    assert!(
+        !full,
+        "pancred-full ran for a token written after an export"
+    );
     let r = keyring(&sb, &["--profile", &renamed, "remove", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let (r, _) = token(&sb, &renamed);
     assert!(
-        !r.stdout.contains(&third),
+        !r.stdout.contains(&fourth),
         "a removed profile's token was served"
     );
     assert_ne!(r.code, 0, "{}", r.all());
