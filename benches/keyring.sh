@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `pancred token` (a cached, valid token) per store, side by side with the file store (answered by
-# `pancred` itself, and by `pancred-full`, the whole program the other stores run) and libsecret's
-# own client; prints each row's ratios measured in the same run.
+# `pancred` itself, and by `pancred-full`, the whole program the other stores run; the Secret
+# Service store's token is answered by `pancred` from its copy in the kernel keyring) and
+# libsecret's own client; prints each row's ratios measured in the same run.
 # Starts its own D-Bus session with an unlocked gnome-keyring and a kernel keyring session, like
 # tests/run.sh. Usage: bash benches/keyring.sh   (needs gnome-keyring, dbus, libsecret-tools,
 # keyutils, hyperfine; builds the release binary)

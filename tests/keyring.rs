@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::keyring::{kernel_session_keyring, secret_service};
 use common::{jwt, now, Run, Sandbox};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -14,54 +15,6 @@ use std::process::Command;
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-/// A part of the environment tests/run.sh provides is missing: fail there, skip elsewhere.
-fn missing(what: &str) -> bool {
-    if std::env::var("PANCRED_REQUIRE_ALL").is_ok() {
-        panic!("{what}: tests/run.sh provides it");
-    }
-    eprintln!("skipping: {what} (run tests/run.sh for the whole suite)");
-    false
-}
-
-/// Asks the Secret Service itself, not pancred, whether its default collection is unlocked.
-fn secret_service() -> bool {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        return missing("no D-Bus session bus");
-    }
-    let out = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--reply-timeout=10000",
-            "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets/aliases/default",
-            "org.freedesktop.DBus.Properties.Get",
-            "string:org.freedesktop.Secret.Collection",
-            "string:Locked",
-        ])
-        .output();
-    match out {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).contains("boolean false") => true,
-        _ => missing("no unlocked Secret Service on the session bus"),
-    }
-}
-
-/// Whether this process joined its own session keyring (`keyctl session -`), which the kernel
-/// keyring store needs.
-fn kernel_session_keyring() -> bool {
-    let out = Command::new("keyctl").args(["rdescribe", "@s"]).output();
-    match out {
-        Ok(o)
-            if String::from_utf8_lossy(&o.stdout)
-                .trim_end()
-                .ends_with(";_ses") =>
-        {
-            true
-        }
-        _ => missing("not inside `keyctl session -`"),
-    }
 }
 
 fn keyring(sb: &Sandbox, args: &[&str]) -> Run {

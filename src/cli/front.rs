@@ -7,7 +7,7 @@
 //! thousands of relocations) before reading one file. This executable links only what the
 //! answer needs, and decides nothing itself: it reads the command line with the quick reader of
 //! the one grammar, the settings from the one environment table, and asks the one decision both
-//! programs make ([`super::cached::answer`]), opening the file store alone. Anything else runs
+//! programs make ([`super::cached::answer`]), opening only the cached stores ([`crate::store::open_cached`]). Anything else runs
 //! `pancred-full` with the same arguments, environment and standard streams, in this same
 //! process (`exec`), so signals reach it as before.
 
@@ -34,7 +34,7 @@ fn answer(args: &[OsString]) -> Option<i32> {
     let cli = super::quick_args::parse(args)?;
     // A bad setting: the whole program reports it.
     let ctx = Context::new(cli.global).ok()?;
-    cached::answer(&ctx, cli.command.as_ref()?, &crate::store::open_file)
+    cached::answer(&ctx, cli.command.as_ref()?, &crate::store::open_cached)
 }
 
 /// A write to a closed pipe (`pancred token | head -c0`) becomes an error the answer reports, as

@@ -288,6 +288,31 @@ pub fn open_file(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
     }))
 }
 
+/// What the small `pancred` executable opens: the file store ([`open_file`]), else the Secret
+/// Service keyring store's cached view ([`open_cached_keyring`]); `None` for every other store,
+/// which it hands over at once.
+pub fn open_cached(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
+    open_file(config).or_else(|| open_cached_keyring(config))
+}
+
+/// The keyring store as the cached path reads it when the configuration means the Secret
+/// Service (`keyring`, or `auto`, on Linux): settings from `profiles.json`, access tokens from
+/// their copy in the kernel keyring ([`keyring::CachedTokens`]), no D-Bus call. A profile without
+/// a copy has no access token there, so the whole program answers it.
+pub fn open_cached_keyring(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
+    #[cfg(all(feature = "keyring", target_os = "linux"))]
+    if matches!(config.kind, StoreKind::Auto | StoreKind::Keyring)
+        && keyring::Backend::chosen(config.keyring) == keyring::Backend::SecretService
+    {
+        return Some(keyring::default_path().map(|path| Opened {
+            store: Arc::new(keyring::CachedTokens::new(path)),
+            warning: None,
+        }));
+    }
+    let _ = config;
+    None
+}
+
 fn warn_if_exposed(mut opened: Opened) -> Opened {
     if matches!(opened.store.kind(), "file" | "sqlite") {
         let path = PathBuf::from(opened.store.location());

@@ -6,6 +6,8 @@
 #[cfg(not(feature = "cli"))]
 compile_error!("a test using tests/common needs `#![cfg(feature = \"cli\")]` at its top");
 
+#[cfg(feature = "keyring")]
+pub mod keyring;
 pub mod login;
 pub mod oidc;
 pub mod pancloud_stub;

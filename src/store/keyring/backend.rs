@@ -100,15 +100,20 @@ pub fn get(
     }
 }
 
-pub fn set(
+/// Writes an entry's value; `Ok(Err(limit))` when the keyring says the value is longer than one
+/// entry holds (keyring-core's `TooLong`, with the limit).
+pub fn set_within_limit(
     backend: Backend,
     entry: Entry,
     value: String,
     timeout: Duration,
     what: &str,
-) -> Result<(), StoreError> {
-    with_deadline(timeout, what, move || entry.set_password(&value))?
-        .map_err(|e| call_error(backend, what, &e))
+) -> Result<Result<(), usize>, StoreError> {
+    match with_deadline(timeout, what, move || entry.set_password(&value))? {
+        Ok(()) => Ok(Ok(())),
+        Err(keyring_core::Error::TooLong(_, limit)) => Ok(Err(limit as usize)),
+        Err(e) => Err(call_error(backend, what, &e)),
+    }
 }
 
 /// Deletes an entry; `Ok(false)` when there was none.
@@ -141,6 +146,10 @@ fn describe_error(backend: Backend, e: &keyring_core::Error) -> String {
         ),
         K::NoEntry => format!("no such entry in the {kr}"),
         K::TooLong(what, limit) => format!("{what} is longer than the {kr} allows ({limit})"),
+        K::Invalid(what, why) if backend == Backend::KeyUtils => format!(
+            "invalid {what} for the {kr}: {why} (too large for the user's key quota, \
+             /proc/sys/kernel/keys/maxbytes?)"
+        ),
         K::Invalid(what, why) => format!("invalid {what} for the {kr}: {why}"),
         K::NoDefaultStore => format!("the {kr} is not set up"),
         K::NotSupportedByStore(why) => format!("the {kr} cannot do this: {why}"),

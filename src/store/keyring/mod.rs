@@ -7,25 +7,30 @@
 //! `tokio::task::spawn_blocking`, as the engine does.
 
 mod backend;
+mod cached;
+mod entries;
 mod meta;
 mod split;
 #[cfg(target_os = "linux")]
 mod ss_read;
+mod token_cache;
 
 pub use backend::{Backend, CALL_TIMEOUT, PROBE_TIMEOUT};
+pub use cached::CachedTokens;
 pub use meta::default_path;
 pub use split::is_secret_field;
 
 use super::{ProfileLock, Store, StoreError};
 use crate::files::{hex_name, lock_file, lock_path, FileLock};
 use crate::profile::Profile;
-use keyring_core::{CredentialStore, Entry};
+use keyring_core::CredentialStore;
 use meta::MetaFile;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use token_cache::TokenCache;
 
 /// The keyring service every pancred entry is filed under.
 pub const SERVICE: &str = "pancred";
@@ -40,6 +45,11 @@ pub struct KeyringStore {
     backend: Backend,
     meta: MetaFile,
     timeout: Duration,
+    /// The access tokens' copy in the kernel keyring (see [`token_cache`]), kept by the Secret
+    /// Service store for the small `pancred`.
+    cache: Option<TokenCache>,
+    /// Writes to the keyring (sets and deletes), for tests and benchmarks.
+    writes: AtomicU64,
 }
 
 impl KeyringStore {
@@ -57,8 +67,10 @@ impl KeyringStore {
                 creds: OnceLock::new(),
                 reader: Some(Arc::new(reader)),
                 backend,
+                cache: Some(TokenCache::for_store(&path)),
                 meta: MetaFile::new(path),
                 timeout: CALL_TIMEOUT,
+                writes: AtomicU64::new(0),
             });
         }
         #[cfg(target_os = "linux")]
@@ -82,7 +94,21 @@ impl KeyringStore {
             backend,
             meta: MetaFile::new(meta_path),
             timeout: CALL_TIMEOUT,
+            cache: None,
+            writes: AtomicU64::new(0),
         }
+    }
+
+    /// Keeps the access tokens' copy in the kernel keyring as the Secret Service store does
+    /// (for tests of that copy on another keyring, e.g. keyring-core's mock).
+    pub fn with_token_cache(mut self) -> Self {
+        self.cache = Some(TokenCache::for_store(self.meta.path()));
+        self
+    }
+
+    /// How many writes (sets and deletes) this store has made to the keyring.
+    pub fn keyring_writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
     }
 
     /// keyring-core's store, connected on first use.
@@ -103,29 +129,6 @@ impl KeyringStore {
         self.meta.path()
     }
 
-    fn entry(&self, name: &str) -> Result<Entry, StoreError> {
-        let built = if self.backend == Backend::SecretService {
-            // A label makes the item recognisable in seahorse and `secret-tool search`.
-            let label = format!("pancred profile {name}");
-            let mods = HashMap::from([("label", label.as_str())]);
-            Entry::new_in_store_with_modifiers(self.creds()?, SERVICE, name, &mods)
-        } else {
-            Entry::new_in_store(self.creds()?, SERVICE, name)
-        };
-        built.map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot name the keyring entry for profile '{name}': {e}"
-            ))
-        })
-    }
-
-    fn entry_location(&self, name: &str) -> String {
-        format!(
-            "{} entry service={SERVICE} user={name}",
-            self.backend.describe()
-        )
-    }
-
     /// The profile's secrets, as one keyring read.
     fn read_secrets(&self, name: &str) -> Result<Map<String, Value>, StoreError> {
         let what = format!("reading the secrets of profile '{name}'");
@@ -142,39 +145,10 @@ impl KeyringStore {
         }
     }
 
-    /// The entry's text: through the quick reader where there is one, else keyring-core.
-    fn read_entry(&self, name: &str, what: &str) -> Result<Option<String>, StoreError> {
-        #[cfg(target_os = "linux")]
-        if let Some(reader) = &self.reader {
-            let (reader, user) = (reader.clone(), name.to_string());
-            let bytes = backend::with_deadline(self.timeout, what, move || {
-                reader.read(&HashMap::from([
-                    ("service", SERVICE),
-                    ("username", user.as_str()),
-                ]))
-            })??;
-            return bytes
-                .map(|b| {
-                    String::from_utf8(b).map_err(|_| StoreError::Corrupt {
-                        location: self.entry_location(name),
-                        what: "the entry is not UTF-8 text (it was left as it is)".into(),
-                    })
-                })
-                .transpose();
-        }
-        backend::get(self.backend, self.entry(name)?, self.timeout, what)
-    }
-
+    /// Writes the profile's secrets as one value (no secrets: removes the entry).
     fn write_secrets(&self, name: &str, secrets: Map<String, Value>) -> Result<(), StoreError> {
-        let entry = self.entry(name)?;
-        if secrets.is_empty() {
-            let what = format!("removing the secrets of profile '{name}'");
-            backend::delete(self.backend, entry, self.timeout, &what)?;
-            return Ok(());
-        }
-        let what = format!("storing the secrets of profile '{name}'");
-        let value = Value::Object(secrets).to_string();
-        backend::set(self.backend, entry, value, self.timeout, &what)
+        let value = (!secrets.is_empty()).then(|| Value::Object(secrets).to_string());
+        self.write_entry(name, value)
     }
 
     fn profile(&self, name: &str, public: &Map<String, Value>) -> Result<Profile, StoreError> {
@@ -225,6 +199,15 @@ const SECRETS_KEY: &str = "keyring_secrets";
 /// On a listed profile whose secrets could not be read: why (never a secret).
 const UNREADABLE_KEY: &str = super::UNREADABLE_NOTE;
 
+/// Where a keyring store keeps its data, for humans.
+fn describe_location(backend: Backend, meta_path: &Path) -> String {
+    format!(
+        "{} (service \"{SERVICE}\") + {}",
+        backend.describe(),
+        meta_path.display()
+    )
+}
+
 struct KeyringProfileLock(#[allow(dead_code)] FileLock);
 impl ProfileLock for KeyringProfileLock {}
 
@@ -234,11 +217,7 @@ impl Store for KeyringStore {
     }
 
     fn location(&self) -> String {
-        format!(
-            "{} (service \"{SERVICE}\") + {}",
-            self.backend.describe(),
-            self.meta.path().display()
-        )
+        describe_location(self.backend, self.meta.path())
     }
 
     /// Every write (a refresh too: it stores the new expiry) rewrites `profiles.json`, so its
@@ -304,22 +283,34 @@ impl Store for KeyringStore {
         self.meta.modify(|meta| {
             let known = meta.get(&name).is_some();
             super::check_name(&name, || Ok(known))?;
+            // What the entry holds now: a write that would change nothing is not made. (A
+            // keyring that cannot be read cannot be written either; a malformed entry is
+            // written over.)
+            let current = match self.read_secrets(&name) {
+                Ok(c) => Some(c),
+                Err(e @ (StoreError::Unavailable(_) | StoreError::Io { .. })) => return Err(e),
+                Err(_) => None,
+            };
             if !known {
                 // An entry without settings (profiles.json lost or edited): its secrets are kept
                 // under the new ones, never deleted or overwritten unseen.
-                if let Ok(orphan) = self.read_secrets(&name) {
-                    for (k, v) in orphan {
-                        secrets.entry(k).or_insert(v);
-                    }
+                for (k, v) in current.clone().unwrap_or_default() {
+                    secrets.entry(k).or_insert(v);
                 }
             }
             let names: Vec<Value> = secrets.keys().cloned().map(Value::String).collect();
             if !names.is_empty() {
                 public.insert(SECRETS_KEY.into(), Value::Array(names));
             }
+            // The old token's copy goes first, so that it never outlives this write.
+            self.forget_cached(&name)?;
             // Secrets first: a crash in between leaves the new secrets with the old settings,
             // never a rolled refresh token lost.
-            self.write_secrets(&name, secrets)?;
+            if current.as_ref() != Some(&secrets) {
+                self.write_secrets(&name, secrets)?;
+            }
+            // Under the lock, so that a slower writer's copy can never land after a newer write.
+            self.cache_token(profile);
             meta.insert(&name, public);
             Ok(((), true))
         })
@@ -327,9 +318,8 @@ impl Store for KeyringStore {
 
     fn remove(&self, name: &str) -> Result<bool, StoreError> {
         self.meta.modify(|meta| {
-            let what = format!("removing the secrets of profile '{name}'");
-            let had_secrets =
-                backend::delete(self.backend, self.entry(name)?, self.timeout, &what)?;
+            self.forget_cached(name)?;
+            let had_secrets = self.delete_entry(name)?;
             let had_settings = meta.remove(name);
             Ok((had_secrets || had_settings, had_settings))
         })
@@ -357,5 +347,9 @@ impl Store for KeyringStore {
     }
 }
 
+#[cfg(all(test, target_os = "linux"))]
+mod cache_tests;
+#[cfg(all(test, unix))]
+mod parts_tests;
 #[cfg(all(test, unix))]
 mod tests;

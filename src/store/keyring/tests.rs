@@ -1,6 +1,6 @@
 use super::*;
 use crate::profile::fields;
-use keyring_core::mock;
+use keyring_core::{mock, Entry};
 use std::os::unix::fs::PermissionsExt;
 
 struct Fixture {
