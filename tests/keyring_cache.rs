@@ -2,6 +2,7 @@
 //! Service store from the access token's copy in the kernel keyring, without running
 //! `pancred-full` (seen under strace), and no copy outlives a remove, a rename or a token
 //! cleared; a new token replaces it.
+#![allow(clippy::disallowed_methods)] // (a test sets up its files and stores as it likes)
 #![cfg(all(feature = "cli", feature = "keyring", target_os = "linux"))]
 
 mod common;
