@@ -15,8 +15,8 @@
 //! One login at a time per profile across every process: a file lock. A helper that finds
 //! another process's login in progress waits for it and uses its result.
 
+use super::context::Context;
 use super::login::{login, LoginArgs};
-use super::Context;
 use crate::files;
 use crate::Error;
 use std::path::PathBuf;

@@ -8,9 +8,10 @@
 //! path ([`Engine::fresh_access_token`]), which re-reads under the lock as it always did.
 
 use super::Engine;
+pub use crate::profile::expiry_of;
 use crate::profile::Profile;
 use crate::secret::Secret;
-use crate::{jwt, Result};
+use crate::Result;
 
 /// A cached token and what the caller may need of the stored profile.
 #[derive(Debug, Clone)]
@@ -50,14 +51,4 @@ impl Engine {
         let (p, _) = self.working(profile, stored.as_ref());
         Ok(self.usable(&p).map(|token| Cached { token, stored }))
     }
-}
-
-/// When `token` expires: its JWT `exp`, else the stored `expires_at` when the store holds that
-/// very token (a token from `PAN_ACCESS_TOKEN` or a flag has no known expiry).
-pub fn expiry_of(token: &Secret, stored: Option<&Profile>) -> Option<i64> {
-    jwt::expiry(token.expose()).or_else(|| {
-        stored
-            .filter(|p| p.access_token.as_ref() == Some(token))
-            .and_then(|p| p.expires_at)
-    })
 }

@@ -411,3 +411,13 @@ mod tests {
         assert!(!format!("{p:?}").contains("topsecret"));
     }
 }
+
+/// When `token` expires: its JWT `exp`, else the stored `expires_at` when the store holds that
+/// very token (a token from `PAN_ACCESS_TOKEN` or a flag has no known expiry).
+pub fn expiry_of(token: &crate::secret::Secret, stored: Option<&Profile>) -> Option<i64> {
+    crate::jwt::expiry(token.expose()).or_else(|| {
+        stored
+            .filter(|p| p.access_token.as_ref() == Some(token))
+            .and_then(|p| p.expires_at)
+    })
+}

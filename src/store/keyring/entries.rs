@@ -250,7 +250,7 @@ impl KeyringStore {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let Some(expiry) = crate::engine::expiry_of(token, Some(profile)) else {
+        let Some(expiry) = crate::profile::expiry_of(token, Some(profile)) else {
             return;
         };
         if let Ok(lifetime @ 1..) = u64::try_from(expiry - now) {
