@@ -326,6 +326,16 @@ impl Profile {
     }
 }
 
+/// When `token` expires: its JWT `exp`, else the stored `expires_at` when the store holds that
+/// very token (a token from `PAN_ACCESS_TOKEN` or a flag has no known expiry).
+pub fn expiry_of(token: &crate::secret::Secret, stored: Option<&Profile>) -> Option<i64> {
+    crate::jwt::expiry(token.expose()).or_else(|| {
+        stored
+            .filter(|p| p.access_token.as_ref() == Some(token))
+            .and_then(|p| p.expires_at)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,14 +420,4 @@ mod tests {
         p.client_secret = Some(Secret::new("topsecret"));
         assert!(!format!("{p:?}").contains("topsecret"));
     }
-}
-
-/// When `token` expires: its JWT `exp`, else the stored `expires_at` when the store holds that
-/// very token (a token from `PAN_ACCESS_TOKEN` or a flag has no known expiry).
-pub fn expiry_of(token: &crate::secret::Secret, stored: Option<&Profile>) -> Option<i64> {
-    crate::jwt::expiry(token.expose()).or_else(|| {
-        stored
-            .filter(|p| p.access_token.as_ref() == Some(token))
-            .and_then(|p| p.expires_at)
-    })
 }
