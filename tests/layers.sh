@@ -51,7 +51,7 @@ fn scratch_sandbox(store: std::sync::Arc<crate::store::memory::MemoryStore>, p: 
 EOF
 
 out=$WORK/clippy.txt
-if (cd "$WORK" && CARGO_TARGET_DIR=$ROOT/target cargo clippy --lib --message-format short \
+if (cd "$WORK" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target} cargo clippy --lib --message-format short \
   -- -D warnings >"$out" 2>&1); then
   echo "layers: clippy accepted a face that writes" >&2
   exit 1
