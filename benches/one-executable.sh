@@ -18,7 +18,8 @@
 #
 # Usage: bash benches/one-executable.sh
 # Knobs: VARIANTS (default "abort-fat ring static-pie no-main"; as-is is always measured),
-# BUILD_ONLY=1 (build and list, no timing), and those of token-vs-oidc-agent.sh (ROUNDS, RUNS).
+# BUILD_ONLY=1 (build and list, no timing), NO_BUILD=1 (time the binaries already in
+# target/one-executable/bin), and those of token-vs-oidc-agent.sh (ROUNDS, RUNS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -36,7 +37,7 @@ spec() {
     abort-fat) ;;
     ring) PATCHES=(ring) ;;
     static-pie) PATCHES=(ring) STATIC=1 TDIR=$V/t-static ;;
-    no-main) PATCHES=(ring no-main) STATIC=1 TDIR=$V/t-static ;;
+    no-main) PATCHES=(ring no-main) STATIC=1 TDIR=$V/t-no-main ;;
     opt-s) PATCHES=(ring no-main) STATIC=1 TDIR=$V/t-opt-s
       PROFILE+=(CARGO_PROFILE_RELEASE_OPT_LEVEL=s) ;;
     *) echo "unknown variant: $1" >&2; exit 2 ;;
@@ -48,12 +49,19 @@ sources() {
   local name=$1 dir=$V/src-$1
   shift
   if (($# == 0)); then echo "$ROOT"; return; fi
+  # A copy as the last run left it is kept, so that cargo finds nothing to rebuild.
+  local stamp
+  stamp=$( (cd "$ROOT" && tar -cf - Cargo.toml Cargo.lock src assets examples &&
+    for p in "$@"; do cat "benches/one-executable/$p.patch"; done) | sha256sum | cut -c1-16)
+  if [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then echo "$dir"; return; fi
   rm -rf "$dir" && mkdir -p "$dir"
   tar -C "$ROOT" --exclude=./target --exclude=./.git --exclude=./tests -cf - . | tar -C "$dir" -xf -
   for p in "$@"; do (cd "$dir" && patch -p1 -s <"$ROOT/benches/one-executable/$p.patch"); done
+  echo "$stamp" >"$dir/.stamp"
   echo "$dir"
 }
 
+if [ -z "${NO_BUILD:-}" ]; then
 echo "building as-is (the release profile)" >&2
 cargo build --release --quiet --bins
 cp target/release/pancred "$V/bin/pancred-small"
@@ -78,6 +86,7 @@ for name in $VARIANTS; do
     { echo "pancred-full-$name is not a PIE" >&2; exit 1; }
   "$V/bin/pancred-full-$name" --version >/dev/null
 done
+fi
 
 # Size, relocations (the entries of every relocation section) and how each build is linked.
 : >"$V/builds.tsv"
