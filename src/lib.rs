@@ -16,6 +16,7 @@ pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod diagnose;
 pub mod engine;
 pub mod env;
 pub mod error;

@@ -4,6 +4,7 @@
 mod cached;
 mod context;
 mod device_login;
+mod doctor;
 mod endpoint_client;
 mod exec;
 mod exit;
@@ -242,6 +243,8 @@ With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answ
         after_help = "bash: pancred completions bash > ~/.local/share/bash-completion/completions/pancred\nzsh: echo 'source <(pancred completions zsh)' >> ~/.zshrc\nfish: pancred completions fish > ~/.config/fish/completions/pancred.fish\nThe script calls pancred back for each completion, so new profiles complete at once."
     )]
     Completions { shell: clap_complete::Shell },
+    /// Check the store, keyring, provider, clock and tool setup: one line each, each problem with its fix
+    Doctor(JsonFlag),
     /// Serve a local authorization server to try pancred against (loopback only; Ctrl-C stops it)
     Sandbox {
         /// Port on 127.0.0.1 (0: any free port)
@@ -309,6 +312,7 @@ pub fn run() -> i32 {
             let serve = serve.then_some(serve::ServeOptions { token_file });
             exec::exec(&ctx, &env, serve, &command)
         }
+        Some(Command::Doctor(j)) => doctor::doctor(&ctx, j.json),
         other => dispatch(&ctx, other, cli.keep_fresh).map(|()| 0),
     };
     match result {

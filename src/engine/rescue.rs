@@ -114,7 +114,7 @@ fn put_tokens(p: &mut Profile, r: &Rescued) {
 
 /// `$XDG_STATE_HOME/pancred/rescue`, else `~/.local/state/pancred/rescue`: where rescue files go
 /// unless an engine is given a folder of its own.
-fn default_rescue_dir() -> Option<PathBuf> {
+pub fn default_rescue_dir() -> Option<PathBuf> {
     let state = crate::store::fsutil::xdg_dir("XDG_STATE_HOME", ".local/state")?;
     Some(state.join("pancred").join("rescue"))
 }

@@ -7,6 +7,7 @@
 //! `tokio::task::spawn_blocking`, as the engine does.
 
 mod backend;
+pub mod diagnose;
 mod meta;
 mod split;
 #[cfg(target_os = "linux")]
