@@ -30,7 +30,7 @@ fn uses(subcommand: &str) -> Vec<&'static str> {
     let groups: &[&[&str]] = match subcommand {
         "list" => &[STORE, LEEWAY],
         "init" => &[STORE, PROFILE, LEEWAY],
-        "generate" | "remove" => &[STORE, PROFILE],
+        "generate" | "remove" | "doctor" => &[STORE, PROFILE],
         "use" | "rename" | "import" | "export" => &[STORE],
         "show" | "auth-url" | "login" | "exchange" | "token" | "refresh" | "revoke" | "exec"
         | "git-credential" | "kubectl-credential" => &[STORE, PROFILE, LEEWAY, CREDENTIALS],

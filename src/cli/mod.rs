@@ -15,6 +15,7 @@ mod hints;
 mod interrupt;
 mod kubectl;
 mod login;
+pub mod man;
 mod oauth_cmds;
 mod output;
 mod profiles;
