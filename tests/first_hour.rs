@@ -256,7 +256,11 @@ fn after_a_revoke_the_hint_names_login() {
     );
     let r = sb.run(&["--profile", "p", "token"]);
     assert_eq!(r.code, 3, "{}", r.all());
-    assert!(r.stderr.contains("run `pancred login`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("run `pancred --profile p login`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -118,8 +118,11 @@ pub(super) fn hint_on_refresh(profile: &str, e: Error) -> Error {
     if let Error::Provider(o) = &e {
         if o.is_invalid_grant() {
             eprintln!(
-                "pancred: profile '{}': the provider no longer accepts its refresh token; authorize again (`pancred login`, or `pancred auth-url` then `pancred exchange --code`).",
-                Safe(profile)
+                "pancred: profile '{}': the provider no longer accepts its refresh token; authorize again (`{}`, or `{}` then `{} --code`).",
+                Safe(profile),
+                super::hints::command_for(profile, "login"),
+                super::hints::command_for(profile, "auth-url"),
+                super::hints::command_for(profile, "exchange"),
             );
         }
     }

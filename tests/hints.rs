@@ -1,0 +1,85 @@
+//! The hints after an error name the profile they are about and guess typos: a missing profile
+//! gets "did you mean", a refused client (invalid_client at the sandbox provider) gets what to
+//! check, and a refused refresh token names `--profile` in the login it suggests.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use common::{Run, Sandbox};
+use pancred::sandbox::{demo, Sandbox as Provider, SandboxConfig};
+use serde_json::json;
+
+fn init(sb: &Sandbox, fields: serde_json::Value) {
+    let f = sb.path().join("p.json");
+    std::fs::write(&f, fields.to_string()).unwrap();
+    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn a_mistyped_profile_gets_did_you_mean() {
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "sandbox", "client_id": "c", "client_secret": "s"}),
+    );
+    init(
+        &sb,
+        json!({"profile": "work", "client_id": "c", "client_secret": "s"}),
+    );
+    let r = sb.run(&["--profile", "sandbx", "token"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("hint: did you mean 'sandbox'?"),
+        "{}",
+        r.stderr
+    );
+    let far = sb.run(&["--profile", "staging", "token"]);
+    assert!(!far.stderr.contains("did you mean"), "{}", far.stderr);
+}
+
+#[test]
+fn a_refused_client_gets_what_to_check() {
+    let provider = Provider::start(SandboxConfig::default()).unwrap();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "lab", "dialect": "oauth2", "issuer": provider.url(""),
+               "client_id": demo::OAUTH2_CLIENT, "client_secret": "not-the-secret",
+               "refresh_token": "rt-whatever"}),
+    );
+    let r: Run = sb.run(&["--profile", "lab", "refresh"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(r.stderr.contains("invalid_client"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("hint: the provider did not accept the client (invalid_client)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`pancred --profile lab show`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains("not-the-secret"), "{}", r.all());
+}
+
+#[test]
+fn a_dead_refresh_token_suggests_logging_in_that_profile() {
+    let provider = Provider::start(SandboxConfig::default()).unwrap();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "lab", "dialect": "oauth2", "issuer": provider.url(""),
+               "client_id": demo::OAUTH2_CLIENT, "client_secret": demo::OAUTH2_SECRET,
+               "refresh_token": "rt-the-provider-never-issued"}),
+    );
+    let r = sb.run(&["--profile", "lab", "refresh"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(
+        r.stderr.contains("`pancred --profile lab login`"),
+        "{}",
+        r.stderr
+    );
+}
