@@ -83,3 +83,16 @@ fn a_dead_refresh_token_suggests_logging_in_that_profile() {
         r.stderr
     );
 }
+
+#[test]
+fn remove_reports_a_missing_profile_before_asking() {
+    let sb = Sandbox::new();
+    init(&sb, json!({"profile": "work", "client_id": "c"}));
+    let r = sb.run_with_input(&["--profile", "wrok", "remove"], "y\n");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(!r.all().contains("Delete PROFILE"), "{}", r.all());
+    assert!(r.stderr.contains("did you mean 'work'?"), "{}", r.stderr);
+    // The profile that is there is still asked about.
+    let r = sb.run_with_input(&["--profile", "work", "remove"], "n\n");
+    assert!(r.all().contains("Delete PROFILE 'work'"), "{}", r.all());
+}
