@@ -116,6 +116,15 @@ fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
 /// A refused refresh token deserves a next step, not only the provider's words.
 pub(super) fn hint_on_refresh(profile: &str, e: Error) -> Error {
     if let Error::Provider(o) = &e {
+        // Some providers end a grant with a bare 400 and no OAuth error in the body.
+        let bare_400 = matches!(o, crate::oauth::OAuthError::Status { status: 400, .. });
+        if bare_400 {
+            eprintln!(
+                "pancred: profile '{}': the provider refused the refresh with a bare HTTP 400 (no reason given); if its refresh token is no longer valid, authorize again (`{}`).",
+                Safe(profile),
+                super::hints::command_for(profile, "login"),
+            );
+        }
         if o.is_invalid_grant() {
             eprintln!(
                 "pancred: profile '{}': the provider no longer accepts its refresh token; authorize again (`{}`, or `{}` then `{} --code`).",
