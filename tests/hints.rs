@@ -96,3 +96,23 @@ fn remove_reports_a_missing_profile_before_asking() {
     let r = sb.run_with_input(&["--profile", "work", "remove"], "n\n");
     assert!(r.all().contains("Delete PROFILE 'work'"), "{}", r.all());
 }
+
+#[test]
+fn importing_a_file_whose_documents_sit_elsewhere_says_what_it_found() {
+    let sb = Sandbox::new();
+    let file = sb.path().join("tinydb4.json");
+    let doc = json!({"_default": {"1": {"profile": "a", "client_id": "c"},
+                                  "2": {"profile": "b", "client_id": "c"}}});
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let mut c = sb.cmd(&["import", "--from", file.to_str().unwrap()]);
+    c.env("PANCRED_STORE", "memory");
+    let r: Run = c.output().unwrap().into();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("\"_default\" (2 documents)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("tinydb<4"), "{}", r.stderr);
+    assert!(!r.stderr.contains("holds no profiles"), "{}", r.stderr);
+}
