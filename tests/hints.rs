@@ -116,3 +116,19 @@ fn importing_a_file_whose_documents_sit_elsewhere_says_what_it_found() {
     assert!(r.stderr.contains("tinydb<4"), "{}", r.stderr);
     assert!(!r.stderr.contains("holds no profiles"), "{}", r.stderr);
 }
+
+#[test]
+fn exec_without_the_double_dash_says_where_the_command_goes() {
+    let sb = Sandbox::new();
+    let r = sb.run(&["exec", "echo", "hi"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("hint: put the command after `--`: pancred exec -- CMD"),
+        "{}",
+        r.stderr
+    );
+    // Other usage errors get no such hint.
+    let r = sb.run(&["token", "extra"]);
+    assert!(!r.stderr.contains("hint: put the command"), "{}", r.stderr);
+}

@@ -133,7 +133,14 @@ pub fn print_error(e: &clap::Error) {
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
         }
-        _ => eprint!("pancred: {}", e.render()),
+        _ => {
+            let text = e.render().to_string();
+            eprint!("pancred: {text}");
+            // `pancred exec CMD` (no `--`): clap only shows the usage line.
+            if e.kind() == ErrorKind::UnknownArgument && text.contains("Usage: pancred exec ") {
+                eprintln!("hint: put the command after `--`: pancred exec -- CMD [ARGS...]");
+            }
+        }
     }
 }
 
