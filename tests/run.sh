@@ -96,3 +96,15 @@ dbus-run-session -- keyctl session - sh -c '
   printf %s pancred-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test --all-targets --no-fail-fast
 '
+
+# The Debian package and release tarball (a release build: minutes), only when asked.
+if [ "${PANCRED_TEST_PACKAGE:-}" = 1 ]; then
+  step "Debian package, release tarball, Homebrew formula (tests/package.sh)"
+  missing_pkg=()
+  for p in lintian ruby dpkg-dev; do dpkg -s "$p" >/dev/null 2>&1 || missing_pkg+=("$p"); done
+  if ((${#missing_pkg[@]})); then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing_pkg[@]}"
+  fi
+  tests/package.sh
+fi
