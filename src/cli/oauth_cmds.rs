@@ -94,6 +94,7 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
         code.to_string()
     };
     let (engine, name) = engine(ctx)?;
+    let code = from_redirect(&engine, &name, code)?;
     let p = run_guarded(&engine, engine.exchange_code(&name, &code, None))?;
     eprintln!(
         "Stored the tokens of profile '{}'{}.",
@@ -111,6 +112,30 @@ fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
     let p = run_guarded(&engine, engine.refresh(&name)).map_err(|e| hint_on_refresh(&name, e))?;
     print_state(ctx, &p, json)
+}
+
+/// The code, also when the whole redirect URL (or its query) was pasted, as `login` takes it:
+/// then its state must be the one the last `auth-url` of this profile sent.
+fn from_redirect(engine: &crate::Engine, name: &str, text: String) -> Result<String, Error> {
+    // A bare code may end in base64's `=`: only a URL or a query with its fields is parsed.
+    let redirect = ["://", "code=", "error="].iter().any(|m| text.contains(m));
+    if !redirect {
+        return Ok(text);
+    }
+    let state = engine
+        .store()
+        .load(name)?
+        .and_then(|p| p.pending_state)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "profile '{}' has no authorization waiting for this redirect (run `{}` first), \
+                 or pass just the code",
+                Safe(name),
+                super::hints::command_for(name, "auth-url")
+            ))
+        })?;
+    let callback = crate::loopback::parse_pasted(&text, state.as_str())?;
+    Ok(callback.code.expose().to_string())
 }
 
 /// A refused refresh token deserves a next step, not only the provider's words.
