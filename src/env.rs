@@ -134,6 +134,7 @@ pub const TOKEN_AUTH: &str = "PANCRED_TOKEN_AUTH";
 pub const EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 pub const NO_COLOR: &str = "NO_COLOR";
 pub const GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
+pub const SEARCH_PATH: &str = "PATH";
 pub const DISPLAY: &str = "DISPLAY";
 pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
@@ -200,6 +201,7 @@ pub const TABLE: &[Var] = &[
     var(TOKEN_AUTH, Parse::Secret, "", "the bearer that URL wants"),
     other(EXEC_INFO, Parse::Text, "set by kubectl for its credential plugin"),
     other(NO_COLOR, Parse::Present, "no colours in the TUI (no-color.org)"),
+    other(SEARCH_PATH, Parse::Path, "where doctor looks for the programs kubectl would run"),
     other(GIT_TERMINAL_PROMPT, Parse::Text, "0: git may not prompt, so its helper starts no login"),
     other(DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
     other(WAYLAND_DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
@@ -453,6 +455,8 @@ pub struct Settings {
     pub over_ssh: bool,
     /// `GIT_TERMINAL_PROMPT=0`: git's helper starts no login.
     pub git_prompt_off: bool,
+    /// `PATH`, for `doctor`'s look at the programs other tools run.
+    pub search_path: Option<PathBuf>,
 }
 
 impl Settings {
@@ -510,6 +514,7 @@ impl Settings {
             desktop: env.is_set(DISPLAY) || env.is_set(WAYLAND_DISPLAY),
             over_ssh: env.is_set(SSH_CONNECTION),
             git_prompt_off: env.text(GIT_TERMINAL_PROMPT)?.as_deref() == Some("0"),
+            search_path: env.path(SEARCH_PATH),
         })
     }
 }

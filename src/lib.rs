@@ -13,10 +13,12 @@
 pub mod authorized_client;
 #[cfg(any(feature = "cli", feature = "tui"))]
 pub mod browser;
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod diagnose;
 pub mod endpoints;
 pub mod engine;
 pub mod env;

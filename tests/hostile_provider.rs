@@ -260,3 +260,17 @@ fn provider_words_cannot_drive_the_terminal() {
         0
     );
 }
+
+#[test]
+fn a_bare_400_on_refresh_suggests_logging_in_again() {
+    let (sb, s) = setup();
+    let before = std::fs::read(&sb.creds).unwrap();
+    s.set_fault(Some(raw(400, "text/plain", "")));
+    let r = refresh(&sb, "10");
+    refused(&sb, &r, &before, &["HTTP 400"], "a bare 400");
+    assert!(
+        r.stderr.contains("bare HTTP 400") && r.stderr.contains("`pancred --profile lab login`"),
+        "{}",
+        r.stderr
+    );
+}

@@ -153,3 +153,39 @@ fn a_locked_secret_service_is_not_used() {
     );
     assert!(keyring_err.contains("locked"), "{keyring_err}");
 }
+
+/// Under PANCRED_KEYRING=keyutils the fallback's advice is about the kernel keyring, not a
+/// Secret Service. The child joins the user's default session keyring (what a process outside
+/// any login session has), which pancred refuses.
+#[test]
+fn the_keyutils_fallback_advises_a_session_keyring() {
+    if !common::have_program("keyctl") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    let mut c = sb.program("keyctl");
+    c.args([
+        "session",
+        &format!("_uid_ses.{}", uid.trim()),
+        common::bin(),
+        "list",
+    ])
+    .env_remove("PANCRED_STORE")
+    .env("PANCRED_KEYRING", "keyutils")
+    .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let r: Run = c.output().unwrap().into();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("warning: no usable OS keyring"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("keyctl session - CMD`), then run `pancred import`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("Secret Service"), "{}", r.stderr);
+}

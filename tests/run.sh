@@ -13,7 +13,7 @@ mkdir -p "$STATE"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Debian packages"
-pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server memcached openssl tmux hyperfine chromium python3-venv git strace curl openssh-server openssh-client zsh fish)
+pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server memcached openssl tmux hyperfine chromium python3-venv git strace curl openssh-server openssh-client zsh fish faketime man-db groff-base)
 # kubectl for the exec-plugin tests: the machine's own when it has one (package kubectl, 1.22+),
 # else Debian's kubernetes-client (1.20). Both ship /usr/bin/kubectl: never install one over the other.
 command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
@@ -98,3 +98,15 @@ dbus-run-session -- keyctl session - sh -c '
   printf %s pancred-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test --all-targets --no-fail-fast
 '
+
+# The Debian package and release tarball (a release build: minutes), only when asked.
+if [ "${PANCRED_TEST_PACKAGE:-}" = 1 ]; then
+  step "Debian package, release tarball, Homebrew formula (tests/package.sh)"
+  missing_pkg=()
+  for p in lintian ruby dpkg-dev; do dpkg -s "$p" >/dev/null 2>&1 || missing_pkg+=("$p"); done
+  if ((${#missing_pkg[@]})); then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing_pkg[@]}"
+  fi
+  tests/package.sh
+fi

@@ -56,6 +56,13 @@ fn approved_on_the_device_page_the_tokens_are_stored() {
     assert!(page.contains("Approved"), "{page}");
     let (status, _, stderr) = login.finish();
     assert_eq!(status, 0, "{stderr}");
+    // The code's lifetime in the TUI's words (`9m 59s`), never rounded up to whole minutes.
+    let announced = stderr
+        .split("the code expires in ")
+        .nth(1)
+        .unwrap_or_default();
+    let span = announced.split(';').next().unwrap_or_default();
+    assert!(span.ends_with('s') && !span.contains("min"), "{stderr}");
     let doc = stored(&sb, "sbx");
     let token = doc["access_token"].as_str().unwrap().to_string();
     assert!(doc["refresh_token"].is_string(), "{doc}");

@@ -88,6 +88,8 @@ pub enum Command {
     List(JsonFlag),
     /// One profile in full (secrets masked)
     Show(JsonFlag),
+    /// Check the store, keyring, provider, clock and tool setup: one line each, each problem with its fix
+    Doctor(JsonFlag),
     /// Store a profile from a JSON file of profile fields (like `summit.py -C --R0 FILE --write`)
     Init {
         /// JSON object of profile fields ("-" for standard input)

@@ -56,7 +56,8 @@ async fn flow(engine: &crate::Engine, name: &str, args: &DeviceArgs) -> Result<(
 }
 
 fn announce(name: &str, login: &DeviceLogin, now: i64, args: &DeviceArgs) {
-    let minutes = (crate::seconds::left(login.expires_at, now).max(0) + 59) / 60;
+    // The same words as the TUI's countdown: a code that lives 5 s says 5s, not "1 min".
+    let left = crate::clock::format_span(crate::seconds::left(login.expires_at, now).max(0));
     // The provider's words (its code, its URLs) are shown escaped, as all outside text is.
     eprintln!(
         "pancred: to authorize profile '{}', open\n\n    {}\n\nand enter the code\n\n    {}\n",
@@ -82,7 +83,7 @@ fn announce(name: &str, login: &DeviceLogin, now: i64, args: &DeviceArgs) {
         }
     }
     eprintln!(
-        "pancred: waiting for approval (the code expires in {minutes} min; checking every {} s; Ctrl-C to stop)",
+        "pancred: waiting for approval (the code expires in {left}; checking every {} s; Ctrl-C to stop)",
         login.interval.as_secs()
     );
 }

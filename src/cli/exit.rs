@@ -4,6 +4,40 @@
 use crate::store::StoreError;
 use crate::Error;
 
+/// Every exit status and what it means, for the man pages and `--help` (one table: a test checks
+/// that [`exit_code`] gives no other).
+pub const EXIT_CODES: &[(i32, &str)] = &[
+    (0, "done (doctor: all is well)"),
+    (
+        1,
+        "any other failure: no such profile, `token --no-refresh` on a stale token, a login \
+         timeout; doctor: something to fix",
+    ),
+    (
+        2,
+        "bad usage, a bad input file, or a local configuration problem (the message names the \
+         setting that fixes it)",
+    ),
+    (3, "partial credentials"),
+    (
+        4,
+        "the provider refused or failed (its error and error_description are shown)",
+    ),
+    (
+        5,
+        "the store failed (including a lock that cannot be taken in time)",
+    ),
+    (
+        6,
+        "a login is needed and cannot happen here (no person at a terminal, or --login never); \
+         the message names the command to run",
+    ),
+    (130, "cancelled by the user"),
+];
+
+/// What `exec` exits with, beside the table.
+pub const EXEC_NOTE: &str = "exec exits with its command's code.";
+
 pub fn exit_code(e: &Error) -> i32 {
     match e {
         Error::Usage(_) | Error::Store(StoreError::Config(_)) => 2,
@@ -48,5 +82,9 @@ mod tests {
     #[case(Error::Other("x".into()), 1)]
     fn each_kind_has_its_code(#[case] e: Error, #[case] code: i32) {
         assert_eq!(exit_code(&e), code, "{e:?}");
+        assert!(
+            EXIT_CODES.iter().any(|(c, _)| *c == code),
+            "{code} is not in the table"
+        );
     }
 }

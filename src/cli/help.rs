@@ -30,7 +30,7 @@ fn uses(subcommand: &str) -> Vec<&'static str> {
     let groups: &[&[&str]] = match subcommand {
         "list" => &[STORE, LEEWAY],
         "init" => &[STORE, PROFILE, LEEWAY],
-        "generate" | "remove" => &[STORE, PROFILE],
+        "generate" | "remove" | "doctor" => &[STORE, PROFILE],
         "use" | "rename" | "import" | "export" => &[STORE],
         "token" | "exec" | "git-credential" | "kubectl-credential" => {
             &[STORE, PROFILE, LEEWAY, CREDENTIALS, LOGIN]
@@ -125,7 +125,14 @@ pub fn print_error(e: &clap::Error) {
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
         }
-        _ => eprint!("pancred: {}", e.render()),
+        _ => {
+            let text = e.render().to_string();
+            eprint!("pancred: {text}");
+            // `pancred exec CMD` (no `--`): clap only shows the usage line.
+            if e.kind() == ErrorKind::UnknownArgument && text.contains("Usage: pancred exec ") {
+                eprintln!("hint: put the command after `--`: pancred exec -- CMD [ARGS...]");
+            }
+        }
     }
 }
 

@@ -22,7 +22,7 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
         return Vec::new();
     };
     match e {
-        Error::NoSuchProfile { .. } => {
+        Error::NoSuchProfile { profile, .. } => {
             let names = store.profile_names().unwrap_or_default();
             if names.is_empty() {
                 return vec![format!(
@@ -37,11 +37,16 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
             } else {
                 ""
             };
-            vec![format!(
+            let mut out = Vec::new();
+            if let Some(near) = closest(profile, &names) {
+                out.push(format!("did you mean '{}'?", Safe(near)));
+            }
+            out.push(format!(
                 "the profiles here are: {}{more}. Pick one with --profile NAME, or make it the \
                  default with `pancred use NAME`.",
                 shown.join(", ")
-            )]
+            ));
+            out
         }
         Error::PartialCredentials { profile, missing } => {
             let stored = store.load(profile).ok().flatten();
@@ -70,13 +75,115 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
             if missing.contains(&"refresh_token") && out.is_empty() {
                 out.push(format!(
                     "profile '{}' holds no refresh token (never authorized, or revoked): run \
-                     `pancred login` (`pancred login --device` where no browser can reach this \
-                     machine).",
-                    Safe(profile)
+                     `{}` (`{} --device` where no browser can reach this machine).",
+                    Safe(profile),
+                    command_for(profile, "login"),
+                    command_for(profile, "login"),
                 ));
             }
             out
         }
+        Error::Provider(o) if o.provider_error() == Some("invalid_client") => {
+            let name = ctx
+                .explicit_profile()
+                .or_else(|| store.default_profile().ok().flatten())
+                .unwrap_or_else(|| crate::profile::DEFAULT_PROFILE.to_string());
+            vec![format!(
+                "the provider did not accept the client (invalid_client): check profile '{}''s \
+                 client_id and client_secret against the provider's registration (`{}`), and \
+                 its client_auth (client_secret_basic sends them in a header, \
+                 client_secret_post in the body).",
+                Safe(&name),
+                command_for(&name, "show")
+            )]
+        }
         _ => Vec::new(),
+    }
+}
+
+/// `pancred --profile NAME SUB`, the name quoted for a shell when it needs it: a hint's command
+/// acts on the profile the error was about, whatever the default is.
+pub(super) fn command_for(profile: &str, sub: &str) -> String {
+    let plain = !profile.is_empty()
+        && profile
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-+@:".contains(&b));
+    let name = if plain {
+        profile.to_string()
+    } else {
+        format!("'{}'", profile.replace('\'', "'\\''"))
+    };
+    format!("pancred --profile {} {sub}", Safe(&name))
+}
+
+/// The profile name nearest to `wanted` (a typo: at most a third of its letters off, and at
+/// least one), if one is.
+fn closest<'a>(wanted: &str, names: &'a [String]) -> Option<&'a str> {
+    let limit = (wanted.chars().count() / 3).max(1);
+    names
+        .iter()
+        .map(|n| (edit_distance(wanted, n), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n.as_str())
+}
+
+/// Edits between two names (insert, delete, replace, or swap two neighbours), over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_finds_the_profile_meant() {
+        let names = vec![
+            "sandbox".to_string(),
+            "work".to_string(),
+            "prod".to_string(),
+        ];
+        assert_eq!(closest("sandbx", &names), Some("sandbox"));
+        assert_eq!(closest("wrk", &names), Some("work"));
+        assert_eq!(closest("staging", &names), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("wrok", "work"), 1);
+    }
+
+    #[test]
+    fn hint_commands_name_the_profile() {
+        assert_eq!(
+            command_for("sandbox", "login"),
+            "pancred --profile sandbox login"
+        );
+        assert_eq!(
+            command_for("my lab", "show"),
+            "pancred --profile 'my lab' show"
+        );
+        assert_eq!(
+            command_for("it's", "show"),
+            "pancred --profile 'it'\\''s' show"
+        );
     }
 }

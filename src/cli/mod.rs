@@ -6,6 +6,7 @@ mod cached;
 mod completion_bash;
 mod context;
 mod device_login;
+mod doctor;
 mod endpoint_client;
 mod env_names;
 mod exec;
@@ -18,6 +19,7 @@ mod interrupt;
 mod kubectl;
 mod login;
 mod login_gate;
+pub mod man;
 mod oauth_cmds;
 mod output;
 mod profiles;
@@ -77,6 +79,7 @@ pub fn run() -> i32 {
             let serve = serve.then_some(serve::ServeOptions { token_file });
             exec::exec(&ctx, &env, serve, &command)
         }
+        Some(Command::Doctor(j)) => doctor::doctor(&ctx, j.json),
         other => dispatch(&ctx, other, cli.keep_fresh).map(|()| 0),
     };
     match result {

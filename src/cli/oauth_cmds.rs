@@ -95,6 +95,7 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
         code.to_string()
     };
     let (engine, name) = engine(ctx)?;
+    let code = from_redirect(&engine, &name, code)?;
     let p = run_guarded(&engine, engine.exchange_code(&name, &code, None))?;
     eprintln!(
         "Stored the tokens of profile '{}'{}.",
@@ -114,13 +115,49 @@ fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
     print_state(ctx, &p, json)
 }
 
+/// The code, also when the whole redirect URL (or its query) was pasted, as `login` takes it:
+/// then its state must be the one the last `auth-url` of this profile sent.
+fn from_redirect(engine: &crate::Engine, name: &str, text: String) -> Result<String, Error> {
+    // A bare code may end in base64's `=`: only a URL or a query with its fields is parsed.
+    let redirect = ["://", "code=", "error="].iter().any(|m| text.contains(m));
+    if !redirect {
+        return Ok(text);
+    }
+    let state = engine
+        .store()
+        .load(name)?
+        .and_then(|p| p.pending_state)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "profile '{}' has no authorization waiting for this redirect (run `{}` first), \
+                 or pass just the code",
+                Safe(name),
+                super::hints::command_for(name, "auth-url")
+            ))
+        })?;
+    let callback = crate::loopback::parse_pasted(&text, state.as_str())?;
+    Ok(callback.code.expose().to_string())
+}
+
 /// A refused refresh token deserves a next step, not only the provider's words.
 pub(super) fn hint_on_refresh(profile: &str, e: Error) -> Error {
     if let Error::Provider(o) = &e {
+        // Some providers end a grant with a bare 400 and no OAuth error in the body.
+        let bare_400 = matches!(o, crate::oauth::OAuthError::Status { status: 400, .. });
+        if bare_400 {
+            eprintln!(
+                "pancred: profile '{}': the provider refused the refresh with a bare HTTP 400 (no reason given); if its refresh token is no longer valid, authorize again (`{}`).",
+                Safe(profile),
+                super::hints::command_for(profile, "login"),
+            );
+        }
         if o.is_invalid_grant() {
             eprintln!(
-                "pancred: profile '{}': the provider no longer accepts its refresh token; authorize again (`pancred login`, or `pancred auth-url` then `pancred exchange --code`).",
-                Safe(profile)
+                "pancred: profile '{}': the provider no longer accepts its refresh token; authorize again (`{}`, or `{}` then `{} --code`).",
+                Safe(profile),
+                super::hints::command_for(profile, "login"),
+                super::hints::command_for(profile, "auth-url"),
+                super::hints::command_for(profile, "exchange"),
             );
         }
     }

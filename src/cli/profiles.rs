@@ -75,6 +75,10 @@ pub fn show(ctx: &Context, json: bool) -> Result<(), Error> {
 pub fn remove(ctx: &Context, yes: bool) -> Result<(), Error> {
     let engine = ctx.engine()?;
     let name = ctx.profile_name(&engine)?;
+    // Ask only about a profile that is there (the names alone: no secret is read).
+    if !engine.store().profile_names()?.contains(&name) {
+        return Err(super::context::missing(&engine, name));
+    }
     if !yes && !confirm(&format!("Delete PROFILE '{}'", Safe(&name)))? {
         eprintln!("Nothing deleted.");
         return Err(Error::Cancelled);

@@ -45,6 +45,17 @@ pub fn import(ctx: &Context, from: Option<&Path>, copy: bool, replace: bool) -> 
             path.display()
         );
     }
+    if out.total == 0 {
+        if let Some(found) = other_tables(&path) {
+            eprintln!(
+                "{} has no profiles in its \"{}\" table, where pancloud keeps them; it holds {found}. \
+                 TinyDB 4 writes to \"_default\": pancloud 1.5 needs tinydb<4. Nothing imported.",
+                path.display(),
+                crate::store::file::TABLE
+            );
+            return Ok(());
+        }
+    }
     let store = engine.store();
     let here = format!("the {} store ({})", store.kind(), store.location());
     let there = path.display().to_string();
@@ -89,6 +100,21 @@ pub fn export(ctx: &Context, to: &Path, copy: bool, replace: bool) -> Result<(),
         );
     }
     Ok(())
+}
+
+/// The tables of a TinyDB file other than pancloud's, with their sizes, when any holds documents:
+/// what a file with no profiles holds instead.
+fn other_tables(path: &Path) -> Option<String> {
+    let root: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let tables: Vec<String> = root
+        .as_object()?
+        .iter()
+        .filter(|(name, _)| name.as_str() != crate::store::file::TABLE)
+        .filter_map(|(name, t)| Some((name, t.as_object()?.len())))
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| format!("\"{}\" ({n} documents)", Safe(name)))
+        .collect();
+    (!tables.is_empty()).then(|| tables.join(", "))
 }
 
 /// One line per profile on stdout, then what happened on stderr.

@@ -28,7 +28,7 @@ pub use device::DeviceLogin;
 pub use import::{ImportMode, Imported};
 pub use inspect::{id_token_claims, Fields, Offered};
 pub use open::OpenedEngine;
-pub use rescue::{rescue_folder_exists, Reporter, RETRY_WINDOW};
+pub use rescue::{default_rescue_dir, rescue_folder_exists, Reporter, RETRY_WINDOW};
 pub use revoke::RevokeReport;
 pub use write::{check_name, Forget, ProfilePatch, Saved};
 

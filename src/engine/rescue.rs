@@ -87,7 +87,7 @@ struct Rescued {
 
 /// `$XDG_STATE_HOME/pancred/rescue`, else `~/.local/state/pancred/rescue`: where rescue files go
 /// unless an engine is given a folder of its own.
-fn default_rescue_dir() -> Option<PathBuf> {
+pub fn default_rescue_dir() -> Option<PathBuf> {
     Some(
         xdg_dir("XDG_STATE_HOME", ".local/state")?
             .join("pancred")

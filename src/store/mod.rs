@@ -370,10 +370,17 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
             }),
             Err(e) => {
                 let store = file()?;
+                let make_usable = match config.keyring {
+                    crate::env::KeyringChoice::KeyUtils => {
+                        "run pancred inside a session keyring (`keyctl session - CMD`)"
+                    }
+                    crate::env::KeyringChoice::SecretService => {
+                        "start a Secret Service (e.g. gnome-keyring) in this session and unlock it"
+                    }
+                };
                 let warning = format!(
                     "no usable OS keyring ({e}); secrets are kept in the file {}.\n  \
-                     To keep them in the keyring, start a Secret Service (e.g. gnome-keyring) in \
-                     this session and unlock it, then run `pancred import`;\n  \
+                     To keep them in the keyring, {make_usable}, then run `pancred import`;\n  \
                      to use the file store without this warning, pass --store file or set PANCRED_STORE=file.",
                     store.location()
                 );

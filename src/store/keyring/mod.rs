@@ -8,6 +8,7 @@
 
 mod backend;
 mod cached;
+pub mod diagnose;
 mod entries;
 mod meta;
 mod split;

@@ -81,6 +81,32 @@ impl MemcachedConfig {
     }
 }
 
+/// `pancred doctor`'s memcached check: the server answers (one read, within
+/// [`crate::check::TIMEOUT`]).
+pub fn diagnose(
+    url: Option<&str>,
+    settings: &crate::env::MemcachedSettings,
+) -> crate::check::Check {
+    use crate::check::{Check, TIMEOUT};
+    let mut config = match MemcachedConfig::from_settings(url, settings) {
+        Ok(c) => c,
+        Err(e) => return Check::fail("memcached", e.to_string(), "correct PANCRED_MEMCACHED_URL"),
+    };
+    config.timeout = config.timeout.min(TIMEOUT);
+    let shown = Conn::new(config.host.clone(), config.port, config.timeout).shown();
+    match MemcachedStore::connect(&config) {
+        Ok(_) => Check::ok(
+            "memcached",
+            format!("{shown} answers (a cache: it may evict under memory pressure)"),
+        ),
+        Err(e) => Check::fail(
+            "memcached",
+            e.to_string(),
+            format!("start memcached at {shown}, or correct PANCRED_MEMCACHED_URL"),
+        ),
+    }
+}
+
 pub struct MemcachedStore {
     conn: Arc<Conn>,
     prefix: String,

@@ -11,11 +11,13 @@
 //! - `{prefix}lock:{name}`: the refresh lock (see `lock.rs`).
 
 mod conn;
+mod diagnose;
 mod lock;
 mod policy;
 mod scripts;
 
 pub use conn::redact_url;
+pub use diagnose::diagnose;
 
 use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;

@@ -22,6 +22,23 @@ pub(super) fn check(conn: &Conn, allow_eviction: bool) -> Result<(), StoreError>
             });
         }
     };
+    match eviction_policy(&pairs) {
+        Some(policy) if !allow_eviction => Err(StoreError::Config(format!(
+            "Redis at {} may evict any key when full (maxmemory-policy {policy}): stored credentials \
+             could vanish. {FIX}",
+            conn.shown
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// What to do about a server that may evict any key.
+pub(super) const FIX: &str =
+    "Set maxmemory-policy to noeviction (or a volatile-* policy: pancred's \
+     profile keys have no expiry), or set PANCRED_REDIS_ALLOW_EVICTION=1 to use it anyway";
+
+/// The policy, when `CONFIG GET maxmemory*`'s answer says the server may evict any key.
+pub(super) fn eviction_policy(pairs: &[String]) -> Option<String> {
     let get = |k: &str| {
         pairs
             .chunks(2)
@@ -30,13 +47,5 @@ pub(super) fn check(conn: &Conn, allow_eviction: bool) -> Result<(), StoreError>
     };
     let limited = get("maxmemory").is_some_and(|m| m.trim() != "0");
     let policy = get("maxmemory-policy").unwrap_or_default();
-    if limited && policy.starts_with("allkeys-") && !allow_eviction {
-        return Err(StoreError::Config(format!(
-            "Redis at {} may evict any key when full (maxmemory-policy {policy}): stored credentials \
-             could vanish. Set maxmemory-policy to noeviction (or a volatile-* policy: pancred's \
-             profile keys have no expiry), or set PANCRED_REDIS_ALLOW_EVICTION=1 to use it anyway",
-            conn.shown
-        )));
-    }
-    Ok(())
+    (limited && policy.starts_with("allkeys-")).then_some(policy)
 }
