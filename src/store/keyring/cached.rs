@@ -74,12 +74,7 @@ impl Store for CachedTokens {
     }
 
     fn profile_names(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self
-            .meta
-            .read()?
-            .profiles()
-            .map(|(n, _)| n.clone())
-            .collect())
+        self.meta.names()
     }
 
     fn upsert(&self, _profile: &Profile) -> Result<(), StoreError> {

@@ -97,6 +97,11 @@ impl MetaFile {
     }
 
     /// The file as it is now; a missing file is an empty store. Needs no lock: writes are atomic.
+    /// The profiles' names, read from the file alone (no secret is asked for).
+    pub fn names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.read()?.profiles().map(|(n, _)| n.clone()).collect())
+    }
+
     pub fn read(&self) -> Result<Meta, StoreError> {
         let Some(bytes) = crate::files::read_regular(&self.path, crate::files::MAX_DATA_FILE)?
         else {

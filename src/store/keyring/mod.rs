@@ -263,12 +263,7 @@ impl Store for KeyringStore {
     }
 
     fn profile_names(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self
-            .meta
-            .read()?
-            .profiles()
-            .map(|(n, _)| n.clone())
-            .collect())
+        self.meta.names()
     }
 
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError> {
