@@ -45,6 +45,7 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
 pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
+    busy_timeout: Duration,
 }
 
 struct SqliteLock(#[allow(dead_code)] crate::files::FileLock);
@@ -70,6 +71,7 @@ impl SqliteStore {
         let store = SqliteStore {
             path,
             conn: Mutex::new(conn),
+            busy_timeout,
         };
         store.prepare()?;
         Ok(store)
@@ -160,9 +162,25 @@ impl SqliteStore {
         if mode.eq_ignore_ascii_case("wal") {
             return Ok(());
         }
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+        // The switch needs the database to itself: while other processes open it at the same
+        // instant SQLite may answer "busy" at once, without waiting, so it is tried again
+        // (briefly, with jitter) until the busy timeout.
+        let deadline = std::time::Instant::now() + self.busy_timeout;
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+                Err(e)
+                    if matches!(
+                        e.sqlite_error_code(),
+                        Some(
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        )
+                    ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(rand::random_range(5..30)));
+                }
+                other => break other.map_err(|e| self.err(e))?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Backend(format!(
                 "{}: cannot switch the database to WAL mode (it stayed in {mode} mode)",
