@@ -34,15 +34,26 @@ impl Reader {
         let conn = Connection::session().map_err(|e| {
             StoreError::Unavailable(format!("no D-Bus session bus for the Secret Service ({e})"))
         })?;
-        let reply = conn
-            .call_method(
+        let ask = || {
+            conn.call_method(
                 Some(DEST),
                 "/org/freedesktop/secrets/aliases/default",
                 Some("org.freedesktop.DBus.Properties"),
                 "Get",
                 &("org.freedesktop.Secret.Collection", "Locked"),
             )
-            .map_err(|e| failed("checking whether the keyring is locked", e))?;
+        };
+        // gnome-keyring busy with other clients has been seen to name a collection for the
+        // default alias that it then says does not exist: asked again a moment later, it answers.
+        let mut reply = ask();
+        for wait_ms in [20, 100, 300] {
+            if reply.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+            reply = ask();
+        }
+        let reply = reply.map_err(|e| failed("checking whether the keyring is locked", e))?;
         let locked: OwnedValue = reply
             .body()
             .deserialize()
