@@ -47,7 +47,9 @@ impl Reader {
         // default alias that it then says does not exist: asked again a moment later, it answers.
         let mut reply = ask();
         for wait_ms in [20, 100, 300] {
-            if reply.is_ok() {
+            let vanished =
+                matches!(&reply, Err(e) if e.to_string().contains("Object does not exist"));
+            if !vanished {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(wait_ms));
