@@ -33,7 +33,7 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
                     answer.and_then(|a| output::print_line(a.token.expose())),
                 ));
             }
-            let (_, cached) = cached(ctx, open)?;
+            let (_, _, cached) = cached(ctx, open)?;
             Some(finish(output::print_line(cached.token.expose())))
         }
         Command::KubectlCredential { exec_info } => {
@@ -49,7 +49,7 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
                     ))
                 })));
             }
-            let (_, cached) = cached(ctx, open)?;
+            let (_, _, cached) = cached(ctx, open)?;
             let expiry = cached.expires_at();
             let answer = kubectl::exec_credential(api_version, &cached.token, expiry);
             Some(finish(output::print_json(&answer)))
@@ -60,7 +60,7 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
         } if operation == "get" => {
             // Decided before git's request is read: after it, standard input is spent and the
             // whole command could not read it again.
-            let (_, cached) = cached(ctx, open)?;
+            let (_, _, cached) = cached(ctx, open)?;
             Some(finish(
                 git_credential::read_request(std::io::stdin().lock())
                     .and_then(|request| git_credential::from_cache(&cached, &request, username)),
@@ -75,8 +75,7 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
         } => {
             exec::check_names(env).ok()?;
             let (program, args) = command.split_first()?;
-            let (engine, cached) = cached(ctx, open)?;
-            let name = ctx.profile_name(&engine).ok()?;
+            let (engine, name, cached) = cached(ctx, open)?;
             let (p, _) = engine.working(&name, cached.stored.as_ref());
             let child = exec::command_with_token(program, args, p.dialect, env, &cached.token);
             drop(cached);
@@ -103,7 +102,7 @@ fn from_endpoint(ctx: &Context) -> Option<Result<endpoint_client::Answer, crate:
 
 /// The engine on the selected store, with pancloud's resolver, and the selected profile's cached
 /// token when it is valid beyond the leeway.
-fn cached(ctx: &Context, open: Opener) -> Option<(Engine, Cached)> {
+fn cached(ctx: &Context, open: Opener) -> Option<(Engine, String, Cached)> {
     // Credentials given on the command line are read from files (or standard input) and
     // resolved by the whole command.
     if ctx.has_explicit_credentials() {
@@ -113,7 +112,7 @@ fn cached(ctx: &Context, open: Opener) -> Option<(Engine, Cached)> {
     let engine = engine.with_policy(ctx.pancloud_policy(Default::default(), None));
     let name = ctx.profile_name(&engine).ok()?;
     let cached = engine.cached_access_token(&name).ok()??;
-    Some((engine, cached))
+    Some((engine, name, cached))
 }
 
 /// The exit code of an answer, its error reported as the whole program reports one.

@@ -9,26 +9,21 @@ use crate::env::RedisSettings;
 
 /// The checks, from the same settings the store opens with.
 pub fn diagnose(url: Option<&str>, settings: &RedisSettings) -> Vec<Check> {
+    let bad_url = |e: crate::store::StoreError| {
+        vec![Check::fail(
+            "redis",
+            e.to_string(),
+            "correct PANCRED_REDIS_URL",
+        )]
+    };
     let mut config = match RedisConfig::from_settings(url, settings) {
         Ok(c) => c,
-        Err(e) => {
-            return vec![Check::fail(
-                "redis",
-                e.to_string(),
-                "correct PANCRED_REDIS_URL",
-            )]
-        }
+        Err(e) => return bad_url(e),
     };
     config.timeout = config.timeout.min(TIMEOUT);
     let conn = match Conn::open(&config) {
         Ok(c) => c,
-        Err(e) => {
-            return vec![Check::fail(
-                "redis",
-                e.to_string(),
-                "correct PANCRED_REDIS_URL",
-            )]
-        }
+        Err(e) => return bad_url(e),
     };
     let shown = conn.shown.clone();
     if let Err(e) = conn.with("pinging", |c| redis::cmd("PING").query::<String>(c)) {
