@@ -3,10 +3,11 @@
 //! kubectl runs its credential plugin before every request and git its helper on every fetch,
 //! and most of the time the stored token is still good. `pancred` (the small executable) and
 //! `pancred-full` (the whole program) both call [`answer`] first; they differ only in what opens
-//! the store: `pancred` opens the file store alone ([`crate::store::open_file`], so it links no
-//! other store), `pancred-full` every store. `None` means "the whole command is needed" (a
-//! refresh, an error to report, a login, anything but the four plain commands): `pancred` then
-//! runs `pancred-full`, which goes on past this point.
+//! the store: `pancred` opens the cached stores ([`crate::store::open_cached`]: the file store,
+//! the keyring's kernel-keyring copy, Redis), `pancred-full` every store. `None` means "the
+//! whole command is needed" (a refresh, an error to report, a login, anything but the four plain
+//! commands): `pancred` then runs `pancred-full`, which goes on past this point. A store that
+//! cannot be reached is reported here, by both programs alike.
 //!
 //! Every rule applied here is the engine's or the command's own: the store's choice and its
 //! warnings ([`crate::store`]), the profile's choice ([`Context::profile_name`]), pancloud's
@@ -33,7 +34,10 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
                     answer.and_then(|a| output::print_line(a.token.expose())),
                 ));
             }
-            let (_, _, cached) = cached(ctx, open)?;
+            let (_, _, cached) = match cached(ctx, open)? {
+                Ok(found) => found,
+                Err(e) => return Some(finish(Err(e))),
+            };
             Some(finish(output::print_line(cached.token.expose())))
         }
         Command::KubectlCredential { exec_info } => {
@@ -49,7 +53,10 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
                     ))
                 })));
             }
-            let (_, _, cached) = cached(ctx, open)?;
+            let (_, _, cached) = match cached(ctx, open)? {
+                Ok(found) => found,
+                Err(e) => return Some(finish(Err(e))),
+            };
             let expiry = cached.expires_at();
             let answer = kubectl::exec_credential(api_version, &cached.token, expiry);
             Some(finish(output::print_json(&answer)))
@@ -60,7 +67,10 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
         } if operation == "get" => {
             // Decided before git's request is read: after it, standard input is spent and the
             // whole command could not read it again.
-            let (_, _, cached) = cached(ctx, open)?;
+            let (_, _, cached) = match cached(ctx, open)? {
+                Ok(found) => found,
+                Err(e) => return Some(finish(Err(e))),
+            };
             Some(finish(
                 git_credential::read_request(std::io::stdin().lock())
                     .and_then(|request| git_credential::from_cache(&cached, &request, username)),
@@ -75,7 +85,10 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
         } => {
             exec::check_names(env).ok()?;
             let (program, args) = command.split_first()?;
-            let (engine, name, cached) = cached(ctx, open)?;
+            let (engine, name, cached) = match cached(ctx, open)? {
+                Ok(found) => found,
+                Err(e) => return Some(finish(Err(e))),
+            };
             let (p, _) = engine.working(&name, cached.stored.as_ref());
             let child = exec::command_with_token(program, args, p.dialect, env, &cached.token);
             drop(cached);
@@ -101,18 +114,38 @@ fn from_endpoint(ctx: &Context) -> Option<Result<endpoint_client::Answer, crate:
 }
 
 /// The engine on the selected store, with pancloud's resolver, and the selected profile's cached
-/// token when it is valid beyond the leeway.
-fn cached(ctx: &Context, open: Opener) -> Option<(Engine, String, Cached)> {
+/// token when it is valid beyond the leeway. A store that cannot be reached at all is the answer
+/// (its error): the whole command would only wait for it again, so a frozen server costs a
+/// command one timeout, not two.
+fn cached(ctx: &Context, open: Opener) -> Option<Result<(Engine, String, Cached), crate::Error>> {
     // Credentials given on the command line are read from files (or standard input) and
     // resolved by the whole command.
     if ctx.has_explicit_credentials() {
         return None;
     }
-    let engine = ctx.engine_with(open)?.ok()?;
+    let engine = match ctx.engine_with(open)? {
+        Ok(engine) => engine,
+        Err(e) => return unreachable(e),
+    };
     let engine = engine.with_policy(ctx.pancloud_policy(Default::default(), None));
-    let name = ctx.profile_name(&engine).ok()?;
-    let cached = engine.cached_access_token(&name).ok()??;
-    Some((engine, name, cached))
+    let name = match ctx.profile_name(&engine) {
+        Ok(name) => name,
+        Err(e) => return unreachable(e),
+    };
+    match engine.cached_access_token(&name) {
+        Ok(cached) => Some(Ok((engine, name, cached?))),
+        Err(e) => unreachable(e),
+    }
+}
+
+/// A failure the cached answer reports itself: the store cannot be reached. Anything else the
+/// whole command reports, with its own hints.
+fn unreachable<T>(e: crate::Error) -> Option<Result<T, crate::Error>> {
+    matches!(
+        e,
+        crate::Error::Store(crate::store::StoreError::Unavailable(_))
+    )
+    .then_some(Err(e))
 }
 
 /// The exit code of an answer, its error reported as the whole program reports one.
