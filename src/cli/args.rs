@@ -156,6 +156,22 @@ pub enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
+    /// Print a DPoP proof (RFC 9449) for one request, for scripts: send it in a `DPoP` header
+    /// with `Authorization: DPoP $(pancred token)`
+    DpopProof {
+        /// The request's HTTP method
+        #[arg(long, value_name = "M")]
+        method: String,
+        /// The request's URL (its query and fragment are left out of the proof)
+        #[arg(long, value_name = "U")]
+        url: String,
+        /// The nonce the server gave in its DPoP-Nonce header
+        #[arg(long, value_name = "NONCE")]
+        nonce: Option<String>,
+        /// A proof for a token request: no access token hash (`ath`)
+        #[arg(long)]
+        no_token: bool,
+    },
     /// Refresh now and store the result
     Refresh(JsonFlag),
     /// Revoke tokens at the provider (both when neither flag is given) and forget them

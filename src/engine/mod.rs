@@ -11,6 +11,7 @@
 mod authorize;
 mod cached;
 mod device;
+mod dpop;
 mod flight;
 mod handout;
 mod identity;

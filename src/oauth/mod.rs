@@ -3,10 +3,12 @@
 //! Each function takes the working profile (settings from the store, credentials from the
 //! resolver) and returns what the provider said; storing the result is the engine's job.
 
+mod bound;
 pub mod developer;
 pub mod device;
 pub mod discovery;
 pub mod discovery_cache;
+pub mod dpop;
 pub mod error;
 pub mod inspect;
 pub mod oauth2;
@@ -26,6 +28,8 @@ pub struct Caller {
     client: reqwest::Client,
     timeout: Duration,
     discovery_cache: Option<std::path::PathBuf>,
+    /// The profile's DPoP key: every POST then carries a proof ([`bound`]).
+    dpop: Option<std::sync::Arc<dpop::DpopKey>>,
 }
 
 impl Caller {
@@ -34,6 +38,7 @@ impl Caller {
             client: transport::client(timeout)?,
             timeout,
             discovery_cache: discovery_cache::default_dir(),
+            dpop: None,
         })
     }
 
@@ -59,7 +64,10 @@ impl Caller {
                 .post(checked)
                 .header(reqwest::header::ACCEPT, "application/json"),
         );
-        response::send_json(request, url, self.timeout, allow_empty).await
+        match &self.dpop {
+            Some(key) => dpop::send(key, request, url, self.timeout, allow_empty).await,
+            None => response::send_json(request, url, self.timeout, allow_empty).await,
+        }
     }
 
     /// GETs a JSON object; also returns the lifetime its `Cache-Control` gives, if any.
