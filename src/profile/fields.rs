@@ -295,6 +295,10 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
                 Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
                 // Shown when it is not the usual one: such a profile never logs in.
                 _ if f.name == "grant" => p.grant != super::Grant::AuthorizationCode,
+                // Only clients that authenticate with a key have these.
+                _ if matches!(f.name, "client_cert_file" | "client_key_file") => {
+                    p.setting_text(f.name).is_some()
+                }
                 _ => true,
             }
     })
