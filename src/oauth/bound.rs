@@ -17,6 +17,9 @@ impl Caller {
             (Some(k), true) => Some(Arc::new(DpopKey::from_secret(k)?)),
             _ => None,
         };
+        if p.client_auth.is_mtls() {
+            c.client = super::mtls::client(p, self.timeout)?;
+        }
         Ok(c)
     }
 

@@ -11,8 +11,10 @@ pub mod discovery_cache;
 pub mod dpop;
 pub mod error;
 pub mod inspect;
+pub mod mtls;
 pub mod oauth2;
 pub mod pancloud;
+pub mod pem_key;
 pub mod response;
 pub mod transport;
 

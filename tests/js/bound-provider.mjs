@@ -33,6 +33,14 @@ let tokenDelayMs = 0;
 
 const pemOf = (der) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`;
 
+// The client certificate of the HTTPS connection (none on plain HTTP), as PEM.
+function peerCertificate(ctx) {
+  const { socket } = ctx.req;
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
+  const peer = socket.getPeerCertificate(false);
+  return peer?.raw ? pemOf(peer.raw) : undefined;
+}
+
 function clients() {
   const list = [
     {
@@ -98,18 +106,13 @@ function configuration() {
         certificateBoundAccessTokens: true,
         tlsClientAuth: true,
         selfSignedTlsClientAuth: true,
-        getCertificate(ctx) {
-          const socket = ctx.req.socket;
-          if (typeof socket.getPeerCertificate !== 'function') return undefined;
-          const peer = socket.getPeerCertificate(false);
-          return peer?.raw ? pemOf(peer.raw) : undefined;
-        },
+        getCertificate: peerCertificate,
         certificateAuthorized(ctx) {
           return ctx.req.socket.authorized === true;
         },
         certificateSubjectMatches(ctx, property, expected) {
           if (property !== 'tls_client_auth_subject_dn') return false;
-          const cert = new crypto.X509Certificate(this.getCertificate(ctx));
+          const cert = new crypto.X509Certificate(peerCertificate(ctx));
           return cert.subject.replace(/\n/g, ',') === expected;
         },
       },
@@ -127,6 +130,10 @@ function configuration() {
         }),
       },
     },
+    clientAuthMethods: [
+      'none', 'client_secret_basic', 'client_secret_post',
+      ...(tlsDir ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
+    ],
     pkce: { required: () => true },
     rotateRefreshToken: true,
     ttl: { AccessToken: accessTtl, ClientCredentials: accessTtl },
