@@ -3,7 +3,8 @@
 //! token, and a 401 answer is retried once with a refreshed one.
 //!
 //! A DPoP-bound token (RFC 9449) goes as `Authorization: DPoP` with a fresh proof (with `ath`)
-//! on each request; a 401 asking for a DPoP nonce is answered once with the server's nonce.
+//! on each request; a 401 asking for a DPoP nonce is answered once with the server's nonce. An
+//! mTLS profile's requests present its client certificate (for certificate-bound tokens).
 
 use crate::engine::Engine;
 use crate::oauth::dpop::{self, DpopKey};
@@ -60,10 +61,12 @@ impl AuthorizedClient {
         build: &impl Fn(&reqwest::Client) -> RequestBuilder,
         token: &str,
     ) -> Result<Response> {
-        let Some(key) = self.engine.dpop_binding(&self.profile).await? else {
-            return self.attempt(build, token, None).await;
+        let binding = self.engine.resource_binding(&self.profile).await?;
+        let http = binding.http.as_ref().unwrap_or(&self.http);
+        let Some(key) = binding.dpop else {
+            return self.attempt(http, build, token, None).await;
         };
-        let first = self.attempt(build, token, Some((&key, None))).await?;
+        let first = self.attempt(http, build, token, Some((&key, None))).await?;
         if first.status() != StatusCode::UNAUTHORIZED
             || !dpop::challenge_wants_nonce(first.headers())
         {
@@ -71,18 +74,22 @@ impl AuthorizedClient {
         }
         let url = first.url().to_string();
         match dpop::remember_nonce(&url, first.headers()) {
-            Some(nonce) => self.attempt(build, token, Some((&key, Some(&nonce)))).await,
+            Some(nonce) => {
+                self.attempt(http, build, token, Some((&key, Some(&nonce))))
+                    .await
+            }
             None => Ok(first),
         }
     }
 
     async fn attempt(
         &self,
+        http: &reqwest::Client,
         build: &impl Fn(&reqwest::Client) -> RequestBuilder,
         token: &str,
         dpop_key: Option<(&DpopKey, Option<&str>)>,
     ) -> Result<Response> {
-        let request = build(&self.http);
+        let request = build(http);
         let built = request.try_clone().and_then(|r| r.build().ok());
         let url = built
             .as_ref()

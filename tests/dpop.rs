@@ -373,3 +373,27 @@ fn dpop_at_a_provider_without_dpop_is_a_clear_error() {
     );
     assert_eq!(oidc.token_requests(), 0);
 }
+
+/// The library's `AuthorizedClient` on a DPoP profile: `Authorization: DPoP` with a fresh proof
+/// per request, the provider's nonce taken when it asks for one.
+#[test]
+fn the_library_client_sends_dpop_bound_tokens_with_proofs() {
+    let Some(oidc) = start(true) else { return };
+    let sb = Sandbox::new();
+    let doc = login(&oidc, &sb, "lib");
+    let profile = pancred::Profile::from_json(doc).unwrap();
+    let store: pancred::SharedStore =
+        std::sync::Arc::new(pancred::store::memory::MemoryStore::with_profiles([
+            profile,
+        ]));
+    let engine = pancred::Engine::new(store).with_http_timeout(std::time::Duration::from_secs(30));
+    let client = pancred::authorized_client::AuthorizedClient::new(engine, "lib").unwrap();
+    let url = format!("{}/me", oidc.issuer);
+    let (status, body) = common::oidc::block(async {
+        let r = client.send(|h| h.get(&url)).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"sub\""), "{body}");
+    assert_eq!(oidc.refreshes(), 0, "the token was good: no refresh");
+}

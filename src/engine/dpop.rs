@@ -18,6 +18,15 @@ fn with_new_key(p: &Profile) -> Result<Option<Profile>> {
     Ok(Some(next))
 }
 
+/// See [`Engine::resource_binding`].
+#[derive(Debug, Default)]
+pub struct ResourceBinding {
+    /// Sign a proof for each request and send the token as `Authorization: DPoP`.
+    pub dpop: Option<DpopKey>,
+    /// Send through this client (it presents the profile's client certificate).
+    pub http: Option<reqwest::Client>,
+}
+
 impl Engine {
     /// Makes and stores the profile's DPoP key if it wants one and has none (takes the lock).
     pub(crate) async fn dpop_ready(&self, profile: &str) -> Result<()> {
@@ -61,16 +70,21 @@ impl Engine {
         }
     }
 
-    /// The key a request with the profile's access token must prove, when that token is
-    /// DPoP-bound (`None`: a bearer token).
-    pub async fn dpop_binding(&self, profile: &str) -> Result<Option<DpopKey>> {
+    /// What a request to a resource with the profile's access token needs: the DPoP key when
+    /// the token is DPoP-bound, the client presenting the certificate of an mTLS profile.
+    pub async fn resource_binding(&self, profile: &str) -> Result<ResourceBinding> {
         let Some(stored) = self.load(profile).await? else {
-            return Ok(None);
+            return Ok(ResourceBinding::default());
         };
-        match (&stored.dpop_key, stored.is_dpop_token()) {
-            (Some(k), true) => Ok(Some(DpopKey::from_secret(k)?)),
-            _ => Ok(None),
-        }
+        let dpop = match (&stored.dpop_key, stored.is_dpop_token()) {
+            (Some(k), true) => Some(DpopKey::from_secret(k)?),
+            _ => None,
+        };
+        let http = match stored.client_auth.is_mtls() {
+            true => Some(crate::oauth::mtls::client(&stored, self.http_timeout())?),
+            false => None,
+        };
+        Ok(ResourceBinding { dpop, http })
     }
 
     /// A proof for a request to `url` with `method`; with `access_token`, for a resource (it
