@@ -397,3 +397,41 @@ fn the_library_client_sends_dpop_bound_tokens_with_proofs() {
     assert!(body.contains("\"sub\""), "{body}");
     assert_eq!(oidc.refreshes(), 0, "the token was good: no refresh");
 }
+
+/// `exec --serve` answers proofs too: CMD gets a token and a proof for its request without
+/// ever holding the key, and the provider accepts them.
+#[test]
+fn exec_serve_answers_proofs_the_provider_accepts() {
+    let Some(oidc) = start(false) else { return };
+    if !common::have_program("curl") {
+        return;
+    }
+    let sb = Sandbox::new();
+    login(&oidc, &sb, "srv");
+    let url = format!("{}/me", oidc.issuer);
+    let script = r#"
+        s="$PANCRED_TOKEN_SOCKET"
+        tok=$(curl -s --unix-socket "$s" http://pancred/token.txt)
+        type=$(curl -s --unix-socket "$s" http://pancred/token | grep -o '"token_type":"[A-Za-z]*"')
+        proof=$(curl -s --unix-socket "$s" -G --data-urlencode method=GET --data-urlencode "url=$URL" http://pancred/dpop-proof)
+        code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: DPoP $tok" -H "DPoP: $proof" "$URL")
+        echo "$type $code"
+    "#;
+    let r: Run = sb
+        .cmd(&[
+            "--profile",
+            "srv",
+            "exec",
+            "--serve",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ])
+        .env("URL", &url)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout.trim(), r#""token_type":"DPoP" 200"#, "{}", r.all());
+}

@@ -187,7 +187,7 @@ pub enum Command {
     /// pancloud-dialect profile); exits with CMD's code
     #[command(
         after_help = "The token is never put in CMD's arguments. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to CMD.\n\
-With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answers JSON access_token, token_type, expires_at; GET /token.txt the token alone), and PANCRED_TOKEN_URL with its bearer PANCRED_TOKEN_AUTH; `pancred token` asks them first. They end with CMD."
+With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answers JSON access_token, token_type, expires_at; GET /token.txt the token alone; GET /dpop-proof?method=M&url=U a DPoP proof for a DPoP profile), and PANCRED_TOKEN_URL with its bearer PANCRED_TOKEN_AUTH; `pancred token` asks them first. They end with CMD."
     )]
     Exec {
         /// Also put the token in variable NAME (repeatable)

@@ -234,6 +234,8 @@ impl Engine {
             left.forget_access_token();
             left.refresh_token = None;
             left.pkce_verifier = None;
+            // The DPoP key goes with the tokens bound to it.
+            left.dpop_key = None;
             let as_name = if target == name {
                 String::new()
             } else {
