@@ -311,7 +311,7 @@ fn nonces_required_by_the_provider_are_used() {
 }
 
 #[test]
-fn client_credentials_tokens_are_dpop_bound() {
+fn client_credentials_burst_makes_one_key_and_one_grant() {
     let Some(oidc) = start(false) else { return };
     let sb = Sandbox::new();
     init(
@@ -323,9 +323,29 @@ fn client_credentials_tokens_are_dpop_bound() {
             "scope": "api:read", "dpop": true,
         }),
     );
-    let r = sb.run(&["--profile", "svc", "token"]);
-    assert_eq!(r.code, 0, "{}", r.all());
-    let claims = part(r.stdout.trim(), 1);
+    // A burst of processes on a profile with no key yet: the key is made once, under the lock,
+    // before the one grant, so the token is bound to the key that is stored.
+    oidc.set_token_delay(300);
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            sb.cmd(&["--profile", "svc", "token"])
+                .env("PANCRED_LOCK_TIMEOUT", "120")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().into())
+        .collect();
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    assert!(runs.iter().all(|r| r.stdout == runs[0].stdout), "one token");
+    assert_eq!(oidc.count("client_credentials"), 1, "{}", oidc.counts());
+    let claims = part(runs[0].stdout.trim(), 1);
     let doc = stored(&sb, "svc");
     let proof = sb.run(&[
         "--profile",

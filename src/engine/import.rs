@@ -279,6 +279,9 @@ impl Engine {
                 copy.refresh_token = here.refresh_token;
                 copy.access_token = here.access_token;
                 copy.expires_at = here.expires_at;
+                // The key the tokens kept here are bound to, and their type.
+                copy.dpop_key = here.dpop_key;
+                copy.token_type = here.token_type;
             }
             outcome = Some((existed, carries_tokens && !keep_here));
             Ok(Some(copy))
