@@ -292,7 +292,15 @@ fn missing_unreadable_or_mismatched_files_are_named() {
     );
     p["grant"] = json!("client_credentials");
     p.as_object_mut().unwrap().remove("client_cert_file");
-    init(&sb, &p);
+    let f = sb.path().join("x.json");
+    std::fs::write(&f, p.to_string()).unwrap();
+    let r = b.run(&sb, &["init", "--from", f.to_str().unwrap(), "--write"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("warning") && r.stderr.contains("client_cert_file"),
+        "init says so: {}",
+        r.stderr
+    );
     let r = b.run(&sb, &["--profile", "x", "token"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("client_cert_file"), "{}", r.stderr);

@@ -78,6 +78,7 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
         );
         preview
     };
+    warn_key_files(&profile);
     let summary = ProfileSummary::new(
         &profile,
         store.default_profile()?.as_deref() == Some(&name),
@@ -92,6 +93,22 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
             &summary,
             &format!("{}: {}", store.kind(), store.location()),
         ))
+    }
+}
+
+/// An mTLS profile whose certificate or key file is missing, unreadable or mismatched: said now
+/// (a warning: the files may be put in place later), as `token` would refuse it.
+fn warn_key_files(p: &Profile) {
+    if !p.client_auth.is_mtls() {
+        return;
+    }
+    let checked = crate::oauth::mtls::files(p)
+        .and_then(|(cert, key)| crate::oauth::mtls::identity(&cert, &key).map(|_| ()));
+    if let Err(e) = checked {
+        eprintln!(
+            "pancred: warning: {}",
+            crate::text::safe_lines(&e.to_string())
+        );
     }
 }
 
