@@ -58,8 +58,12 @@ impl Engine {
 
     /// The profile's DPoP key, made now if the profile wants DPoP and has none.
     pub async fn dpop_key(&self, profile: &str) -> Result<DpopKey> {
-        self.dpop_ready(profile).await?;
-        let stored = self.load_existing(profile).await?;
+        let mut stored = self.load_existing(profile).await?;
+        if stored.dpop && stored.dpop_key.is_none() {
+            // Made under the lock (another process may be making it right now).
+            self.dpop_ready(profile).await?;
+            stored = self.load_existing(profile).await?;
+        }
         match (&stored.dpop_key, stored.dpop) {
             (Some(k), true) => Ok(DpopKey::from_secret(k)?),
             _ => Err(Error::Usage(format!(
