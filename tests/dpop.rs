@@ -407,14 +407,23 @@ fn the_library_client_sends_dpop_bound_tokens_with_proofs() {
             profile,
         ]));
     let engine = pancred::Engine::new(store).with_http_timeout(std::time::Duration::from_secs(30));
-    let client = pancred::authorized_client::AuthorizedClient::new(engine, "lib").unwrap();
+    let client = pancred::authorized_client::AuthorizedClient::new(engine.clone(), "lib").unwrap();
     let url = format!("{}/me", oidc.issuer);
-    let (status, body) = common::oidc::block(async {
+    let (status, body, userinfo) = common::oidc::block(async {
         let r = client.send(|h| h.get(&url)).await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        // The engine's own userinfo call (the TUI's inspection) proves the key as well.
+        (status, body, engine.userinfo("lib").await.unwrap())
     });
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"sub\""), "{body}");
+    match userinfo {
+        pancred::engine::Offered::Yes(fields) => {
+            assert!(fields.iter().any(|(k, _)| k == "sub"), "{fields:?}")
+        }
+        pancred::engine::Offered::No(why) => panic!("{why}"),
+    }
     assert_eq!(oidc.refreshes(), 0, "the token was good: no refresh");
 }
 

@@ -195,12 +195,14 @@ pub fn challenge_wants_nonce(headers: &HeaderMap) -> bool {
         .any(|v| v.trim_start().to_ascii_lowercase().starts_with("dpop") && v.contains(USE_NONCE))
 }
 
-/// Sends a request to a token or revocation endpoint with a proof; when the server asks for a
-/// nonce it has just given, sends it once more with that nonce.
+/// Sends a request with a proof (`access_token`: to a resource, which then gets it as
+/// `Authorization: DPoP`); when the server asks for a nonce it has just given, sends it once
+/// more with that nonce.
 pub(super) async fn send(
     key: &DpopKey,
     request: reqwest::RequestBuilder,
-    url: &str,
+    (method, url): (&str, &str),
+    access_token: Option<&str>,
     timeout: Duration,
     allow_empty: bool,
 ) -> Result<(u16, Map<String, Value>), OAuthError> {
@@ -210,7 +212,11 @@ pub(super) async fn send(
         let again = request
             .try_clone()
             .ok_or_else(|| OAuthError::Other("the request cannot be sent twice".into()))?;
-        let proof = key.proof("POST", url, nonce.as_deref(), None, now())?;
+        let proof = key.proof(method, url, nonce.as_deref(), access_token, now())?;
+        let again = match access_token {
+            Some(t) => again.header(reqwest::header::AUTHORIZATION, format!("{TOKEN_TYPE} {t}")),
+            None => again,
+        };
         let (status, headers, answer) =
             response::send_and_read(again.header(HEADER, proof), url, timeout, allow_empty).await?;
         let given = remember_nonce(url, &headers);

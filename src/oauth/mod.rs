@@ -67,7 +67,9 @@ impl Caller {
                 .header(reqwest::header::ACCEPT, "application/json"),
         );
         match &self.dpop {
-            Some(key) => dpop::send(key, request, url, self.timeout, allow_empty).await,
+            Some(key) => {
+                dpop::send(key, request, ("POST", url), None, self.timeout, allow_empty).await
+            }
             None => response::send_json(request, url, self.timeout, allow_empty).await,
         }
     }
