@@ -236,3 +236,79 @@ fn dpop_at_a_provider_without_dpop_is_a_clear_error() {
     );
     assert_eq!(oidc.token_requests(), 0);
 }
+
+/// In the keyring store the key is a secret like the tokens: in the Secret Service, never in the
+/// settings file.
+#[cfg(feature = "keyring")]
+#[test]
+fn the_key_lives_in_the_secret_service() {
+    if !common::keyring::secret_service() {
+        return;
+    }
+    let Some(oidc) = start(false) else { return };
+    let sb = Sandbox::new();
+    let name = format!("dpop-{}", uuid::Uuid::new_v4().simple());
+    let keyring = |args: &[&str]| -> Run {
+        sb.cmd(args)
+            .env("PANCRED_STORE", "keyring")
+            .output()
+            .unwrap()
+            .into()
+    };
+    let f = sb.path().join("svc.json");
+    #[allow(clippy::disallowed_methods)] // the test writes its init file
+    std::fs::write(
+        &f,
+        json!({
+            "dialect": "oauth2", "issuer": oidc.issuer, "grant": "client_credentials",
+            "client_id": "dpop-service",
+            "client_secret": "dpop-service-secret-0123456789abcdef0123456789",
+            "scope": "api:read", "dpop": true,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let r = keyring(&[
+        "--profile",
+        &name,
+        "init",
+        "--from",
+        f.to_str().unwrap(),
+        "--write",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = keyring(&["--profile", &name, "token"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let jkt = part(r.stdout.trim(), 1)["cnf"]["jkt"].clone();
+    let raw = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "pancred", "username", &name])
+        .output()
+        .unwrap();
+    let secrets: serde_json::Value = serde_json::from_slice(&raw.stdout).expect("one JSON entry");
+    let key = secrets["dpop_key"]
+        .as_str()
+        .expect("the key is in the Secret Service");
+    let settings = std::fs::read_to_string(sb.home.join(".config/pancred/profiles.json")).unwrap();
+    assert!(
+        settings.contains("dpop") && !settings.contains(key),
+        "{settings}"
+    );
+    // The key read back from the keyring is the one the token is bound to.
+    let proof = keyring(&[
+        "--profile",
+        &name,
+        "dpop-proof",
+        "--method",
+        "GET",
+        "--url",
+        "http://x.example/",
+        "--no-token",
+    ]);
+    assert_eq!(proof.code, 0, "{}", proof.all());
+    assert_eq!(
+        jkt,
+        thumbprint(&part(proof.stdout.trim(), 0)["jwk"]).as_str()
+    );
+    let r = keyring(&["--profile", &name, "remove", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
