@@ -123,7 +123,7 @@ impl Resolved {
         if c.client_id.is_none() {
             missing.push("client_id");
         }
-        if c.client_secret.is_none() && client_auth != ClientAuth::None {
+        if c.client_secret.is_none() && client_auth.uses_secret() {
             missing.push("client_secret");
         }
         if c.refresh_token.is_none() && grant == Grant::AuthorizationCode {

@@ -156,6 +156,22 @@ pub enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
+    /// Print a DPoP proof (RFC 9449) for one request, for scripts: send it in a `DPoP` header
+    /// with `Authorization: DPoP $(pancred token)`
+    DpopProof {
+        /// The request's HTTP method
+        #[arg(long, value_name = "M")]
+        method: String,
+        /// The request's URL (its query and fragment are left out of the proof)
+        #[arg(long, value_name = "U")]
+        url: String,
+        /// The nonce the server gave in its DPoP-Nonce header
+        #[arg(long, value_name = "NONCE")]
+        nonce: Option<String>,
+        /// A proof for a token request: no access token hash (`ath`)
+        #[arg(long)]
+        no_token: bool,
+    },
     /// Refresh now and store the result
     Refresh(JsonFlag),
     /// Revoke tokens at the provider (both when neither flag is given) and forget them
@@ -171,7 +187,7 @@ pub enum Command {
     /// pancloud-dialect profile); exits with CMD's code
     #[command(
         after_help = "The token is never put in CMD's arguments. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to CMD.\n\
-With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answers JSON access_token, token_type, expires_at; GET /token.txt the token alone), and PANCRED_TOKEN_URL with its bearer PANCRED_TOKEN_AUTH; `pancred token` asks them first. They end with CMD."
+With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answers JSON access_token, token_type, expires_at; GET /token.txt the token alone; GET /dpop-proof?method=M&url=U a DPoP proof for a DPoP profile), and PANCRED_TOKEN_URL with its bearer PANCRED_TOKEN_AUTH; `pancred token` asks them first. They end with CMD."
     )]
     Exec {
         /// Also put the token in variable NAME (repeatable)

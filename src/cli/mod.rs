@@ -7,6 +7,7 @@ mod completion_bash;
 mod context;
 mod device_login;
 mod doctor;
+mod dpop_proof;
 mod endpoint_client;
 mod env_names;
 mod exec;
@@ -27,6 +28,7 @@ mod prompt;
 mod quick_args;
 mod sandbox_cmds;
 mod serve;
+mod serve_proof;
 mod setup;
 mod transfer;
 
@@ -148,6 +150,20 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
                 timeout,
                 read_pastes: true,
                 new_identity,
+            },
+        ),
+        Some(Command::DpopProof {
+            method,
+            url,
+            nonce,
+            no_token,
+        }) => dpop_proof::dpop_proof(
+            ctx,
+            &dpop_proof::ProofArgs {
+                method: &method,
+                url: &url,
+                nonce: nonce.as_deref(),
+                no_token,
             },
         ),
         Some(cmd) => oauth_cmds::run(ctx, cmd),

@@ -74,6 +74,9 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
             s.expires_at.map(format_utc).unwrap_or_else(|| "-".into()),
         ),
     ];
+    if let Some(b) = s.token_binding {
+        lines.push(("token binding", b.describe().into()));
+    }
     if let Some(to) = &p.moved_to {
         // Left behind by `import`: where its tokens are now.
         lines.push(("tokens moved to", to.clone()));

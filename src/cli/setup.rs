@@ -78,6 +78,7 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
         );
         preview
     };
+    warn_key_files(&profile);
     let summary = ProfileSummary::new(
         &profile,
         store.default_profile()?.as_deref() == Some(&name),
@@ -95,6 +96,22 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     }
 }
 
+/// An mTLS profile whose certificate or key file is missing, unreadable or mismatched: said now
+/// (a warning: the files may be put in place later), as `token` would refuse it.
+fn warn_key_files(p: &Profile) {
+    if !p.client_auth.is_mtls() {
+        return;
+    }
+    let checked = crate::oauth::mtls::files(p)
+        .and_then(|(cert, key)| crate::oauth::mtls::identity(&cert, &key).map(|_| ()));
+    if let Err(e) = checked {
+        eprintln!(
+            "pancred: warning: {}",
+            crate::text::safe_lines(&e.to_string())
+        );
+    }
+}
+
 /// A public client (a client_id, no secret) whose file does not choose `client_auth` gets
 /// `none` when the issuer's metadata lists it: otherwise the default, client_secret_basic, would
 /// fail at the first login asking for a secret the client does not have.
@@ -103,7 +120,7 @@ fn public_client_default(
     name: &str,
     mut patch: ProfilePatch,
 ) -> ProfilePatch {
-    use crate::profile::{ClientAuth, Dialect, Grant};
+    use crate::profile::{Dialect, Grant};
     if patch.set.contains_key("client_auth") || patch.unset.iter().any(|f| f == "client_auth") {
         return patch;
     }
@@ -120,7 +137,7 @@ fn public_client_default(
         && p.grant == Grant::AuthorizationCode
         && p.client_id.is_some()
         && p.client_secret.is_none()
-        && p.client_auth != ClientAuth::None
+        && p.client_auth.uses_secret()
         && p.issuer.is_some();
     if !public {
         return patch;

@@ -3,7 +3,7 @@
 use super::{Engine, PendingAuthorization};
 use crate::oauth::discovery::{self, Need};
 use crate::oauth::{oauth2, pancloud, TokenResponse};
-use crate::profile::{ClientAuth, Dialect, Grant, Profile};
+use crate::profile::{Dialect, Grant, Profile};
 use crate::rules::pkce;
 use crate::{Error, Result};
 
@@ -95,6 +95,8 @@ impl Engine {
         if code.is_empty() {
             return Err(Error::Usage("the authorization code is empty".into()));
         }
+        // A DPoP profile's key is stored before its first token request.
+        self.dpop_ready(profile).await?;
         let stored = self.load_existing(profile).await?;
         let (p, _) = self.working(profile, Some(&stored));
         refuse_client_credentials(&p)?;
@@ -102,7 +104,7 @@ impl Engine {
         if p.client_id.is_none() {
             missing.push("client_id");
         }
-        if p.client_secret.is_none() && p.client_auth != ClientAuth::None {
+        if p.client_secret.is_none() && p.client_auth.uses_secret() {
             missing.push("client_secret");
         }
         if !missing.is_empty() {
@@ -118,7 +120,7 @@ impl Engine {
             .and_then(|a| a.redirect_uri.clone())
             .or_else(|| stored.pending_redirect_uri.clone())
             .or_else(|| p.redirect_uri.clone());
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         let _in_flight = self.in_flight(profile);
         let tokens = match p.dialect {
             Dialect::Pancloud => pancloud::exchange(&caller, &p, code, redirect.as_deref()).await?,
@@ -168,8 +170,10 @@ impl Engine {
         current.moved_to = None;
         let mut result = current.clone();
         result.set_access_token(t.access_token.clone(), t.expires_in, now);
+        result.set_token_type(t.token_type.as_deref());
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);
+            current.set_token_type(t.token_type.as_deref());
         } else {
             current.forget_access_token();
         }

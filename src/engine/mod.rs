@@ -11,6 +11,7 @@
 mod authorize;
 mod cached;
 mod device;
+mod dpop;
 mod flight;
 mod handout;
 mod identity;
@@ -25,6 +26,7 @@ mod write;
 pub use authorize::no_login_needed;
 pub use cached::{expiry_of, Cached};
 pub use device::DeviceLogin;
+pub use dpop::ResourceBinding;
 pub use import::{ImportMode, Imported};
 pub use inspect::{id_token_claims, Fields, Offered};
 pub use open::OpenedEngine;

@@ -81,6 +81,8 @@ impl Engine {
         profile: &str,
         stored: Option<Profile>,
     ) -> Result<Profile> {
+        // A DPoP profile's key is stored before its first token request (same lock).
+        let stored = self.dpop_ready_locked(stored).await?;
         let (p, resolved) = self.working(profile, stored.as_ref());
         if stored.is_none()
             && resolved.source == Source::Store
@@ -95,7 +97,7 @@ impl Engine {
                 missing,
             });
         }
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         // From here until the result is stored, ending the program could lose a rotated token.
         let _in_flight = self.in_flight(profile);
         let tokens = match &resolved.developer_token {
@@ -181,6 +183,7 @@ impl Engine {
             }
         }
         result.set_access_token(t.access_token.clone(), t.expires_in, now);
+        result.set_token_type(t.token_type.as_deref());
         if t.id_token.is_some() {
             result.id_token = t.id_token.clone();
         }
@@ -200,6 +203,7 @@ impl Engine {
         current.moved_to = None;
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);
+            current.set_token_type(t.token_type.as_deref());
         } else {
             current.forget_access_token();
         }

@@ -3,7 +3,7 @@
 use super::{Engine, RevokeWhat};
 use crate::oauth::discovery::{self, Need};
 use crate::oauth::{oauth2, pancloud};
-use crate::profile::{ClientAuth, Dialect, Profile};
+use crate::profile::{Dialect, Profile};
 use crate::secret::Secret;
 use crate::{Error, Result};
 
@@ -56,7 +56,7 @@ impl Engine {
         if p.client_id.is_none() {
             missing.push("client_id");
         }
-        if p.client_secret.is_none() && p.client_auth != ClientAuth::None {
+        if p.client_secret.is_none() && p.client_auth.uses_secret() {
             missing.push("client_secret");
         }
         if !missing.is_empty() {
@@ -65,7 +65,7 @@ impl Engine {
                 missing,
             });
         }
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         if p.dialect == Dialect::OAuth2 {
             // A missing endpoint is found out before anything is revoked.
             discovery::endpoints(&caller, &p, Need::Revocation)

@@ -175,6 +175,8 @@ pub async fn endpoints(c: &Caller, p: &Profile, need: Need) -> Result<Endpoints,
         Err(err) => return Err(err),
     };
     merge(&mut e, &meta, cached);
+    super::bound::check_metadata(p, &meta)?;
+    super::bound::use_mtls_aliases(p, &mut e, &meta);
     Ok(e)
 }
 
@@ -237,6 +239,7 @@ where
             };
             let mut fresh = Endpoints::from_profile(p);
             merge(&mut fresh, &meta, false);
+            super::bound::use_mtls_aliases(p, &mut fresh, &meta);
             if fresh.get(need).is_none() || fresh.get(need) == before.as_deref() {
                 return Err(err);
             }

@@ -20,9 +20,21 @@ pub async fn userinfo(
     let request = c
         .client()
         .get(checked)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .bearer_auth(token.expose());
-    send_json(request, url, c.timeout(), false)
+        .header(reqwest::header::ACCEPT, "application/json");
+    // A DPoP-bound token goes with a proof of the key (RFC 9449 section 7).
+    if let Some(key) = c.dpop_key().filter(|_| p.is_dpop_token()) {
+        let (_, map) = super::dpop::send(
+            key,
+            request,
+            ("GET", url),
+            Some(token.expose()),
+            c.timeout(),
+            false,
+        )
+        .await?;
+        return Ok(map);
+    }
+    send_json(request.bearer_auth(token.expose()), url, c.timeout(), false)
         .await
         .map(|(_, map)| map)
 }

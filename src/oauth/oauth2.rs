@@ -122,7 +122,8 @@ fn authenticate(
             form.push(("client_secret", s));
             Ok(None)
         }
-        ClientAuth::None => {
+        // RFC 8705: the TLS client certificate authenticates; the body names the client.
+        ClientAuth::None | ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth => {
             form.push(("client_id", id));
             Ok(None)
         }

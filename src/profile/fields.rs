@@ -68,7 +68,13 @@ impl FieldSpec {
 }
 
 pub const DIALECTS: &[&str] = &["pancloud", "oauth2"];
-pub const CLIENT_AUTHS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
+pub const CLIENT_AUTHS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "none",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+];
 pub const GRANTS: &[&str] = &["authorization_code", "client_credentials"];
 
 const fn f(
@@ -165,6 +171,26 @@ pub const FIELDS: &[FieldSpec] = &[
     // Whose grant it is (`iss`, `sub` of the first ID token): written by logins and refreshes;
     // an init file may carry it back (a stored document re-used).
     f("identity", Kind::Object, Both, Init, ""),
+    // RFC 9449 DPoP: the key pair is created under the profile's lock before the first token
+    // request, and kept with the secrets.
+    f("dpop", Kind::Bool, OAuth2, Init, ""),
+    f("dpop_key", Kind::Secret, OAuth2, Internal, ""),
+    f("token_type", Kind::Text, OAuth2, Internal, ""),
+    // RFC 8705 mTLS: the client certificate and its key, PEM files.
+    f(
+        "client_cert_file",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "mTLS: client certificate (PEM)",
+    ),
+    f(
+        "client_key_file",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "its private key (PEM)",
+    ),
 ];
 
 pub fn spec(name: &str) -> Option<&'static FieldSpec> {
@@ -204,6 +230,7 @@ impl Profile {
             "developer_token" => self.developer_token.as_ref(),
             "pkce_verifier" => self.pkce_verifier.as_ref(),
             "id_token" => self.id_token.as_ref(),
+            "dpop_key" => self.dpop_key.as_ref(),
             _ => None,
         }
     }
@@ -268,6 +295,10 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
                 Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
                 // Shown when it is not the usual one: such a profile never logs in.
                 _ if f.name == "grant" => p.grant != super::Grant::AuthorizationCode,
+                // Only clients that authenticate with a key have these.
+                _ if matches!(f.name, "client_cert_file" | "client_key_file") => {
+                    p.setting_text(f.name).is_some()
+                }
                 _ => true,
             }
     })
@@ -301,6 +332,8 @@ impl ClientAuth {
             "client_secret_basic" => Some(ClientAuth::ClientSecretBasic),
             "client_secret_post" => Some(ClientAuth::ClientSecretPost),
             "none" => Some(ClientAuth::None),
+            "tls_client_auth" => Some(ClientAuth::TlsClientAuth),
+            "self_signed_tls_client_auth" => Some(ClientAuth::SelfSignedTlsClientAuth),
             _ => None,
         }
     }

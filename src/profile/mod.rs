@@ -5,6 +5,7 @@ pub mod name;
 
 use crate::jwt;
 
+pub mod binding;
 pub mod fields;
 pub mod identity;
 use crate::seconds;
@@ -54,6 +55,10 @@ pub enum ClientAuth {
     ClientSecretBasic,
     ClientSecretPost,
     None,
+    /// RFC 8705: a client certificate from a CA the provider trusts (`client_cert_file`).
+    TlsClientAuth,
+    /// RFC 8705: a self-signed client certificate registered with the provider.
+    SelfSignedTlsClientAuth,
 }
 
 impl ClientAuth {
@@ -62,7 +67,25 @@ impl ClientAuth {
             ClientAuth::ClientSecretBasic => "client_secret_basic",
             ClientAuth::ClientSecretPost => "client_secret_post",
             ClientAuth::None => "none",
+            ClientAuth::TlsClientAuth => "tls_client_auth",
+            ClientAuth::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
         }
+    }
+
+    /// Whether the client proves itself with its `client_secret`.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost
+        )
+    }
+
+    /// Whether the client proves itself with a TLS client certificate (RFC 8705).
+    pub fn is_mtls(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth
+        )
     }
 }
 
@@ -217,6 +240,19 @@ pub struct Profile {
     /// Whose grant this is, from the first ID token (see [`identity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<identity::Identity>,
+    /// RFC 9449: tokens bound to a key pair kept in `dpop_key` (see [`binding`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dpop: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<Secret>,
+    /// The access token's `token_type` when it is not `Bearer` (`DPoP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// RFC 8705: the client certificate (PEM) for mTLS; its key is in `client_key_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<String>,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -257,6 +293,11 @@ impl Profile {
             access_revoked_at: None,
             moved_to: None,
             identity: None,
+            dpop: false,
+            dpop_key: None,
+            token_type: None,
+            client_cert_file: None,
+            client_key_file: None,
             extra: Map::new(),
         }
     }
@@ -311,6 +352,7 @@ impl Profile {
         self.expires_at =
             jwt::expiry(token.expose()).or(expires_in.map(|s| seconds::after(now, s)));
         self.access_token = Some(token);
+        self.token_type = None;
     }
 
     /// Drops what an authorization in progress kept (after its exchange, or a new one).
@@ -323,6 +365,7 @@ impl Profile {
     pub fn forget_access_token(&mut self) {
         self.access_token = None;
         self.expires_at = None;
+        self.token_type = None;
     }
 }
 
