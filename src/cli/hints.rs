@@ -2,7 +2,7 @@
 //! the command that helps. Only names and settings are shown, never a secret.
 
 use super::context::Context;
-use crate::profile::{ClientAuth, Dialect};
+use crate::profile::Dialect;
 use crate::text::Safe;
 use crate::Error;
 
@@ -62,7 +62,7 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
             let public = stored.as_ref().is_some_and(|p| {
                 p.dialect == Dialect::OAuth2
                     && p.client_secret.is_none()
-                    && p.client_auth != ClientAuth::None
+                    && p.client_auth.uses_secret()
             });
             if missing.contains(&"client_secret") && public {
                 out.push(

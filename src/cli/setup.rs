@@ -103,7 +103,7 @@ fn public_client_default(
     name: &str,
     mut patch: ProfilePatch,
 ) -> ProfilePatch {
-    use crate::profile::{ClientAuth, Dialect, Grant};
+    use crate::profile::{Dialect, Grant};
     if patch.set.contains_key("client_auth") || patch.unset.iter().any(|f| f == "client_auth") {
         return patch;
     }
@@ -120,7 +120,7 @@ fn public_client_default(
         && p.grant == Grant::AuthorizationCode
         && p.client_id.is_some()
         && p.client_secret.is_none()
-        && p.client_auth != ClientAuth::None
+        && p.client_auth.uses_secret()
         && p.issuer.is_some();
     if !public {
         return patch;

@@ -3,11 +3,13 @@
 //! Each function takes the working profile (settings from the store, credentials from the
 //! resolver) and returns what the provider said; storing the result is the engine's job.
 
+pub mod assertion;
 pub mod developer;
 pub mod device;
 pub mod discovery;
 pub mod discovery_cache;
 pub mod error;
+pub mod grants;
 pub mod inspect;
 pub mod oauth2;
 pub mod pancloud;

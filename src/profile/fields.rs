@@ -38,6 +38,8 @@ pub enum Kind {
     Object,
     /// A JSON array of strings.
     List,
+    /// The absolute path of a private key file (PEM) of a type pancred signs with.
+    KeyFile,
 }
 
 /// Who may set a field.
@@ -68,8 +70,32 @@ impl FieldSpec {
 }
 
 pub const DIALECTS: &[&str] = &["pancloud", "oauth2"];
-pub const CLIENT_AUTHS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
-pub const GRANTS: &[&str] = &["authorization_code", "client_credentials"];
+pub const CLIENT_AUTHS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "none",
+    "private_key_jwt",
+    "client_secret_jwt",
+];
+pub const GRANTS: &[&str] = &[
+    "authorization_code",
+    "client_credentials",
+    "jwt_bearer",
+    "token_exchange",
+];
+
+/// Settings of one client authentication or grant: `show` lists them only when set.
+const SHOWN_WHEN_SET: &[&str] = &[
+    "client_key_file",
+    "client_key_id",
+    "assertion_file",
+    "assertion_command",
+    "subject_token_file",
+    "subject_token_command",
+    "subject_token_type",
+    "audience",
+    "resource",
+];
 
 const fn f(
     name: &'static str,
@@ -111,12 +137,34 @@ pub const FIELDS: &[FieldSpec] = &[
         "oauth2 only; ←/→ to change",
     ),
     f(
+        "client_key_file",
+        Kind::KeyFile,
+        OAuth2,
+        Form,
+        "private_key_jwt: the private key (PEM), e.g. /home/me/.config/client.pem",
+    ),
+    f(
+        "client_key_id",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "private_key_jwt: the key's kid",
+    ),
+    f(
         "grant",
         Kind::Choice(GRANTS),
         OAuth2,
         Form,
-        "oauth2: client_credentials needs no login",
+        "oauth2: only authorization_code needs a login",
     ),
+    // Inputs of the jwt_bearer and token_exchange grants.
+    f("assertion_file", Kind::Text, OAuth2, Init, ""),
+    f("assertion_command", Kind::Text, OAuth2, Init, ""),
+    f("subject_token_file", Kind::Text, OAuth2, Init, ""),
+    f("subject_token_command", Kind::Text, OAuth2, Init, ""),
+    f("subject_token_type", Kind::Text, OAuth2, Init, ""),
+    f("audience", Kind::Text, OAuth2, Init, ""),
+    f("resource", Kind::Text, OAuth2, Init, ""),
     f(
         "issuer",
         Kind::Url,
@@ -266,8 +314,9 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
             && !matches!(f.name, "profile" | "expires_at" | "id_token")
             && match f.kind {
                 Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
+                _ if SHOWN_WHEN_SET.contains(&f.name) => p.setting_text(f.name).is_some(),
                 // Shown when it is not the usual one: such a profile never logs in.
-                _ if f.name == "grant" => p.grant != super::Grant::AuthorizationCode,
+                _ if f.name == "grant" => !p.grant.needs_login(),
                 _ => true,
             }
     })
@@ -278,6 +327,7 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
 pub fn check_text(spec: &FieldSpec, value: &str, insecure_ok: bool) -> Result<(), String> {
     match spec.kind {
         Kind::Url => crate::rules::url_policy::check_setting(value, insecure_ok),
+        Kind::KeyFile if !value.is_empty() => crate::client_key::check_file(value).map(|_| ()),
         Kind::Choice(options) if !value.is_empty() && !options.contains(&value) => {
             Err(format!("one of: {}", options.join(", ")))
         }
@@ -301,6 +351,8 @@ impl ClientAuth {
             "client_secret_basic" => Some(ClientAuth::ClientSecretBasic),
             "client_secret_post" => Some(ClientAuth::ClientSecretPost),
             "none" => Some(ClientAuth::None),
+            "private_key_jwt" => Some(ClientAuth::PrivateKeyJwt),
+            "client_secret_jwt" => Some(ClientAuth::ClientSecretJwt),
             _ => None,
         }
     }

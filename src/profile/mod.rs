@@ -54,6 +54,10 @@ pub enum ClientAuth {
     ClientSecretBasic,
     ClientSecretPost,
     None,
+    /// RFC 7523 §2.2: a JWT signed with the client's private key (`client_key_file`).
+    PrivateKeyJwt,
+    /// RFC 7523 §2.2: a JWT signed with an HMAC of the client secret.
+    ClientSecretJwt,
 }
 
 impl ClientAuth {
@@ -62,7 +66,19 @@ impl ClientAuth {
             ClientAuth::ClientSecretBasic => "client_secret_basic",
             ClientAuth::ClientSecretPost => "client_secret_post",
             ClientAuth::None => "none",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
+            ClientAuth::ClientSecretJwt => "client_secret_jwt",
         }
+    }
+
+    /// Whether this authentication needs the `client_secret`.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::ClientSecretBasic
+                | ClientAuth::ClientSecretPost
+                | ClientAuth::ClientSecretJwt
+        )
     }
 }
 
@@ -75,6 +91,10 @@ pub enum Grant {
     AuthorizationCode,
     /// Section 4.4: every token comes from the client's own credentials; nobody logs in.
     ClientCredentials,
+    /// RFC 7523 §2.1: every token for a signed assertion (`assertion_file`/`_command`).
+    JwtBearer,
+    /// RFC 8693: every token for a subject token (a file, a command, or GitHub Actions' OIDC).
+    TokenExchange,
 }
 
 impl Grant {
@@ -82,7 +102,14 @@ impl Grant {
         match self {
             Grant::AuthorizationCode => "authorization_code",
             Grant::ClientCredentials => "client_credentials",
+            Grant::JwtBearer => "jwt_bearer",
+            Grant::TokenExchange => "token_exchange",
         }
+    }
+
+    /// Whether a person logs in for this grant's tokens; the others get each token without one.
+    pub fn needs_login(self) -> bool {
+        self == Grant::AuthorizationCode
     }
 }
 
@@ -217,6 +244,14 @@ pub struct Profile {
     /// Whose grant this is, from the first ID token (see [`identity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<identity::Identity>,
+    /// `private_key_jwt`: the client's private key (a PEM file) and its `kid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_id: Option<String>,
+    /// Inputs of the jwt_bearer and token_exchange grants (see `oauth::grants`).
+    #[serde(flatten)]
+    pub grant_inputs: GrantInputs,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -257,6 +292,9 @@ impl Profile {
             access_revoked_at: None,
             moved_to: None,
             identity: None,
+            client_key_file: None,
+            client_key_id: None,
+            grant_inputs: GrantInputs::default(),
             extra: Map::new(),
         }
     }
@@ -324,6 +362,30 @@ impl Profile {
         self.access_token = None;
         self.expires_at = None;
     }
+}
+
+/// What the jwt_bearer (RFC 7523 §2.1) and token_exchange (RFC 8693) grants send, and where
+/// they read the token they present: a file or a command, read again for each request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantInputs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_file: Option<String>,
+    /// A command whose output is the assertion (run with `sh -c`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_token_file: Option<String>,
+    /// A command whose output is the subject token (run with `sh -c`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_token_command: Option<String>,
+    /// Default `urn:ietf:params:oauth:token-type:jwt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_token_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// RFC 8707 resource indicator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// When `token` expires: its JWT `exp`, else the stored `expires_at` when the store holds that
