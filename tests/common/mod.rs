@@ -10,6 +10,8 @@ pub mod doctor;
 #[cfg(feature = "keyring")]
 pub mod keyring;
 pub mod login;
+#[cfg(unix)]
+pub mod machine;
 pub mod oidc;
 pub mod pancloud_stub;
 pub mod provider;
