@@ -228,8 +228,9 @@ async fn actions_token(
         .get(checked)
         .header(reqwest::header::ACCEPT, "application/json")
         .bearer_auth(actions.token.expose());
-    let (_, _, map) =
-        super::response::send_json_headers(request, shown, c.timeout(), false).await?;
+    let (_, _, map) = super::response::send_json_headers(request, url.as_str(), c.timeout(), false)
+        .await
+        .map_err(|e| OAuthError::Other(format!("{shown}: {e}")))?;
     map.get("value")
         .and_then(|v| v.as_str())
         .filter(|v| !v.is_empty())
