@@ -119,3 +119,84 @@ pub fn secret_file(sb: &Sandbox, name: &str, text: &str) -> PathBuf {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
     p
 }
+
+/// Authlib (PyPI) on Flask, tests/authlib/serve.py: a second implementation of RFC 7523 client
+/// authentication, guarding a client_credentials token endpoint for `key-service`.
+pub struct Authlib {
+    child: std::process::Child,
+    pub origin: String,
+}
+
+impl Authlib {
+    /// Starts it trusting the public half of `key`; `None` when PANCRED_TEST_AUTHLIB_PYTHON is
+    /// not set (see `external`).
+    pub fn start(key: &Path) -> Option<Authlib> {
+        use std::io::{BufRead, BufReader};
+        let python = super::external("PANCRED_TEST_AUTHLIB_PYTHON")?;
+        let mut child = Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/authlib/serve.py"
+            ))
+            .env("AUTHLIB_CLIENT_KEY", key)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the Authlib server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .strip_prefix("listening ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("the Authlib server did not start: {line:?}"));
+        Some(Authlib {
+            child,
+            origin: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    pub fn counts(&self) -> Value {
+        block(async {
+            reqwest::get(format!("{}/test/counts", self.origin))
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    }
+
+    pub fn set_token_delay(&self, ms: u64) {
+        block(async {
+            reqwest::Client::new()
+                .post(format!("{}/test/token-delay?ms={ms}", self.origin))
+                .send()
+                .await
+                .unwrap();
+        })
+    }
+
+    /// A client_credentials profile of `key-service` at this server, signing with `key`.
+    pub fn profile(&self, name: &str, key: &Path) -> Value {
+        json!({
+            "profile": name,
+            "dialect": "oauth2",
+            "token_url": format!("{}/token", self.origin),
+            "grant": "client_credentials",
+            "client_id": "key-service",
+            "client_auth": "private_key_jwt",
+            "client_key_file": key.to_str().unwrap(),
+            "scope": "api:read",
+        })
+    }
+}
+
+impl Drop for Authlib {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
