@@ -112,7 +112,8 @@ pub fn resolve(
 }
 
 /// What `p`'s client authentication lacks, given the client id and secret in force: client_id;
-/// client_secret for the methods that send or sign with it; client_key_file for private_key_jwt.
+/// client_secret for the methods that send or sign with it; client_key_file (or client_key) for
+/// private_key_jwt.
 pub fn missing_for_client(
     client_id: Option<&str>,
     client_secret: Option<&Secret>,
@@ -125,7 +126,8 @@ pub fn missing_for_client(
     if client_secret.is_none() && p.client_auth.uses_secret() {
         missing.push("client_secret");
     }
-    if p.client_key_file.is_none() && p.client_auth == ClientAuth::PrivateKeyJwt {
+    let no_key = p.client_key_file.is_none() && p.client_key.is_none();
+    if no_key && p.client_auth == ClientAuth::PrivateKeyJwt {
         missing.push("client_key_file");
     }
     missing

@@ -244,3 +244,46 @@ fn client_secret_jwt_gets_tokens_and_a_wrong_secret_is_refused() {
     assert!(r.stderr.contains("invalid_client"), "{}", r.stderr);
     assert!(!r.all().contains("not-the-secret"));
 }
+
+#[test]
+fn a_key_kept_with_the_profiles_secrets_works_and_the_file_store_warns() {
+    let sb = Sandbox::new();
+    let key = keygen(sb.path(), "kept", KeyType::EcSec1);
+    let Some(oidc) = start_with_keys(&[&key], &[]) else {
+        return;
+    };
+    let pem = std::fs::read_to_string(&key).unwrap();
+    let mut p = oidc.key_profile("svc", "key-service", &key);
+    p.as_object_mut().unwrap().remove("client_key_file");
+    p["client_key"] = json!(pem);
+    p["grant"] = json!("client_credentials");
+    let f = sb.path().join("init.json");
+    std::fs::write(&f, p.to_string()).unwrap();
+    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
+    ok(&r);
+    assert!(
+        r.stderr.contains("warning") && r.stderr.contains("client_key"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains("PRIVATE KEY"), "{}", r.all());
+    let r = sb.run(&["--profile", "svc", "token"]);
+    ok(&r);
+    assert_eq!(oidc.count("client_credentials"), 1);
+    let r = sb.run(&["--profile", "svc", "show", "--json"]);
+    assert!(!r.all().contains("PRIVATE KEY"), "{}", r.all());
+
+    // What is not a key is refused when it is set.
+    std::fs::write(
+        &f,
+        json!({"profile": "svc", "client_key": "hello"}).to_string(),
+    )
+    .unwrap();
+    let r = sb.run(&["init", "--from", f.to_str().unwrap(), "--write"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("client_key: no private key"),
+        "{}",
+        r.stderr
+    );
+}

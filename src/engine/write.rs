@@ -113,6 +113,12 @@ impl ProfilePatch {
                 }
             }
         }
+        if self.set.contains_key("client_key") {
+            if let Some(key) = &p.client_key {
+                crate::client_key::ClientKey::from_pem(key.expose().as_bytes())
+                    .map_err(|e| format!("client_key: {e}"))?;
+            }
+        }
         Ok(p)
     }
 }

@@ -64,19 +64,31 @@ fn claims(client_id: &str, audience: &str, now: i64) -> Value {
     })
 }
 
-/// The client's key, read from the profile's `client_key_file` for each request (a rotated key
-/// is used at once). Errors name the field and the file.
+/// The client's key: from the profile's `client_key_file`, read for each request (a rotated key
+/// is used at once), else the PEM text of its `client_key` secret. Errors name the field.
 pub fn client_key(p: &Profile) -> Result<ClientKey, OAuthError> {
-    let path = p.client_key_file.as_deref().ok_or_else(|| {
+    if let Some(path) = p.client_key_file.as_deref() {
+        return ClientKey::from_file(Path::new(path)).map_err(|e| {
+            OAuthError::Config(format!("client_key_file {}: {e}", crate::text::Safe(path)))
+        });
+    }
+    let pem = p.client_key.as_ref().ok_or_else(|| {
         OAuthError::Config(
             "client_auth private_key_jwt needs client_key_file: the path of the client's \
              private key (PEM)"
                 .into(),
         )
     })?;
-    ClientKey::from_file(Path::new(path)).map_err(|e| {
-        OAuthError::Config(format!("client_key_file {}: {e}", crate::text::Safe(path)))
-    })
+    ClientKey::from_pem(pem.expose().as_bytes())
+        .map_err(|e| OAuthError::Config(format!("client_key: {e}")))
+}
+
+/// Where the key comes from, for messages.
+fn key_source(p: &Profile) -> String {
+    match p.client_key_file.as_deref() {
+        Some(path) => format!("the key in client_key_file {}", crate::text::Safe(path)),
+        None => "the key in client_key".into(),
+    }
 }
 
 /// The provider must accept `alg` when its metadata names what it accepts.
@@ -115,11 +127,7 @@ pub fn client_assertion(p: &Profile, to: Target<'_>, now: i64) -> Result<String,
         }
         _ => {
             let key = client_key(p)?;
-            let what = format!(
-                "the key in client_key_file {}",
-                crate::text::Safe(p.client_key_file.as_deref().unwrap_or_default())
-            );
-            check_listed(key.alg(), &what, to.algs)?;
+            check_listed(key.alg(), &key_source(p), to.algs)?;
             encode(key.alg(), p.client_key_id.as_deref(), &claims, |m| {
                 key.sign(m)
             })
@@ -212,6 +220,25 @@ mod tests {
             "EdDSA" => ed_pem(),
             _ => rsa_pem(),
         }
+    }
+
+    #[test]
+    fn a_key_kept_with_the_secrets_signs_too() {
+        let pem = ec_pem();
+        let mut p = Profile::new("p");
+        p.client_id = Some("cid".into());
+        p.client_auth = ClientAuth::PrivateKeyJwt;
+        p.client_key = Some(crate::Secret::new(pem.clone()));
+        let jwt = client_assertion(&p, Target::default(), 7).unwrap();
+        let (header, _, sig, input) = parts(&jwt);
+        assert_eq!(header["alg"], "ES256");
+        let public = ClientKey::from_pem(pem.as_bytes()).unwrap().public_key();
+        assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &public)
+            .verify(input.as_bytes(), &sig)
+            .is_ok());
+        p.client_key = Some(crate::Secret::new("not a key"));
+        let e = client_assertion(&p, Target::default(), 7).unwrap_err();
+        assert!(e.to_string().starts_with("client_key:"), "{e}");
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub const GRANTS: &[&str] = &[
 /// Settings of one client authentication or grant: `show` lists them only when set.
 const SHOWN_WHEN_SET: &[&str] = &[
     "client_key_file",
+    "client_key",
     "client_key_id",
     "assertion_file",
     "assertion_command",
@@ -150,6 +151,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Form,
         "private_key_jwt: the key's kid",
     ),
+    // The key's PEM text, kept with the secrets (instead of client_key_file).
+    f("client_key", Kind::Secret, OAuth2, Init, ""),
     f(
         "grant",
         Kind::Choice(GRANTS),
@@ -252,6 +255,7 @@ impl Profile {
             "developer_token" => self.developer_token.as_ref(),
             "pkce_verifier" => self.pkce_verifier.as_ref(),
             "id_token" => self.id_token.as_ref(),
+            "client_key" => self.client_key.as_ref(),
             _ => None,
         }
     }

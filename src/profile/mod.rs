@@ -244,9 +244,12 @@ pub struct Profile {
     /// Whose grant this is, from the first ID token (see [`identity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<identity::Identity>,
-    /// `private_key_jwt`: the client's private key (a PEM file) and its `kid`.
+    /// `private_key_jwt`: the client's private key (a PEM file, or the PEM text kept with the
+    /// profile's secrets) and its `kid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_id: Option<String>,
     /// Inputs of the jwt_bearer and token_exchange grants (see `oauth::grants`).
@@ -293,6 +296,7 @@ impl Profile {
             moved_to: None,
             identity: None,
             client_key_file: None,
+            client_key: None,
             client_key_id: None,
             grant_inputs: GrantInputs::default(),
             extra: Map::new(),
