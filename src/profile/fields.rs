@@ -416,7 +416,10 @@ mod tests {
     fn a_key_file_setting_names_what_is_wrong_with_it() {
         let spec = spec("client_key_file").unwrap();
         let e = check_text(spec, "/nonexistent/pancred-client.pem", false).unwrap_err();
-        assert!(e.contains("pancred-client.pem") && e.contains("no such file"), "{e}");
+        assert!(
+            e.contains("pancred-client.pem") && e.contains("no such file"),
+            "{e}"
+        );
         let e = check_text(spec, "client.pem", false).unwrap_err();
         assert!(e.contains("absolute path"), "{e}");
         assert!(check_text(spec, "", false).is_ok());
