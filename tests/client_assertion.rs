@@ -8,11 +8,18 @@
 
 mod common;
 
+use common::doctor::{doctor, report};
 use common::machine::{keygen, start_with_keys, KeyType};
 use common::oidc::{expire_token, init, stored, Oidc, SCOPE, WEB_REDIRECT};
 use common::{Run, Sandbox};
 use serde_json::{json, Value};
 use std::process::Stdio;
+
+fn doctor_of(sb: &Sandbox, profile: &str) -> std::process::Command {
+    let mut c = doctor(sb);
+    c.env("PANCRED_PROFILE", profile);
+    c
+}
 
 fn ok(r: &Run) {
     assert_eq!(r.code, 0, "{}", r.all());
@@ -178,12 +185,26 @@ fn a_missing_or_exposed_key_file_is_named_before_anything_is_sent() {
         r.stderr
     );
 
-    // A key file others can read is refused, with the fix.
+    // A key file others can read is refused, with the fix; `doctor` says so too.
     std::fs::copy(&key, &moved).unwrap();
     std::fs::set_permissions(&moved, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     let r = sb.run(&["--profile", "svc", "token"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("chmod 600"), "{}", r.stderr);
+    let (_, checks) = report(doctor_of(&sb, "svc"));
+    assert_eq!(checks["client-key"]["status"], "fail", "{checks}");
+    assert!(checks["client-key"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("chmod 600"));
+    std::fs::set_permissions(&moved, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let (_, checks) = report(doctor_of(&sb, "svc"));
+    assert_eq!(checks["client-key"]["status"], "ok", "{checks}");
+    assert!(checks["client-key"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("EdDSA"));
+    std::fs::remove_file(&moved).unwrap();
     assert_eq!(oidc.token_requests(), 0);
     // No key file at all: named as the missing part (exit 3, as for a missing client_secret).
     init(&sb, &json!({"profile": "svc", "client_key_file": ""}));
