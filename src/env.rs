@@ -138,6 +138,8 @@ pub const SEARCH_PATH: &str = "PATH";
 pub const DISPLAY: &str = "DISPLAY";
 pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
+pub const ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 /// The variable pancred's completion scripts set when they call pancred back; pancred's own, so
 /// that another program's `COMPLETE` never turns a command into a completion answer.
 pub const COMPLETE: &str = "PANCRED_COMPLETE";
@@ -206,6 +208,8 @@ pub const TABLE: &[Var] = &[
     other(DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
     other(WAYLAND_DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
     other(SSH_CONNECTION, Parse::Present, "an SSH session: login explains the tunnel"),
+    other(ACTIONS_ID_TOKEN_REQUEST_URL, Parse::Text, "GitHub Actions: the OIDC token service (with the next) for the jwt_bearer and token_exchange grants"),
+    other(ACTIONS_ID_TOKEN_REQUEST_TOKEN, Parse::Secret, "GitHub Actions: the bearer that service wants"),
 ];
 
 /// The table's row for `name`.
@@ -427,6 +431,13 @@ pub struct EndpointSettings {
     pub auth: Option<Secret>,
 }
 
+/// GitHub Actions' OIDC token service, when a job with `id-token: write` runs pancred.
+#[derive(Debug, Clone)]
+pub struct ActionsOidc {
+    pub url: String,
+    pub token: Secret,
+}
+
 /// Which Linux keyring `PANCRED_KEYRING` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyringChoice {
@@ -457,6 +468,8 @@ pub struct Settings {
     pub git_prompt_off: bool,
     /// `PATH`, for `doctor`'s look at the programs other tools run.
     pub search_path: Option<PathBuf>,
+    /// Both GitHub Actions OIDC variables, when both are set.
+    pub actions_oidc: Option<ActionsOidc>,
 }
 
 impl Settings {
@@ -515,6 +528,13 @@ impl Settings {
             over_ssh: env.is_set(SSH_CONNECTION),
             git_prompt_off: env.text(GIT_TERMINAL_PROMPT)?.as_deref() == Some("0"),
             search_path: env.path(SEARCH_PATH),
+            actions_oidc: match (
+                env.text(ACTIONS_ID_TOKEN_REQUEST_URL)?,
+                env.secret(ACTIONS_ID_TOKEN_REQUEST_TOKEN)?,
+            ) {
+                (Some(url), Some(token)) => Some(ActionsOidc { url, token }),
+                _ => None,
+            },
         })
     }
 }

@@ -44,6 +44,16 @@ if ! cmp -s tests/dot/requirements.txt "$DOT_VENV/requirements.txt"; then
 fi
 export PANCRED_TEST_DOT_PYTHON=$DOT_VENV/bin/python
 
+step "Authlib (a second RFC 7523 client authentication) in a venv"
+AUTHLIB_VENV=$STATE/authlib-venv
+if ! cmp -s tests/authlib/requirements.txt "$AUTHLIB_VENV/requirements.txt"; then
+  rm -rf "$AUTHLIB_VENV"
+  python3 -m venv "$AUTHLIB_VENV"
+  "$AUTHLIB_VENV/bin/pip" install -q --disable-pip-version-check -r tests/authlib/requirements.txt
+  cp tests/authlib/requirements.txt "$AUTHLIB_VENV/requirements.txt"
+fi
+export PANCRED_TEST_AUTHLIB_PYTHON=$AUTHLIB_VENV/bin/python
+
 if [ -f tests/js/package-lock.json ]; then
   step "npm ci (oidc-provider, playwright-core)"
   (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)

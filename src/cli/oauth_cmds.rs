@@ -111,7 +111,13 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
 
 fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
-    let p = run_guarded(&engine, engine.refresh(&name)).map_err(|e| hint_on_refresh(&name, e))?;
+    let p = run_guarded(&engine, engine.refresh(&name)).map_err(|e| {
+        if super::login_gate::grant_needs_login(ctx, &name) {
+            hint_on_refresh(&name, e)
+        } else {
+            e
+        }
+    })?;
     print_state(ctx, &p, json)
 }
 

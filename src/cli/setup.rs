@@ -54,7 +54,16 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     // engine applies them to the profile as stored when it writes, under the profile's lock.
     let profile = if write {
         let patch = public_client_default(&engine, &name, patch);
+        let key_in_file = patch.set.contains_key("client_key") && store.kind() == "file";
         let saved = block_on(engine.save(&name, patch))?;
+        if key_in_file {
+            eprintln!(
+                "pancred: warning: profile '{name}' keeps its private key (client_key) in the \
+                 credentials file {}, where any program that reads that file finds it; the OS \
+                 keyring (--store keyring) keeps it apart, or name a key file in client_key_file",
+                store.location()
+            );
+        }
         eprintln!(
             "{} profile '{name}' in {}.",
             if saved.created {

@@ -100,13 +100,11 @@ impl Engine {
         let stored = self.load_existing(profile).await?;
         let (p, _) = self.working(profile, Some(&stored));
         refuse_client_credentials(&p)?;
-        let mut missing = Vec::new();
-        if p.client_id.is_none() {
-            missing.push("client_id");
-        }
-        if p.client_secret.is_none() && p.client_auth.uses_secret() {
-            missing.push("client_secret");
-        }
+        let missing = crate::resolve::missing_for_client(
+            p.client_id.as_deref(),
+            p.client_secret.as_ref(),
+            &p,
+        );
         if !missing.is_empty() {
             return Err(Error::PartialCredentials {
                 profile: profile.to_string(),
@@ -182,16 +180,23 @@ impl Engine {
 }
 
 /// What `login`, `auth-url` and `exchange` say about a profile nobody logs in to.
-pub fn no_login_needed(profile: &str) -> String {
+pub fn no_login_needed(profile: &str, grant: Grant) -> String {
+    let how = match grant {
+        Grant::JwtBearer => "by presenting the profile's assertion",
+        Grant::TokenExchange => "by exchanging the profile's subject token",
+        _ => "with the client's own credentials",
+    };
     format!(
-        "profile '{profile}' uses the client_credentials grant: it needs no login; \
-         `pancred token` gets a token with the client's own credentials"
+        "profile '{profile}' uses the {} grant: it needs no login; `pancred token` gets a token \
+         {how}",
+        grant.as_str()
     )
 }
 
 pub(super) fn refuse_client_credentials(p: &Profile) -> Result<()> {
-    match p.grant {
-        Grant::ClientCredentials => Err(Error::Usage(no_login_needed(&p.profile))),
-        Grant::AuthorizationCode => Ok(()),
+    if p.grant.needs_login() {
+        Ok(())
+    } else {
+        Err(Error::Usage(no_login_needed(&p.profile, p.grant)))
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Engine;
 use crate::oauth::discovery::{self, Need};
-use crate::oauth::{developer, oauth2, pancloud, OAuthError, TokenResponse};
+use crate::oauth::{developer, grants, oauth2, pancloud, OAuthError, TokenResponse};
 use crate::profile::{Dialect, Grant, Profile, TokenState};
 use crate::resolve::{Resolved, Source};
 use crate::secret::Secret;
@@ -90,7 +90,7 @@ impl Engine {
         {
             return Err(self.no_such(profile));
         }
-        let missing = resolved.missing_for_refresh(p.client_auth, p.grant);
+        let missing = resolved.missing_for_refresh(&p);
         if !missing.is_empty() {
             return Err(Error::PartialCredentials {
                 profile: profile.to_string(),
@@ -106,19 +106,24 @@ impl Engine {
                 (Dialect::Pancloud, Grant::AuthorizationCode) => {
                     pancloud::refresh(&caller, &p).await?
                 }
-                (Dialect::Pancloud, Grant::ClientCredentials) => {
+                (Dialect::Pancloud, grant) => {
                     return Err(Error::Usage(format!(
-                        "profile '{profile}': the client_credentials grant needs the oauth2 dialect"
+                        "profile '{profile}': the {} grant needs the oauth2 dialect",
+                        grant.as_str()
                     )))
                 }
                 (Dialect::OAuth2, grant) => {
-                    let (caller, p) = (&caller, &p);
+                    let (caller, p, ambient) = (&caller, &p, &*self.ambient);
                     discovery::with_endpoints(caller, p, Need::Token, |e| async move {
                         match grant {
                             Grant::AuthorizationCode => oauth2::refresh(caller, &e, p).await,
                             // Same lock, same re-read, same single flight: one grant per expiry.
                             Grant::ClientCredentials => {
                                 oauth2::client_credentials(caller, &e, p).await
+                            }
+                            Grant::JwtBearer => grants::jwt_bearer(caller, &e, p, ambient).await,
+                            Grant::TokenExchange => {
+                                grants::token_exchange(caller, &e, p, ambient).await
                             }
                         }
                     })

@@ -52,13 +52,11 @@ impl Engine {
                 }
             )));
         }
-        let mut missing = Vec::new();
-        if p.client_id.is_none() {
-            missing.push("client_id");
-        }
-        if p.client_secret.is_none() && p.client_auth.uses_secret() {
-            missing.push("client_secret");
-        }
+        let missing = crate::resolve::missing_for_client(
+            p.client_id.as_deref(),
+            p.client_secret.as_ref(),
+            &p,
+        );
         if !missing.is_empty() {
             return Err(Error::PartialCredentials {
                 profile: profile.to_string(),

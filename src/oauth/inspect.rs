@@ -2,7 +2,7 @@
 //! and RFC 7662 introspection (a POST with the client's authentication). Both answers are JSON
 //! objects read with the same bounds as every other answer.
 
-use super::oauth2::build;
+use super::oauth2::{build, target};
 use super::response::send_json;
 use super::{transport, Caller, OAuthError};
 use crate::profile::Profile;
@@ -52,7 +52,12 @@ pub async fn introspect(
         ("token", token.expose().to_string()),
         ("token_type_hint", hint.to_string()),
     ];
-    c.post(url, p.allow_insecure_http, build(p, form)?, false)
-        .await
-        .map(|(_, map)| map)
+    c.post(
+        url,
+        p.allow_insecure_http,
+        build(p, target(None, url), form)?,
+        false,
+    )
+    .await
+    .map(|(_, map)| map)
 }

@@ -3,6 +3,7 @@
 //! Each function takes the working profile (settings from the store, credentials from the
 //! resolver) and returns what the provider said; storing the result is the engine's job.
 
+pub mod assertion;
 mod bound;
 pub mod developer;
 pub mod device;
@@ -10,6 +11,7 @@ pub mod discovery;
 pub mod discovery_cache;
 pub mod dpop;
 pub mod error;
+pub mod grants;
 pub mod inspect;
 pub mod mtls;
 pub mod oauth2;

@@ -31,7 +31,7 @@ pub fn read_private_key(
     setting: &'static str,
     path: &Path,
 ) -> Result<PrivateKeyDer<'static>, PemFileError> {
-    let bytes = read(setting, path)?;
+    let bytes = crate::client_key::read_key_file(path).map_err(|e| fail(setting, path, e))?;
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| {
         fail(
             setting,
@@ -74,6 +74,8 @@ mod tests {
         assert!(e.to_string().contains("nope.pem"), "{e}");
         let junk = dir.path().join("junk.pem");
         std::fs::write(&junk, "not pem").unwrap();
+        let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+        std::fs::set_permissions(&junk, private).unwrap();
         assert!(read_private_key("client_key_file", &junk)
             .unwrap_err()
             .to_string()

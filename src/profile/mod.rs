@@ -8,8 +8,10 @@ use crate::jwt;
 pub mod binding;
 pub mod fields;
 pub mod identity;
+mod inputs;
 use crate::seconds;
 use crate::secret::Secret;
+pub use inputs::GrantInputs;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -59,6 +61,10 @@ pub enum ClientAuth {
     TlsClientAuth,
     /// RFC 8705: a self-signed client certificate registered with the provider.
     SelfSignedTlsClientAuth,
+    /// RFC 7523 §2.2: a JWT signed with the client's private key (`client_key_file`).
+    PrivateKeyJwt,
+    /// RFC 7523 §2.2: a JWT signed with an HMAC of the client secret.
+    ClientSecretJwt,
 }
 
 impl ClientAuth {
@@ -69,6 +75,8 @@ impl ClientAuth {
             ClientAuth::None => "none",
             ClientAuth::TlsClientAuth => "tls_client_auth",
             ClientAuth::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
+            ClientAuth::ClientSecretJwt => "client_secret_jwt",
         }
     }
 
@@ -76,7 +84,9 @@ impl ClientAuth {
     pub fn uses_secret(self) -> bool {
         matches!(
             self,
-            ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost
+            ClientAuth::ClientSecretBasic
+                | ClientAuth::ClientSecretPost
+                | ClientAuth::ClientSecretJwt
         )
     }
 
@@ -98,6 +108,10 @@ pub enum Grant {
     AuthorizationCode,
     /// Section 4.4: every token comes from the client's own credentials; nobody logs in.
     ClientCredentials,
+    /// RFC 7523 §2.1: every token for a signed assertion (`assertion_file`/`_command`).
+    JwtBearer,
+    /// RFC 8693: every token for a subject token (a file, a command, or GitHub Actions' OIDC).
+    TokenExchange,
 }
 
 impl Grant {
@@ -105,7 +119,14 @@ impl Grant {
         match self {
             Grant::AuthorizationCode => "authorization_code",
             Grant::ClientCredentials => "client_credentials",
+            Grant::JwtBearer => "jwt_bearer",
+            Grant::TokenExchange => "token_exchange",
         }
+    }
+
+    /// Whether a person logs in for this grant's tokens; the others get each token without one.
+    pub fn needs_login(self) -> bool {
+        self == Grant::AuthorizationCode
     }
 }
 
@@ -251,8 +272,17 @@ pub struct Profile {
     /// RFC 8705: the client certificate (PEM) for mTLS; its key is in `client_key_file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_cert_file: Option<String>,
+    /// The client's private key for `private_key_jwt` and mTLS (a PEM file, or for
+    /// `private_key_jwt` the PEM text kept with the profile's secrets) and its `kid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_id: Option<String>,
+    /// Inputs of the jwt_bearer and token_exchange grants (see `oauth::grants`).
+    #[serde(flatten)]
+    pub grant_inputs: GrantInputs,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -298,6 +328,9 @@ impl Profile {
             token_type: None,
             client_cert_file: None,
             client_key_file: None,
+            client_key: None,
+            client_key_id: None,
+            grant_inputs: GrantInputs::default(),
             extra: Map::new(),
         }
     }

@@ -11,6 +11,8 @@ pub mod dpop;
 #[cfg(feature = "keyring")]
 pub mod keyring;
 pub mod login;
+#[cfg(unix)]
+pub mod machine;
 pub mod oidc;
 pub mod pancloud_stub;
 pub mod provider;

@@ -77,10 +77,12 @@ fn provider(ctx: &Context) -> Vec<Check> {
         Err(e) => return skip(format!("profile '{shown}' could not be read: {e}")),
     };
     let now = ctx.now();
-    match crate::config::runtime(1) {
+    let mut checks = match crate::config::runtime(1) {
         Ok(rt) => rt.block_on(diagnose::provider(&profile, now)),
         Err(e) => skip(e.to_string()),
-    }
+    };
+    checks.extend(diagnose::client_key(&profile));
+    checks
 }
 
 /// The report for people: one line per check, the fix indented under each problem.
