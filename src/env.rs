@@ -132,6 +132,7 @@ pub const TOKEN_SOCKET: &str = "PANCRED_TOKEN_SOCKET";
 pub const TOKEN_URL: &str = "PANCRED_TOKEN_URL";
 pub const TOKEN_AUTH: &str = "PANCRED_TOKEN_AUTH";
 pub const EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+pub const KUBECONFIG: &str = "KUBECONFIG";
 pub const NO_COLOR: &str = "NO_COLOR";
 pub const GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
 pub const SEARCH_PATH: &str = "PATH";
@@ -200,6 +201,7 @@ pub const TABLE: &[Var] = &[
     var(TOKEN_URL, Parse::Text, "", "the loopback URL of an `exec --serve` endpoint (with the next)"),
     var(TOKEN_AUTH, Parse::Secret, "", "the bearer that URL wants"),
     other(EXEC_INFO, Parse::Text, "set by kubectl for its credential plugin"),
+    other(KUBECONFIG, Parse::Path, "kubectl's configuration files: kube_context rules read its current-context"),
     other(NO_COLOR, Parse::Present, "no colours in the TUI (no-color.org)"),
     other(SEARCH_PATH, Parse::Path, "where doctor looks for the programs kubectl would run"),
     other(GIT_TERMINAL_PROMPT, Parse::Text, "0: git may not prompt, so its helper starts no login"),
@@ -450,6 +452,8 @@ pub struct Settings {
     pub pan: PanVars,
     pub endpoint: EndpointSettings,
     pub exec_info: Option<String>,
+    /// `KUBECONFIG`: where kubectl's current context is named.
+    pub kubeconfig: Option<PathBuf>,
     pub no_color: bool,
     pub desktop: bool,
     pub over_ssh: bool,
@@ -510,6 +514,7 @@ impl Settings {
                 auth: env.secret(TOKEN_AUTH)?,
             },
             exec_info: env.text(EXEC_INFO)?,
+            kubeconfig: env.path(KUBECONFIG),
             no_color: env.is_set(NO_COLOR),
             desktop: env.is_set(DISPLAY) || env.is_set(WAYLAND_DISPLAY),
             over_ssh: env.is_set(SSH_CONNECTION),

@@ -5,6 +5,7 @@ mod args;
 mod cached;
 mod completion_bash;
 mod context;
+mod context_rules;
 mod device_login;
 mod doctor;
 mod endpoint_client;
