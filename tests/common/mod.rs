@@ -7,6 +7,7 @@
 compile_error!("a test using tests/common needs `#![cfg(feature = \"cli\")]` at its top");
 
 pub mod doctor;
+pub mod git;
 #[cfg(feature = "keyring")]
 pub mod keyring;
 pub mod login;
