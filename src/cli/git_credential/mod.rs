@@ -34,6 +34,7 @@ use std::io::Write;
 use request::read_request;
 pub use request::{host_and_port, spent_input, stdin_request, Request};
 pub use serve::decline;
+pub use storing::{runs_pancred, storing_before_pancred};
 
 pub use super::args::DEFAULT_USERNAME;
 
