@@ -6,6 +6,7 @@
 #[cfg(not(feature = "cli"))]
 compile_error!("a test using tests/common needs `#![cfg(feature = \"cli\")]` at its top");
 
+pub mod context;
 pub mod doctor;
 pub mod git;
 #[cfg(feature = "keyring")]

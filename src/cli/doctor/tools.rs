@@ -147,6 +147,8 @@ mod tests {
     fn an_empty_helper_clears_the_ones_before_it() {
         let order = helper_order("store\n\n!pancred git-credential\ncache --timeout 60\n");
         assert_eq!(order, ["!pancred git-credential", "cache --timeout 60"]);
-        assert!(runs_pancred("!/usr/bin/pancred --profile gh git-credential"));
+        assert!(runs_pancred(
+            "!/usr/bin/pancred --profile gh git-credential"
+        ));
     }
 }
