@@ -174,7 +174,7 @@ const fn other(name: &'static str, parse: Parse, help: &'static str) -> Var {
 /// Every variable pancred reads (besides HOME, the XDG folders, BROWSER and [`COMPLETE`]).
 #[rustfmt::skip]
 pub const TABLE: &[Var] = &[
-    var(PROFILE, Parse::Text, "the store's default, else \"default\"", "profile to use when --profile is not given"),
+    var(PROFILE, Parse::Text, "a context rule, else the store's default, else \"default\"", "profile to use when --profile is not given"),
     var(STORE, Parse::Store, "auto", "where profiles live when --store is not given"),
     var(KEYRING, Parse::Choice(&["secret-service", "keyutils"]), "secret-service", "the Linux keyring: the Secret Service or the kernel keyring"),
     var(CREDENTIALS_FILE, Parse::Path, "~/.config/pancloud/credentials.json", "pancloud's credentials file (the file store)"),

@@ -32,7 +32,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct GlobalArgs {
-    /// Profile to use [env: PANCRED_PROFILE] [default: the store's default profile, else "default"]
+    /// Profile to use [env: PANCRED_PROFILE] [default: the context rule for here, else the store's default profile, else "default"]
     #[arg(long, global = true, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
     /// Where profiles live [env: PANCRED_STORE] [default: auto]
