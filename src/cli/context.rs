@@ -172,6 +172,16 @@ impl Context {
     /// context rule that `clue` matches ([`context_rules`]), else the store's default, else
     /// `default`.
     pub fn selection(&self, engine: &Engine, clue: Clue) -> Result<Selection, Error> {
+        self.selection_with(clue, &|| Ok(engine.store().default_profile()?))
+    }
+
+    /// [`Context::selection`] with the store's default from `store_default` (a caller that
+    /// opened the store without an engine).
+    pub fn selection_with(
+        &self,
+        clue: Clue,
+        store_default: &dyn Fn() -> Result<Option<String>, Error>,
+    ) -> Result<Selection, Error> {
         let chosen = |name: String, by: ChosenBy| Ok(Selection { name, by });
         if let Some(p) = self.global.profile.clone() {
             return chosen(p, ChosenBy::Flag);
@@ -182,7 +192,7 @@ impl Context {
         if let Some(rule) = context_rules::choose(clue)? {
             return chosen(rule.rule.profile.clone(), ChosenBy::Rule(rule));
         }
-        match engine.store().default_profile()? {
+        match store_default()? {
             Some(p) => chosen(p, ChosenBy::StoreDefault),
             None => chosen(DEFAULT_PROFILE.to_string(), ChosenBy::Builtin),
         }
