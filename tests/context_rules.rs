@@ -181,3 +181,80 @@ fn kubectl_follows_the_kubeconfigs_current_context() {
         }
     }
 }
+
+#[test]
+fn rules_are_added_listed_and_removed_with_pancred_context() {
+    let w = world();
+    let acme = w.folder("work/acme");
+    let beta = w.folder("work/beta");
+    let run = |dir: &Path, args: &[&str]| w.run_in(bin(), dir, args);
+    let r = run(&acme, &["context", "add", "--dir", ".", "acme"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = run(
+        &acme,
+        &["context", "add", "--dir", beta.to_str().unwrap(), "beta"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = run(
+        &acme,
+        &["context", "add", "--git-remote", "github.com/acme", "acme"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let mode = std::fs::metadata(w.rules_path())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(w.token_in(bin(), &beta), w.beta);
+    assert_eq!(w.token_in(bin(), &acme), w.acme);
+
+    let r = run(&beta, &["context", "list"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let marked: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with('*')).collect();
+    assert_eq!(marked.len(), 1, "{}", r.stdout);
+    assert!(
+        marked[0].contains("work/beta") && marked[0].ends_with("beta"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&beta, &["context", "list", "--json"]);
+    let rows: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert_eq!(rows[1]["applies_here"], true);
+    assert_eq!(
+        rows[2],
+        json!({"rule": 3, "kind": "git_remote", "pattern": "github.com/acme",
+                               "profile": "acme", "applies_here": false})
+    );
+
+    // A bad rule or number: exit 2, and the file is as it was.
+    let before = std::fs::read(w.rules_path()).unwrap();
+    for args in [
+        &["context", "add", "--git-remote", "h:port/x", "acme"][..],
+        &["context", "add", "--kube-context", "p", "a\u{1b}[2J"],
+        &[
+            "context",
+            "add",
+            "--dir",
+            "/x",
+            "--kube-context",
+            "p",
+            "acme",
+        ],
+        &["context", "remove", "4"],
+        &["context", "remove", "0"],
+    ] {
+        let r = run(&beta, args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.all());
+        assert!(!r.stderr.contains('\u{1b}'), "{}", r.stderr);
+        assert_eq!(std::fs::read(w.rules_path()).unwrap(), before, "{args:?}");
+    }
+
+    let r = run(&beta, &["context", "remove", "2"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("beta"), "{}", r.stderr);
+    // No rule for this folder now, and no default profile: `default` is missing.
+    let r = run(&beta, &["token"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert_eq!(w.token_in(bin(), &acme), w.acme);
+}

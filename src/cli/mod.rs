@@ -5,6 +5,7 @@ mod args;
 mod cached;
 mod completion_bash;
 mod context;
+mod context_cmd;
 mod context_rules;
 mod device_login;
 mod doctor;
@@ -118,6 +119,7 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
             replace,
         }) => transfer::import(ctx, from.as_deref(), copy, replace),
         Some(Command::Export { to, copy, replace }) => transfer::export(ctx, &to, copy, replace),
+        Some(Command::ContextRules(action)) => context_cmd::run(action),
         Some(Command::Completions { shell }) => {
             help::write_registration(shell, &mut std::io::stdout())
         }

@@ -196,7 +196,17 @@ pub fn load(path: &Path) -> Result<Vec<Rule>, Error> {
              them only from a file no one else can change (chmod 600 it)"
         )));
     }
-    let doc: Doc = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    parse(path, &bytes)
+}
+
+/// The rules of `bytes`, the text of the file at `path` (named in errors).
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Rule>, Error> {
+    let doc: Doc = serde_json::from_slice(bytes).map_err(|e| {
+        Error::Usage(format!(
+            "context rules {}: {e}",
+            Safe(&path.display().to_string())
+        ))
+    })?;
     Ok(doc
         .rules
         .into_iter()
@@ -206,6 +216,17 @@ pub fn load(path: &Path) -> Result<Vec<Rule>, Error> {
             r
         })
         .collect())
+}
+
+/// The file's text for `rules` (each as written), which [`parse`] reads back.
+pub fn text(rules: &[Rule]) -> String {
+    let rules: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| serde_json::json!({ r.kind: r.written, "profile": r.profile }))
+        .collect();
+    let doc = serde_json::json!({ "rules": rules });
+    // (Values of JSON always serialize.)
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
 #[derive(Deserialize)]
