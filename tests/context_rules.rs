@@ -8,7 +8,8 @@
 mod common;
 
 use common::context::world;
-use common::{bin, Run};
+use common::kube::api_server;
+use common::{bin, have_program, Run};
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -257,4 +258,53 @@ fn rules_are_added_listed_and_removed_with_pancred_context() {
     let r = run(&beta, &["token"]);
     assert_ne!(r.code, 0, "{}", r.all());
     assert_eq!(w.token_in(bin(), &acme), w.acme);
+}
+
+#[test]
+fn real_kubectl_switching_context_switches_profile() {
+    if !(have_program("kubectl") && have_program("openssl") && have_program("python3")) {
+        return;
+    }
+    let w = world();
+    let api = api_server(w.sb.path());
+    w.rules(&json!([
+        {"kube_context": "prod", "profile": "acme"},
+        {"kube_context": "staging", "profile": "beta"},
+    ]));
+    // Two contexts sharing one user, whose plugin names no profile.
+    let config = w.sb.path().join("kubeconfig");
+    let user = json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
+                               "command": bin(), "args": ["kubectl-credential"],
+                               "interactiveMode": "Never"}});
+    let doc = json!({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {
+            "server": format!("https://127.0.0.1:{}", api.port),
+            "certificate-authority": api.ca}}],
+        "users": [{"name": "u", "user": user}],
+        "contexts": [{"name": "prod", "context": {"cluster": "c", "user": "u"}},
+                     {"name": "staging", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "prod",
+    });
+    std::fs::write(&config, doc.to_string()).unwrap();
+    let kubectl = |args: &[&str]| -> Run {
+        w.sb.program("kubectl")
+            .env("KUBECONFIG", &config)
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let get = || kubectl(&["get", "--raw", "/api/v1/namespaces/default/pods"]);
+    for (context, token, other) in [("prod", &w.acme, &w.beta), ("staging", &w.beta, &w.acme)] {
+        let r = kubectl(&["config", "use-context", context]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        std::fs::write(&api.token_file, token).unwrap();
+        let r = get();
+        assert_eq!(r.code, 0, "{context}: {}", r.all());
+        assert!(r.stdout.contains("pancred-stub-ok"), "{}", r.stdout);
+        // The server wanting the other profile's token: this context does not hand it out.
+        std::fs::write(&api.token_file, other).unwrap();
+        assert_ne!(get().code, 0, "{context}");
+    }
 }

@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod git;
 #[cfg(feature = "keyring")]
 pub mod keyring;
+pub mod kube;
 pub mod login;
 pub mod oidc;
 pub mod pancloud_stub;

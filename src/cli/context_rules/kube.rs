@@ -20,9 +20,15 @@ pub fn current_context(kubeconfig: Option<&Path>) -> Option<String> {
     })
 }
 
-/// The top-level `current-context:` of a kubeconfig's YAML (plain, or quoted as kubectl writes
-/// it when it must).
+/// The top-level `current-context` of a kubeconfig: YAML's `current-context:` line (plain, or
+/// quoted as kubectl writes it when it must), or the JSON member (kubectl reads JSON too, and
+/// keeps a file's JSON until it changes it).
 fn from_text(text: &str) -> Option<String> {
+    if text.trim_start().starts_with('{') {
+        let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+        let value = doc.get("current-context")?.as_str()?;
+        return (!value.is_empty()).then(|| value.to_string());
+    }
     let value = text
         .lines()
         .find_map(|l| l.strip_prefix("current-context:"))?
@@ -50,5 +56,9 @@ mod tests {
         assert_eq!(from_text("current-context: ''\n"), None);
         assert_eq!(from_text("current-context:\n"), None);
         assert_eq!(from_text("kind: Config\n"), None);
+        let json = r#"{"kind": "Config", "contexts": [{"name": "a", "current-context": "no"}],
+                       "current-context": "prod"}"#;
+        assert_eq!(from_text(json).as_deref(), Some("prod"));
+        assert_eq!(from_text("{not json"), None);
     }
 }
