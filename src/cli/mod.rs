@@ -6,7 +6,7 @@ mod cached;
 mod completion_bash;
 mod context;
 mod context_cmd;
-mod context_rules;
+pub(crate) mod context_rules;
 mod device_login;
 mod doctor;
 mod endpoint_client;

@@ -23,7 +23,7 @@ pub fn current_context(kubeconfig: Option<&Path>) -> Option<String> {
 /// The top-level `current-context` of a kubeconfig: YAML's `current-context:` line (plain, or
 /// quoted as kubectl writes it when it must), or the JSON member (kubectl reads JSON too, and
 /// keeps a file's JSON until it changes it).
-fn from_text(text: &str) -> Option<String> {
+pub(super) fn from_text(text: &str) -> Option<String> {
     if text.trim_start().starts_with('{') {
         let doc: serde_json::Value = serde_json::from_str(text).ok()?;
         let value = doc.get("current-context")?.as_str()?;

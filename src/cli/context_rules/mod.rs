@@ -308,6 +308,25 @@ fn folder(written: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// Every parser here on one input, for the crate's fuzzer: none may panic.
+#[cfg(test)]
+pub(crate) fn fuzz(input: &[u8]) {
+    let lossy = String::from_utf8_lossy(input);
+    if let Ok(rules) = parse(Path::new("context.json"), input) {
+        let again = parse(Path::new("again.json"), text(&rules).as_bytes());
+        assert_eq!(
+            again.ok().as_ref(),
+            Some(&rules),
+            "a file written reads back the same"
+        );
+    }
+    let _ = kube::from_text(&lossy);
+    let _ = remote::from_url(&lossy);
+    let _ = remote::pattern(&lossy);
+    let _ = remote::from_request("https", &lossy, Some(&lossy));
+    remote::fuzz_config(&lossy);
+}
+
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;

@@ -215,6 +215,12 @@ fn config_entries(text: &str) -> Vec<(String, String, String, String)> {
     out
 }
 
+/// The config reader on any text, for the crate's fuzzer.
+#[cfg(test)]
+pub(super) fn fuzz_config(text: &str) {
+    let _ = config_entries(text);
+}
+
 /// A config value: quotes removed, a comment after it dropped.
 fn config_value(raw: &str) -> String {
     let (mut out, mut quoted, mut chars) = (String::new(), false, raw.trim().chars());
