@@ -122,7 +122,7 @@ fn run_one(seed_name: &str, input: &[u8]) {
         }
         // The context rules file, and the kubeconfig and git files and URLs they read.
         #[cfg(feature = "cli")]
-        "rules" => crate::cli::context_rules::fuzz(input),
+        "rules" => crate::cli::fuzz_context_rules(input),
         "jwt" => {
             if let Some(c) = crate::jwt::claims(&text) {
                 let _ = crate::jwt::claim_seconds(&c, "exp");

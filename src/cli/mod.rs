@@ -6,7 +6,7 @@ mod cached;
 mod completion_bash;
 mod context;
 mod context_cmd;
-pub(crate) mod context_rules;
+mod context_rules;
 mod device_login;
 mod doctor;
 mod endpoint_client;
@@ -37,6 +37,9 @@ use std::ffi::OsString;
 
 pub use args::{Cli, Command, GlobalArgs, JsonFlag};
 pub use context::{Context, Opener};
+/// The context rules' parsers, for the crate's fuzzer.
+#[cfg(test)]
+pub(crate) use context_rules::fuzz as fuzz_context_rules;
 pub use exit::exit_code;
 use exit::report;
 

@@ -4,6 +4,7 @@
 //! files (`.git/config`, `HEAD`) without running git.
 
 use crate::files::read_regular;
+use crate::rules::host_port::host_and_port;
 use std::path::{Path, PathBuf};
 
 /// The most a repository's `config` may hold for pancred to read it here.
@@ -74,14 +75,14 @@ pub fn pattern(text: &str) -> Result<Remote, String> {
     let rest = text.split_once("://").map_or(text, |(_, r)| r);
     let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (host, port) = super::super::git_credential::host_and_port(authority).ok_or_else(bad)?;
+    let (host, port) = host_and_port(authority).ok_or_else(bad)?;
     Remote::new(host, port, path).ok_or_else(bad)
 }
 
 /// The remote git's request is about: `host` (`name` or `name:port`) and `path` when git sends
 /// one.
 pub fn from_request(protocol: &str, host: &str, path: Option<&str>) -> Option<Remote> {
-    let (name, port) = super::super::git_credential::host_and_port(host)?;
+    let (name, port) = host_and_port(host)?;
     let port = port.or_else(|| default_port(protocol));
     Remote::new(name, port, path.unwrap_or_default())
 }
@@ -105,7 +106,7 @@ pub fn from_url(url: &str) -> Option<Remote> {
             None => (rest, ""),
         };
         let authority = rest.0.rsplit_once('@').map_or(rest.0, |(_, h)| h);
-        let (host, port) = super::super::git_credential::host_and_port(authority)?;
+        let (host, port) = host_and_port(authority)?;
         let scheme = scheme.to_ascii_lowercase();
         return Remote::new(host, port.or_else(|| default_port(&scheme)), rest.1);
     }

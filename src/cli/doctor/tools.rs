@@ -1,8 +1,8 @@
 //! The tools set up to call pancred: git's credential helpers (their order) and kubectl's exec
 //! plugins. Each tool runs at most [`TIMEOUT`]; a tool that is not installed is skipped.
 
-use super::super::git_credential::{runs_pancred, storing_before_pancred};
 use crate::diagnose::{Check, TIMEOUT};
+use crate::rules::git_helpers::{runs_pancred, storing_before_pancred};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 

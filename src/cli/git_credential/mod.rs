@@ -32,9 +32,8 @@ use std::io::Write;
 
 #[cfg(test)]
 use request::read_request;
-pub use request::{host_and_port, spent_input, stdin_request, Request};
+pub use request::{spent_input, stdin_request, Request};
 pub use serve::decline;
-pub use storing::{runs_pancred, storing_before_pancred};
 
 pub use super::args::DEFAULT_USERNAME;
 

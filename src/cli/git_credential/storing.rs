@@ -3,22 +3,10 @@
 //! fails once before pancred is asked. Told on `store`, which git sends to every helper after a
 //! credential worked, so the check costs nothing on the path of `get`.
 
-use super::request::{host_and_port, Request};
+use super::request::Request;
+use crate::rules::git_helpers::storing_before_pancred;
+use crate::rules::host_port::host_and_port;
 use std::process::{Command, Stdio};
-
-/// Helpers that keep what git hands them (their names without `git-credential-`).
-const STORING: &[&str] = &[
-    "store",
-    "cache",
-    "osxkeychain",
-    "libsecret",
-    "gnome-keyring",
-    "wincred",
-    "manager",
-    "manager-core",
-    "keepassxc",
-    "pass",
-];
 
 pub fn warn_if_listed_first(request: &Request) {
     let Some(helpers) = configured_helpers(request) else {
@@ -168,68 +156,9 @@ fn percent_decoded(s: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The first storing helper that git runs before pancred, if any (an empty value clears the
-/// list, as in git).
-pub fn storing_before_pancred(helpers: &[String]) -> Option<&str> {
-    let mut first_storing = None;
-    for value in helpers {
-        if value.trim().is_empty() {
-            first_storing = None;
-            continue;
-        }
-        if runs_pancred(value) {
-            return first_storing;
-        }
-        if first_storing.is_none() && STORING.contains(&program(value)) {
-            first_storing = Some(value.as_str());
-        }
-    }
-    None
-}
-
-/// Whether a `credential.helper` value runs pancred.
-pub fn runs_pancred(value: &str) -> bool {
-    program(value).starts_with("pancred")
-}
-
-/// The program a helper value runs, as git names it: `store --file X` is `store`,
-/// `/usr/lib/git-core/git-credential-libsecret` is `libsecret`, `!pancred ...` is `pancred`.
-fn program(value: &str) -> &str {
-    let first = value
-        .trim_start_matches('!')
-        .split_whitespace()
-        .next()
-        .unwrap_or_default();
-    let name = first.rsplit('/').next().unwrap_or(first);
-    name.strip_prefix("git-credential-").unwrap_or(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn first(list: &[&str]) -> Option<String> {
-        let v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-        storing_before_pancred(&v).map(str::to_string)
-    }
-
-    #[test]
-    fn a_storing_helper_before_pancred_is_found() {
-        let me = "!/usr/bin/pancred --profile w git-credential";
-        assert_eq!(first(&["store", me]).as_deref(), Some("store"));
-        assert_eq!(
-            first(&["cache --timeout 300", me]).as_deref(),
-            Some("cache --timeout 300")
-        );
-        assert_eq!(
-            first(&["/usr/lib/git-core/git-credential-libsecret", me]).as_deref(),
-            Some("/usr/lib/git-core/git-credential-libsecret")
-        );
-        assert_eq!(first(&[me, "store"]), None);
-        assert_eq!(first(&["store", "", me]), None);
-        assert_eq!(first(&["store"]), None);
-        assert_eq!(first(&["!my-own-script", me]), None);
-    }
 
     #[rstest::rstest]
     #[case("https://git.example", "", true)]
