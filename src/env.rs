@@ -132,6 +132,7 @@ pub const TOKEN_SOCKET: &str = "PANCRED_TOKEN_SOCKET";
 pub const TOKEN_URL: &str = "PANCRED_TOKEN_URL";
 pub const TOKEN_AUTH: &str = "PANCRED_TOKEN_AUTH";
 pub const EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+pub const KUBECONFIG: &str = "KUBECONFIG";
 pub const NO_COLOR: &str = "NO_COLOR";
 pub const GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
 pub const SEARCH_PATH: &str = "PATH";
@@ -175,7 +176,7 @@ const fn other(name: &'static str, parse: Parse, help: &'static str) -> Var {
 /// Every variable pancred reads (besides HOME, the XDG folders, BROWSER and [`COMPLETE`]).
 #[rustfmt::skip]
 pub const TABLE: &[Var] = &[
-    var(PROFILE, Parse::Text, "the store's default, else \"default\"", "profile to use when --profile is not given"),
+    var(PROFILE, Parse::Text, "a context rule, else the store's default, else \"default\"", "profile to use when --profile is not given"),
     var(STORE, Parse::Store, "auto", "where profiles live when --store is not given"),
     var(KEYRING, Parse::Choice(&["secret-service", "keyutils"]), "secret-service", "the Linux keyring: the Secret Service or the kernel keyring"),
     var(CREDENTIALS_FILE, Parse::Path, "~/.config/pancloud/credentials.json", "pancloud's credentials file (the file store)"),
@@ -202,6 +203,7 @@ pub const TABLE: &[Var] = &[
     var(TOKEN_URL, Parse::Text, "", "the loopback URL of an `exec --serve` endpoint (with the next)"),
     var(TOKEN_AUTH, Parse::Secret, "", "the bearer that URL wants"),
     other(EXEC_INFO, Parse::Text, "set by kubectl for its credential plugin"),
+    other(KUBECONFIG, Parse::Path, "kubectl's configuration files: kube_context rules read its current-context"),
     other(NO_COLOR, Parse::Present, "no colours in the TUI (no-color.org)"),
     other(SEARCH_PATH, Parse::Path, "where doctor looks for the programs kubectl would run"),
     other(GIT_TERMINAL_PROMPT, Parse::Text, "0: git may not prompt, so its helper starts no login"),
@@ -461,6 +463,8 @@ pub struct Settings {
     pub pan: PanVars,
     pub endpoint: EndpointSettings,
     pub exec_info: Option<String>,
+    /// `KUBECONFIG`: where kubectl's current context is named.
+    pub kubeconfig: Option<PathBuf>,
     pub no_color: bool,
     pub desktop: bool,
     pub over_ssh: bool,
@@ -523,6 +527,7 @@ impl Settings {
                 auth: env.secret(TOKEN_AUTH)?,
             },
             exec_info: env.text(EXEC_INFO)?,
+            kubeconfig: env.path(KUBECONFIG),
             no_color: env.is_set(NO_COLOR),
             desktop: env.is_set(DISPLAY) || env.is_set(WAYLAND_DISPLAY),
             over_ssh: env.is_set(SSH_CONNECTION),

@@ -35,8 +35,16 @@ fn not_available(name: &str) -> Error {
 /// The engine for the selected profile, with pancloud's resolver over the command line's
 /// explicit credentials.
 pub(super) fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
+    engine_for(ctx, super::context::Clue::Here)
+}
+
+/// [`engine`], for a command that knows more of where it was asked from (`clue`).
+pub(super) fn engine_for(
+    ctx: &Context,
+    clue: super::context::Clue,
+) -> Result<(Engine, String), Error> {
     let engine = ctx.pancloud_engine()?;
-    let name = ctx.profile_name(&engine)?;
+    let name = ctx.selection(&engine, clue)?.name;
     Ok((engine, name))
 }
 

@@ -101,6 +101,7 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
             &profile,
             &summary,
             &format!("{}: {}", store.kind(), store.location()),
+            None,
         ))
     }
 }

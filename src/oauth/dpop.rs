@@ -30,7 +30,7 @@ pub const NONCE_HEADER: &str = "DPoP-Nonce";
 /// The error a server answers when it wants (another) nonce in the proof.
 pub const USE_NONCE: &str = "use_dpop_nonce";
 /// The `token_type` of a DPoP-bound access token.
-pub const TOKEN_TYPE: &str = "DPoP";
+pub use crate::profile::binding::DPOP_TOKEN_TYPE as TOKEN_TYPE;
 /// Metadata naming the algorithms a provider accepts in proofs.
 pub const METADATA: &str = "dpop_signing_alg_values_supported";
 /// A longer nonce is not one a server meant (they are a few dozen characters).

@@ -4,6 +4,9 @@
 use super::Profile;
 use serde::Serialize;
 
+/// The `token_type` of a DPoP-bound access token.
+pub const DPOP_TOKEN_TYPE: &str = "DPoP";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenBinding {
@@ -38,15 +41,15 @@ impl Profile {
             && self
                 .token_type
                 .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case(crate::oauth::dpop::TOKEN_TYPE))
+                .is_some_and(|t| t.eq_ignore_ascii_case(DPOP_TOKEN_TYPE))
     }
 
     /// Keeps the token type a token endpoint gave with the access token just set (only a
     /// binding one is kept: `Bearer` is what no type means).
     pub fn set_token_type(&mut self, token_type: Option<&str>) {
         self.token_type = token_type
-            .filter(|t| t.eq_ignore_ascii_case(crate::oauth::dpop::TOKEN_TYPE))
-            .map(|_| crate::oauth::dpop::TOKEN_TYPE.to_string());
+            .filter(|t| t.eq_ignore_ascii_case(DPOP_TOKEN_TYPE))
+            .map(|_| DPOP_TOKEN_TYPE.to_string());
     }
 
     /// What the access token is bound to, if anything.
