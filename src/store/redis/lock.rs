@@ -1,11 +1,29 @@
 //! The per-profile refresh lock in Redis, a lease (see [`crate::store::lease`]): `SET key owner
 //! NX PX ttl` with the owner's token, renewed and released by compare-and-act scripts.
+//!
+//! A lock taken is then awaited on the master's replicas
+//! (`WAIT`, see `durable.rs`), so that a failover right after does not hand it to a second
+//! holder; when they do not all acknowledge it in time the refresh goes on (refusing would stop
+//! every refresh while a replica is down), and the re-read under the lock and the store's
+//! compare-before-write stay the guard.
 
 use super::conn::Conn;
 use crate::store::lease::LeaseServer;
 use crate::store::StoreError;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// `SET NX PX`, or the lock already held by this owner: the take is sent again after a
+/// failover cut the answer off, and the owner must not then wait for itself.
+const TAKE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+return 0";
 
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -38,16 +56,17 @@ pub(super) struct Server(pub(super) Arc<Conn>);
 
 impl LeaseServer for Server {
     fn take(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let set: Option<String> = self.0.with("taking the refresh lock", |c| {
-            redis::cmd("SET")
-                .arg(key)
+        let taken: i64 = self.0.with("taking the refresh lock", |c| {
+            redis::Script::new(TAKE)
+                .key(key)
                 .arg(owner)
-                .arg("NX")
-                .arg("PX")
                 .arg(millis(ttl))
-                .query(c)
+                .invoke(c)
         })?;
-        Ok(set.is_some())
+        if taken == 1 {
+            let _ = self.0.confirm("the refresh lock");
+        }
+        Ok(taken == 1)
     }
 
     fn renew(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
