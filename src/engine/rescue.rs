@@ -238,12 +238,13 @@ impl Engine {
             let (store, p) = (self.store.clone(), updated.clone());
             let err = match super::blocking(move || store.upsert(&p)).await {
                 Ok(()) => {
-                    // Stored, but perhaps only where a failover would lose it: then kept in the
-                    // rescue file as well (applied later only if the store lost them).
+                    // Stored, but perhaps only where a failover would lose them: written again
+                    // like a failed write, and at last kept in the rescue file as well (applied
+                    // later only if the store lost them).
                     let store = self.store.clone();
                     match super::blocking(move || store.confirm_write()).await {
                         Ok(()) => return Ok(()),
-                        Err(e) => break e,
+                        Err(e) => e,
                     }
                 }
                 Err(e) => e,

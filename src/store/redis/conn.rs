@@ -134,6 +134,11 @@ impl Conn {
         }
     }
 
+    /// The node the last connection reached (Sentinel, Cluster).
+    pub(super) fn node_reached(&self) -> Option<String> {
+        self.node.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Where calls go, for messages: the URL, and for Sentinel or Cluster the topology and the
     /// node last reached.
     pub(super) fn at(&self) -> String {

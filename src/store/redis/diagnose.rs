@@ -56,7 +56,7 @@ fn topology(conn: &Conn, route: &Route, config: &RedisConfig) -> Check {
                 let at = host_port(host, *port);
                 named.push(
                     match route.ask_sentinel(host, *port, master, conn.timeout) {
-                        Ok(Some((h, p))) => (at, Ok(host_port(&h, p))),
+                        Ok(Some(v)) => (at, Ok(host_port(&v.host, v.port))),
                         Ok(None) => (at, Err("knows no such master".to_string())),
                         Err(e) => (at, Err(conn.scrub(&e.to_string()))),
                     },

@@ -6,6 +6,8 @@
 //! (`ROLE`) and waits, within half the store's timeout, until every one of them has the write.
 
 use super::conn::Conn;
+use super::route::host_port;
+use super::topology::Kind;
 use crate::store::StoreError;
 use redis::Value;
 
@@ -29,11 +31,29 @@ pub(super) fn role(conn: &mut redis::Connection) -> redis::RedisResult<Role> {
     })
 }
 
+/// Why a write is not known to be safe.
+pub(super) enum Unsafe {
+    /// The master took it, but not every replica acknowledged it in time.
+    Unacknowledged(String),
+    /// The node that took it is not (or soon not) the master: a failover is under way or done,
+    /// and the write is likely lost. It is worth making again on the new master.
+    NotMaster(String),
+}
+
+impl Unsafe {
+    pub(super) fn into_error(self) -> StoreError {
+        match self {
+            Unsafe::Unacknowledged(t) | Unsafe::NotMaster(t) => StoreError::Unavailable(t),
+        }
+    }
+}
+
 impl Conn {
     /// Waits until every replica of the master that took the last write on this connection has
-    /// it. `Ok` when they all acknowledged it, when there are none, or when the server will not
-    /// say (`ROLE` not permitted); an error saying what is at risk otherwise.
-    pub(super) fn confirm(&self, what: &str) -> Result<(), StoreError> {
+    /// it, and (Sentinel) until the sentinels, none of them failing over, still name that
+    /// master. `Ok` also when there are no replicas, or the server will not say (`ROLE` not
+    /// permitted).
+    pub(super) fn confirm(&self, what: &str) -> Result<Result<(), Unsafe>, StoreError> {
         let bound = self.timeout / 2;
         let millis = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX).max(1);
         let doing = format!("waiting for the replicas to acknowledge {what}");
@@ -50,17 +70,51 @@ impl Conn {
         })?;
         let at = self.at();
         match answer {
-            None => Ok(()),
-            Some((acked, wanted, _)) if wanted > 0 && acked >= wanted => Ok(()),
-            Some((_, 0, role)) => Err(StoreError::Unavailable(format!(
-                "Redis at {at} took {what}, but is now a {role}, not the master (a failover): the \
-                 write may be lost"
-            ))),
-            Some((acked, wanted, _)) => Err(StoreError::Unavailable(format!(
-                "Redis at {at} took {what}, but {acked} of its {wanted} replicas acknowledged it \
-                 within {} ms: a failover now would lose it",
-                bound.as_millis()
-            ))),
+            Some((_, 0, role)) => {
+                return Ok(Err(Unsafe::NotMaster(format!(
+                    "Redis at {at} took {what}, but is now a {role}, not the master (a failover): \
+                     the write may be lost"
+                ))))
+            }
+            Some((acked, wanted, _)) if acked < wanted => {
+                return Ok(Err(Unsafe::Unacknowledged(format!(
+                    "Redis at {at} took {what}, but {acked} of its {wanted} replicas acknowledged \
+                     it within {} ms: a failover now would lose it",
+                    bound.as_millis()
+                ))))
+            }
+            _ => {}
         }
+        self.still_master(what)
+    }
+
+    /// Sentinel: whether the sentinels still name the node this connection reached as the
+    /// master, with no failover under way (a master demoted by a failover goes on taking
+    /// writes until the sentinels reconfigure it, and those writes are then lost).
+    fn still_master(&self, what: &str) -> Result<Result<(), Unsafe>, StoreError> {
+        let (Some(route), Some(node)) = (self.route(), self.node_reached()) else {
+            return Ok(Ok(()));
+        };
+        let Kind::Sentinel { master } = &route.topology.kind else {
+            return Ok(Ok(()));
+        };
+        let view = route
+            .ask_sentinels(master, self.timeout)
+            .map_err(|e| self.error("asking the sentinels for the master", e))?;
+        let named = host_port(&view.host, view.port);
+        let at = self.at();
+        Ok(if view.failing_over {
+            Err(Unsafe::NotMaster(format!(
+                "Redis at {at} took {what} while the sentinels fail the master over: the write may \
+                 be lost"
+            )))
+        } else if named != node {
+            Err(Unsafe::NotMaster(format!(
+                "Redis at {at} took {what}, but the sentinels now name {named} as the master: the \
+                 write may be lost"
+            )))
+        } else {
+            Ok(())
+        })
     }
 }

@@ -1,13 +1,15 @@
 //! The per-profile refresh lock in Redis, a lease (see [`crate::store::lease`]): `SET key owner
 //! NX PX ttl` with the owner's token, renewed and released by compare-and-act scripts.
 //!
-//! A lock taken is then awaited on the master's replicas
-//! (`WAIT`, see `durable.rs`), so that a failover right after does not hand it to a second
-//! holder; when they do not all acknowledge it in time the refresh goes on (refusing would stop
-//! every refresh while a replica is down), and the re-read under the lock and the store's
+//! A lock taken is then awaited on the master's replicas (`WAIT`, see `durable.rs`), so that a
+//! failover right after does not hand it to a second holder. A lock taken on a master that the
+//! sentinels no longer name, or while they fail it over, is given back and asked for again.
+//! When the replicas do not all acknowledge it in time the refresh goes on (refusing would stop
+//! every refresh while a replica lags), and the re-read under the lock and the store's
 //! compare-before-write stay the guard.
 
 use super::conn::Conn;
+use super::durable::Unsafe;
 use crate::store::lease::LeaseServer;
 use crate::store::StoreError;
 use std::sync::Arc;
@@ -63,10 +65,19 @@ impl LeaseServer for Server {
                 .arg(millis(ttl))
                 .invoke(c)
         })?;
-        if taken == 1 {
-            let _ = self.0.confirm("the refresh lock");
+        if taken != 1 {
+            return Ok(false);
         }
-        Ok(taken == 1)
+        match self.0.confirm("the refresh lock") {
+            // Taken on a master a failover is replacing: given up and taken again on the new
+            // master (the lease asks again shortly).
+            Ok(Err(Unsafe::NotMaster(_))) | Err(_) => {
+                self.release(key, owner);
+                self.0.reset();
+                Ok(false)
+            }
+            Ok(Ok(())) | Ok(Err(Unsafe::Unacknowledged(_))) => Ok(true),
+        }
     }
 
     fn renew(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {

@@ -267,7 +267,9 @@ impl Store for RedisStore {
 
     /// Every replica of the master has the write (`WAIT`, see `durable.rs`).
     fn confirm_write(&self) -> Result<(), StoreError> {
-        self.conn.confirm("the new tokens")
+        self.conn
+            .confirm("the new tokens")?
+            .map_err(durable::Unsafe::into_error)
     }
 
     fn lock_can_lapse(&self) -> bool {

@@ -36,6 +36,16 @@ pub(super) struct Route {
     next: Mutex<Option<Hop>>,
 }
 
+/// What the sentinels say of the master.
+pub(super) struct View {
+    pub host: String,
+    pub port: u16,
+    /// Raised by every failover.
+    pub epoch: u64,
+    /// A failover is under way (said by any sentinel asked).
+    pub failing_over: bool,
+}
+
 /// A connection to the node that serves the store, and that node's address.
 pub(super) struct Reached {
     pub conn: Connection,
@@ -107,8 +117,8 @@ impl Route {
             Some(h) => (h.host, h.port, h.asking),
             None => match &self.topology.kind {
                 Kind::Sentinel { master } => {
-                    let (h, p) = self.ask_sentinels(master, timeout)?;
-                    (h, p, false)
+                    let view = self.ask_sentinels(master, timeout)?;
+                    (view.host, view.port, false)
                 }
                 Kind::Cluster => return self.any_seed(timeout),
             },
@@ -137,16 +147,29 @@ impl Route {
         })
     }
 
-    /// The first sentinel that knows the master gives its address.
-    pub fn ask_sentinels(&self, master: &str, timeout: Duration) -> RedisResult<(String, u16)> {
+    /// The master's address as the sentinels know it: every sentinel is asked, and the one
+    /// with the newest configuration (the highest config epoch: a failover raises it) wins, so
+    /// a sentinel that has not heard of a failover yet does not send writes to the old master.
+    pub fn ask_sentinels(&self, master: &str, timeout: Duration) -> RedisResult<View> {
         let mut failures = Vec::new();
+        let mut best: Option<View> = None;
+        let mut failing_over = false;
         for (host, port) in &self.topology.nodes {
             let at = host_port(host, *port);
             match self.ask_sentinel(host, *port, master, timeout) {
-                Ok(Some(addr)) => return Ok(addr),
+                Ok(Some(view)) => {
+                    failing_over |= view.failing_over;
+                    if best.as_ref().is_none_or(|b| view.epoch > b.epoch) {
+                        best = Some(view);
+                    }
+                }
                 Ok(None) => failures.push(format!("{at}: knows no such master")),
                 Err(e) => failures.push(format!("{at}: {e}")),
             }
+        }
+        if let Some(mut view) = best {
+            view.failing_over = failing_over;
+            return Ok(view);
         }
         let text = format!(
             "no sentinel named the master '{}' ({})",
@@ -159,21 +182,41 @@ impl Route {
         }
     }
 
-    /// What one sentinel says the master's address is (`None`: it knows no such master).
+    /// What one sentinel says of the master (`None`: it knows no such master).
     pub fn ask_sentinel(
         &self,
         host: &str,
         port: u16,
         master: &str,
         timeout: Duration,
-    ) -> RedisResult<Option<(String, u16)>> {
+    ) -> RedisResult<Option<View>> {
         let info = redis::IntoConnectionInfo::into_connection_info(self.topology.addr(host, port))?
             .set_redis_settings(self.sentinel.clone());
         let mut conn = open(&client(info, self.certs.as_deref())?, timeout)?;
-        redis::cmd("SENTINEL")
-            .arg("GET-MASTER-ADDR-BY-NAME")
+        let flat: Vec<String> = match redis::cmd("SENTINEL")
+            .arg("MASTER")
             .arg(master)
             .query(&mut conn)
+        {
+            Ok(f) => f,
+            Err(e) if e.to_string().contains("No such master") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let get = |k: &str| {
+            flat.chunks(2)
+                .find(|kv| kv.first().map(String::as_str) == Some(k))
+                .and_then(|kv| kv.get(1).cloned())
+                .unwrap_or_default()
+        };
+        let port = get("port")
+            .parse()
+            .map_err(|_| RedisError::from((ErrorKind::Parse, "a sentinel gave no master port")))?;
+        Ok(Some(View {
+            host: get("ip"),
+            port,
+            epoch: get("config-epoch").parse().unwrap_or(0),
+            failing_over: get("flags").contains("failover_in_progress"),
+        }))
     }
 
     /// The first seed that answers; its `MOVED` answer then leads to the slot's node.

@@ -1,0 +1,99 @@
+//! The redis store on a master watched by Redis Sentinel (one primary, two replicas, three
+//! sentinels, all on loopback): 64 `pancred token` processes on an expired token against
+//! oidc-provider (rotating refresh tokens, reuse detection revokes the grant), while the test
+//! forces `SENTINEL FAILOVER`, or `kill -9`s the primary, at a random moment of the burst.
+//! Rounds: PANCRED_TEST_HA_ROUNDS (default 3).
+#![cfg(all(feature = "cli", feature = "redis"))]
+
+mod common;
+mod redis_support;
+
+use common::oidc::Oidc;
+use common::Sandbox;
+use redis_support::burst::{burst, check_after, rounds};
+use redis_support::ha::SentinelSet;
+use redis_support::{login, rrun, unique_prefix};
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[test]
+fn bursts_through_failovers_and_kills_lose_no_rotated_token() {
+    let Some(set) = SentinelSet::start() else {
+        return;
+    };
+    let Some(oidc) = Oidc::start() else {
+        return;
+    };
+    let url = set.url();
+    let prefix = unique_prefix("sentinel");
+    let (one, two) = (Sandbox::new(), Sandbox::new());
+    login(&oidc, &one, &url, &prefix, "svc");
+    let set = Mutex::new(set);
+    for round in 0..rounds() {
+        let master = set.lock().unwrap().wait_settled();
+        if std::env::var("PANCRED_TEST_HA_VERBOSE").is_ok() {
+            let s = set.lock().unwrap();
+            for n in &s.servers {
+                if let Some(mut c) = n.conn() {
+                    let v: Option<String> = redis::cmd("GET")
+                        .arg(format!("{prefix}profile:svc"))
+                        .query(&mut c)
+                        .unwrap();
+                    let role = redis_support::ha::info_field(&mut c, "replication", "role");
+                    eprintln!(
+                        "node {} {role:?} master={master}: {:?}",
+                        n.port,
+                        v.map(|v| v.contains("refresh_token"))
+                    );
+                }
+            }
+        }
+        let kill = round % 2 == 1;
+        let r = burst(
+            &oidc,
+            &one,
+            &url,
+            &prefix,
+            "svc",
+            64,
+            Duration::from_millis(1500),
+            || match kill {
+                true => {
+                    set.lock().unwrap().kill_master(master);
+                }
+                false => set.lock().unwrap().failover(),
+            },
+        );
+        let how = if kill { "kill -9" } else { "SENTINEL FAILOVER" };
+        println!("sentinel round {round} ({how}): {r:?}");
+        assert_eq!(
+            r.refresh_errors, 0,
+            "round {round}: a grant was revoked: {r:?}"
+        );
+        assert!(r.tokens > 0, "round {round}: no process got a token: {r:?}");
+        check_after(&oidc, &one, &two, &url, &prefix, "svc");
+        if kill {
+            let mut s = set.lock().unwrap();
+            let now = s.wait_settled();
+            s.revive(master, now);
+            s.wait_settled();
+        }
+    }
+    // `pancred list` and doctor name the topology and the master.
+    let list = rrun(&two, &url, &prefix, &["list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("svc"), "{}", list.stdout);
+}
+
+#[test]
+fn a_master_name_the_sentinels_do_not_know_is_a_clear_error() {
+    let Some(set) = SentinelSet::start() else {
+        return;
+    };
+    let url = set.url().replace("/pancred-test", "/no-such-master");
+    let sb = Sandbox::new();
+    let r = rrun(&sb, &url, &unique_prefix("sentinel-name"), &["list"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("no-such-master"), "{}", r.stderr);
+    assert!(r.stderr.contains("master name"), "{}", r.stderr);
+}
