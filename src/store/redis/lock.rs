@@ -12,8 +12,8 @@ use super::conn::Conn;
 use super::durable::Unsafe;
 use crate::store::lease::LeaseServer;
 use crate::store::StoreError;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// `SET NX PX`, or the lock already held by this owner: the take is sent again after a
 /// failover cut the answer off, and the owner must not then wait for itself.
@@ -54,26 +54,61 @@ fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-pub(super) struct Server(pub(super) Arc<Conn>);
+pub(super) struct Server {
+    conn: Arc<Conn>,
+    /// Since when taking the lock has failed with an unreachable deployment (Sentinel, Cluster).
+    outage: Mutex<Option<Instant>>,
+    /// The lock's TTL: how long a release is tried through a failover.
+    ttl: Duration,
+}
+
+impl Server {
+    pub(super) fn new(conn: Arc<Conn>, ttl: Duration) -> Self {
+        Server {
+            conn,
+            outage: Mutex::new(None),
+            ttl,
+        }
+    }
+}
 
 impl LeaseServer for Server {
     fn take(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let taken: i64 = self.0.with("taking the refresh lock", |c| {
+        let took = self.conn.with("taking the refresh lock", |c| {
             redis::Script::new(TAKE)
                 .key(key)
                 .arg(owner)
                 .arg(millis(ttl))
-                .invoke(c)
-        })?;
+                .invoke::<i64>(c)
+        });
+        let mut outage = self.outage.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = match took {
+            Ok(t) => {
+                *outage = None;
+                t
+            }
+            // A Sentinel or Cluster deployment without a master for a moment (a failover):
+            // waited through like a lock held, for up to the lock's TTL (which is meant to
+            // outlast a failover), within the lock timeout.
+            Err(StoreError::Unavailable(text)) if self.conn.route().is_some() => {
+                if outage.get_or_insert_with(Instant::now).elapsed() < ttl {
+                    self.conn.reset();
+                    return Ok(false);
+                }
+                return Err(StoreError::Unavailable(text));
+            }
+            Err(e) => return Err(e),
+        };
+        drop(outage);
         if taken != 1 {
             return Ok(false);
         }
-        match self.0.confirm("the refresh lock") {
+        match self.conn.confirm("the refresh lock") {
             // Taken on a master a failover is replacing: given up and taken again on the new
             // master (the lease asks again shortly).
             Ok(Err(Unsafe::NotMaster(_))) | Err(_) => {
                 self.release(key, owner);
-                self.0.reset();
+                self.conn.reset();
                 Ok(false)
             }
             Ok(Ok(())) | Ok(Err(Unsafe::Unacknowledged(_))) => Ok(true),
@@ -81,7 +116,7 @@ impl LeaseServer for Server {
     }
 
     fn renew(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let renewed: i64 = self.0.with("renewing the refresh lock", |c| {
+        let renewed: i64 = self.conn.with("renewing the refresh lock", |c| {
             redis::Script::new(RENEW)
                 .key(key)
                 .arg(owner)
@@ -92,21 +127,35 @@ impl LeaseServer for Server {
     }
 
     fn release(&self, key: &str, owner: &str) {
-        // Errors are ignored: if Redis is unreachable the TTL frees the lock.
-        let _ = self.0.with("releasing the refresh lock", |c| {
-            redis::Script::new(RELEASE)
-                .key(key)
-                .arg(owner)
-                .invoke::<i64>(c)
-        });
+        // Errors are ignored: if Redis is unreachable the TTL frees the lock. In a Sentinel or
+        // Cluster deployment the lock replicated to the new master would hold every other
+        // process up for its TTL: the release is tried again through a failover, for as long.
+        let started = Instant::now();
+        loop {
+            let released = self.conn.with("releasing the refresh lock", |c| {
+                redis::Script::new(RELEASE)
+                    .key(key)
+                    .arg(owner)
+                    .invoke::<i64>(c)
+            });
+            match released {
+                Err(StoreError::Unavailable(_))
+                    if self.conn.route().is_some() && started.elapsed() < self.ttl =>
+                {
+                    self.conn.reset();
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                _ => return,
+            }
+        }
     }
 
     fn reset(&self) {
-        self.0.reset();
+        self.conn.reset();
     }
 
     fn found_taken(&self, key: &str, ttl: Duration) {
-        let _ = self.0.with("checking the refresh lock's expiry", |c| {
+        let _ = self.conn.with("checking the refresh lock's expiry", |c| {
             redis::Script::new(BOUND)
                 .key(key)
                 .arg(millis(ttl))

@@ -284,7 +284,7 @@ impl Store for RedisStore {
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let lock = super::lease::acquire(
-            Arc::new(lock::Server(self.conn.clone())),
+            Arc::new(lock::Server::new(self.conn.clone(), self.lock_ttl)),
             format!("{}lock:{name}", self.prefix),
             format!("profile '{name}' in {}", self.location()),
             self.lock_ttl,

@@ -249,9 +249,15 @@ impl Route {
         if e.is_timeout() {
             return false;
         }
-        if let (Some(code), Some((host, port))) = (e.code(), e.redirect_node()) {
+        // `MOVED SLOT HOST:PORT`, `ASK SLOT HOST:PORT`.
+        let to = e.redirect_node().and_then(|(addr, _slot)| {
+            let (host, port) = addr.rsplit_once(':')?;
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            Some((host.to_string(), port.parse::<u16>().ok()?))
+        });
+        if let (Some(code), Some((host, port))) = (e.code(), to) {
             *self.next() = Some(Hop {
-                host: host.to_string(),
+                host,
                 port,
                 asking: code == "ASK",
             });
