@@ -86,4 +86,14 @@ fn bursts_through_node_failovers_lose_no_rotated_token() {
         .query(&mut node.conn().unwrap())
         .unwrap();
     assert!(keys.len() >= 5, "{keys:?}");
+    let doctor = rrun(&one, &url, &prefix, &["doctor"]);
+    let said = doctor.all();
+    assert!(
+        said.contains(&format!("node 127.0.0.1:{master}); cluster_state ok")),
+        "{said}"
+    );
+    assert!(
+        said.contains("primary with 1 connected replica(s)"),
+        "{said}"
+    );
 }

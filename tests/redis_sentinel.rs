@@ -69,6 +69,19 @@ fn bursts_through_failovers_and_kills_lose_no_rotated_token() {
     let list = rrun(&two, &url, &prefix, &["list"]);
     assert_eq!(list.code, 0, "{}", list.stderr);
     assert!(list.stdout.contains("svc"), "{}", list.stdout);
+    let master = set.lock().unwrap().wait_settled();
+    let doctor = rrun(&two, &url, &prefix, &["doctor"]);
+    let said = doctor.all();
+    assert!(
+        said.contains(&format!(
+            "master 'pancred-test' at 127.0.0.1:{master}, named by 3 of 3 sentinels"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains("primary with 2 connected replica(s)"),
+        "{said}"
+    );
 }
 
 #[test]

@@ -138,15 +138,21 @@ impl LeaseServer for Server {
                     .arg(owner)
                     .invoke::<i64>(c)
             });
-            match released {
-                Err(StoreError::Unavailable(_))
-                    if self.conn.route().is_some() && started.elapsed() < self.ttl =>
-                {
-                    self.conn.reset();
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-                _ => return,
+            let again = match released {
+                Err(StoreError::Unavailable(_)) => true,
+                // Released on a master a failover is replacing: the new master may hold the
+                // lock as replicated before the failover, so it is released there too.
+                Ok(_) if self.conn.route().is_some() => matches!(
+                    self.conn.confirm("the release of the refresh lock"),
+                    Ok(Err(Unsafe::NotMaster(_)))
+                ),
+                _ => false,
+            };
+            if !(again && self.conn.route().is_some() && started.elapsed() < self.ttl) {
+                return;
             }
+            self.conn.reset();
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 
