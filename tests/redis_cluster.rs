@@ -2,7 +2,7 @@
 //! loopback), every key of the store in one hash slot: 64 `pancred token` processes on an
 //! expired token against oidc-provider (rotating refresh tokens, reuse detection revokes the
 //! grant), while the test makes the replica of the node serving the store take over
-//! (`CLUSTER FAILOVER`) at a random moment of the burst. Rounds: PANCRED_TEST_HA_ROUNDS
+//! (`CLUSTER FAILOVER`), or `kill -9`s that node, at a random moment of the burst. Rounds: PANCRED_TEST_HA_ROUNDS
 //! (default 3).
 #![cfg(all(feature = "cli", feature = "redis"))]
 
@@ -12,7 +12,7 @@ mod redis_support;
 use common::oidc::Oidc;
 use common::Sandbox;
 use redis_support::burst::{burst, check_after, rounds};
-use redis_support::ha::ClusterSet;
+use redis_support::cluster::ClusterSet;
 use redis_support::{init_file, login, rrun, unique_prefix};
 use std::time::Duration;
 
@@ -31,9 +31,11 @@ fn bursts_through_node_failovers_lose_no_rotated_token() {
     let (one, two) = (Sandbox::new(), Sandbox::new());
     login(&oidc, &one, &url, &prefix, "svc");
     oidc.set_token_delay(300);
+    let set = std::sync::Mutex::new(set);
     for round in 0..rounds() {
-        set.wait_settled();
-        let (master, replica) = set.serving(&format!("{tagged}version"));
+        set.lock().unwrap().wait_settled();
+        let (master, replica) = set.lock().unwrap().serving(&format!("{tagged}version"));
+        let kill = round % 2 == 1;
         let r = burst(
             &oidc,
             &one,
@@ -42,16 +44,28 @@ fn bursts_through_node_failovers_lose_no_rotated_token() {
             "svc",
             64,
             Duration::from_millis(800),
-            || set.failover(replica),
+            || match kill {
+                true => set.lock().unwrap().kill(master),
+                false => set.lock().unwrap().failover(replica),
+            },
         );
-        println!("cluster round {round} (CLUSTER FAILOVER of {master} to {replica}): {r:?}");
+        let how = match kill {
+            true => format!("kill -9 of {master}"),
+            false => format!("CLUSTER FAILOVER of {master} to {replica}"),
+        };
+        println!("cluster round {round} ({how}): {r:?}");
         assert_eq!(
             r.refresh_errors, 0,
             "round {round}: a grant was revoked: {r:?}"
         );
         assert!(r.tokens > 0, "round {round}: no process got a token: {r:?}");
         check_after(&oidc, &one, &two, &url, &prefix, "svc");
+        if kill {
+            set.lock().unwrap().restart(master);
+        }
     }
+    let set = set.into_inner().unwrap();
+    set.wait_settled();
     // Multi-key writes (a second profile, the default, a rename) on one shard, seen by
     // another machine through `pancred list`.
     let f = init_file(&two, "p2.json", &oidc.service_profile("svc2"));

@@ -7,6 +7,7 @@ use crate::common::oidc::{basic_client, Oidc, WEB_REDIRECT};
 use crate::common::{external, Run, Sandbox};
 
 pub mod burst;
+pub mod cluster;
 pub mod ha;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -90,9 +90,14 @@ mod tests {
                 ("PANCRED_REDIS_PREFIX", "team-a:"),
                 ("PANCRED_REDIS_LOCK_TTL_MS", "1500"),
                 ("REDISCLI_AUTH", "pw"),
+                ("PANCRED_REDIS_SENTINEL_PASSWORD", "spw"),
             ]),
         )
         .unwrap();
+        assert_eq!(
+            c.sentinel_password.as_ref().map(Secret::expose),
+            Some("spw")
+        );
         assert_eq!(c.prefix, "team-a:");
         assert_eq!(c.lock_ttl, Duration::from_millis(1500));
         assert_eq!(c.timeout, DEFAULT_TIMEOUT);
@@ -113,7 +118,13 @@ mod tests {
 
     #[test]
     fn a_bad_url_never_echoes_its_password() {
-        for url in ["http://:hunter2@127.0.0.1/", "redis//:hunter2@nowhere"] {
+        for url in [
+            "http://:hunter2@127.0.0.1/",
+            "redis//:hunter2@nowhere",
+            "redis+sentinel://:hunter2@127.0.0.1:26379",
+            "redis+sentinel://u:hunter2@127.0.0.1:x/m",
+            "rediss+cluster://:hunter2@127.0.0.1:1/2",
+        ] {
             let err = match Conn::open(&RedisConfig::new(url)) {
                 Err(e) => e,
                 Ok(_) => panic!("{url} was accepted"),
