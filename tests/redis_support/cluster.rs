@@ -83,46 +83,23 @@ impl ClusterSet {
 
     /// The ports of the master serving `key` and of its replica.
     pub fn serving(&self, key: &str) -> (u16, u16) {
-        let mut c = self.nodes.iter().find_map(|n| n.conn()).unwrap();
-        let slot: i64 = redis::cmd("CLUSTER")
-            .arg("KEYSLOT")
-            .arg(key)
-            .query(&mut c)
-            .unwrap();
-        let text: String = redis::cmd("CLUSTER").arg("NODES").query(&mut c).unwrap();
-        let lines: Vec<Vec<&str>> = text
-            .lines()
-            .map(|l| l.split_whitespace().collect())
-            .collect();
-        let port = |addr: &str| -> u16 {
-            addr.split('@')
-                .next()
-                .unwrap()
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        };
-        let master = lines
-            .iter()
-            .find(|f| {
-                f[2].contains("master")
-                    && !f[2].contains("fail")
-                    && f[8..].iter().any(|r| {
-                        let (a, b) = r.split_once('-').unwrap_or((r, r));
-                        match (a.parse::<i64>(), b.parse::<i64>()) {
-                            (Ok(a), Ok(b)) => a <= slot && slot <= b,
-                            _ => false,
-                        }
-                    })
-            })
-            .expect("a master serves the slot");
-        let replica = lines
-            .iter()
-            .find(|f| f[3] == master[0] && !f[2].contains("fail"))
-            .expect("the master has a replica");
-        (port(master[1]), port(replica[1]))
+        let mut found = None;
+        // Every live node's view, until they agree (a restarted node takes a moment to be
+        // known again as a replica).
+        wait_for(
+            "every node to agree on the slot's master and replica",
+            || {
+                let views: Vec<_> = self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.alive())
+                    .map(|n| n.conn().and_then(|mut c| view(&mut c, key)))
+                    .collect();
+                found = views.first().cloned().flatten();
+                found.is_some() && views.iter().all(|v| *v == found)
+            },
+        );
+        found.unwrap()
     }
 
     /// `kill -9` of the node at `port`.
@@ -154,4 +131,36 @@ impl ClusterSet {
 fn info_cluster(c: &mut redis::Connection) -> bool {
     let info: Result<String, _> = redis::cmd("CLUSTER").arg("INFO").query(c);
     info.is_ok_and(|i| i.lines().any(|l| l.trim() == "cluster_state:ok"))
+}
+
+/// The master serving `key` and its replica, as one node sees them.
+fn view(c: &mut redis::Connection, key: &str) -> Option<(u16, u16)> {
+    let slot: i64 = redis::cmd("CLUSTER")
+        .arg("KEYSLOT")
+        .arg(key)
+        .query(c)
+        .ok()?;
+    let text: String = redis::cmd("CLUSTER").arg("NODES").query(c).ok()?;
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .filter(|f: &Vec<&str>| f.len() >= 8)
+        .collect();
+    let port =
+        |addr: &str| -> Option<u16> { addr.split('@').next()?.rsplit(':').next()?.parse().ok() };
+    let master = lines.iter().find(|f| {
+        f[2].contains("master")
+            && !f[2].contains("fail")
+            && f[8..].iter().any(|r| {
+                let (a, b) = r.split_once('-').unwrap_or((r, r));
+                match (a.parse::<i64>(), b.parse::<i64>()) {
+                    (Ok(a), Ok(b)) => a <= slot && slot <= b,
+                    _ => false,
+                }
+            })
+    })?;
+    let replica = lines
+        .iter()
+        .find(|f| f[3] == master[0] && !f[2].contains("fail") && f[7] == "connected")?;
+    Some((port(master[1])?, port(replica[1])?))
 }

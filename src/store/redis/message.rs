@@ -42,6 +42,25 @@ impl Conn {
             StoreError::Config(format!(
                 "{at}: {text}; check the master name in the URL (SENTINEL MASTERS lists them)"
             ))
+        } else if matches!(
+            e.code(),
+            Some(
+                "MOVED"
+                    | "ASK"
+                    | "TRYAGAIN"
+                    | "CLUSTERDOWN"
+                    | "READONLY"
+                    | "MASTERDOWN"
+                    | "LOADING"
+            )
+        ) {
+            let fix = match self.route() {
+                Some(_) => "a failover may be under way: try again in a moment",
+                None => "is the URL the primary's, not a replica's?",
+            };
+            StoreError::Unavailable(format!(
+                "Redis at {at} has no master that takes the store's keys while {doing}: {text}; {fix}"
+            ))
         } else if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() {
             StoreError::Unavailable(format!(
                 "cannot reach Redis at {at} while {doing}: {text}; is the server up and reachable?"

@@ -154,9 +154,21 @@ impl Route {
         let mut failures = Vec::new();
         let mut best: Option<View> = None;
         let mut failing_over = false;
-        for (host, port) in &self.topology.nodes {
-            let at = host_port(host, *port);
-            match self.ask_sentinel(host, *port, master, timeout) {
+        // All at once: a sentinel that does not answer costs one timeout, not one each.
+        let answers: Vec<_> = std::thread::scope(|s| {
+            let asks: Vec<_> = self
+                .topology
+                .nodes
+                .iter()
+                .map(|(host, port)| {
+                    s.spawn(move || (host, *port, self.ask_sentinel(host, *port, master, timeout)))
+                })
+                .collect();
+            asks.into_iter().filter_map(|a| a.join().ok()).collect()
+        });
+        for (host, port, answer) in answers {
+            let at = host_port(host, port);
+            match answer {
                 Ok(Some(view)) => {
                     failing_over |= view.failing_over;
                     if best.as_ref().is_none_or(|b| view.epoch > b.epoch) {
