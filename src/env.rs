@@ -116,6 +116,7 @@ pub const REDIS_TIMEOUT_MS: &str = "PANCRED_REDIS_TIMEOUT_MS";
 pub const REDIS_CA_FILE: &str = "PANCRED_REDIS_CA_FILE";
 pub const REDIS_ALLOW_EVICTION: &str = "PANCRED_REDIS_ALLOW_EVICTION";
 pub const REDIS_PASSWORD: &str = "REDISCLI_AUTH";
+pub const REDIS_SENTINEL_PASSWORD: &str = "PANCRED_REDIS_SENTINEL_PASSWORD";
 pub const SQLITE_PATH: &str = "PANCRED_SQLITE_PATH";
 pub const MEMCACHED_URL: &str = "PANCRED_MEMCACHED_URL";
 pub const MEMCACHED_PREFIX: &str = "PANCRED_MEMCACHED_PREFIX";
@@ -187,6 +188,7 @@ pub const TABLE: &[Var] = &[
     var(REDIS_CA_FILE, Parse::Path, "", "CA certificates (PEM) for rediss:// servers"),
     var(REDIS_ALLOW_EVICTION, Parse::One, "", "1: use a Redis that may evict any key"),
     var(REDIS_PASSWORD, Parse::Secret, "", "Redis password when the URL has none (as redis-cli reads it)"),
+    var(REDIS_SENTINEL_PASSWORD, Parse::Secret, "", "password of the sentinels of a redis+sentinel:// URL (the URL's is the master's)"),
     var(SQLITE_PATH, Parse::Path, "$XDG_DATA_HOME/pancred/credentials.sqlite3", "database of the sqlite store, when --sqlite-path is not given"),
     var(MEMCACHED_URL, Parse::Text, "", "memcached server of the memcached store, when --memcached-url is not given"),
     var(MEMCACHED_PREFIX, Parse::Text, "pancred:", "prefix of the memcached store's keys"),
@@ -413,6 +415,7 @@ pub struct RedisSettings {
     pub timeout: Option<Duration>,
     pub ca_file: Option<PathBuf>,
     pub password: Option<Secret>,
+    pub sentinel_password: Option<Secret>,
     pub allow_eviction: bool,
 }
 
@@ -504,6 +507,7 @@ impl Settings {
                 timeout: env.millis(REDIS_TIMEOUT_MS)?,
                 ca_file: env.path(REDIS_CA_FILE),
                 password: env.secret(REDIS_PASSWORD)?,
+                sentinel_password: env.secret(REDIS_SENTINEL_PASSWORD)?,
                 allow_eviction: env.one(REDIS_ALLOW_EVICTION)?,
             },
             memcached: MemcachedSettings {

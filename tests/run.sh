@@ -13,7 +13,7 @@ mkdir -p "$STATE"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Debian packages"
-pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server memcached openssl tmux hyperfine chromium python3-venv git strace curl openssh-server openssh-client zsh fish faketime man-db groff-base)
+pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server redis-sentinel memcached openssl tmux hyperfine chromium python3-venv git strace curl openssh-server openssh-client zsh fish faketime man-db groff-base)
 # kubectl for the exec-plugin tests: the machine's own when it has one (package kubectl, 1.22+),
 # else Debian's kubernetes-client (1.20). Both ship /usr/bin/kubectl: never install one over the other.
 command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)

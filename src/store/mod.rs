@@ -94,6 +94,13 @@ pub trait Store: Send + Sync {
     }
     /// Inserts or replaces the profile named `profile.profile`, atomically.
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError>;
+    /// Called right after an `upsert` of new tokens succeeded: whether that write would survive
+    /// the loss of the server that took it (a Redis master whose replicas must acknowledge it).
+    /// An error sends the tokens to the rescue file as well. Stores that keep what they take
+    /// when `upsert` returns say `Ok`.
+    fn confirm_write(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Removes a profile; `Ok(false)` when there was none.
     fn remove(&self, name: &str) -> Result<bool, StoreError>;
     /// The profile chosen by `pancred use`, if any.
