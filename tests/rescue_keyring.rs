@@ -235,7 +235,7 @@ fn keyring_locked_during_the_refresh_keeps_the_tokens_in_the_rescue_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("could not store the new tokens"),
+        stderr.contains("are not safe in the"),
         "{stderr}"
     );
     let rescue = sb.home.join(".local/state/pancred/rescue");

@@ -175,7 +175,7 @@ fn redis_frozen_during_the_refresh_keeps_the_tokens_in_the_rescue_file() {
     let files = s.rescue_files();
     assert_eq!(files.len(), 1, "{stderr}");
     assert!(
-        stderr.contains("could not store the new tokens"),
+        stderr.contains("are not safe in the"),
         "{stderr}"
     );
     assert!(

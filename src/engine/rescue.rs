@@ -291,7 +291,7 @@ impl Engine {
         match kept {
             Ok(path) => {
                 self.notice(format!(
-                    "could not store the new tokens of profile '{name}' in the {} store ({failure}); \
+                    "the new tokens of profile '{name}' are not safe in the {} store ({failure}); \
                      they are kept in {} and every later pancred command on this profile stores them \
                      first (nothing else to do; do not delete that file)",
                     self.store().kind(),
