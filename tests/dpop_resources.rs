@@ -146,7 +146,8 @@ fn exec_serve_answers_proofs_the_provider_accepts() {
 }
 
 /// Under `exec --serve`, `pancred dpop-proof` asks the endpoint: the command gets a proof the
-/// provider accepts though its own environment leads to no store at all.
+/// provider accepts (through the socket, then the URL) though its own environment leads to no
+/// store at all.
 #[test]
 fn dpop_proof_under_serve_asks_the_endpoint() {
     let Some(oidc) = start(false) else { return };
@@ -161,6 +162,10 @@ fn dpop_proof_under_serve_asks_the_endpoint() {
         tok=$(pancred token) || exit 3
         proof=$(pancred dpop-proof --method GET --url "$URL") || exit 4
         echo "proof=$proof" >&2
+        curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: DPoP $tok" -H "DPoP: $proof" "$URL"
+        # The same through PANCRED_TOKEN_URL and its bearer.
+        unset PANCRED_TOKEN_SOCKET
+        proof=$(pancred dpop-proof --method GET --url "$URL") || exit 5
         curl -s -o /dev/null -w '%{http_code}' -H "Authorization: DPoP $tok" -H "DPoP: $proof" "$URL"
     "#;
     let bindir = std::path::Path::new(common::bin()).parent().unwrap();
@@ -182,7 +187,7 @@ fn dpop_proof_under_serve_asks_the_endpoint() {
         .unwrap()
         .into();
     assert_eq!(r.code, 0, "{}", r.all());
-    assert_eq!(r.stdout.trim(), "200", "{}", r.all());
+    assert_eq!(r.stdout.trim(), "200 200", "{}", r.all());
     // Signed with the profile's key (the one the token is bound to), for this request.
     let proof = r
         .stderr
