@@ -155,7 +155,7 @@ pub static ROWS: &[Row] = &[
             b(&[Code(KeyCode::Left)], Action::Toggle(' ')),
             b(&[Code(KeyCode::Right)], Action::Toggle(' ')),
         ],
-        "change a choice",
+        "change a choice or a flag",
         &[hint("choose", always)],
     ),
     row!(
