@@ -133,3 +133,29 @@ fn exec_without_the_double_dash_says_where_the_command_goes() {
     let r = sb.run(&["token", "extra"]);
     assert!(!r.stderr.contains("hint: put the command"), "{}", r.stderr);
 }
+
+#[test]
+fn answering_no_is_a_calm_cancel_not_an_error() {
+    let sb = Sandbox::new();
+    init(&sb, json!({"profile": "work", "client_id": "c"}));
+    let r = sb.run_with_input(&["--profile", "work", "remove"], "n\n");
+    assert_eq!(r.code, 130, "{}", r.all());
+    assert!(r.stderr.contains("Nothing deleted."), "{}", r.stderr);
+    assert!(r.stderr.contains("pancred: cancelled"), "{}", r.stderr);
+    assert!(!r.stderr.contains("error"), "{}", r.stderr);
+    // The profile is still there.
+    assert_eq!(sb.run(&["--profile", "work", "show"]).code, 0);
+}
+
+#[test]
+fn a_mistyped_use_is_not_told_to_run_use() {
+    let sb = Sandbox::new();
+    init(&sb, json!({"profile": "sandbox", "client_id": "c"}));
+    let r = sb.run(&["use", "sandbx"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("did you mean 'sandbox'?"), "{}", r.stderr);
+    assert!(!r.stderr.contains("`pancred use NAME`"), "{}", r.stderr);
+    // Elsewhere the hint still offers both ways.
+    let r = sb.run(&["--profile", "sandbx", "show"]);
+    assert!(r.stderr.contains("`pancred use NAME`"), "{}", r.stderr);
+}

@@ -315,11 +315,7 @@ fn keyutils_without_a_session_keyring_of_its_own_is_refused_and_says_how() {
     // auto says the same and uses the file, consistently for every command.
     let r = run("auto");
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(
-        r.stderr.contains("secrets are kept in the file"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("secrets go to the file"), "{}", r.stderr);
 }
 
 #[test]

@@ -49,6 +49,21 @@ fn assert_falls_back_and_keyring_fails(sb: &Sandbox, bus: &str) {
         w.stderr
     );
     assert!(w.stderr.contains("--store file"), "{}", w.stderr);
+    // One line, even inside `$(pancred token)`: the whole story is in `pancred doctor`.
+    let warning: Vec<&str> = w
+        .stderr
+        .lines()
+        .filter(|l| l.contains("no usable OS keyring"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{}", w.stderr);
+    assert!(warning[0].contains("`pancred doctor`"), "{}", w.stderr);
+    let path = sb.creds.display().to_string();
+    assert!(warning[0].replace(&path, "").len() < 240, "{}", warning[0]);
+    assert!(
+        !w.stderr.lines().any(|l| l.starts_with("  ")),
+        "{}",
+        w.stderr
+    );
     // The fallback is the pancloud file, and it says so on every command.
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&sb.creds).unwrap()).unwrap();
     assert_eq!(doc["profiles"]["1"]["client_secret"], "cs-fallback");
@@ -181,11 +196,19 @@ fn the_keyutils_fallback_advises_a_session_keyring() {
         "{}",
         r.stderr
     );
-    assert!(
-        r.stderr
-            .contains("keyctl session - CMD`), then run `pancred import`"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("session keyring"), "{}", r.stderr);
     assert!(!r.stderr.contains("Secret Service"), "{}", r.stderr);
+    // The fix is `pancred doctor`'s, and it is about the kernel keyring too.
+    let mut c = sb.program("keyctl");
+    c.args([
+        "session",
+        &format!("_uid_ses.{}", uid.trim()),
+        common::bin(),
+        "doctor",
+    ])
+    .env_remove("PANCRED_STORE")
+    .env("PANCRED_KEYRING", "keyutils")
+    .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let d: Run = c.output().unwrap().into();
+    assert!(d.all().contains("keyctl session"), "{}", d.all());
 }

@@ -55,6 +55,11 @@ pub fn exit_code(e: &Error) -> i32 {
 /// The error line on stderr. Outside text inside the error (names, the provider's words) is
 /// escaped; pancred's own line breaks stay.
 pub fn report(e: &Error) {
+    // A "no" (or Ctrl-C) is the user's choice, not a failure: a calm line, still exit 130.
+    if matches!(e, Error::Cancelled) {
+        eprintln!("pancred: cancelled");
+        return;
+    }
     eprintln!(
         "pancred: error: {}",
         crate::text::safe_lines(&e.to_string())

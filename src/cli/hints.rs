@@ -6,9 +6,10 @@ use crate::profile::{ClientAuth, Dialect};
 use crate::text::Safe;
 use crate::Error;
 
-/// Prints the hints for `e`, if any.
-pub fn after(ctx: &Context, e: &Error) {
-    for line in hints(ctx, e) {
+/// Prints the hints for `e`, if any; `choosing_default`: the command was `use`, so the hint
+/// does not suggest it again.
+pub fn after(ctx: &Context, e: &Error, choosing_default: bool) {
+    for line in hints(ctx, e, choosing_default) {
         eprintln!("hint: {line}");
     }
     if let Error::NoSuchProfile { profile, .. } = e {
@@ -16,7 +17,7 @@ pub fn after(ctx: &Context, e: &Error) {
     }
 }
 
-fn hints(ctx: &Context, e: &Error) -> Vec<String> {
+fn hints(ctx: &Context, e: &Error, choosing_default: bool) -> Vec<String> {
     // Only a store that is open already is asked: a hint never opens one (or waits for one).
     let Some(store) = ctx.opened_store() else {
         return Vec::new();
@@ -41,9 +42,13 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
             if let Some(near) = closest(profile, &names) {
                 out.push(format!("did you mean '{}'?", Safe(near)));
             }
+            let how = if choosing_default {
+                ""
+            } else {
+                " Pick one with --profile NAME, or make it the default with `pancred use NAME`."
+            };
             out.push(format!(
-                "the profiles here are: {}{more}. Pick one with --profile NAME, or make it the \
-                 default with `pancred use NAME`.",
+                "the profiles here are: {}{more}.{how}",
                 shown.join(", ")
             ));
             out

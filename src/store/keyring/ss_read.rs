@@ -62,8 +62,7 @@ impl Reader {
             .map_err(|e| failed("checking whether the keyring is locked", e))?;
         if bool::try_from(&*locked).unwrap_or(true) {
             return Err(StoreError::Unavailable(
-                "the Secret Service refused access (its default collection is locked); unlock it"
-                    .into(),
+                "the Secret Service's default collection is locked; unlock it".into(),
             ));
         }
         Ok(Reader { conn })
