@@ -159,3 +159,36 @@ fn a_mistyped_use_is_not_told_to_run_use() {
     let r = sb.run(&["--profile", "sandbx", "show"]);
     assert!(r.stderr.contains("`pancred use NAME`"), "{}", r.stderr);
 }
+
+/// Where no browser can open (no desktop, no `$BROWSER`), `login` says so in a few words instead
+/// of repeating its URL inside a launcher's debug text, and `login --device` does not try.
+#[test]
+fn no_browser_here_is_said_briefly_and_the_device_login_does_not_try() {
+    let provider = Provider::start(SandboxConfig::default()).unwrap();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "lab", "dialect": "oauth2", "issuer": provider.url(""),
+               "client_id": demo::PUBLIC_CLIENT, "client_auth": "none",
+               "scope": "openid offline_access"}),
+    );
+    let run = |args: &[&str]| -> Run {
+        let mut c = sb.cmd(args);
+        c.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+        c.output().unwrap().into()
+    };
+    let r = run(&["--profile", "lab", "login", "--timeout", "1"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(
+        r.stderr.matches("code_challenge=").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("no browser here"), "{}", r.stderr);
+    assert!(!r.stderr.contains("ExitStatus"), "{}", r.stderr);
+    let r = run(&["--profile", "lab", "login", "--device", "--timeout", "1"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("enter the code"), "{}", r.stderr);
+    assert!(!r.stderr.contains("browser"), "{}", r.stderr);
+}
