@@ -64,6 +64,31 @@ fn a_refused_client_gets_what_to_check() {
         r.stderr
     );
     assert!(!r.all().contains("not-the-secret"), "{}", r.all());
+    // A plain secret: form-encoding does not change it, so no word about client_secret_post.
+    assert!(!r.stderr.contains("client_secret_post}"), "{}", r.stderr);
+    assert!(!r.stderr.contains("form-encodes"), "{}", r.stderr);
+}
+
+#[test]
+fn a_refused_secret_that_form_encoding_changes_suggests_client_secret_post() {
+    let provider = Provider::start(SandboxConfig::default()).unwrap();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "lab", "dialect": "oauth2", "issuer": provider.url(""),
+               "client_id": demo::OAUTH2_CLIENT, "client_secret": "s3cr+t/with=signs",
+               "refresh_token": "rt-whatever"}),
+    );
+    let r: Run = sb.run(&["--profile", "lab", "refresh"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(r.stderr.contains("form-encodes"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("{\"client_auth\": \"client_secret_post\"}"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains("s3cr+t"), "{}", r.all());
 }
 
 #[test]

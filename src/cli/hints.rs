@@ -93,14 +93,31 @@ fn hints(ctx: &Context, e: &Error, choosing_default: bool) -> Vec<String> {
                 .explicit_profile()
                 .or_else(|| store.default_profile().ok().flatten())
                 .unwrap_or_else(|| crate::profile::DEFAULT_PROFILE.to_string());
-            vec![format!(
+            let mut out = vec![format!(
                 "the provider did not accept the client (invalid_client): check profile '{}''s \
                  client_id and client_secret against the provider's registration (`{}`), and \
                  its client_auth (client_secret_basic sends them in a header, \
                  client_secret_post in the body).",
                 Safe(&name),
                 command_for(&name, "show")
-            )]
+            )];
+            let stored = store.load(&name).ok().flatten();
+            let encoded = stored.as_ref().is_some_and(|p| {
+                p.client_auth == ClientAuth::ClientSecretBasic
+                    && p.client_secret
+                        .as_ref()
+                        .is_some_and(|s| crate::oauth::oauth2::basic_changes(s.expose()))
+            });
+            if encoded {
+                out.push(
+                    "its client secret holds characters that client_secret_basic form-encodes \
+                     (RFC 6749 §2.3.1), which some providers do not decode: try \
+                     {\"client_auth\": \"client_secret_post\"} (`pancred init --from FILE \
+                     --write`)."
+                        .to_string(),
+                );
+            }
+            out
         }
         _ => Vec::new(),
     }
