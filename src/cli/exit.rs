@@ -87,6 +87,8 @@ mod tests {
     #[case(Error::Other("x".into()), 1)]
     fn each_kind_has_its_code(#[case] e: Error, #[case] code: i32) {
         assert_eq!(exit_code(&e), code, "{e:?}");
+        // After "pancred: error: " a message goes on in lower case, as the others do.
+        assert!(!e.to_string().starts_with(char::is_uppercase), "{e}");
         assert!(
             EXIT_CODES.iter().any(|(c, _)| *c == code),
             "{code} is not in the table"
