@@ -217,3 +217,32 @@ fn no_browser_here_is_said_briefly_and_the_device_login_does_not_try() {
     assert!(r.stderr.contains("enter the code"), "{}", r.stderr);
     assert!(!r.stderr.contains("browser"), "{}", r.stderr);
 }
+
+/// The client secret stays in the pancloud file after an import (pancloud reads it there), and
+/// import says so instead of leaving it to be found.
+#[test]
+fn import_says_the_client_secret_stays_in_the_file() {
+    let sb = Sandbox::new();
+    let file = sb.path().join("pc.json");
+    let doc = json!({"profiles": {
+        "1": {"profile": "lab", "client_id": "c", "client_secret": "cs-in-file", "refresh_token": "rt"},
+        "2": {"profile": "pub", "client_id": "c", "refresh_token": "rt2"}}});
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let mut c = sb.cmd(&["import", "--from", file.to_str().unwrap()]);
+    c.env("PANCRED_STORE", "sqlite")
+        .env("PANCRED_SQLITE_PATH", sb.path().join("db.sqlite3"));
+    let r: Run = c.output().unwrap().into();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout, "moved lab\nmoved pub\n", "{}", r.all());
+    assert!(r.stderr.contains("Imported 2 profiles"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the client secret of 'lab' is still in"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("'pub' is still"), "{}", r.stderr);
+    assert!(!r.all().contains("cs-in-file"), "{}", r.all());
+    let left: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(left["profiles"]["1"]["client_secret"], "cs-in-file");
+}

@@ -193,7 +193,7 @@ fn import_copies_a_pancloud_file_into_the_secret_service() {
     assert_eq!(i.code, 0, "{}", i.all());
     // a's tokens move (one grant, one home); b has none to move.
     assert_eq!(i.stdout, format!("moved {a}\nimported {b}\n"));
-    assert!(i.stderr.contains("Imported 2 profile(s)"), "{}", i.stderr);
+    assert!(i.stderr.contains("Imported 2 profiles"), "{}", i.stderr);
     assert!(
         i.stderr
             .contains(&format!("skipped a second document for profile '{a}'")),
