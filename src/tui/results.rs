@@ -119,14 +119,23 @@ impl App {
                     Err(e) => self.error(format!("Cannot delete '{name}': {e}")),
                 }
             }
-            EngineEvent::Imported(Ok(names)) if names.is_empty() => {
+            EngineEvent::Imported(Ok(done)) if done.already_here => {
+                self.info("That file is this store itself: its profiles are here already");
+            }
+            EngineEvent::Imported(Ok(done)) if done.names.is_empty() => {
                 self.info("That file holds no profiles; nothing imported");
             }
-            EngineEvent::Imported(Ok(names)) => {
+            EngineEvent::Imported(Ok(done)) => {
+                let names = done.names;
                 let replaced = names.iter().filter(|(_, r)| *r).count();
                 let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+                let profiles = if names.len() == 1 {
+                    "profile"
+                } else {
+                    "profiles"
+                };
                 self.success(format!(
-                    "Imported {} profile(s): {}{}",
+                    "Moved {} {profiles} into the store (their tokens left the file): {}{}",
                     names.len(),
                     list.join(", "),
                     if replaced > 0 {

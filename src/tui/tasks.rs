@@ -132,7 +132,10 @@ impl Runner {
                         .await
                         .and_then(|out| match out.failed {
                             Some((_, e)) => Err(e),
-                            None => Ok(out.copied),
+                            None => Ok(super::event::ImportDone {
+                                names: out.copied,
+                                already_here: out.already_here,
+                            }),
                         });
                     Self::send(&tx, EngineEvent::Imported(res));
                 });

@@ -8,6 +8,7 @@ mod keys;
 mod live;
 mod panes;
 mod screens;
+mod wording;
 
 use super::app::App;
 use super::ui::theme::Theme;
