@@ -39,3 +39,64 @@ fn the_import_dialog_says_move_not_copy() {
     assert!(screen.contains("Move every profile"), "{screen}");
     assert!(!screen.contains("Copy every profile"), "{screen}");
 }
+
+fn screen_at(app: &crate::tui::app::App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(app, f)).unwrap();
+    t.backend().to_string()
+}
+
+#[test]
+fn the_detail_pane_says_expired_once_and_wraps_between_words() {
+    let mut profiles = super::profiles();
+    for p in &mut profiles {
+        if p.profile == "expired" {
+            p.dialect = crate::profile::Dialect::OAuth2;
+            p.device_authorization_url = Some("https://id.example/oauth2/device/code".into());
+        }
+    }
+    let mut app = app();
+    app.size = (100, 40);
+    app.set_profiles(profiles, Some("valid".into()));
+    app.select(0);
+    assert_eq!(super::selected(&app), "expired");
+    let screen = screen_at(&app, 100, 40);
+    assert!(screen.contains("expired 5m 10s ago"), "{screen}");
+    assert!(!screen.contains("expired · expired"), "{screen}");
+    // The date is whole on one line, not "UT" then "C".
+    assert!(screen.contains("2026-11-29 16:54:50 UTC"), "{screen}");
+    // The long label has its row; its value starts under the value column, whole words.
+    let label_row = screen
+        .lines()
+        .find(|l| l.contains("device_authorization_url"))
+        .unwrap();
+    assert!(!label_row.contains("https"), "{label_row}");
+    assert!(screen.contains("https://id.example/oauth2/"), "{screen}");
+    assert!(screen.contains(" device/code "), "{screen}");
+}
+
+#[test]
+fn wrapping_breaks_between_words_and_after_url_separators() {
+    use crate::tui::ui::detail::wrap;
+    assert_eq!(
+        wrap("2026-11-29 16:54:50 UTC", 20),
+        ["2026-11-29 16:54:50", "UTC"]
+    );
+    assert_eq!(
+        wrap(
+            "https://identity.paloaltonetworks.com/as/authorization.oauth2",
+            30
+        ),
+        [
+            "https://identity.",
+            "paloaltonetworks.com/as/",
+            "authorization.oauth2"
+        ]
+    );
+    // A word with no separator is cut where the line is full; nothing is lost.
+    let long = "a".repeat(25);
+    assert_eq!(wrap(&long, 10).concat(), long);
+    for piece in wrap(&"認証トークン".repeat(5), 10) {
+        assert!(unicode_width::UnicodeWidthStr::width(piece.as_str()) <= 10);
+    }
+}

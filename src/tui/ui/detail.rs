@@ -13,7 +13,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use ratatui::Frame;
 
-const LABEL: usize = 19;
+/// The label column: the usual labels fit; a longer one (`developer_token_url`) has its own row.
+const LABEL: usize = 15;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -57,18 +58,57 @@ pub(super) fn kv(
 ) {
     let room = width.saturating_sub(LABEL + 2).max(8);
     let key = safe(key);
-    let mut chunks = by_cells(&safe(&value.content), room).into_iter();
-    let first = chunks.next().unwrap_or_default();
-    out.push(Line::from(vec![
-        Span::styled(format!(" {key:<LABEL$} "), app.theme.label()),
-        Span::styled(first, value.style),
-    ]));
+    let mut chunks = wrap(&safe(&value.content), room).into_iter();
+    // A label wider than its column (`device_authorization_url`) has the row to itself.
+    if cells_of(&key) > LABEL {
+        out.push(Line::styled(format!(" {key}"), app.theme.label()));
+    } else {
+        let first = chunks.next().unwrap_or_default();
+        out.push(Line::from(vec![
+            Span::styled(format!(" {key:<LABEL$} "), app.theme.label()),
+            Span::styled(first, value.style),
+        ]));
+    }
     for rest in chunks {
         out.push(Line::from(vec![
             Span::raw(" ".repeat(LABEL + 2)),
             Span::styled(rest, value.style),
         ]));
     }
+}
+
+/// `text` in lines of at most `room` terminal cells, broken between words; a word longer than a
+/// line (a URL, a token) is broken after its last `/`, `?`, `&`, `.`, `-`... that fits, else
+/// where the line is full.
+pub fn wrap(text: &str, room: usize) -> Vec<String> {
+    let room = room.max(2);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (used, w) = (cells_of(&line), cells_of(word));
+        if used > 0 && used + 1 + w <= room {
+            line.push(' ');
+            line.push_str(word);
+            continue;
+        }
+        if used > 0 {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut rest = word;
+        while cells_of(rest) > room {
+            let full = by_cells(rest, room).swap_remove(0).len();
+            let soft = rest[..full]
+                .rfind(|c| "/?&=.-_:,;".contains(c))
+                .map(|i| i + 1)
+                .filter(|&i| i > full / 2);
+            let cut = soft.unwrap_or(full).max(1);
+            out.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        line.push_str(rest);
+    }
+    out.push(line);
+    out
 }
 
 /// `text` cut into pieces of at most `room` terminal cells (a CJK character takes two), so a
@@ -118,18 +158,20 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     let s = &e.summary;
     let state = e.state(app.now, app.leeway);
     let mut out = Vec::with_capacity(40);
-    let mut token = vec![
-        Span::styled(format!(" {:<LABEL$} ", "token"), t.label()),
-        Span::styled(state.as_str(), t.state(state)),
-    ];
-    if s.has_access_token {
-        token.push(Span::raw(" · "));
-        token.push(Span::styled(
-            e.summary.time_left_at(app.now),
-            t.state(state),
-        ));
-    }
-    out.push(Line::from(token));
+    // "expired 2m 19s ago", not "expired · expired 2m 19s ago": the state once.
+    let left = e.summary.time_left_at(app.now);
+    let token = match (s.has_access_token, left.starts_with(state.as_str())) {
+        (false, _) => state.as_str().to_string(),
+        (true, true) => left,
+        (true, false) => format!("{} · {left}", state.as_str()),
+    };
+    kv(
+        &mut out,
+        app,
+        width,
+        "token",
+        Span::styled(token, t.state(state)),
+    );
     if let Some(b) = app.keep_fresh.waiting.get(e.name()) {
         let wait = b.next_at.saturating_sub(app.now);
         let next = if wait > 0 {
@@ -212,4 +254,9 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         }
     }
     out
+}
+
+/// Terminal cells `text` takes.
+fn cells_of(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }
