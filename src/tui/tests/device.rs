@@ -151,12 +151,18 @@ fn approval_saves_through_the_engine_and_the_status_line_says_so() {
     assert_eq!(app.mode.name(), "normal");
     let status = app.status.clone().unwrap();
     assert_eq!(status.level, Level::Success);
+    // The same words as a browser login; no store label ("memory: nothing is saved" read as if
+    // the tokens were lost).
     assert_eq!(
         status.text,
-        format!(
-            "Authorized 'expiring' with the device code: tokens saved in {}; token valid for 1h 00m",
-            super::STORE
-        )
+        "Authorized 'expiring' with the device code: token valid for 1h 00m"
+    );
+    // The activity pane has the device login too.
+    let events: Vec<String> = app.activity.latest().map(|e| e.text.clone()).collect();
+    assert_eq!(
+        events.first().map(String::as_str),
+        Some("'expiring' authorized with the device code: token valid for 1h 00m"),
+        "{events:?}"
     );
 }
 
