@@ -53,6 +53,17 @@ pub fn id_token_claims(p: &Profile) -> Offered<Fields> {
         None if p.dialect == Dialect::Pancloud => {
             Offered::No("pancloud-dialect profiles get no ID token".into())
         }
+        None if p
+            .scope
+            .as_deref()
+            .is_some_and(|s| s.split_whitespace().any(|w| w == "openid")) =>
+        {
+            Offered::No(
+                "no ID token stored: the profile asks for the openid scope, but none came with \
+                 its tokens (they predate it, or the provider sent none); authorize again"
+                    .into(),
+            )
+        }
         None => Offered::No(
             "no ID token: the provider gave none (ask for the openid scope, then authorize again)"
                 .into(),
@@ -142,5 +153,27 @@ impl Engine {
         let mut out = vec![("token".to_string(), which.to_string())];
         out.extend(fields(&map, &INTROSPECTION_FIRST));
         Ok(Offered::Yes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openid_advice_is_given_only_to_a_profile_without_openid() {
+        let mut p = Profile::new("lab");
+        p.dialect = Dialect::OAuth2;
+        p.scope = Some("profile offline_access".into());
+        let Offered::No(why) = id_token_claims(&p) else {
+            panic!()
+        };
+        assert!(why.contains("ask for the openid scope"), "{why}");
+        p.scope = Some("openid offline_access".into());
+        let Offered::No(why) = id_token_claims(&p) else {
+            panic!()
+        };
+        assert!(!why.contains("ask for the openid scope"), "{why}");
+        assert!(why.contains("authorize again"), "{why}");
     }
 }

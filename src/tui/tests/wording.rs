@@ -100,3 +100,30 @@ fn wrapping_breaks_between_words_and_after_url_separators() {
         assert!(unicode_width::UnicodeWidthStr::width(piece.as_str()) <= 10);
     }
 }
+
+/// `I`'s messages wrap between words in the detail pane, never cut at its edge.
+#[test]
+fn inspection_messages_wrap_between_words() {
+    use crate::engine::Offered;
+    use crate::tui::action::Action;
+    use crate::tui::inspect::Asked;
+    let mut app = app();
+    app.size = (100, 40);
+    app.update(Action::Inspect);
+    let name = app.selected_name().unwrap();
+    let why = "the profile has no issuer, so its provider's userinfo endpoint is unknown: set \
+               issuer (or use a provider that publishes one)";
+    app.on_engine(EngineEvent::Inspected(
+        name,
+        Asked::Userinfo,
+        Ok(Offered::No(why.into())),
+    ));
+    let screen = screen_at(&app, 100, 40);
+    let flat = screen
+        .lines()
+        .filter_map(|l| l.rsplit('│').nth(1))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains(why), "{screen}");
+}
