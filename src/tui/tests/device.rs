@@ -258,3 +258,22 @@ fn the_device_screen_draws_in_any_terminal() {
         draw(&app);
     }
 }
+
+/// `^o` where no browser can open says so, and how to get the URL out whole.
+#[test]
+fn open_without_a_browser_says_so() {
+    let mut app = on_device_screen();
+    let fx = app.update(Action::OpenBrowser);
+    assert!(matches!(fx.as_slice(), [Effect::OpenBrowser(_)]), "{fx:?}");
+    app.browser_here = false;
+    let fx = app.update(Action::OpenBrowser);
+    assert!(fx.is_empty(), "{fx:?}");
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.level, Level::Error);
+    assert!(
+        status.text.starts_with("No browser can open here"),
+        "{}",
+        status.text
+    );
+    assert!(status.text.contains("^y copies the URL"), "{}", status.text);
+}

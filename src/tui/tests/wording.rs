@@ -127,3 +127,13 @@ fn inspection_messages_wrap_between_words() {
         .join(" ");
     assert!(flat.contains(why), "{screen}");
 }
+
+#[test]
+fn the_header_says_whether_keep_fresh_is_on_or_off() {
+    let mut app = app();
+    let top =
+        |app: &crate::tui::app::App| screen_at(app, 120, 35).lines().next().unwrap().to_string();
+    assert!(top(&app).contains("keep fresh off (f)"), "{}", top(&app));
+    app.keep_fresh.on = true;
+    assert!(top(&app).contains("keep fresh on"), "{}", top(&app));
+}

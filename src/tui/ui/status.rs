@@ -39,8 +39,12 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     }
     if app.keep_fresh.on {
         right.push(Span::styled("keep fresh on ", t.success()));
-        right.push(Span::styled("· ", t.dim()));
+    } else {
+        // Said when off too: tokens then expire unless something asks for them.
+        let key = keys::key_for(Context::Normal, &Action::ToggleKeepFresh);
+        right.push(Span::styled(format!("keep fresh off ({key}) "), t.dim()));
     }
+    right.push(Span::styled("· ", t.dim()));
     right.extend([
         Span::styled(format!("sort: {} ", app.sort.label()), t.dim()),
         Span::styled(
