@@ -6,7 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::engine::CredentialPolicy;
 use crate::env::Settings;
-use crate::profile::{Profile, DEFAULT_PROFILE};
+use crate::profile::Profile;
 use crate::resolve::{resolve, CredentialSet, Resolved};
 use crate::secret::Secret;
 use crate::store::{Opened, StoreConfig, StoreError};
@@ -123,10 +123,9 @@ impl Context {
         if let Some(p) = self.explicit_profile() {
             return Ok(p);
         }
-        Ok(engine
-            .store()
-            .default_profile()?
-            .unwrap_or_else(|| DEFAULT_PROFILE.to_string()))
+        Ok(crate::profile::default_name(
+            engine.store().default_profile()?,
+        ))
     }
 
     /// `--profile`, else `PANCRED_PROFILE`.

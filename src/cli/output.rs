@@ -56,7 +56,7 @@ fn presence(has: bool) -> &'static str {
     if has {
         MASK
     } else {
-        "-"
+        crate::summary::NOT_SET
     }
 }
 
@@ -71,7 +71,9 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
         ("time left", s.time_left()),
         (
             "expires at",
-            s.expires_at.map(format_utc).unwrap_or_else(|| "-".into()),
+            s.expires_at
+                .map(format_utc)
+                .unwrap_or_else(|| crate::summary::NOT_SET.into()),
         ),
     ];
     if let Some(to) = &p.moved_to {
@@ -82,7 +84,8 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
         let value = if f.is_secret() {
             presence(p.secret(f.name).is_some()).to_string()
         } else {
-            p.setting_text(f.name).unwrap_or_else(|| "-".into())
+            p.setting_text(f.name)
+                .unwrap_or_else(|| crate::summary::NOT_SET.into())
         };
         lines.push((f.name, value));
     }
@@ -135,7 +138,9 @@ fn source_rows(r: &Resolved) -> Vec<(&'static str, String, &'static str)> {
         Source::Environment => vec![
             (
                 "client_id",
-                c.client_id.clone().unwrap_or_else(|| "-".into()),
+                c.client_id
+                    .clone()
+                    .unwrap_or_else(|| crate::summary::NOT_SET.into()),
                 env::CLIENT_ID,
             ),
             (
@@ -157,7 +162,9 @@ fn source_rows(r: &Resolved) -> Vec<(&'static str, String, &'static str)> {
         Source::Explicit => vec![
             (
                 "client_id",
-                c.client_id.clone().unwrap_or_else(|| "-".into()),
+                c.client_id
+                    .clone()
+                    .unwrap_or_else(|| crate::summary::NOT_SET.into()),
                 "--client-id",
             ),
             (

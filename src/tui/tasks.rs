@@ -59,7 +59,10 @@ impl Runner {
         let (engine, tx) = (self.engine.clone(), self.tx.clone());
         match effect {
             Effect::Load => self.blocking(
-                |s| Ok((s.list()?, s.default_profile()?)),
+                |s| {
+                    let default = crate::profile::default_name(s.default_profile()?);
+                    Ok((s.list()?, Some(default)))
+                },
                 EngineEvent::Loaded,
             ),
             Effect::Refresh(name) => {

@@ -137,3 +137,15 @@ fn the_header_says_whether_keep_fresh_is_on_or_off() {
     app.keep_fresh.on = true;
     assert!(top(&app).contains("keep fresh on"), "{}", top(&app));
 }
+
+/// The list's headings and a missing value read as the CLI's `list` and `show` write them.
+#[test]
+fn the_list_and_the_detail_pane_use_the_cli_s_words() {
+    let app = app();
+    let screen = screen_at(&app, 120, 35);
+    assert!(screen.contains("PROFILE"), "{screen}");
+    assert!(!screen.contains("NAME"), "{screen}");
+    assert!(!screen.contains('—'), "{screen}");
+    let missing = format!("token_url       {} ", crate::summary::NOT_SET);
+    assert!(screen.contains(&missing), "{screen}");
+}

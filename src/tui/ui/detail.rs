@@ -135,7 +135,7 @@ pub fn by_cells(text: &str, room: usize) -> Vec<String> {
 fn opt(app: &App, v: Option<&str>) -> Span<'static> {
     match v {
         Some(s) if !s.is_empty() => Span::raw(s.to_string()),
-        _ => Span::styled("—", app.theme.dim()),
+        _ => Span::styled(crate::summary::NOT_SET, app.theme.dim()),
     }
 }
 
@@ -221,7 +221,7 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
             match (e.profile.secret(f.name), revealed) {
                 (Some(secret), true) => Span::styled(secret.expose().to_string(), t.revealed()),
                 (Some(_), false) => Span::raw(MASK),
-                (None, _) => Span::styled("— not stored", t.dim()),
+                (None, _) => Span::styled(crate::summary::NOT_SET, t.dim()),
             }
         } else {
             opt(app, e.profile.setting_text(f.name).as_deref())

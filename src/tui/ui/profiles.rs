@@ -98,7 +98,8 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
     let cols = columns(areas.list_rows.width);
     let widths: Vec<Constraint> = cols.iter().map(|(_, c)| *c).collect();
     let header = Row::new(pick(
-        &["", "NAME", "DIALECT", "STATE", "TIME LEFT"].map(Cell::from),
+        // The CLI's `list` headings.
+        &["", "PROFILE", "DIALECT", "STATE", "TIME LEFT"].map(Cell::from),
         &cols,
     ))
     .style(t.dim().add_modifier(Modifier::BOLD));
