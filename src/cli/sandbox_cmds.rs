@@ -140,7 +140,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let printed = super::banner(&handle).replace(&handle.base_url(), "http://127.0.0.1:8439");
+        let printed = super::banner(&handle).replace(handle.base_url(), "http://127.0.0.1:8439");
         handle.shutdown();
         let from = printed.find("cat > sandbox.json").unwrap();
         let to = printed[from..].find("\n\n").unwrap() + from;
