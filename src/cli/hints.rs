@@ -123,19 +123,9 @@ fn hints(ctx: &Context, e: &Error, choosing_default: bool) -> Vec<String> {
     }
 }
 
-/// `pancred --profile NAME SUB`, the name quoted for a shell when it needs it: a hint's command
-/// acts on the profile the error was about, whatever the default is.
+/// `pancred --profile NAME SUB` (see [`crate::text::pancred_command`]).
 pub(super) fn command_for(profile: &str, sub: &str) -> String {
-    let plain = !profile.is_empty()
-        && profile
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-+@:".contains(&b));
-    let name = if plain {
-        profile.to_string()
-    } else {
-        format!("'{}'", profile.replace('\'', "'\\''"))
-    };
-    format!("pancred --profile {} {sub}", Safe(&name))
+    crate::text::pancred_command(profile, sub)
 }
 
 /// The profile name nearest to `wanted` (a typo: at most a third of its letters off, and at

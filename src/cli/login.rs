@@ -148,7 +148,8 @@ fn announce(
             if device_supported {
                 eprintln!(
                     "pancred: this provider also supports device login, which needs no tunnel: \
-                     Ctrl-C, then `pancred login --device`\n"
+                     Ctrl-C, then `{}`\n",
+                    super::hints::command_for(name, "login --device")
                 );
             }
         }
