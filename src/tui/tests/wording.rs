@@ -133,7 +133,7 @@ fn the_header_says_whether_keep_fresh_is_on_or_off() {
     let mut app = app();
     let top =
         |app: &crate::tui::app::App| screen_at(app, 120, 35).lines().next().unwrap().to_string();
-    assert!(top(&app).contains("keep fresh off (f)"), "{}", top(&app));
+    assert!(top(&app).contains("keep fresh off"), "{}", top(&app));
     app.keep_fresh.on = true;
     assert!(top(&app).contains("keep fresh on"), "{}", top(&app));
 }

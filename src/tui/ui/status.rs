@@ -41,8 +41,7 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
         right.push(Span::styled("keep fresh on ", t.success()));
     } else {
         // Said when off too: tokens then expire unless something asks for them.
-        let key = keys::key_for(Context::Normal, &Action::ToggleKeepFresh);
-        right.push(Span::styled(format!("keep fresh off ({key}) "), t.dim()));
+        right.push(Span::styled("keep fresh off ", t.dim()));
     }
     right.push(Span::styled("· ", t.dim()));
     right.extend([
