@@ -147,6 +147,15 @@ pub fn pancred_command(profile: &str, sub: &str) -> String {
     format!("pancred --profile {} {sub}", Safe(&name))
 }
 
+/// `1 profile`, `2 profiles`: a count with its noun (regular plurals only).
+pub fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 #[cfg(test)]
 mod command_tests {
     #[test]
@@ -154,5 +163,7 @@ mod command_tests {
         use super::pancred_command as c;
         assert_eq!(c("lab", "login"), "pancred --profile lab login");
         assert_eq!(c("my lab", "remove"), "pancred --profile 'my lab' remove");
+        assert_eq!(super::count(1, "profile"), "1 profile");
+        assert_eq!(super::count(0, "problem"), "0 problems");
     }
 }

@@ -7,7 +7,7 @@ use super::output::print_text;
 use crate::config::block_on;
 use crate::engine::{ImportMode, Imported};
 use crate::store::StoreView;
-use crate::text::Safe;
+use crate::text::{count, Safe};
 use crate::Error;
 use std::path::Path;
 
@@ -147,15 +147,6 @@ fn other_tables(path: &Path) -> Option<String> {
     (!tables.is_empty()).then(|| tables.join(", "))
 }
 
-/// `1 profile`, `2 profiles`.
-fn count(n: usize, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
-    }
-}
-
 /// What each profile's line on stdout says happened to it (the README lists them).
 pub const STATUS_WORDS: [&str; 5] = [
     "moved",
@@ -256,7 +247,5 @@ mod tests {
                 "README lacks `{word}`"
             );
         }
-        assert_eq!(super::count(1, "profile"), "1 profile");
-        assert_eq!(super::count(2, "document"), "2 documents");
     }
 }

@@ -23,7 +23,8 @@ impl App {
                 self.log_reload(&profiles, default.as_deref());
                 self.set_profiles(profiles, default);
                 if answer {
-                    self.success(format!("Reloaded {n} profile(s) from the store"));
+                    let n = crate::text::count(n, "profile");
+                    self.success(format!("Reloaded {n} from the store"));
                 }
                 return self.keep_fresh_due();
             }
