@@ -39,3 +39,38 @@ fn the_profile_named_default_is_marked_until_another_is_chosen() {
     assert_eq!(marked.len(), 1, "{list:?}");
     assert_eq!(marked[0]["profile"], "lab");
 }
+
+#[test]
+fn show_writes_a_token_s_times_as_dates_as_the_tui_does() {
+    let sb = Sandbox::new();
+    let exp = 4_102_444_800i64; // 2100-01-01 00:00:00 UTC
+    init(
+        &sb,
+        json!({"profile": "lab", "client_id": "c",
+               "access_token": common::jwt(&json!({"sub": "alice", "exp": exp, "iat": exp - 300}))}),
+    );
+    let show = sb.run(&["--profile", "lab", "show"]);
+    assert_eq!(show.code, 0, "{}", show.all());
+    let line = |k: &str| {
+        show.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(k))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("exp").ends_with("2100-01-01 00:00:00 UTC"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        line("iat").ends_with("2099-12-31 23:55:00 UTC"),
+        "{}",
+        show.stdout
+    );
+    assert!(line("sub").ends_with("alice"), "{}", show.stdout);
+    // --json keeps the numbers.
+    let j: Value =
+        serde_json::from_str(&sb.run(&["--profile", "lab", "show", "--json"]).stdout).unwrap();
+    assert_eq!(j["expires_at"], exp);
+}

@@ -89,8 +89,9 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
         };
         lines.push((f.name, value));
     }
-    for (k, v) in &s.claims {
-        lines.push((k.as_str(), crate::jwt::claim_text(v)));
+    // Times as dates, as the TUI shows them.
+    for k in s.claims.keys() {
+        lines.push((k.as_str(), crate::jwt::claim_display(&s.claims, k)));
     }
     let w = lines
         .iter()

@@ -3,8 +3,7 @@
 //! provider or the profile has no such thing, so a face can say so plainly.
 
 use super::Engine;
-use crate::clock::format_utc;
-use crate::jwt::{claim_seconds, claim_text, claims};
+use crate::jwt::claims;
 use crate::oauth::{discovery, inspect};
 use crate::profile::{Dialect, Profile};
 use crate::Result;
@@ -26,12 +25,7 @@ const INTROSPECTION_FIRST: [&str; 4] = ["active", "scope", "client_id", "exp"];
 
 /// `(name, text)` pairs of a JSON object: `first` in that order, then the rest by name.
 pub fn fields(map: &Map<String, Value>, first: &[&str]) -> Fields {
-    let text = |k: &str, v: &Value| match k {
-        "exp" | "iat" | "nbf" | "auth_time" | "updated_at" => claim_seconds(map, k)
-            .map(format_utc)
-            .unwrap_or_else(|| claim_text(v)),
-        _ => claim_text(v),
-    };
+    let text = |k: &str, _: &Value| crate::jwt::claim_display(map, k);
     let mut out: Fields = first
         .iter()
         .filter_map(|k| map.get(*k).map(|v| (k.to_string(), text(k, v))))

@@ -2,7 +2,6 @@
 //! claims and how much of its lifetime is used. A secret shows only when revealed.
 
 use crate::clock::format_utc;
-use crate::jwt::{claim_seconds, claim_text};
 use crate::profile::fields;
 use crate::secret::MASK;
 use crate::text::safe;
@@ -243,13 +242,8 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
 
     if !s.claims.is_empty() {
         out.push(section(app, "Access token claims", width));
-        for (k, v) in &s.claims {
-            let text = match k.as_str() {
-                "iat" | "exp" | "nbf" => claim_seconds(&s.claims, k)
-                    .map(format_utc)
-                    .unwrap_or_else(|| claim_text(v)),
-                _ => claim_text(v),
-            };
+        for k in s.claims.keys() {
+            let text = crate::jwt::claim_display(&s.claims, k);
             kv(&mut out, app, width, k, Span::styled(text, Style::new()));
         }
     }
