@@ -22,6 +22,8 @@ pub struct EngineConfig {
     pub http_timeout: Duration,
     /// pancloud's `PAN_*` variables, for the engines that follow pancloud's resolver.
     pub pan: PanVars,
+    /// What the environment offers the jwt_bearer and token_exchange grants.
+    pub ambient: crate::oauth::grants::Ambient,
 }
 
 impl Default for EngineConfig {
@@ -32,6 +34,7 @@ impl Default for EngineConfig {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             http_timeout: DEFAULT_HTTP_TIMEOUT,
             pan: PanVars::default(),
+            ambient: Default::default(),
         }
     }
 }
@@ -64,6 +67,7 @@ impl EngineConfig {
             config.http_timeout = t;
         }
         config.pan = settings.pan.clone();
+        config.ambient.actions = settings.actions_oidc.clone();
         config
     }
 }

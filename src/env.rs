@@ -116,6 +116,7 @@ pub const REDIS_TIMEOUT_MS: &str = "PANCRED_REDIS_TIMEOUT_MS";
 pub const REDIS_CA_FILE: &str = "PANCRED_REDIS_CA_FILE";
 pub const REDIS_ALLOW_EVICTION: &str = "PANCRED_REDIS_ALLOW_EVICTION";
 pub const REDIS_PASSWORD: &str = "REDISCLI_AUTH";
+pub const REDIS_SENTINEL_PASSWORD: &str = "PANCRED_REDIS_SENTINEL_PASSWORD";
 pub const SQLITE_PATH: &str = "PANCRED_SQLITE_PATH";
 pub const MEMCACHED_URL: &str = "PANCRED_MEMCACHED_URL";
 pub const MEMCACHED_PREFIX: &str = "PANCRED_MEMCACHED_PREFIX";
@@ -132,12 +133,15 @@ pub const TOKEN_SOCKET: &str = "PANCRED_TOKEN_SOCKET";
 pub const TOKEN_URL: &str = "PANCRED_TOKEN_URL";
 pub const TOKEN_AUTH: &str = "PANCRED_TOKEN_AUTH";
 pub const EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+pub const KUBECONFIG: &str = "KUBECONFIG";
 pub const NO_COLOR: &str = "NO_COLOR";
 pub const GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
 pub const SEARCH_PATH: &str = "PATH";
 pub const DISPLAY: &str = "DISPLAY";
 pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
+pub const ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 /// The variable pancred's completion scripts set when they call pancred back; pancred's own, so
 /// that another program's `COMPLETE` never turns a command into a completion answer.
 pub const COMPLETE: &str = "PANCRED_COMPLETE";
@@ -173,7 +177,7 @@ const fn other(name: &'static str, parse: Parse, help: &'static str) -> Var {
 /// Every variable pancred reads (besides HOME, the XDG folders, BROWSER and [`COMPLETE`]).
 #[rustfmt::skip]
 pub const TABLE: &[Var] = &[
-    var(PROFILE, Parse::Text, "the store's default, else \"default\"", "profile to use when --profile is not given"),
+    var(PROFILE, Parse::Text, "a context rule, else the store's default, else \"default\"", "profile to use when --profile is not given"),
     var(STORE, Parse::Store, "auto", "where profiles live when --store is not given"),
     var(KEYRING, Parse::Choice(&["secret-service", "keyutils"]), "secret-service", "the Linux keyring: the Secret Service or the kernel keyring"),
     var(CREDENTIALS_FILE, Parse::Path, "~/.config/pancloud/credentials.json", "pancloud's credentials file (the file store)"),
@@ -184,6 +188,7 @@ pub const TABLE: &[Var] = &[
     var(REDIS_CA_FILE, Parse::Path, "", "CA certificates (PEM) for rediss:// servers"),
     var(REDIS_ALLOW_EVICTION, Parse::One, "", "1: use a Redis that may evict any key"),
     var(REDIS_PASSWORD, Parse::Secret, "", "Redis password when the URL has none (as redis-cli reads it)"),
+    var(REDIS_SENTINEL_PASSWORD, Parse::Secret, "", "password of the sentinels of a redis+sentinel:// URL (the URL's is the master's)"),
     var(SQLITE_PATH, Parse::Path, "$XDG_DATA_HOME/pancred/credentials.sqlite3", "database of the sqlite store, when --sqlite-path is not given"),
     var(MEMCACHED_URL, Parse::Text, "", "memcached server of the memcached store, when --memcached-url is not given"),
     var(MEMCACHED_PREFIX, Parse::Text, "pancred:", "prefix of the memcached store's keys"),
@@ -200,12 +205,15 @@ pub const TABLE: &[Var] = &[
     var(TOKEN_URL, Parse::Text, "", "the loopback URL of an `exec --serve` endpoint (with the next)"),
     var(TOKEN_AUTH, Parse::Secret, "", "the bearer that URL wants"),
     other(EXEC_INFO, Parse::Text, "set by kubectl for its credential plugin"),
+    other(KUBECONFIG, Parse::Path, "kubectl's configuration files: kube_context rules read its current-context"),
     other(NO_COLOR, Parse::Present, "no colours in the TUI (no-color.org)"),
     other(SEARCH_PATH, Parse::Path, "where doctor looks for the programs kubectl would run"),
     other(GIT_TERMINAL_PROMPT, Parse::Text, "0: git may not prompt, so its helper starts no login"),
     other(DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
     other(WAYLAND_DISPLAY, Parse::Present, "a desktop: the TUI may open a browser"),
     other(SSH_CONNECTION, Parse::Present, "an SSH session: login explains the tunnel"),
+    other(ACTIONS_ID_TOKEN_REQUEST_URL, Parse::Text, "GitHub Actions: the OIDC token service (with the next) for the jwt_bearer and token_exchange grants"),
+    other(ACTIONS_ID_TOKEN_REQUEST_TOKEN, Parse::Secret, "GitHub Actions: the bearer that service wants"),
 ];
 
 /// The table's row for `name`.
@@ -407,6 +415,7 @@ pub struct RedisSettings {
     pub timeout: Option<Duration>,
     pub ca_file: Option<PathBuf>,
     pub password: Option<Secret>,
+    pub sentinel_password: Option<Secret>,
     pub allow_eviction: bool,
 }
 
@@ -425,6 +434,13 @@ pub struct EndpointSettings {
     pub socket: Option<PathBuf>,
     pub url: Option<String>,
     pub auth: Option<Secret>,
+}
+
+/// GitHub Actions' OIDC token service, when a job with `id-token: write` runs pancred.
+#[derive(Debug, Clone)]
+pub struct ActionsOidc {
+    pub url: String,
+    pub token: Secret,
 }
 
 /// Which Linux keyring `PANCRED_KEYRING` names.
@@ -450,6 +466,8 @@ pub struct Settings {
     pub pan: PanVars,
     pub endpoint: EndpointSettings,
     pub exec_info: Option<String>,
+    /// `KUBECONFIG`: where kubectl's current context is named.
+    pub kubeconfig: Option<PathBuf>,
     pub no_color: bool,
     pub desktop: bool,
     pub over_ssh: bool,
@@ -457,6 +475,8 @@ pub struct Settings {
     pub git_prompt_off: bool,
     /// `PATH`, for `doctor`'s look at the programs other tools run.
     pub search_path: Option<PathBuf>,
+    /// Both GitHub Actions OIDC variables, when both are set.
+    pub actions_oidc: Option<ActionsOidc>,
 }
 
 impl Settings {
@@ -487,6 +507,7 @@ impl Settings {
                 timeout: env.millis(REDIS_TIMEOUT_MS)?,
                 ca_file: env.path(REDIS_CA_FILE),
                 password: env.secret(REDIS_PASSWORD)?,
+                sentinel_password: env.secret(REDIS_SENTINEL_PASSWORD)?,
                 allow_eviction: env.one(REDIS_ALLOW_EVICTION)?,
             },
             memcached: MemcachedSettings {
@@ -510,11 +531,19 @@ impl Settings {
                 auth: env.secret(TOKEN_AUTH)?,
             },
             exec_info: env.text(EXEC_INFO)?,
+            kubeconfig: env.path(KUBECONFIG),
             no_color: env.is_set(NO_COLOR),
             desktop: env.is_set(DISPLAY) || env.is_set(WAYLAND_DISPLAY),
             over_ssh: env.is_set(SSH_CONNECTION),
             git_prompt_off: env.text(GIT_TERMINAL_PROMPT)?.as_deref() == Some("0"),
             search_path: env.path(SEARCH_PATH),
+            actions_oidc: match (
+                env.text(ACTIONS_ID_TOKEN_REQUEST_URL)?,
+                env.secret(ACTIONS_ID_TOKEN_REQUEST_TOKEN)?,
+            ) {
+                (Some(url), Some(token)) => Some(ActionsOidc { url, token }),
+                _ => None,
+            },
         })
     }
 }

@@ -1,6 +1,6 @@
 //! A mutation fuzzer for every parser that takes outside input: the credentials file, JWTs,
-//! token answers, provider metadata, the loopback request reader, pasted redirect URLs, and the
-//! terminal-safe text rule. Seeds are `tests/fuzz-corpus/*`; each round mutates one (flips,
+//! token answers, provider metadata, the loopback request reader, pasted redirect URLs, the
+//! context rules (with the kubeconfig and git files they read), and the terminal-safe text rule. Seeds are `tests/fuzz-corpus/*`; each round mutates one (flips,
 //! cuts, repeats, splices in edge values) and feeds it to its parser, which must not panic.
 //!
 //! `cargo test --lib fuzz` runs a short campaign (part of the test command);
@@ -120,6 +120,9 @@ fn run_one(seed_name: &str, input: &[u8]) {
                 }
             }
         }
+        // The context rules file, and the kubeconfig and git files and URLs they read.
+        #[cfg(feature = "cli")]
+        "rules" => crate::cli::fuzz_context_rules(input),
         "jwt" => {
             if let Some(c) = crate::jwt::claims(&text) {
                 let _ = crate::jwt::claim_seconds(&c, "exp");

@@ -16,6 +16,7 @@ pub mod browser;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod client_key;
 pub mod clock;
 pub mod config;
 pub mod diagnose;

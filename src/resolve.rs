@@ -111,22 +111,39 @@ pub fn resolve(
     }
 }
 
+/// What `p`'s client authentication lacks, given the client id and secret in force: client_id;
+/// client_secret for the methods that send or sign with it; client_key_file (or client_key) for
+/// private_key_jwt.
+pub fn missing_for_client(
+    client_id: Option<&str>,
+    client_secret: Option<&Secret>,
+    p: &Profile,
+) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if client_id.is_none() {
+        missing.push("client_id");
+    }
+    if client_secret.is_none() && p.client_auth.uses_secret() {
+        missing.push("client_secret");
+    }
+    let no_key = p.client_key_file.is_none() && p.client_key.is_none();
+    if no_key && p.client_auth == ClientAuth::PrivateKeyJwt {
+        missing.push("client_key_file");
+    }
+    missing
+}
+
 impl Resolved {
-    /// What a refresh still lacks: nothing with a developer token; else client_id, client_secret
-    /// (unless the client is public) and, for the authorization-code grant, refresh_token.
-    pub fn missing_for_refresh(&self, client_auth: ClientAuth, grant: Grant) -> Vec<&'static str> {
+    /// What a refresh still lacks: nothing with a developer token; else what the client's
+    /// authentication needs ([`missing_for_client`]) and, for the authorization-code grant,
+    /// refresh_token.
+    pub fn missing_for_refresh(&self, p: &Profile) -> Vec<&'static str> {
         if self.developer_token.is_some() {
             return Vec::new();
         }
         let c = &self.credentials;
-        let mut missing = Vec::new();
-        if c.client_id.is_none() {
-            missing.push("client_id");
-        }
-        if c.client_secret.is_none() && client_auth != ClientAuth::None {
-            missing.push("client_secret");
-        }
-        if c.refresh_token.is_none() && grant == Grant::AuthorizationCode {
+        let mut missing = missing_for_client(c.client_id.as_deref(), c.client_secret.as_ref(), p);
+        if c.refresh_token.is_none() && p.grant == Grant::AuthorizationCode {
             missing.push("refresh_token");
         }
         missing
@@ -269,10 +286,9 @@ mod tests {
         #[case] missing: &[&str],
     ) {
         let r = resolve(&c, None, &PanVars::default(), None);
-        assert_eq!(
-            r.missing_for_refresh(auth, Grant::AuthorizationCode),
-            missing
-        );
+        let mut p = Profile::new("p");
+        p.client_auth = auth;
+        assert_eq!(r.missing_for_refresh(&p), missing);
     }
 
     #[rstest]
@@ -284,7 +300,36 @@ mod tests {
         #[case] missing: &[&str],
     ) {
         let r = resolve(&c, None, &PanVars::default(), None);
-        let got = r.missing_for_refresh(ClientAuth::ClientSecretBasic, Grant::ClientCredentials);
-        assert_eq!(got, missing);
+        let mut p = Profile::new("p");
+        p.grant = Grant::ClientCredentials;
+        assert_eq!(r.missing_for_refresh(&p), missing);
+    }
+
+    #[rstest]
+    #[case(ClientAuth::PrivateKeyJwt, None, &["client_key_file"])]
+    #[case(ClientAuth::PrivateKeyJwt, Some("/k.pem"), &[])]
+    #[case(ClientAuth::ClientSecretJwt, None, &["client_secret"])]
+    fn assertions_need_their_key(
+        #[case] auth: ClientAuth,
+        #[case] key: Option<&str>,
+        #[case] missing: &[&str],
+    ) {
+        let r = resolve(
+            &set(None, Some("i"), None, None),
+            None,
+            &PanVars::default(),
+            None,
+        );
+        let mut p = Profile::new("p");
+        p.client_auth = auth;
+        p.client_key_file = key.map(str::to_string);
+        for grant in [
+            Grant::ClientCredentials,
+            Grant::JwtBearer,
+            Grant::TokenExchange,
+        ] {
+            p.grant = grant;
+            assert_eq!(r.missing_for_refresh(&p), missing);
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::clock::format_span;
 use crate::jwt;
+use crate::profile::binding::TokenBinding;
 use crate::profile::{ClientAuth, Dialect, Grant, Profile, TokenState};
 use crate::seconds;
 use serde::Serialize;
@@ -39,6 +40,8 @@ pub struct ProfileSummary {
     pub grant: Grant,
     pub device_authorization_url: Option<String>,
     pub git_hosts: Vec<String>,
+    /// What the access token is bound to (`dpop`, `mtls`), or null for a bearer token.
+    pub token_binding: Option<TokenBinding>,
     /// The access token's claims that are safe to show (sub, aud, scope, iat, exp, iss, ...).
     pub claims: Map<String, Value>,
 }
@@ -97,6 +100,7 @@ impl ProfileSummary {
             grant: p.grant,
             device_authorization_url: p.device_authorization_url.clone(),
             git_hosts: p.git_hosts.clone(),
+            token_binding: p.token_binding(),
             claims,
         }
     }

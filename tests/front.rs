@@ -152,6 +152,110 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
     set_mode(&sb.creds, 0o600);
 }
 
+/// On the Redis store the small program reads the cached token itself (one connection, one
+/// read, as the whole program makes them), and a profile removed through another program is
+/// never answered from anywhere.
+#[test]
+fn the_small_program_answers_from_redis_itself() {
+    if !have_program("strace") {
+        return;
+    }
+    let Some(url) = common::external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let prefix = format!("front-{}-{}:", std::process::id(), now());
+    let env: Vars = &[
+        ("PANCRED_STORE", "redis"),
+        ("PANCRED_REDIS_URL", &url),
+        ("PANCRED_REDIS_PREFIX", &prefix),
+    ];
+    let token = jwt(&json!({"exp": now() + 3600, "sub": "fleet"}));
+    let doc = json!({"profile": "fleet", "dialect": "oauth2", "client_id": "c",
+        "client_secret": "s", "refresh_token": "r", "token_url": "http://127.0.0.1:1/token",
+        "access_token": token});
+    let f = sb.path().join("fleet.json");
+    #[allow(clippy::disallowed_methods)] // the test's own input file
+    std::fs::write(&f, doc.to_string()).unwrap();
+    let r = run(
+        &sb,
+        FULL,
+        &["init", "--from", f.to_str().unwrap(), "--write"],
+        env,
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    for args in [
+        &["--profile", "fleet", "token"][..],
+        &["--profile", "fleet", "exec", "--", "true"],
+    ] {
+        let (r, full) = handed_over(&sb, args, env, "");
+        assert_eq!(r.code, 0, "{args:?}: {}", r.all());
+        assert!(!full, "{args:?} ran the whole program: {}", r.all());
+    }
+    assert_eq!(
+        run(
+            &sb,
+            common::bin(),
+            &["--profile", "fleet", "token"],
+            env,
+            ""
+        )
+        .stdout
+        .trim(),
+        token
+    );
+
+    let r = run(
+        &sb,
+        FULL,
+        &["--profile", "fleet", "remove", "--yes"],
+        env,
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = run(
+        &sb,
+        common::bin(),
+        &["--profile", "fleet", "token"],
+        env,
+        "",
+    );
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(
+        !r.stdout.contains(&token),
+        "a removed profile's token was served"
+    );
+}
+
+/// A Redis server that accepts connections and never answers costs a cached token one timeout,
+/// with the error that names the server, not one timeout in each program.
+#[test]
+fn a_frozen_redis_costs_one_timeout() {
+    let frozen = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://{}/", frozen.local_addr().unwrap());
+    let sb = Sandbox::new();
+    let env: Vars = &[
+        ("PANCRED_STORE", "redis"),
+        ("PANCRED_REDIS_URL", &url),
+        ("PANCRED_REDIS_TIMEOUT_MS", "1500"),
+    ];
+    for program in [common::bin(), FULL] {
+        let started = std::time::Instant::now();
+        let r = run(&sb, program, &["--profile", "fleet", "token"], env, "");
+        let took = started.elapsed();
+        assert_eq!(r.code, 5, "{}", r.all());
+        assert!(r.stderr.contains("did not answer"), "{}", r.all());
+        assert!(
+            took < std::time::Duration::from_millis(2900),
+            "{program}: {took:?} for one 1.5 s timeout: {}",
+            r.all()
+        );
+    }
+    drop(frozen);
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

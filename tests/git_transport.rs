@@ -10,89 +10,16 @@
 mod common;
 
 use base64::Engine as _;
+use common::git::{certificate, git_server, GitServer};
 use common::oidc::init;
 use common::{bin, have_program, jwt, now, Run, Sandbox};
 use serde_json::json;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const FULL: &str = env!("CARGO_BIN_EXE_pancred-full");
-
-struct GitServer {
-    child: Child,
-    port: u16,
-    seen: PathBuf,
-}
-
-impl Drop for GitServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl GitServer {
-    /// The Authorization headers it was shown (`-` for none), in order.
-    fn seen(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.seen)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-}
-
-/// A certificate for `git.example` (and 127.0.0.1), its own CA.
-fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let ok = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args(["-subj", "/CN=git.example"])
-        .args(["-addext", "subjectAltName=DNS:git.example,IP:127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl")
-        .success();
-    assert!(ok, "openssl made no certificate");
-    (cert, key)
-}
-
-fn git_server(dir: &Path, name: &str, token: &str, tls: Option<&(PathBuf, PathBuf)>) -> GitServer {
-    let (seen, token_file) = (
-        dir.join(format!("{name}-seen")),
-        dir.join(format!("{name}-token")),
-    );
-    std::fs::write(&token_file, token).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/git_support/gitserver.py");
-    let mut c = Command::new("python3");
-    c.arg(script).arg(&seen).arg(&token_file);
-    if let Some((cert, key)) = tls {
-        c.arg(cert).arg(key);
-    }
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the git server stub");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .strip_prefix("listening ")
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("the stub did not start: {line:?}"));
-    GitServer { child, port, seen }
-}
 
 struct World {
     sb: Sandbox,
@@ -311,9 +238,14 @@ fn the_request_ends_at_the_blank_line_and_may_hold_any_byte() {
             "{program}: {out}"
         );
         assert!(out.contains("username=oauth2\n"), "{out}");
-        // Without `capability[]=authtype`, no attribute git would not understand.
+        // Without `capability[]=authtype`, no attribute git would not understand; `state`, which
+        // this git announced, names the profile that answered.
         assert!(
-            !out.contains("ephemeral") && !out.contains("capability"),
+            !out.contains("ephemeral") && !out.contains("authtype"),
+            "{out}"
+        );
+        assert!(
+            out.contains("capability[]=state\n") && out.contains("state[]=pancred.profile=w\n"),
             "{out}"
         );
     }

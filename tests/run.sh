@@ -13,7 +13,7 @@ mkdir -p "$STATE"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Debian packages"
-pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server memcached openssl tmux hyperfine chromium python3-venv git strace curl openssh-server openssh-client zsh fish faketime man-db groff-base lintian ruby dpkg-dev)
+pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools keyutils redis-server redis-sentinel memcached openssl tmux hyperfine chromium python3-venv git strace curl openssh-server openssh-client zsh fish faketime man-db groff-base lintian ruby dpkg-dev)
 # kubectl for the exec-plugin tests: the machine's own when it has one (package kubectl, 1.22+),
 # else Debian's kubernetes-client (1.20). Both ship /usr/bin/kubectl: never install one over the other.
 command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
@@ -43,6 +43,16 @@ if ! cmp -s tests/dot/requirements.txt "$DOT_VENV/requirements.txt"; then
   cp tests/dot/requirements.txt "$DOT_VENV/requirements.txt"
 fi
 export PANCRED_TEST_DOT_PYTHON=$DOT_VENV/bin/python
+
+step "Authlib (a second RFC 7523 client authentication) in a venv"
+AUTHLIB_VENV=$STATE/authlib-venv
+if ! cmp -s tests/authlib/requirements.txt "$AUTHLIB_VENV/requirements.txt"; then
+  rm -rf "$AUTHLIB_VENV"
+  python3 -m venv "$AUTHLIB_VENV"
+  "$AUTHLIB_VENV/bin/pip" install -q --disable-pip-version-check -r tests/authlib/requirements.txt
+  cp tests/authlib/requirements.txt "$AUTHLIB_VENV/requirements.txt"
+fi
+export PANCRED_TEST_AUTHLIB_PYTHON=$AUTHLIB_VENV/bin/python
 
 if [ -f tests/js/package-lock.json ]; then
   step "npm ci (oidc-provider, playwright-core)"

@@ -32,7 +32,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct GlobalArgs {
-    /// Profile to use [env: PANCRED_PROFILE] [default: the store's default profile, else "default"]
+    /// Profile to use [env: PANCRED_PROFILE] [default: the context rule for here, else the store's default profile, else "default"]
     #[arg(long, global = true, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
     /// Where profiles live [env: PANCRED_STORE] [default: auto]
@@ -156,6 +156,22 @@ pub enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
+    /// Print a DPoP proof (RFC 9449) for one request, for scripts: send it in a `DPoP` header
+    /// with `Authorization: DPoP $(pancred token)`
+    DpopProof {
+        /// The request's HTTP method
+        #[arg(long, value_name = "M")]
+        method: String,
+        /// The request's URL (its query and fragment are left out of the proof)
+        #[arg(long, value_name = "U")]
+        url: String,
+        /// The nonce the server gave in its DPoP-Nonce header
+        #[arg(long, value_name = "NONCE")]
+        nonce: Option<String>,
+        /// A proof for a token request: no access token hash (`ath`)
+        #[arg(long)]
+        no_token: bool,
+    },
     /// Refresh now and store the result
     Refresh(JsonFlag),
     /// Revoke tokens at the provider (both when neither flag is given) and forget them
@@ -171,7 +187,7 @@ pub enum Command {
     /// pancloud-dialect profile); exits with CMD's code
     #[command(
         after_help = "The token is never put in CMD's arguments. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on to CMD.\n\
-With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answers JSON access_token, token_type, expires_at; GET /token.txt the token alone), and PANCRED_TOKEN_URL with its bearer PANCRED_TOKEN_AUTH; `pancred token` asks them first. They end with CMD."
+With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answers JSON access_token, token_type, expires_at; GET /token.txt the token alone; GET /dpop-proof?method=M&url=U a DPoP proof for a DPoP profile), and PANCRED_TOKEN_URL with its bearer PANCRED_TOKEN_AUTH; `pancred token` asks them first. They end with CMD."
     )]
     Exec {
         /// Also put the token in variable NAME (repeatable)
@@ -232,6 +248,9 @@ With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answ
         #[arg(long)]
         replace: bool,
     },
+    /// Context rules: the profile a folder, a git remote or a kube context chooses (see the README)
+    #[command(name = "context", subcommand)]
+    ContextRules(ContextAction),
     /// Print the script that registers pancred's shell completion (profile names included)
     #[command(
         after_help = "bash: mkdir -p ~/.local/share/bash-completion/completions && pancred completions bash > ~/.local/share/bash-completion/completions/pancred\nzsh: echo 'source <(pancred completions zsh)' >> ~/.zshrc\nfish: mkdir -p ~/.config/fish/completions && pancred completions fish > ~/.config/fish/completions/pancred.fish\nThe script calls pancred back for each completion, so new profiles complete at once."
@@ -256,6 +275,41 @@ With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answ
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
     },
+}
+
+/// `pancred context`'s actions on `$XDG_CONFIG_HOME/pancred/context.json`.
+#[derive(Debug, Subcommand)]
+pub enum ContextAction {
+    /// The rules, numbered; `*` marks the one that chooses the profile here
+    List(JsonFlag),
+    /// Add a rule: PROFILE for a folder, a git remote or a kube context
+    Add {
+        #[command(flatten)]
+        pattern: RulePattern,
+        /// The profile the rule chooses
+        #[arg(add = profile_names())]
+        profile: String,
+    },
+    /// Remove rule N (as `list` numbers them)
+    Remove {
+        #[arg(value_name = "N")]
+        number: usize,
+    },
+}
+
+/// What a new context rule matches: one of the three.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct RulePattern {
+    /// A folder and everything below it (made absolute)
+    #[arg(long, value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+    /// A git remote: HOST[:PORT][/OWNER[/REPO]], e.g. github.com/acme
+    #[arg(long, value_name = "PATTERN")]
+    pub git_remote: Option<String>,
+    /// A kube context (the kubeconfig's current-context)
+    #[arg(long, value_name = "NAME")]
+    pub kube_context: Option<String>,
 }
 
 /// When the helpers (`token`, `exec`, `git-credential`, `kubectl-credential`) may start a login.

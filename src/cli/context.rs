@@ -2,11 +2,13 @@
 //! profile, explicit credentials, the clock.
 
 use super::args::GlobalArgs;
+pub use super::context_rules::Clue;
+use super::context_rules::{self, Chosen};
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::engine::CredentialPolicy;
 use crate::env::Settings;
-use crate::profile::Profile;
+use crate::profile::{Profile, DEFAULT_PROFILE};
 use crate::resolve::{resolve, CredentialSet, Resolved};
 use crate::secret::Secret;
 use crate::store::{Opened, StoreConfig, StoreError};
@@ -15,6 +17,48 @@ use crate::{Engine, Error};
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
+
+/// The selected profile and what selected it.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub name: String,
+    pub by: ChosenBy,
+}
+
+/// What selected the profile (`show` says it).
+#[derive(Debug, Clone)]
+pub enum ChosenBy {
+    Flag,
+    Environment,
+    Rule(Chosen),
+    StoreDefault,
+    Builtin,
+}
+
+impl ChosenBy {
+    /// `show --json`'s `chosen_by.by`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            ChosenBy::Flag => "flag",
+            ChosenBy::Environment => "environment",
+            ChosenBy::Rule(_) => "rule",
+            ChosenBy::StoreDefault => "store_default",
+            ChosenBy::Builtin => "builtin",
+        }
+    }
+}
+
+impl std::fmt::Display for ChosenBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChosenBy::Flag => f.write_str("--profile"),
+            ChosenBy::Environment => f.write_str(crate::env::PROFILE),
+            ChosenBy::Rule(r) => write!(f, "context {r}"),
+            ChosenBy::StoreDefault => f.write_str("the store's default (pancred use)"),
+            ChosenBy::Builtin => f.write_str("no other choice: the name `default`"),
+        }
+    }
+}
 
 /// What opens a configuration's store: every store ([`crate::store::open`]), or only some
 /// (`None` for the others).
@@ -118,14 +162,40 @@ impl Context {
         }
     }
 
-    /// `--profile`, else `PANCRED_PROFILE`, else the store's default, else `default`.
+    /// The selected profile's name (see [`Context::selection`]), for a command asked from the
+    /// current folder.
     pub fn profile_name(&self, engine: &Engine) -> Result<String, Error> {
-        if let Some(p) = self.explicit_profile() {
-            return Ok(p);
+        Ok(self.selection(engine, Clue::Here)?.name)
+    }
+
+    /// The one rule that selects a profile: `--profile`, else `PANCRED_PROFILE`, else the
+    /// context rule that `clue` matches ([`context_rules`]), else the store's default, else
+    /// `default`.
+    pub fn selection(&self, engine: &Engine, clue: Clue) -> Result<Selection, Error> {
+        self.selection_with(clue, &|| Ok(engine.store().default_profile()?))
+    }
+
+    /// [`Context::selection`] with the store's default from `store_default` (a caller that
+    /// opened the store without an engine).
+    pub fn selection_with(
+        &self,
+        clue: Clue,
+        store_default: &dyn Fn() -> Result<Option<String>, Error>,
+    ) -> Result<Selection, Error> {
+        let chosen = |name: String, by: ChosenBy| Ok(Selection { name, by });
+        if let Some(p) = self.global.profile.clone() {
+            return chosen(p, ChosenBy::Flag);
         }
-        Ok(crate::profile::default_name(
-            engine.store().default_profile()?,
-        ))
+        if let Some(p) = self.settings.profile.clone() {
+            return chosen(p, ChosenBy::Environment);
+        }
+        if let Some(rule) = context_rules::choose(clue)? {
+            return chosen(rule.rule.profile.clone(), ChosenBy::Rule(rule));
+        }
+        match store_default()? {
+            Some(p) => chosen(p, ChosenBy::StoreDefault),
+            None => chosen(DEFAULT_PROFILE.to_string(), ChosenBy::Builtin),
+        }
     }
 
     /// `--profile`, else `PANCRED_PROFILE`.

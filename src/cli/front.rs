@@ -48,6 +48,40 @@ fn write_errors_not_signals() {
     }
 }
 
+/// Runs the whole program with `input` (the request read from standard input) as its standard
+/// input, and returns its exit code. A child rather than `exec`: a pipe could not hold the bytes
+/// alone while this process turned into the reader.
+fn run_with_input(mut command: std::process::Command, input: &[u8], full: &std::path::Path) -> i32 {
+    use std::io::Write;
+    let child = command.stdin(std::process::Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "pancred: error: cannot run {}: {e}",
+                crate::text::Safe(&full.display().to_string())
+            );
+            return 2;
+        }
+    };
+    // (A child that stops reading early has said why on stderr.)
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input);
+    }
+    match child.wait() {
+        Ok(status) => status.code().unwrap_or_else(|| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::process::ExitStatusExt;
+                128 + status.signal().unwrap_or(0)
+            }
+            #[cfg(not(unix))]
+            1
+        }),
+        Err(_) => 1,
+    }
+}
+
 /// Where the whole program is: beside this executable (symbolic links followed).
 fn full_program() -> std::io::Result<PathBuf> {
     let me = std::env::current_exe()?;
@@ -65,6 +99,10 @@ fn hand_over(args: &[OsString]) -> i32 {
     };
     let mut command = std::process::Command::new(&full);
     command.args(args.get(1..).unwrap_or_default());
+    // git's request, read to choose the profile: the whole program gets the same bytes.
+    if let Some(request) = super::git_credential::spent_input() {
+        return run_with_input(command, request, &full);
+    }
     #[cfg(unix)]
     let error = {
         use std::os::unix::process::CommandExt;

@@ -67,7 +67,7 @@ fn hints(ctx: &Context, e: &Error, choosing_default: bool) -> Vec<String> {
             let public = stored.as_ref().is_some_and(|p| {
                 p.dialect == Dialect::OAuth2
                     && p.client_secret.is_none()
-                    && p.client_auth != ClientAuth::None
+                    && p.client_auth.uses_secret()
             });
             if missing.contains(&"client_secret") && public {
                 out.push(
@@ -90,9 +90,9 @@ fn hints(ctx: &Context, e: &Error, choosing_default: bool) -> Vec<String> {
         }
         Error::Provider(o) if o.provider_error() == Some("invalid_client") => {
             let name = ctx
-                .explicit_profile()
-                .or_else(|| store.default_profile().ok().flatten())
-                .unwrap_or_else(|| crate::profile::DEFAULT_PROFILE.to_string());
+                .selection_with(super::context::Clue::Here, &|| Ok(store.default_profile()?))
+                .map(|s| s.name)
+                .unwrap_or_else(|_| crate::profile::DEFAULT_PROFILE.to_string());
             let mut out = vec![format!(
                 "the provider did not accept the client (invalid_client): check profile '{}''s \
                  client_id and client_secret against the provider's registration (`{}`), and \

@@ -3,7 +3,7 @@
 //! `ExecCredential` of the same `apiVersion` with `status.token` and `status.expirationTimestamp`.
 
 use super::context::Context;
-use super::oauth_cmds::{block_on, engine};
+use super::oauth_cmds::{block_on, engine_for};
 use super::output::print_json;
 use crate::clock::rfc3339_utc;
 use crate::secret::Secret;
@@ -17,7 +17,7 @@ pub const API_V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
 /// by hand; then v1 is answered).
 pub fn kubectl_credential(ctx: &Context, exec_info: Option<&str>) -> Result<(), Error> {
     let api_version = api_version(exec_info)?;
-    let (engine, name) = engine(ctx)?;
+    let (engine, name) = engine_for(ctx, clue(ctx))?;
     // The cached path needs no runtime, no thread and no lock; only a refresh builds them.
     let (token, expiry) = match engine.cached_access_token(&name)? {
         Some(c) => {
@@ -35,6 +35,13 @@ pub fn kubectl_credential(ctx: &Context, exec_info: Option<&str>) -> Result<(), 
         }
     };
     print_json(&exec_credential(api_version, &token, expiry))
+}
+
+/// What the context rules see of kubectl's request: the kubeconfig's current context.
+pub(super) fn clue(ctx: &Context) -> super::context::Clue<'_> {
+    super::context::Clue::Kubectl {
+        kubeconfig: ctx.settings.kubeconfig.as_deref(),
+    }
 }
 
 /// The `ExecCredential` kubectl reads: the token and, when known, its expiry.

@@ -31,8 +31,11 @@ pub const DEFAULT_TIMEOUT: u64 = 300;
 pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
     let (_, profile) = ctx.existing()?;
     let name = profile.profile.clone();
-    if profile.grant == crate::profile::Grant::ClientCredentials {
-        eprintln!("pancred: {}", crate::engine::no_login_needed(&name));
+    if !profile.grant.needs_login() {
+        eprintln!(
+            "pancred: {}",
+            crate::engine::no_login_needed(&name, profile.grant)
+        );
         return Ok(());
     }
     if args.device {

@@ -49,6 +49,16 @@ pub fn needs_login(e: &Error) -> bool {
     }
 }
 
+/// Whether the profile's grant is one a person logs in to (a jwt_bearer or token_exchange
+/// profile refused `invalid_grant` needs a better token to present, not a login).
+pub fn grant_needs_login(ctx: &Context, name: &str) -> bool {
+    let stored = ctx
+        .engine()
+        .ok()
+        .and_then(|e| e.store().load(name).ok().flatten());
+    stored.is_none_or(|p| p.grant.needs_login())
+}
+
 /// Runs `attempt`; when it fails for want of a login, logs in if `mode` and `caller` allow
 /// (one login per profile across processes) and runs it again, else fails with exit 6.
 pub fn with_login<T>(
@@ -60,7 +70,7 @@ pub fn with_login<T>(
 ) -> Result<T, Error> {
     let first = attempt();
     match &first {
-        Err(e) if needs_login(e) => {}
+        Err(e) if needs_login(e) && grant_needs_login(ctx, name) => {}
         _ => return first,
     }
     let refuse = |why: String| -> Result<T, Error> {

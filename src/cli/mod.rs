@@ -5,8 +5,11 @@ mod args;
 mod cached;
 mod completion_bash;
 mod context;
+mod context_cmd;
+mod context_rules;
 mod device_login;
 mod doctor;
+mod dpop_proof;
 mod endpoint_client;
 mod env_names;
 mod exec;
@@ -27,6 +30,7 @@ mod prompt;
 mod quick_args;
 mod sandbox_cmds;
 mod serve;
+mod serve_proof;
 mod setup;
 mod transfer;
 
@@ -35,6 +39,9 @@ use std::ffi::OsString;
 
 pub use args::{Cli, Command, GlobalArgs, JsonFlag};
 pub use context::{Context, Opener};
+/// The context rules' parsers, for the crate's fuzzer.
+#[cfg(test)]
+pub(crate) use context_rules::fuzz as fuzz_context_rules;
 pub use exit::exit_code;
 use exit::report;
 
@@ -119,6 +126,7 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
             replace,
         }) => transfer::import(ctx, from.as_deref(), copy, replace),
         Some(Command::Export { to, copy, replace }) => transfer::export(ctx, &to, copy, replace),
+        Some(Command::ContextRules(action)) => context_cmd::run(action),
         Some(Command::Completions { shell }) => {
             help::write_registration(shell, &mut std::io::stdout())
         }
@@ -150,6 +158,20 @@ fn dispatch(ctx: &Context, command: Option<Command>, keep_fresh: bool) -> Result
                 timeout,
                 read_pastes: true,
                 new_identity,
+            },
+        ),
+        Some(Command::DpopProof {
+            method,
+            url,
+            nonce,
+            no_token,
+        }) => dpop_proof::dpop_proof(
+            ctx,
+            &dpop_proof::ProofArgs {
+                method: &method,
+                url: &url,
+                nonce: nonce.as_deref(),
+                no_token,
             },
         ),
         Some(cmd) => oauth_cmds::run(ctx, cmd),

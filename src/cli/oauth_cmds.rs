@@ -35,8 +35,16 @@ fn not_available(name: &str) -> Error {
 /// The engine for the selected profile, with pancloud's resolver over the command line's
 /// explicit credentials.
 pub(super) fn engine(ctx: &Context) -> Result<(Engine, String), Error> {
+    engine_for(ctx, super::context::Clue::Here)
+}
+
+/// [`engine`], for a command that knows more of where it was asked from (`clue`).
+pub(super) fn engine_for(
+    ctx: &Context,
+    clue: super::context::Clue,
+) -> Result<(Engine, String), Error> {
     let engine = ctx.pancloud_engine()?;
-    let name = ctx.profile_name(&engine)?;
+    let name = ctx.selection(&engine, clue)?.name;
     Ok((engine, name))
 }
 
@@ -111,7 +119,13 @@ fn exchange(ctx: &Context, code: &str) -> Result<(), Error> {
 
 fn refresh(ctx: &Context, json: bool) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
-    let p = run_guarded(&engine, engine.refresh(&name)).map_err(|e| hint_on_refresh(&name, e))?;
+    let p = run_guarded(&engine, engine.refresh(&name)).map_err(|e| {
+        if super::login_gate::grant_needs_login(ctx, &name) {
+            hint_on_refresh(&name, e)
+        } else {
+            e
+        }
+    })?;
     print_state(ctx, &p, json)
 }
 

@@ -1,5 +1,6 @@
 //! How profiles look on stdout: aligned text for people, JSON for programs. Secrets never appear.
 
+use super::context::ChosenBy;
 use crate::clock::format_utc;
 use crate::env;
 use crate::profile::{fields, Profile};
@@ -60,7 +61,8 @@ fn presence(has: bool) -> &'static str {
     }
 }
 
-pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
+/// `show`'s text; `chosen_by` says what selected the profile.
+pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str, chosen_by: Option<&str>) -> String {
     let mut lines: Vec<(&str, String)> = vec![
         (
             "profile",
@@ -76,6 +78,12 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str) -> String {
                 .unwrap_or_else(|| crate::summary::NOT_SET.into()),
         ),
     ];
+    if let Some(by) = chosen_by {
+        lines.insert(1, ("chosen by", by.to_string()));
+    }
+    if let Some(b) = s.token_binding {
+        lines.push(("token binding", b.describe().into()));
+    }
     if let Some(to) = &p.moved_to {
         // Left behind by `import`: where its tokens are now.
         lines.push(("tokens moved to", to.clone()));
@@ -201,6 +209,23 @@ pub struct ShowJson<'a> {
     /// For each credential not taken from the store: where it comes from (never its value).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     credential_origins: Vec<Origin>,
+    /// What selected the profile.
+    chosen_by: ChosenByJson,
+}
+
+/// `show --json`'s `chosen_by`: `by` is `flag`, `environment`, `rule`, `store_default` or
+/// `builtin`; a rule also gives its number in the file, its kind, its pattern and the file.
+#[derive(Serialize)]
+struct ChosenByJson {
+    by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -210,8 +235,19 @@ struct Origin {
     from: &'static str,
 }
 
-pub fn show_json<'a>(summary: &'a ProfileSummary, r: &Resolved) -> ShowJson<'a> {
+pub fn show_json<'a>(summary: &'a ProfileSummary, r: &Resolved, by: &ChosenBy) -> ShowJson<'a> {
+    let rule = match by {
+        ChosenBy::Rule(c) => Some(c),
+        _ => None,
+    };
     ShowJson {
+        chosen_by: ChosenByJson {
+            by: by.key(),
+            rule: rule.map(|c| c.rule.number),
+            kind: rule.map(|c| c.rule.kind),
+            pattern: rule.map(|c| c.rule.written.clone()),
+            file: rule.map(|c| c.file.display().to_string()),
+        },
         summary,
         credentials_source: r.source.as_str(),
         credential_origins: source_rows(r)

@@ -55,18 +55,23 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
 }
 
 pub fn show(ctx: &Context, json: bool) -> Result<(), Error> {
-    let (engine, profile) = ctx.existing()?;
+    let engine = ctx.engine()?;
+    let selection = ctx.selection(&engine, super::context::Clue::Here)?;
     let store = engine.store();
+    let Some(profile) = store.load(&selection.name)? else {
+        return Err(super::context::missing(&engine, selection.name));
+    };
     let is_default = crate::profile::default_name(store.default_profile()?) == profile.profile;
     let summary = ProfileSummary::new(&profile, is_default, ctx.now(), ctx.global.leeway);
     let resolved = ctx.resolve(Some(&profile))?;
     if json {
-        return print_json(&show_json(&summary, &resolved));
+        return print_json(&show_json(&summary, &resolved, &selection.by));
     }
     let mut text = show_text(
         &profile,
         &summary,
         &format!("{}: {}", store.kind(), store.location()),
+        Some(&selection.by.to_string()),
     );
     text.push_str(&sources_text(&resolved));
     print_text(&text)

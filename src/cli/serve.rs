@@ -11,6 +11,8 @@
 //! - `GET /token`: `{"access_token", "token_type", "expires_at", "profile"}`; `GET /token.txt`: the
 //!   token alone. A failure is JSON `error` and `error_description` (HTTP 502 when the provider
 //!   refused, 503 otherwise), never a stale token.
+//! - `GET /dpop-proof?method=M&url=U[&nonce=N]`: a DPoP proof for that request with the token
+//!   `/token` answers (`serve_proof.rs`).
 //! - `--token-file PATH`: a file kept fresh (0600, replaced atomically before each expiry).
 //!
 //! Everything ends with CMD. A small watcher process (its own process group, so Ctrl-C does not
@@ -317,6 +319,17 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     let path = request.target.split('?').next().unwrap_or_default();
+    if path == super::serve_proof::PATH && request.method == "GET" {
+        let (status, body) =
+            super::serve_proof::answer(&shared.engine, &shared.profile, &request.target).await;
+        let kind = if status == 200 {
+            "text/plain"
+        } else {
+            "application/json"
+        };
+        respond(&mut stream, status, kind, &body, &limits).await;
+        return;
+    }
     if path != "/token" && path != "/token.txt" {
         let body = error_json("not_found", "ask GET /token or GET /token.txt");
         respond(&mut stream, 404, "application/json", &body, &limits).await;
@@ -353,7 +366,7 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(
             } else {
                 let body = json!({
                     "access_token": token.expose(),
-                    "token_type": "Bearer",
+                    "token_type": super::serve_proof::token_type(&shared.engine, &shared.profile).await,
                     "expires_at": expires_at,
                     "profile": shared.profile,
                 });
@@ -387,7 +400,7 @@ fn random_text() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-fn error_json(error: &str, description: &str) -> String {
+pub(super) fn error_json(error: &str, description: &str) -> String {
     json!({ "error": error, "error_description": description }).to_string()
 }
 

@@ -54,7 +54,16 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
     // engine applies them to the profile as stored when it writes, under the profile's lock.
     let profile = if write {
         let patch = public_client_default(&engine, &name, patch);
+        let key_in_file = patch.set.contains_key("client_key") && store.kind() == "file";
         let saved = block_on(engine.save(&name, patch))?;
+        if key_in_file {
+            eprintln!(
+                "pancred: warning: profile '{name}' keeps its private key (client_key) in the \
+                 credentials file {}, where any program that reads that file finds it; the OS \
+                 keyring (--store keyring) keeps it apart, or name a key file in client_key_file",
+                store.location()
+            );
+        }
         eprintln!(
             "{} profile '{name}' in {}.",
             if saved.created {
@@ -78,6 +87,7 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
         );
         preview
     };
+    warn_key_files(&profile);
     let summary = ProfileSummary::new(
         &profile,
         store.default_profile()?.as_deref() == Some(&name),
@@ -91,7 +101,24 @@ pub fn init(ctx: &Context, from: &Path, write: bool, json: bool) -> Result<(), E
             &profile,
             &summary,
             &format!("{}: {}", store.kind(), store.location()),
+            None,
         ))
+    }
+}
+
+/// An mTLS profile whose certificate or key file is missing, unreadable or mismatched: said now
+/// (a warning: the files may be put in place later), as `token` would refuse it.
+fn warn_key_files(p: &Profile) {
+    if !p.client_auth.is_mtls() {
+        return;
+    }
+    let checked = crate::oauth::mtls::files(p)
+        .and_then(|(cert, key)| crate::oauth::mtls::identity(&cert, &key).map(|_| ()));
+    if let Err(e) = checked {
+        eprintln!(
+            "pancred: warning: {}",
+            crate::text::safe_lines(&e.to_string())
+        );
     }
 }
 
@@ -103,7 +130,7 @@ fn public_client_default(
     name: &str,
     mut patch: ProfilePatch,
 ) -> ProfilePatch {
-    use crate::profile::{ClientAuth, Dialect, Grant};
+    use crate::profile::{Dialect, Grant};
     if patch.set.contains_key("client_auth") || patch.unset.iter().any(|f| f == "client_auth") {
         return patch;
     }
@@ -120,7 +147,7 @@ fn public_client_default(
         && p.grant == Grant::AuthorizationCode
         && p.client_id.is_some()
         && p.client_secret.is_none()
-        && p.client_auth != ClientAuth::None
+        && p.client_auth.uses_secret()
         && p.issuer.is_some();
     if !public {
         return patch;

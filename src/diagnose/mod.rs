@@ -8,7 +8,7 @@ mod provider;
 mod stores;
 
 pub use leftovers::leftovers;
-pub use provider::{clock_skew, provider, MAX_SKEW_SECS};
+pub use provider::{client_key, clock_skew, provider, MAX_SKEW_SECS};
 pub use stores::stores;
 
 pub use crate::check::{needs_fixing, Check, Status, TIMEOUT};

@@ -12,6 +12,28 @@ use crate::profile::{Dialect, Profile};
 /// and the default leeway is a minute).
 pub const MAX_SKEW_SECS: i64 = 60;
 
+/// The client's private key, for a profile that signs its client assertions with one
+/// (`private_key_jwt`): found, private to the user, of a type pancred signs with. `None` for
+/// other profiles.
+pub fn client_key(profile: &Profile) -> Option<Check> {
+    const NAME: &str = "client-key";
+    if profile.client_auth != crate::profile::ClientAuth::PrivateKeyJwt {
+        return None;
+    }
+    let from = match profile.client_key_file.as_deref() {
+        Some(f) => format!("client_key_file {}", crate::text::Safe(f)),
+        None => "client_key".to_string(),
+    };
+    Some(match crate::oauth::assertion::client_key(profile) {
+        Ok(key) => Check::ok(NAME, format!("{from}: signs with {}", key.alg().as_str())),
+        Err(e) => Check::fail(
+            NAME,
+            e.to_string(),
+            "give client_key_file the absolute path of the client's private key (PEM, mode 0600)",
+        ),
+    })
+}
+
 /// The provider checks for `profile`, `now` being this machine's time (unix seconds).
 pub async fn provider(profile: &Profile, now: i64) -> Vec<Check> {
     const NAME: &str = "provider";

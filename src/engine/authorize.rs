@@ -3,7 +3,7 @@
 use super::{Engine, PendingAuthorization};
 use crate::oauth::discovery::{self, Need};
 use crate::oauth::{oauth2, pancloud, TokenResponse};
-use crate::profile::{ClientAuth, Dialect, Grant, Profile};
+use crate::profile::{Dialect, Grant, Profile};
 use crate::rules::pkce;
 use crate::{Error, Result};
 
@@ -95,16 +95,16 @@ impl Engine {
         if code.is_empty() {
             return Err(Error::Usage("the authorization code is empty".into()));
         }
+        // A DPoP profile's key is stored before its first token request.
+        self.dpop_ready(profile).await?;
         let stored = self.load_existing(profile).await?;
         let (p, _) = self.working(profile, Some(&stored));
         refuse_client_credentials(&p)?;
-        let mut missing = Vec::new();
-        if p.client_id.is_none() {
-            missing.push("client_id");
-        }
-        if p.client_secret.is_none() && p.client_auth != ClientAuth::None {
-            missing.push("client_secret");
-        }
+        let missing = crate::resolve::missing_for_client(
+            p.client_id.as_deref(),
+            p.client_secret.as_ref(),
+            &p,
+        );
         if !missing.is_empty() {
             return Err(Error::PartialCredentials {
                 profile: profile.to_string(),
@@ -118,7 +118,7 @@ impl Engine {
             .and_then(|a| a.redirect_uri.clone())
             .or_else(|| stored.pending_redirect_uri.clone())
             .or_else(|| p.redirect_uri.clone());
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         let _in_flight = self.in_flight(profile);
         let tokens = match p.dialect {
             Dialect::Pancloud => pancloud::exchange(&caller, &p, code, redirect.as_deref()).await?,
@@ -168,8 +168,10 @@ impl Engine {
         current.moved_to = None;
         let mut result = current.clone();
         result.set_access_token(t.access_token.clone(), t.expires_in, now);
+        result.set_token_type(t.token_type.as_deref());
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);
+            current.set_token_type(t.token_type.as_deref());
         } else {
             current.forget_access_token();
         }
@@ -178,16 +180,23 @@ impl Engine {
 }
 
 /// What `login`, `auth-url` and `exchange` say about a profile nobody logs in to.
-pub fn no_login_needed(profile: &str) -> String {
+pub fn no_login_needed(profile: &str, grant: Grant) -> String {
+    let how = match grant {
+        Grant::JwtBearer => "by presenting the profile's assertion",
+        Grant::TokenExchange => "by exchanging the profile's subject token",
+        _ => "with the client's own credentials",
+    };
     format!(
-        "profile '{profile}' uses the client_credentials grant: it needs no login; \
-         `pancred token` gets a token with the client's own credentials"
+        "profile '{profile}' uses the {} grant: it needs no login; `pancred token` gets a token \
+         {how}",
+        grant.as_str()
     )
 }
 
 pub(super) fn refuse_client_credentials(p: &Profile) -> Result<()> {
-    match p.grant {
-        Grant::ClientCredentials => Err(Error::Usage(no_login_needed(&p.profile))),
-        Grant::AuthorizationCode => Ok(()),
+    if p.grant.needs_login() {
+        Ok(())
+    } else {
+        Err(Error::Usage(no_login_needed(&p.profile, p.grant)))
     }
 }

@@ -63,6 +63,8 @@ impl Engine {
 
     /// Asks the provider for a user code. Nothing is stored.
     pub async fn start_device_login(&self, profile: &str) -> Result<DeviceLogin> {
+        // A DPoP profile's key is stored before its first token request.
+        self.dpop_ready(profile).await?;
         let stored = self.load_existing(profile).await?;
         let (p, _) = self.working(profile, Some(&stored));
         super::authorize::refuse_client_credentials(&p)?;
@@ -77,7 +79,7 @@ impl Engine {
                 missing: vec!["client_id"],
             });
         }
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         let endpoints = discovery::endpoints(&caller, &p, Need::DeviceAuthorization).await?;
         let answer = device::start(&caller, endpoints.device_authorization()?, &p).await?;
         Ok(DeviceLogin {
@@ -98,7 +100,7 @@ impl Engine {
     /// and stores them as a login does. A refusal is `access_denied` from the provider; a code
     /// that expires first is [`OAuthError::DeviceCodeExpired`]. Both exit 4.
     pub async fn finish_device_login(&self, login: &DeviceLogin) -> Result<Profile> {
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&login.working)?;
         let mut interval = login.interval;
         let mut transport_failures = 0;
         let tokens = loop {

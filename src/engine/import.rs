@@ -234,6 +234,8 @@ impl Engine {
             left.forget_access_token();
             left.refresh_token = None;
             left.pkce_verifier = None;
+            // The DPoP key goes with the tokens bound to it.
+            left.dpop_key = None;
             let as_name = if target == name {
                 String::new()
             } else {
@@ -277,6 +279,9 @@ impl Engine {
                 copy.refresh_token = here.refresh_token;
                 copy.access_token = here.access_token;
                 copy.expires_at = here.expires_at;
+                // The key the tokens kept here are bound to, and their type.
+                copy.dpop_key = here.dpop_key;
+                copy.token_type = here.token_type;
             }
             outcome = Some((existed, carries_tokens && !keep_here));
             Ok(Some(copy))

@@ -102,7 +102,10 @@ impl Engine {
             Offered::No(why) => return Ok(Offered::No(why)),
         };
         let token = self.fresh_access_token(name).await?;
-        let map = inspect::userinfo(&self.caller()?, &url, &p, &token).await?;
+        // As stored with that token (its type says whether it is DPoP-bound).
+        let p = self.load_existing(name).await?;
+        let caller = self.caller()?.bound_to(&p)?;
+        let map = inspect::userinfo(&caller, &url, &p, &token).await?;
         Ok(Offered::Yes(fields(&map, &["sub", "name", "email"])))
     }
 
@@ -117,7 +120,7 @@ impl Engine {
             Offered::Yes(url) => url,
             Offered::No(why) => return Ok(Offered::No(why)),
         };
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         let (map, which) = match (&p.access_token, &p.refresh_token) {
             (Some(at), rt) => {
                 match inspect::introspect(&caller, &url, &p, at, "access_token").await {

@@ -11,6 +11,7 @@
 mod authorize;
 mod cached;
 mod device;
+mod dpop;
 mod flight;
 mod handout;
 mod identity;
@@ -25,6 +26,7 @@ mod write;
 pub use authorize::no_login_needed;
 pub use cached::{expiry_of, Cached};
 pub use device::DeviceLogin;
+pub use dpop::ResourceBinding;
 pub use import::{ImportMode, Imported};
 pub use inspect::{id_token_claims, Fields, Offered};
 pub use open::OpenedEngine;
@@ -105,6 +107,8 @@ pub struct Engine {
     flights: Arc<Mutex<flight::Flights>>,
     /// Where tokens go when the store refuses them, and what the user is told (`rescue.rs`).
     safety: rescue::Safety,
+    /// What the environment offers the jwt_bearer and token_exchange grants.
+    ambient: Arc<crate::oauth::grants::Ambient>,
 }
 
 impl Engine {
@@ -119,7 +123,14 @@ impl Engine {
             caller: Arc::new(OnceLock::new()),
             flights: Arc::new(Mutex::new(flight::Flights::default())),
             safety: rescue::Safety::default(),
+            ambient: Arc::default(),
         }
+    }
+
+    /// What the environment offers grants that present a token (GitHub Actions' OIDC service).
+    pub fn with_ambient(mut self, ambient: crate::oauth::grants::Ambient) -> Self {
+        self.ambient = Arc::new(ambient);
+        self
     }
 
     /// The total time limit of each provider call (default 30 s; see [`crate::config::EngineConfig`]).

@@ -20,6 +20,7 @@ impl Engine {
             .with_leeway(config.leeway)
             .with_lock_timeout(config.lock_timeout)
             .with_http_timeout(config.http_timeout)
+            .with_ambient(config.ambient.clone())
     }
 
     /// Opens the configured store and builds the engine on it.

@@ -3,7 +3,7 @@
 
 use super::Engine;
 use crate::oauth::discovery::{self, Need};
-use crate::oauth::{developer, oauth2, pancloud, OAuthError, TokenResponse};
+use crate::oauth::{developer, grants, oauth2, pancloud, OAuthError, TokenResponse};
 use crate::profile::{Dialect, Grant, Profile, TokenState};
 use crate::resolve::{Resolved, Source};
 use crate::secret::Secret;
@@ -81,6 +81,8 @@ impl Engine {
         profile: &str,
         stored: Option<Profile>,
     ) -> Result<Profile> {
+        // A DPoP profile's key is stored before its first token request (same lock).
+        let stored = self.dpop_ready_locked(stored).await?;
         let (p, resolved) = self.working(profile, stored.as_ref());
         if stored.is_none()
             && resolved.source == Source::Store
@@ -88,14 +90,14 @@ impl Engine {
         {
             return Err(self.no_such(profile));
         }
-        let missing = resolved.missing_for_refresh(p.client_auth, p.grant);
+        let missing = resolved.missing_for_refresh(&p);
         if !missing.is_empty() {
             return Err(Error::PartialCredentials {
                 profile: profile.to_string(),
                 missing,
             });
         }
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         // From here until the result is stored, ending the program could lose a rotated token.
         let _in_flight = self.in_flight(profile);
         let tokens = match &resolved.developer_token {
@@ -104,19 +106,24 @@ impl Engine {
                 (Dialect::Pancloud, Grant::AuthorizationCode) => {
                     pancloud::refresh(&caller, &p).await?
                 }
-                (Dialect::Pancloud, Grant::ClientCredentials) => {
+                (Dialect::Pancloud, grant) => {
                     return Err(Error::Usage(format!(
-                        "profile '{profile}': the client_credentials grant needs the oauth2 dialect"
+                        "profile '{profile}': the {} grant needs the oauth2 dialect",
+                        grant.as_str()
                     )))
                 }
                 (Dialect::OAuth2, grant) => {
-                    let (caller, p) = (&caller, &p);
+                    let (caller, p, ambient) = (&caller, &p, &*self.ambient);
                     discovery::with_endpoints(caller, p, Need::Token, |e| async move {
                         match grant {
                             Grant::AuthorizationCode => oauth2::refresh(caller, &e, p).await,
                             // Same lock, same re-read, same single flight: one grant per expiry.
                             Grant::ClientCredentials => {
                                 oauth2::client_credentials(caller, &e, p).await
+                            }
+                            Grant::JwtBearer => grants::jwt_bearer(caller, &e, p, ambient).await,
+                            Grant::TokenExchange => {
+                                grants::token_exchange(caller, &e, p, ambient).await
                             }
                         }
                     })
@@ -181,6 +188,7 @@ impl Engine {
             }
         }
         result.set_access_token(t.access_token.clone(), t.expires_in, now);
+        result.set_token_type(t.token_type.as_deref());
         if t.id_token.is_some() {
             result.id_token = t.id_token.clone();
         }
@@ -200,6 +208,7 @@ impl Engine {
         current.moved_to = None;
         if current.cache_token {
             current.set_access_token(t.access_token, t.expires_in, now);
+            current.set_token_type(t.token_type.as_deref());
         } else {
             current.forget_access_token();
         }

@@ -237,7 +237,16 @@ impl Engine {
             attempts += 1;
             let (store, p) = (self.store.clone(), updated.clone());
             let err = match super::blocking(move || store.upsert(&p)).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    // Stored, but perhaps only where a failover would lose them: written again
+                    // like a failed write, and at last kept in the rescue file as well (applied
+                    // later only if the store lost them).
+                    let store = self.store.clone();
+                    match super::blocking(move || store.confirm_write()).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) => e,
+                    }
+                }
                 Err(e) => e,
             };
             if matches!(err, Error::Store(StoreError::Config(_)))
@@ -282,7 +291,7 @@ impl Engine {
         match kept {
             Ok(path) => {
                 self.notice(format!(
-                    "could not store the new tokens of profile '{name}' in the {} store ({failure}); \
+                    "the new tokens of profile '{name}' are not safe in the {} store ({failure}); \
                      they are kept in {} and every later pancred command on this profile stores them \
                      first (nothing else to do; do not delete that file)",
                     self.store().kind(),

@@ -3,7 +3,7 @@
 use super::{Engine, RevokeWhat};
 use crate::oauth::discovery::{self, Need};
 use crate::oauth::{oauth2, pancloud};
-use crate::profile::{ClientAuth, Dialect, Profile};
+use crate::profile::{Dialect, Profile};
 use crate::secret::Secret;
 use crate::{Error, Result};
 
@@ -52,20 +52,18 @@ impl Engine {
                 }
             )));
         }
-        let mut missing = Vec::new();
-        if p.client_id.is_none() {
-            missing.push("client_id");
-        }
-        if p.client_secret.is_none() && p.client_auth != ClientAuth::None {
-            missing.push("client_secret");
-        }
+        let missing = crate::resolve::missing_for_client(
+            p.client_id.as_deref(),
+            p.client_secret.as_ref(),
+            &p,
+        );
         if !missing.is_empty() {
             return Err(Error::PartialCredentials {
                 profile: profile.to_string(),
                 missing,
             });
         }
-        let caller = self.caller()?;
+        let caller = self.caller()?.bound_to(&p)?;
         if p.dialect == Dialect::OAuth2 {
             // A missing endpoint is found out before anything is revoked.
             discovery::endpoints(&caller, &p, Need::Revocation)

@@ -101,7 +101,7 @@ impl ProfilePatch {
         // engine's to refuse when it is used, and must not block an unrelated edit.
         for name in self.set.keys() {
             if let (Some(spec), Some(text)) = (fields::spec(name), p.setting_text(name)) {
-                if spec.kind == fields::Kind::Url {
+                if matches!(spec.kind, fields::Kind::Url | fields::Kind::KeyFile) {
                     fields::check_text(spec, &text, p.allow_insecure_http).map_err(|e| {
                         let hint = if e.contains("https") {
                             " (or set allow_insecure_http to true)"
@@ -111,6 +111,12 @@ impl ProfilePatch {
                         format!("{name}: {e}{hint}")
                     })?;
                 }
+            }
+        }
+        if self.set.contains_key("client_key") {
+            if let Some(key) = &p.client_key {
+                crate::client_key::ClientKey::from_pem(key.expose().as_bytes())
+                    .map_err(|e| format!("client_key: {e}"))?;
             }
         }
         Ok(p)

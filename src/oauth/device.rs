@@ -3,7 +3,7 @@
 
 use super::discovery::Endpoints;
 use super::error::endpoint_label;
-use super::oauth2::build;
+use super::oauth2::{build, target};
 use super::response::token_response;
 use super::{Caller, OAuthError, TokenResponse};
 use crate::profile::Profile;
@@ -52,7 +52,12 @@ pub async fn start(
         form.push(("scope", scope.to_string()));
     }
     let (status, map) = c
-        .post(endpoint, p.allow_insecure_http, build(p, form)?, false)
+        .post(
+            endpoint,
+            p.allow_insecure_http,
+            build(p, target(None, endpoint), form)?,
+            false,
+        )
         .await?;
     parse_authorization(endpoint, status, &map)
 }
@@ -69,7 +74,12 @@ pub async fn poll(
     ];
     let url = endpoints.token()?;
     match c
-        .post(url, p.allow_insecure_http, build(p, form)?, false)
+        .post(
+            url,
+            p.allow_insecure_http,
+            build(p, target(Some(endpoints), url), form)?,
+            false,
+        )
         .await
     {
         Ok((status, map)) => token_response(url, status, &map).map(Poll::Tokens),

@@ -58,6 +58,9 @@ pub struct Endpoints {
     pub iss_parameter_supported: bool,
     /// The metadata's `token_endpoint_auth_methods_supported` (empty when not read or not named).
     pub token_auth_methods: Vec<String>,
+    /// The metadata's `token_endpoint_auth_signing_alg_values_supported` (empty when not read or
+    /// not named): what a client assertion may be signed with.
+    pub token_auth_signing_algs: Vec<String>,
     /// Endpoints taken from cached metadata: a failure there may mean the cache is stale.
     cached: Vec<Need>,
 }
@@ -175,6 +178,8 @@ pub async fn endpoints(c: &Caller, p: &Profile, need: Need) -> Result<Endpoints,
         Err(err) => return Err(err),
     };
     merge(&mut e, &meta, cached);
+    super::bound::check_metadata(p, &meta)?;
+    super::bound::use_mtls_aliases(p, &mut e, &meta);
     Ok(e)
 }
 
@@ -195,16 +200,19 @@ fn merge(e: &mut Endpoints, meta: &Map<String, Value>, cached: bool) {
         }
     }
     e.issuer = field("issuer").or(e.issuer.take());
-    e.token_auth_methods = meta
-        .get("token_endpoint_auth_methods_supported")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = |k: &str| -> Vec<String> {
+        meta.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    e.token_auth_methods = names("token_endpoint_auth_methods_supported");
+    e.token_auth_signing_algs = names("token_endpoint_auth_signing_alg_values_supported");
     e.iss_parameter_supported = meta
         .get("authorization_response_iss_parameter_supported")
         .and_then(Value::as_bool)
@@ -237,6 +245,7 @@ where
             };
             let mut fresh = Endpoints::from_profile(p);
             merge(&mut fresh, &meta, false);
+            super::bound::use_mtls_aliases(p, &mut fresh, &meta);
             if fresh.get(need).is_none() || fresh.get(need) == before.as_deref() {
                 return Err(err);
             }

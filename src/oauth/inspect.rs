@@ -2,7 +2,7 @@
 //! and RFC 7662 introspection (a POST with the client's authentication). Both answers are JSON
 //! objects read with the same bounds as every other answer.
 
-use super::oauth2::build;
+use super::oauth2::{build, target};
 use super::response::send_json;
 use super::{transport, Caller, OAuthError};
 use crate::profile::Profile;
@@ -20,9 +20,21 @@ pub async fn userinfo(
     let request = c
         .client()
         .get(checked)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .bearer_auth(token.expose());
-    send_json(request, url, c.timeout(), false)
+        .header(reqwest::header::ACCEPT, "application/json");
+    // A DPoP-bound token goes with a proof of the key (RFC 9449 section 7).
+    if let Some(key) = c.dpop_key().filter(|_| p.is_dpop_token()) {
+        let (_, map) = super::dpop::send(
+            key,
+            request,
+            ("GET", url),
+            Some(token.expose()),
+            c.timeout(),
+            false,
+        )
+        .await?;
+        return Ok(map);
+    }
+    send_json(request.bearer_auth(token.expose()), url, c.timeout(), false)
         .await
         .map(|(_, map)| map)
 }
@@ -40,7 +52,12 @@ pub async fn introspect(
         ("token", token.expose().to_string()),
         ("token_type_hint", hint.to_string()),
     ];
-    c.post(url, p.allow_insecure_http, build(p, form)?, false)
-        .await
-        .map(|(_, map)| map)
+    c.post(
+        url,
+        p.allow_insecure_http,
+        build(p, target(None, url), form)?,
+        false,
+    )
+    .await
+    .map(|(_, map)| map)
 }

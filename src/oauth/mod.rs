@@ -3,14 +3,20 @@
 //! Each function takes the working profile (settings from the store, credentials from the
 //! resolver) and returns what the provider said; storing the result is the engine's job.
 
+pub mod assertion;
+mod bound;
 pub mod developer;
 pub mod device;
 pub mod discovery;
 pub mod discovery_cache;
+pub mod dpop;
 pub mod error;
+pub mod grants;
 pub mod inspect;
+pub mod mtls;
 pub mod oauth2;
 pub mod pancloud;
+pub mod pem_key;
 pub mod response;
 pub mod transport;
 
@@ -26,6 +32,8 @@ pub struct Caller {
     client: reqwest::Client,
     timeout: Duration,
     discovery_cache: Option<std::path::PathBuf>,
+    /// The profile's DPoP key: every POST then carries a proof ([`bound`]).
+    dpop: Option<std::sync::Arc<dpop::DpopKey>>,
 }
 
 impl Caller {
@@ -34,6 +42,7 @@ impl Caller {
             client: transport::client(timeout)?,
             timeout,
             discovery_cache: discovery_cache::default_dir(),
+            dpop: None,
         })
     }
 
@@ -59,7 +68,12 @@ impl Caller {
                 .post(checked)
                 .header(reqwest::header::ACCEPT, "application/json"),
         );
-        response::send_json(request, url, self.timeout, allow_empty).await
+        match &self.dpop {
+            Some(key) => {
+                dpop::send(key, request, ("POST", url), None, self.timeout, allow_empty).await
+            }
+            None => response::send_json(request, url, self.timeout, allow_empty).await,
+        }
     }
 
     /// GETs a JSON object; also returns the lifetime its `Cache-Control` gives, if any.

@@ -1,6 +1,7 @@
 //! Standard OAuth 2.0 ("oauth2" dialect): RFC 6749 form bodies, client authentication by
-//! `client_secret_basic`, `client_secret_post` or `none`, PKCE S256 (RFC 7636), RFC 7009 revocation.
+//! `client_secret_basic`, `client_secret_post`, `none` or a client assertion (`assertion.rs`), PKCE S256 (RFC 7636), RFC 7009 revocation.
 
+use super::assertion::{self, Target};
 use super::discovery::Endpoints;
 use super::{extra_params, url_with_query, Caller, OAuthError, TokenResponse};
 use crate::profile::{ClientAuth, Profile};
@@ -109,9 +110,11 @@ fn basic_header(id: &str, secret: &str) -> String {
     )
 }
 
-/// Adds client authentication to a request and its form.
+/// Adds client authentication to a request and its form; `to` is where the request goes (the
+/// audience of a client assertion).
 fn authenticate(
     p: &Profile,
+    to: Target<'_>,
     form: &mut Vec<(&'static str, String)>,
 ) -> Result<Option<String>, OAuthError> {
     let id = client_id(p)?.to_string();
@@ -132,18 +135,37 @@ fn authenticate(
             form.push(("client_secret", s));
             Ok(None)
         }
-        ClientAuth::None => {
+        // RFC 8705: the TLS client certificate authenticates; the body names the client.
+        ClientAuth::None | ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth => {
             form.push(("client_id", id));
+            Ok(None)
+        }
+        ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt => {
+            let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+            let jwt = assertion::client_assertion(p, to, now)?;
+            form.push(("client_id", id));
+            form.push(("client_assertion_type", assertion::ASSERTION_TYPE.into()));
+            form.push(("client_assertion", jwt));
             Ok(None)
         }
     }
 }
 
+/// Where a request to `url` goes, for its client authentication: the token endpoint is the
+/// audience of client assertions (OpenID Connect Core §9), else the endpoint called.
+pub(super) fn target<'a>(endpoints: Option<&'a Endpoints>, url: &'a str) -> Target<'a> {
+    Target {
+        audience: endpoints.and_then(|e| e.token.as_deref()).unwrap_or(url),
+        algs: endpoints.map_or(&[], |e| e.token_auth_signing_algs.as_slice()),
+    }
+}
+
 pub(super) fn build(
     p: &Profile,
+    to: Target<'_>,
     mut form: Vec<(&'static str, String)>,
 ) -> Result<impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder, OAuthError> {
-    let auth = authenticate(p, &mut form)?;
+    let auth = authenticate(p, to, &mut form)?;
     Ok(move |r: reqwest::RequestBuilder| {
         let r = r.form(&form);
         match auth {
@@ -172,8 +194,12 @@ pub async fn exchange(
         form.push(("code_verifier", v.expose().to_string()));
     }
     let url = endpoints.token()?;
-    c.token_call(url, p.allow_insecure_http, build(p, form)?)
-        .await
+    c.token_call(
+        url,
+        p.allow_insecure_http,
+        build(p, target(Some(endpoints), url), form)?,
+    )
+    .await
 }
 
 pub async fn refresh(
@@ -190,8 +216,12 @@ pub async fn refresh(
         ("refresh_token", rt.expose().to_string()),
     ];
     let url = endpoints.token()?;
-    c.token_call(url, p.allow_insecure_http, build(p, form)?)
-        .await
+    c.token_call(
+        url,
+        p.allow_insecure_http,
+        build(p, target(Some(endpoints), url), form)?,
+    )
+    .await
 }
 
 /// RFC 6749 section 4.4: a token for the client itself, asked with the profile's scope.
@@ -205,8 +235,12 @@ pub async fn client_credentials(
         form.push(("scope", scope.to_string()));
     }
     let url = endpoints.token()?;
-    c.token_call(url, p.allow_insecure_http, build(p, form)?)
-        .await
+    c.token_call(
+        url,
+        p.allow_insecure_http,
+        build(p, target(Some(endpoints), url), form)?,
+    )
+    .await
 }
 
 /// RFC 7009: `hint` is `access_token` or `refresh_token`; a 200 with an empty body is success.
@@ -222,9 +256,14 @@ pub async fn revoke(
         ("token_type_hint", hint.to_string()),
     ];
     let url = endpoints.revocation()?;
-    c.post(url, p.allow_insecure_http, build(p, form)?, true)
-        .await
-        .map(|_| ())
+    c.post(
+        url,
+        p.allow_insecure_http,
+        build(p, target(Some(endpoints), url), form)?,
+        true,
+    )
+    .await
+    .map(|_| ())
 }
 
 #[cfg(test)]

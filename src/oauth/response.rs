@@ -49,6 +49,26 @@ pub async fn send_json_headers(
     timeout: Duration,
     allow_empty: bool,
 ) -> Result<(u16, reqwest::header::HeaderMap, Map<String, Value>), OAuthError> {
+    let (status, headers, answer) = send_and_read(request, url, timeout, allow_empty).await?;
+    answer.map(|map| (status, headers, map))
+}
+
+/// [`send_json_headers`], with the headers kept when the answer is an error too (a DPoP nonce
+/// comes with a refusal). The outer error is a transport failure.
+#[allow(clippy::type_complexity)]
+pub async fn send_and_read(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    timeout: Duration,
+    allow_empty: bool,
+) -> Result<
+    (
+        u16,
+        reqwest::header::HeaderMap,
+        Result<Map<String, Value>, OAuthError>,
+    ),
+    OAuthError,
+> {
     let response = request
         .send()
         .await
@@ -61,7 +81,8 @@ pub async fn send_json_headers(
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or_default().trim().to_string());
     let body = read_bounded(response, url, timeout, MAX_BODY).await?;
-    parse(url, status, content_type.as_deref(), &body, allow_empty).map(|m| (status, headers, m))
+    let answer = parse(url, status, content_type.as_deref(), &body, allow_empty);
+    Ok((status, headers, answer))
 }
 
 /// The body of an answer, at most `limit` bytes: a longer one (announced or streamed) stops with

@@ -11,11 +11,24 @@ pub const USER_AGENT: &str = concat!("pancred/", env!("CARGO_PKG_VERSION"));
 /// Builds the client. Token calls must not follow redirects: a redirect would resend the
 /// credentials in the body to wherever the Location header points.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, OAuthError> {
-    reqwest::Client::builder()
+    client_with(timeout, None)
+}
+
+/// [`client`], presenting a TLS client certificate when `identity` is given (mTLS, RFC 8705).
+pub fn client_with(
+    timeout: Duration,
+    identity: Option<reqwest::Identity>,
+) -> Result<reqwest::Client, OAuthError> {
+    let builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
         .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(reqwest::redirect::Policy::none());
+    let builder = match identity {
+        Some(id) => builder.identity(id),
+        None => builder,
+    };
+    builder
         .build()
         .map_err(|e| OAuthError::Other(format!("cannot set up the HTTP client: {e}")))
 }

@@ -38,6 +38,8 @@ pub enum Kind {
     Object,
     /// A JSON array of strings.
     List,
+    /// The absolute path of a private key file (PEM) of a type pancred signs with.
+    KeyFile,
 }
 
 /// Who may set a field.
@@ -68,8 +70,36 @@ impl FieldSpec {
 }
 
 pub const DIALECTS: &[&str] = &["pancloud", "oauth2"];
-pub const CLIENT_AUTHS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
-pub const GRANTS: &[&str] = &["authorization_code", "client_credentials"];
+pub const CLIENT_AUTHS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "none",
+    "private_key_jwt",
+    "client_secret_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+];
+pub const GRANTS: &[&str] = &[
+    "authorization_code",
+    "client_credentials",
+    "jwt_bearer",
+    "token_exchange",
+];
+
+/// Settings of one client authentication or grant: `show` lists them only when set.
+const SHOWN_WHEN_SET: &[&str] = &[
+    "client_key_file",
+    "client_key",
+    "client_key_id",
+    "client_cert_file",
+    "assertion_file",
+    "assertion_command",
+    "subject_token_file",
+    "subject_token_command",
+    "subject_token_type",
+    "audience",
+    "resource",
+];
 
 const fn f(
     name: &'static str,
@@ -111,12 +141,44 @@ pub const FIELDS: &[FieldSpec] = &[
         "oauth2 only; ←/→ to change",
     ),
     f(
+        "client_key_file",
+        Kind::KeyFile,
+        OAuth2,
+        Form,
+        "private_key_jwt, mTLS: the private key (PEM), e.g. /home/me/.config/client.pem",
+    ),
+    // RFC 8705 mTLS: the client certificate; its key is client_key_file.
+    f(
+        "client_cert_file",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "mTLS: client certificate (PEM)",
+    ),
+    f(
+        "client_key_id",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "private_key_jwt: the key's kid",
+    ),
+    // The key's PEM text, kept with the secrets (instead of client_key_file).
+    f("client_key", Kind::Secret, OAuth2, Init, ""),
+    f(
         "grant",
         Kind::Choice(GRANTS),
         OAuth2,
         Form,
-        "oauth2: client_credentials needs no login",
+        "oauth2: only authorization_code needs a login",
     ),
+    // Inputs of the jwt_bearer and token_exchange grants.
+    f("assertion_file", Kind::Text, OAuth2, Init, ""),
+    f("assertion_command", Kind::Text, OAuth2, Init, ""),
+    f("subject_token_file", Kind::Text, OAuth2, Init, ""),
+    f("subject_token_command", Kind::Text, OAuth2, Init, ""),
+    f("subject_token_type", Kind::Text, OAuth2, Init, ""),
+    f("audience", Kind::Text, OAuth2, Init, ""),
+    f("resource", Kind::Text, OAuth2, Init, ""),
     f(
         "issuer",
         Kind::Url,
@@ -165,6 +227,11 @@ pub const FIELDS: &[FieldSpec] = &[
     // Whose grant it is (`iss`, `sub` of the first ID token): written by logins and refreshes;
     // an init file may carry it back (a stored document re-used).
     f("identity", Kind::Object, Both, Init, ""),
+    // RFC 9449 DPoP: the key pair is created under the profile's lock before the first token
+    // request, and kept with the secrets.
+    f("dpop", Kind::Bool, OAuth2, Init, ""),
+    f("dpop_key", Kind::Secret, OAuth2, Internal, ""),
+    f("token_type", Kind::Text, OAuth2, Internal, ""),
 ];
 
 pub fn spec(name: &str) -> Option<&'static FieldSpec> {
@@ -204,6 +271,8 @@ impl Profile {
             "developer_token" => self.developer_token.as_ref(),
             "pkce_verifier" => self.pkce_verifier.as_ref(),
             "id_token" => self.id_token.as_ref(),
+            "dpop_key" => self.dpop_key.as_ref(),
+            "client_key" => self.client_key.as_ref(),
             _ => None,
         }
     }
@@ -266,8 +335,9 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
             && !matches!(f.name, "profile" | "expires_at" | "id_token")
             && match f.kind {
                 Kind::Bool | Kind::Object | Kind::List => p.setting_text(f.name).is_some(),
+                _ if SHOWN_WHEN_SET.contains(&f.name) => p.setting_text(f.name).is_some(),
                 // Shown when it is not the usual one: such a profile never logs in.
-                _ if f.name == "grant" => p.grant != super::Grant::AuthorizationCode,
+                _ if f.name == "grant" => !p.grant.needs_login(),
                 _ => true,
             }
     })
@@ -278,6 +348,7 @@ pub fn shown_fields(p: &Profile) -> impl Iterator<Item = &'static FieldSpec> + '
 pub fn check_text(spec: &FieldSpec, value: &str, insecure_ok: bool) -> Result<(), String> {
     match spec.kind {
         Kind::Url => crate::rules::url_policy::check_setting(value, insecure_ok),
+        Kind::KeyFile if !value.is_empty() => crate::client_key::check_file(value).map(|_| ()),
         Kind::Choice(options) if !value.is_empty() && !options.contains(&value) => {
             Err(format!("one of: {}", options.join(", ")))
         }
@@ -301,6 +372,10 @@ impl ClientAuth {
             "client_secret_basic" => Some(ClientAuth::ClientSecretBasic),
             "client_secret_post" => Some(ClientAuth::ClientSecretPost),
             "none" => Some(ClientAuth::None),
+            "tls_client_auth" => Some(ClientAuth::TlsClientAuth),
+            "self_signed_tls_client_auth" => Some(ClientAuth::SelfSignedTlsClientAuth),
+            "private_key_jwt" => Some(ClientAuth::PrivateKeyJwt),
+            "client_secret_jwt" => Some(ClientAuth::ClientSecretJwt),
             _ => None,
         }
     }
@@ -354,6 +429,19 @@ mod tests {
         for a in CLIENT_AUTHS {
             assert_eq!(ClientAuth::from_name(a).unwrap().as_str(), *a);
         }
+    }
+
+    #[test]
+    fn a_key_file_setting_names_what_is_wrong_with_it() {
+        let spec = spec("client_key_file").unwrap();
+        let e = check_text(spec, "/nonexistent/pancred-client.pem", false).unwrap_err();
+        assert!(
+            e.contains("pancred-client.pem") && e.contains("no such file"),
+            "{e}"
+        );
+        let e = check_text(spec, "client.pem", false).unwrap_err();
+        assert!(e.contains("absolute path"), "{e}");
+        assert!(check_text(spec, "", false).is_ok());
     }
 
     #[test]

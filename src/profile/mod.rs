@@ -5,10 +5,13 @@ pub mod name;
 
 use crate::jwt;
 
+pub mod binding;
 pub mod fields;
 pub mod identity;
+mod inputs;
 use crate::seconds;
 use crate::secret::Secret;
+pub use inputs::GrantInputs;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -60,6 +63,14 @@ pub enum ClientAuth {
     ClientSecretBasic,
     ClientSecretPost,
     None,
+    /// RFC 8705: a client certificate from a CA the provider trusts (`client_cert_file`).
+    TlsClientAuth,
+    /// RFC 8705: a self-signed client certificate registered with the provider.
+    SelfSignedTlsClientAuth,
+    /// RFC 7523 §2.2: a JWT signed with the client's private key (`client_key_file`).
+    PrivateKeyJwt,
+    /// RFC 7523 §2.2: a JWT signed with an HMAC of the client secret.
+    ClientSecretJwt,
 }
 
 impl ClientAuth {
@@ -68,7 +79,29 @@ impl ClientAuth {
             ClientAuth::ClientSecretBasic => "client_secret_basic",
             ClientAuth::ClientSecretPost => "client_secret_post",
             ClientAuth::None => "none",
+            ClientAuth::TlsClientAuth => "tls_client_auth",
+            ClientAuth::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
+            ClientAuth::ClientSecretJwt => "client_secret_jwt",
         }
+    }
+
+    /// Whether the client proves itself with its `client_secret`.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::ClientSecretBasic
+                | ClientAuth::ClientSecretPost
+                | ClientAuth::ClientSecretJwt
+        )
+    }
+
+    /// Whether the client proves itself with a TLS client certificate (RFC 8705).
+    pub fn is_mtls(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth
+        )
     }
 }
 
@@ -81,6 +114,10 @@ pub enum Grant {
     AuthorizationCode,
     /// Section 4.4: every token comes from the client's own credentials; nobody logs in.
     ClientCredentials,
+    /// RFC 7523 §2.1: every token for a signed assertion (`assertion_file`/`_command`).
+    JwtBearer,
+    /// RFC 8693: every token for a subject token (a file, a command, or GitHub Actions' OIDC).
+    TokenExchange,
 }
 
 impl Grant {
@@ -88,7 +125,14 @@ impl Grant {
         match self {
             Grant::AuthorizationCode => "authorization_code",
             Grant::ClientCredentials => "client_credentials",
+            Grant::JwtBearer => "jwt_bearer",
+            Grant::TokenExchange => "token_exchange",
         }
+    }
+
+    /// Whether a person logs in for this grant's tokens; the others get each token without one.
+    pub fn needs_login(self) -> bool {
+        self == Grant::AuthorizationCode
     }
 }
 
@@ -223,6 +267,28 @@ pub struct Profile {
     /// Whose grant this is, from the first ID token (see [`identity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<identity::Identity>,
+    /// RFC 9449: tokens bound to a key pair kept in `dpop_key` (see [`binding`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dpop: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<Secret>,
+    /// The access token's `token_type` when it is not `Bearer` (`DPoP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// RFC 8705: the client certificate (PEM) for mTLS; its key is in `client_key_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_file: Option<String>,
+    /// The client's private key for `private_key_jwt` and mTLS (a PEM file, or for
+    /// `private_key_jwt` the PEM text kept with the profile's secrets) and its `kid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_id: Option<String>,
+    /// Inputs of the jwt_bearer and token_exchange grants (see `oauth::grants`).
+    #[serde(flatten)]
+    pub grant_inputs: GrantInputs,
     /// Fields pancred does not know, kept so that a rewrite loses nothing another program stored.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -263,6 +329,14 @@ impl Profile {
             access_revoked_at: None,
             moved_to: None,
             identity: None,
+            dpop: false,
+            dpop_key: None,
+            token_type: None,
+            client_cert_file: None,
+            client_key_file: None,
+            client_key: None,
+            client_key_id: None,
+            grant_inputs: GrantInputs::default(),
             extra: Map::new(),
         }
     }
@@ -317,6 +391,7 @@ impl Profile {
         self.expires_at =
             jwt::expiry(token.expose()).or(expires_in.map(|s| seconds::after(now, s)));
         self.access_token = Some(token);
+        self.token_type = None;
     }
 
     /// Drops what an authorization in progress kept (after its exchange, or a new one).
@@ -329,6 +404,7 @@ impl Profile {
     pub fn forget_access_token(&mut self) {
         self.access_token = None;
         self.expires_at = None;
+        self.token_type = None;
     }
 }
 

@@ -96,6 +96,13 @@ pub trait Store: Send + Sync {
     }
     /// Inserts or replaces the profile named `profile.profile`, atomically.
     fn upsert(&self, profile: &Profile) -> Result<(), StoreError>;
+    /// Called right after an `upsert` of new tokens succeeded: whether that write would survive
+    /// the loss of the server that took it (a Redis master whose replicas must acknowledge it).
+    /// An error sends the tokens to the rescue file as well. Stores that keep what they take
+    /// when `upsert` returns say `Ok`.
+    fn confirm_write(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Removes a profile; `Ok(false)` when there was none.
     fn remove(&self, name: &str) -> Result<bool, StoreError>;
     /// The profile chosen by `pancred use`, if any.
@@ -291,10 +298,33 @@ pub fn open_file(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
 }
 
 /// What the small `pancred` executable opens: the file store ([`open_file`]), else the Secret
-/// Service keyring store's cached view ([`open_cached_keyring`]); `None` for every other store,
-/// which it hands over at once.
+/// Service keyring store's cached view ([`open_cached_keyring`]), else Redis
+/// ([`open_cached_redis`]); `None` for every other store, which it hands over at once.
 pub fn open_cached(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
-    open_file(config).or_else(|| open_cached_keyring(config))
+    open_file(config)
+        .or_else(|| open_cached_keyring(config))
+        .or_else(|| open_cached_redis(config))
+}
+
+/// The Redis store itself, as every path opens it: the small executable reads a cached token
+/// from Redis as the whole program does (one connection, one read), rather than starting the
+/// whole program to make the same read.
+pub fn open_cached_redis(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
+    #[cfg(feature = "redis")]
+    if config.kind == StoreKind::Redis {
+        return Some(open_redis(config));
+    }
+    let _ = config;
+    None
+}
+
+#[cfg(feature = "redis")]
+fn open_redis(config: &StoreConfig) -> Result<Opened, StoreError> {
+    let cfg = self::redis::RedisConfig::from_settings(config.redis_url.as_deref(), &config.redis)?;
+    Ok(Opened {
+        store: Arc::new(self::redis::RedisStore::connect(&cfg)?),
+        warning: None,
+    })
 }
 
 /// The keyring store as the cached path reads it when the configuration means the Secret
@@ -380,16 +410,7 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
             }
         },
         #[cfg(feature = "redis")]
-        StoreKind::Redis => {
-            let cfg = self::redis::RedisConfig::from_settings(
-                config.redis_url.as_deref(),
-                &config.redis,
-            )?;
-            Ok(Opened {
-                store: Arc::new(self::redis::RedisStore::connect(&cfg)?),
-                warning: None,
-            })
-        }
+        StoreKind::Redis => open_redis(config),
         #[cfg(feature = "memcached")]
         StoreKind::Memcached => {
             let cfg = memcached::MemcachedConfig::from_settings(

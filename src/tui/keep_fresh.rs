@@ -6,7 +6,7 @@
 use super::activity::Kind;
 use super::app::App;
 use super::effect::Effect;
-use crate::profile::{Grant, Profile, TokenState};
+use crate::profile::{Profile, TokenState};
 use crate::{clock::format_span, Error, Secret};
 use std::collections::HashMap;
 
@@ -48,9 +48,7 @@ pub fn delay(failures: u32) -> i64 {
 pub fn eligible(p: &Profile) -> bool {
     p.keep_fresh
         && p.cache_token
-        && (p.refresh_token.is_some()
-            || p.developer_token.is_some()
-            || p.grant == Grant::ClientCredentials)
+        && (p.refresh_token.is_some() || p.developer_token.is_some() || !p.grant.needs_login())
 }
 
 impl App {

@@ -6,10 +6,16 @@
 #[cfg(not(feature = "cli"))]
 compile_error!("a test using tests/common needs `#![cfg(feature = \"cli\")]` at its top");
 
+pub mod context;
 pub mod doctor;
+pub mod dpop;
+pub mod git;
 #[cfg(feature = "keyring")]
 pub mod keyring;
+pub mod kube;
 pub mod login;
+#[cfg(unix)]
+pub mod machine;
 pub mod oidc;
 pub mod pancloud_stub;
 pub mod provider;

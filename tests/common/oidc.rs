@@ -109,7 +109,10 @@ impl Oidc {
             Kind::OidcProvider => {
                 let js = super::external("PANCRED_TEST_JS")?;
                 let mut c = Command::new("node");
-                c.arg("provider.mjs").current_dir(js);
+                // PROVIDER_SCRIPT: another provider script of tests/js (bound-provider.mjs).
+                let script = env.iter().find(|(k, _)| *k == "PROVIDER_SCRIPT");
+                c.arg(script.map_or("provider.mjs", |(_, v)| v))
+                    .current_dir(js);
                 c
             }
             Kind::Dot => {

@@ -2,14 +2,17 @@
 repository, behind Basic authentication. HTTPS when CERT and KEY are given, else plain HTTP, on
 a free loopback port. Prints `listening PORT` once it accepts connections.
 
-Every request's Authorization header (or `-`) is appended to SEEN_FILE. A request without one
-gets 401 with `WWW-Authenticate: Basic`; one whose password is the content of TOKEN_FILE gets
-the repository's refs; any other gets 401.
+The repository is `/repo.git`, under any folder (`/acme/repo.git`). Every request's
+Authorization header (or `-`) is appended to SEEN_FILE. A request without one gets 401 with
+`WWW-Authenticate: Basic`; one whose password is the token TOKEN_FILE holds for its path gets the
+repository's refs; any other gets 401. TOKEN_FILE holds a token, or lines `/PREFIX/ TOKEN`: the
+first line whose prefix begins the path gives its token.
 
     python3 gitserver.py SEEN_FILE TOKEN_FILE [CERT KEY]
 """
 import base64
 import http.server
+import re
 import ssl
 import sys
 
@@ -17,13 +20,25 @@ seen_file, token_file = sys.argv[1:3]
 REFS = b"0123456789abcdef0123456789abcdef01234567\trefs/heads/main\n"
 
 
+def expected_token(path):
+    with open(token_file) as f:
+        text = f.read().strip()
+    lines = text.splitlines()
+    if len(lines) <= 1 and " " not in text:
+        return text
+    for line in lines:
+        prefix, _, token = line.partition(" ")
+        if path.startswith(prefix):
+            return token.strip()
+    return None
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         auth = self.headers.get("Authorization", "")
         with open(seen_file, "a") as f:
             f.write((auth or "-") + "\n")
-        with open(token_file) as f:
-            expected = f.read().strip()
+        expected = expected_token(self.path)
         password = None
         if auth.startswith("Basic "):
             try:
@@ -32,9 +47,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 password = None
         if not (expected and password == expected):
             self.answer(401, b"unauthorized\n", [("WWW-Authenticate", 'Basic realm="git"')])
-        elif self.path.startswith("/repo.git/info/refs"):
+        elif re.match(r"^(/[^?]*)?/repo\.git/info/refs", self.path):
             self.answer(200, REFS, [])
-        elif self.path == "/repo.git/HEAD":
+        elif re.match(r"^(/[^?]*)?/repo\.git/HEAD$", self.path):
             self.answer(200, b"ref: refs/heads/main\n", [])
         else:
             self.answer(404, b"not found\n", [])

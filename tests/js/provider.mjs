@@ -12,10 +12,14 @@
 //   GET  /test/polls           -> when each device_code /token request arrived (ms since epoch)
 //   POST /test/unavailable?n=  -> the next n /token requests are answered HTTP 503
 //                                 with an HTML page (a proxy in front of a restarting provider)
+//   (and the knobs of machine-grants.mjs: private_key_jwt, client_secret_jwt, JWT bearer, token exchange)
 // Env: PROVIDER_DEVICE_TTL (seconds a device code lives, default 600), PROVIDER_DEVICE_INTERVAL
 // (the polling interval the device authorization answer names; none: clients use 5 s).
 import http from 'node:http';
 import Provider from 'oidc-provider';
+import {
+  clientAuthAlgs, machineClients, machineKnobs, registerMachineGrants,
+} from './machine-grants.mjs';
 
 const host = '127.0.0.1';
 const port = Number(process.env.PROVIDER_PORT || 0);
@@ -79,7 +83,9 @@ const configuration = {
       response_types: [],
       grant_types: ['client_credentials'],
     },
+    ...machineClients([webRedirect, ...extraRedirects]),
   ],
+  ...(clientAuthAlgs() ? { enabledJWA: { clientAuthSigningAlgValues: clientAuthAlgs() } } : {}),
   features: {
     devInteractions: { enabled: true },
     deviceFlow: { enabled: true },
@@ -111,6 +117,7 @@ const configuration = {
 
 function start(actual) {
   const provider = new Provider(`http://${host}:${actual}`, configuration);
+  registerMachineGrants(provider, counts);
 
   provider.on('grant.success', (ctx) => {
     const g = ctx.oidc.params.grant_type;
@@ -128,6 +135,7 @@ function start(actual) {
   });
 
   provider.use(async (ctx, next) => {
+    if (await machineKnobs(ctx)) return;
     if (ctx.path === '/test/counts') {
       ctx.body = counts;
       return;

@@ -5,6 +5,10 @@
 
 use crate::common::oidc::{basic_client, Oidc, WEB_REDIRECT};
 use crate::common::{external, Run, Sandbox};
+
+pub mod burst;
+pub mod cluster;
+pub mod ha;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -78,8 +82,14 @@ pub fn expire(sb: &Sandbox, url: &str, prefix: &str, name: &str) {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let shown = rrun(sb, url, prefix, &["show", "--json", "--profile", name]);
     let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
-    assert_eq!(v["has_access_token"], false);
-    assert_eq!(v["has_refresh_token"], true);
+    assert_eq!(v["has_access_token"], false, "{}", shown.all());
+    assert_eq!(
+        v["has_refresh_token"],
+        true,
+        "{} ({})",
+        shown.all(),
+        r.all()
+    );
 }
 
 /// A `redis-server` of the test's own on a free loopback port; killed when dropped.

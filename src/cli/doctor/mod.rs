@@ -6,7 +6,6 @@ mod tools;
 
 use super::Context;
 use crate::diagnose::{self, Check, Status};
-use crate::profile::DEFAULT_PROFILE;
 use crate::Error;
 use std::path::PathBuf;
 
@@ -59,12 +58,12 @@ fn provider(ctx: &Context) -> Vec<Check> {
         Ok(o) => o,
         Err(e) => return skip(format!("the store did not open: {e}")),
     };
-    let name = match ctx.explicit_profile() {
-        Some(n) => n,
-        None => match opened.store.default_profile() {
-            Ok(d) => d.unwrap_or_else(|| DEFAULT_PROFILE.to_string()),
-            Err(e) => return skip(format!("the store did not answer: {e}")),
-        },
+    let selected = ctx.selection_with(super::context::Clue::Here, &|| {
+        Ok(opened.store.default_profile()?)
+    });
+    let name = match selected {
+        Ok(s) => s.name,
+        Err(e) => return skip(format!("no profile selected: {e}")),
     };
     let shown = crate::text::Safe(&name).to_string();
     let profile = match opened.store.load(&name) {
@@ -77,10 +76,12 @@ fn provider(ctx: &Context) -> Vec<Check> {
         Err(e) => return skip(format!("profile '{shown}' could not be read: {e}")),
     };
     let now = ctx.now();
-    match crate::config::runtime(1) {
+    let mut checks = match crate::config::runtime(1) {
         Ok(rt) => rt.block_on(diagnose::provider(&profile, now)),
         Err(e) => skip(e.to_string()),
-    }
+    };
+    checks.extend(diagnose::client_key(&profile));
+    checks
 }
 
 /// The report for people: one line per check, the fix indented under each problem.

@@ -2,21 +2,9 @@
 //! plugins. Each tool runs at most [`TIMEOUT`]; a tool that is not installed is skipped.
 
 use crate::diagnose::{Check, TIMEOUT};
+use crate::rules::git_helpers::{runs_pancred, storing_before_pancred};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
-
-/// git helpers that keep a copy of what they are given: listed before pancred, they answer
-/// their copy (an expired token) before git asks pancred.
-const STORAGE_HELPERS: &[&str] = &[
-    "store",
-    "cache",
-    "osxkeychain",
-    "libsecret",
-    "gnome-keyring",
-    "manager",
-    "manager-core",
-    "wincred",
-];
 
 /// Runs `cmd` to its end, or kills it after [`TIMEOUT`]; `None` when it cannot run or timed out.
 fn run_bounded(mut cmd: Command) -> Option<Output> {
@@ -42,17 +30,6 @@ fn run_bounded(mut cmd: Command) -> Option<Output> {
     }
 }
 
-/// Whether a helper line runs pancred.
-fn is_pancred(helper: &str) -> bool {
-    helper.contains("pancred") && helper.contains("git-credential")
-}
-
-/// The helper's name as git reads it: `store --file X` is `store`; `!cmd` and paths are not
-/// storage helpers of git's own.
-fn helper_name(helper: &str) -> &str {
-    helper.split_whitespace().next().unwrap_or("")
-}
-
 /// The helpers git runs, in order (an empty value clears the ones before it, as in git).
 pub fn helper_order(values: &str) -> Vec<String> {
     let mut list = Vec::new();
@@ -74,15 +51,10 @@ pub fn git_helpers() -> Check {
         return Check::skip(NAME, "git is not installed (or did not answer)");
     };
     let helpers = helper_order(&String::from_utf8_lossy(&out.stdout));
-    let Some(at) = helpers.iter().position(|h| is_pancred(h)) else {
+    let Some(at) = helpers.iter().position(|h| runs_pancred(h)) else {
         return Check::skip(NAME, "no credential.helper runs pancred");
     };
-    let before: Vec<&str> = helpers[..at]
-        .iter()
-        .map(|h| helper_name(h))
-        .filter(|n| STORAGE_HELPERS.contains(n))
-        .collect();
-    if before.is_empty() {
+    let Some(first) = storing_before_pancred(&helpers) else {
         return Check::ok(
             NAME,
             format!(
@@ -91,13 +63,13 @@ pub fn git_helpers() -> Check {
                 helpers.len()
             ),
         );
-    }
+    };
     Check::warn(
         NAME,
         format!(
-            "credential.helper lists {} before pancred: git answers from that copy (an expired \
+            "credential.helper lists `{}` before pancred: git answers from that copy (an expired \
              token, kept in plain text by `store`) before it asks pancred",
-            before.join(", ")
+            crate::text::Safe(first)
         ),
         "put pancred first: remove the storage helper (`git config --global --unset-all \
          credential.helper STORE-HELPER`), or set an empty helper before pancred's line to clear \
@@ -175,7 +147,8 @@ mod tests {
     fn an_empty_helper_clears_the_ones_before_it() {
         let order = helper_order("store\n\n!pancred git-credential\ncache --timeout 60\n");
         assert_eq!(order, ["!pancred git-credential", "cache --timeout 60"]);
-        assert_eq!(helper_name("store --file /x"), "store");
-        assert!(is_pancred("!/usr/bin/pancred --profile gh git-credential"));
+        assert!(runs_pancred(
+            "!/usr/bin/pancred --profile gh git-credential"
+        ));
     }
 }

@@ -11,27 +11,37 @@
 //! git 2.46 and later announce `capability[]=authtype`: the answer is then the ready
 //! `Authorization: Basic` credential marked `ephemeral`, so that no storing helper keeps a copy
 //! of a token that expires within the hour (`cache` honours `ephemeral`; `store` keeps only
-//! usernames and passwords).
+//! usernames and passwords). To a git that takes `state`, the answer also says which profile
+//! gave the token (`state[]=pancred.profile=NAME`): git hands it back on `erase`, which then
+//! forgets that profile's token, whatever profile the context would choose by then.
+//!
+//! Which profile answers: `--profile`, `PANCRED_PROFILE`, else the context rule for the
+//! request's remote ([`super::context_rules`]), and so on ([`Context::selection`]).
 
 mod request;
 mod serve;
 mod storing;
 
-use super::context::Context;
-use super::oauth_cmds::{block_on, engine};
+use super::context::{Clue, Context};
+use super::oauth_cmds::{block_on, engine_for};
 use crate::engine::Cached;
 use crate::secret::Secret;
 use crate::{Engine, Error, Profile};
 use base64::Engine as _;
 use std::io::Write;
 
-pub use request::{read_request, Request};
+#[cfg(test)]
+use request::read_request;
+pub use request::{spent_input, stdin_request, Request};
 pub use serve::decline;
 
 pub use super::args::DEFAULT_USERNAME;
 
+/// The prefix of pancred's `state[]` value: the profile that answered.
+const STATE_PROFILE: &str = "pancred.profile=";
+
 pub fn git_credential(ctx: &Context, operation: &str, username: &str) -> Result<(), Error> {
-    let request = read_request(std::io::stdin().lock())?;
+    let request = stdin_request()?;
     match operation {
         "get" => get(ctx, &request, username),
         "erase" => erase(ctx, &request, username),
@@ -57,32 +67,48 @@ pub(super) fn answers_for(profile: Option<&Profile>, request: &Request, username
     }
 }
 
-/// The answer from a cached token (both programs' cached path): silence for a request this
-/// profile does not serve.
-pub(super) fn from_cache(cached: &Cached, request: &Request, username: &str) -> Result<(), Error> {
+/// What the request tells of where git was asked to go, for the context rules.
+pub(super) fn clue(request: &Request) -> Clue<'_> {
+    Clue::Git {
+        protocol: request.get("protocol").unwrap_or_default(),
+        host: request.get("host").unwrap_or_default(),
+        path: request.get("path"),
+    }
+}
+
+/// The answer from profile `name`'s cached token (both programs' cached path): silence for a
+/// request this profile does not serve.
+pub(super) fn from_cache(
+    cached: &Cached,
+    name: &str,
+    request: &Request,
+    username: &str,
+) -> Result<(), Error> {
     if !answers_for(cached.stored.as_ref(), request, username) {
         return Ok(());
     }
-    answer(request, username, &cached.token, cached.expires_at())
+    answer(name, request, username, &cached.token, cached.expires_at())
 }
 
 fn get(ctx: &Context, request: &Request, username: &str) -> Result<(), Error> {
-    let (engine, name) = engine(ctx)?;
+    let (engine, name) = engine_for(ctx, clue(request))?;
     // The cached path needs no runtime, no thread and no lock; only a refresh builds them.
     let answer = match engine.cached_access_token(&name)? {
-        Some(c) => return from_cache(&c, request, username),
+        Some(c) => return from_cache(&c, &name, request, username),
         None => refreshed(ctx, &engine, &name, request, username)?,
     };
     // Silence for a request this profile does not serve: git asks its next helper, or the user.
     let Some((token, expiry)) = answer else {
         return Ok(());
     };
-    self::answer(request, username, &token, expiry)
+    self::answer(&name, request, username, &token, expiry)
 }
 
 /// git's answer to `request`: the username and the token as the password, with its expiry when
-/// known; to a git that takes `authtype`, the Basic credential, marked ephemeral.
+/// known; to a git that takes `authtype`, the Basic credential, marked ephemeral; to one that
+/// takes `state`, the profile that answered.
 pub(super) fn answer(
+    profile: &str,
     request: &Request,
     username: &str,
     token: &Secret,
@@ -96,13 +122,32 @@ pub(super) fn answer(
                 .into(),
         ));
     }
-    let mut out = if request.has_capability("authtype") {
+    // (A profile name holds no line break: names with control characters are refused.)
+    let state = request.has_capability("state") && !profile.contains(['\n', '\r', '\0']);
+    let mut out = String::new();
+    for (cap, on) in [
+        ("authtype", request.has_capability("authtype")),
+        ("state", state),
+    ] {
+        if on {
+            out.push_str(&format!("capability[]={cap}\n"));
+        }
+    }
+    if request.has_capability("authtype") {
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{username}:{}", token.expose()));
-        format!("capability[]=authtype\nauthtype=Basic\ncredential={basic}\nephemeral=true\n")
+        out.push_str(&format!(
+            "authtype=Basic\ncredential={basic}\nephemeral=true\n"
+        ));
     } else {
-        format!("username={username}\npassword={}\n", token.expose())
-    };
+        out.push_str(&format!(
+            "username={username}\npassword={}\n",
+            token.expose()
+        ));
+    }
+    if state {
+        out.push_str(&format!("state[]={STATE_PROFILE}{profile}\n"));
+    }
     if let Some(exp) = expiry {
         // (git reads the number unsigned.)
         out.push_str(&format!("password_expiry_utc={}\n", exp.max(0)));
@@ -160,7 +205,11 @@ fn erase(ctx: &Context, request: &Request, username: &str) -> Result<(), Error> 
     let Some(token) = refused_token(request, username) else {
         return Ok(());
     };
-    let (engine, name) = engine(ctx)?;
+    let (engine, mut name) = engine_for(ctx, clue(request))?;
+    // The profile whose token git was given, as the answer told git (`state`).
+    if let Some(answered) = request.state(STATE_PROFILE) {
+        name = answered.to_string();
+    }
     block_on(async {
         let stored = engine.load(&name).await?;
         if decline(stored.as_ref(), request, username).is_none() {

@@ -20,6 +20,7 @@ const MAX_INPUT: u64 = 64 * 1024;
 pub struct Request {
     attrs: HashMap<String, String>,
     capabilities: Vec<String>,
+    states: Vec<String>,
 }
 
 impl Request {
@@ -32,9 +33,16 @@ impl Request {
         self.capabilities.iter().any(|c| c == name)
     }
 
+    /// The value of git's `state[]=PREFIX...` (git 2.46 and later hand a helper back the state
+    /// its `get` answered), without the prefix.
+    pub fn state(&self, prefix: &str) -> Option<&str> {
+        self.states.iter().find_map(|s| s.strip_prefix(prefix))
+    }
+
     fn set(&mut self, key: &str, value: String) {
         match key {
             "capability[]" => self.capabilities.push(value),
+            "state[]" => self.states.push(value),
             // `url` stands for its parts (git-credential(1)).
             "url" => self.set_url(&value),
             k if k.ends_with("[]") => {}
@@ -70,8 +78,41 @@ fn percent_decoded(s: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// git's request on standard input, read once: the cached answer reads it to choose the profile
+/// (context rules), and the whole command takes it from here.
+pub fn stdin_request() -> Result<Request, Error> {
+    STDIN
+        .get_or_init(|| {
+            let mut raw = Vec::new();
+            read_keeping(std::io::stdin().lock(), &mut raw)
+                .map(|r| (r, raw))
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map(|(r, _)| r)
+        .map_err(Error::Usage)
+}
+
+/// The bytes of standard input that [`stdin_request`] read, when it did: `pancred` hands them
+/// to `pancred-full` when the whole command must run.
+pub fn spent_input() -> Option<&'static [u8]> {
+    match STDIN.get()? {
+        Ok((_, raw)) => Some(raw),
+        Err(_) => None,
+    }
+}
+
+type Read = Result<(Request, Vec<u8>), String>;
+static STDIN: std::sync::OnceLock<Read> = std::sync::OnceLock::new();
+
 /// The request git sent, up to the blank line (or the end of input).
+#[cfg(test)]
 pub fn read_request(input: impl BufRead) -> Result<Request, Error> {
+    read_keeping(input, &mut Vec::new())
+}
+
+/// [`read_request`], keeping the bytes read in `raw`.
+fn read_keeping(input: impl BufRead, raw: &mut Vec<u8>) -> Result<Request, Error> {
     let mut input = input.take(MAX_INPUT);
     let mut request = Request::default();
     let mut line = Vec::new();
@@ -80,6 +121,7 @@ pub fn read_request(input: impl BufRead) -> Result<Request, Error> {
         let n = input
             .read_until(b'\n', &mut line)
             .map_err(|e| Error::Usage(format!("cannot read git's request: {e}")))?;
+        raw.extend_from_slice(&line);
         if n == 0 {
             if input.limit() == 0 {
                 return Err(Error::Usage(format!(
@@ -109,29 +151,6 @@ pub fn read_request(input: impl BufRead) -> Result<Request, Error> {
             request.set(&key, value);
         }
     }
-}
-
-/// A `host` attribute (or a `git_hosts` entry) split into its name and port: `name`,
-/// `name:port`, `[v6]` or `[v6]:port`. `None` when the port is not a number.
-pub fn host_and_port(host: &str) -> Option<(&str, Option<u16>)> {
-    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
-        let (inside, after) = rest.split_once(']')?;
-        match after.strip_prefix(':') {
-            Some(p) => (inside, Some(p)),
-            None if after.is_empty() => (inside, None),
-            None => return None,
-        }
-    } else {
-        match host.split_once(':') {
-            Some((n, p)) => (n, Some(p)),
-            None => (host, None),
-        }
-    };
-    let port = match port {
-        Some(p) => Some(p.parse::<u16>().ok()?),
-        None => None,
-    };
-    Some((name, port))
 }
 
 #[cfg(test)]
@@ -171,15 +190,5 @@ mod tests {
         assert!(read_request(long.as_bytes()).is_err());
         let lines = "k=v\n".repeat(20 * 1024);
         assert!(read_request(lines.as_bytes()).is_err());
-    }
-
-    #[test]
-    fn hosts_split_into_name_and_port() {
-        assert_eq!(host_and_port("h"), Some(("h", None)));
-        assert_eq!(host_and_port("h:8443"), Some(("h", Some(8443))));
-        assert_eq!(host_and_port("[::1]:80"), Some(("::1", Some(80))));
-        assert_eq!(host_and_port("[::1]"), Some(("::1", None)));
-        assert_eq!(host_and_port("h:x"), None);
-        assert_eq!(host_and_port("h:99999"), None);
     }
 }

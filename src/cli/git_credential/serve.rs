@@ -9,7 +9,8 @@
 //!   must be the one answered (`--username`, default `oauth2`): a request for another user is
 //!   not this profile's.
 
-use super::request::{host_and_port, Request};
+use super::request::Request;
+use crate::rules::host_port::host_and_port;
 use crate::rules::loopback::is_loopback_host;
 use crate::Profile;
 use std::fmt;

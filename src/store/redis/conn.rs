@@ -1,20 +1,38 @@
 //! One Redis connection shared by a store and its lock guards: opened with timeouts, replaced
-//! after an I/O failure, and turning Redis errors into [`StoreError`]s that never carry a password.
+//! after an I/O failure, and turning Redis errors into [`StoreError`]s that never carry a password
+//! (`message.rs`). In a Sentinel or Cluster deployment the connection goes to the node that
+//! serves the store, found again after a failover (`route.rs`).
 
+use super::route::{self, Route};
+use super::topology::{self, FORMS};
 use super::RedisConfig;
 use crate::store::StoreError;
-use redis::{Client, Connection, ConnectionLike, ErrorKind, RedisError};
+use redis::{Client, Connection, ConnectionLike, RedisResult};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+/// One server, or a deployment whose serving node is looked up.
+enum Target {
+    One(Client),
+    Many(Route),
+}
+
+struct Live {
+    conn: Connection,
+    /// Made after `ASK`: good for one command.
+    one_shot: bool,
+}
+
 pub(super) struct Conn {
-    client: Client,
-    conn: Mutex<Option<Connection>>,
-    timeout: Duration,
+    target: Target,
+    live: Mutex<Option<Live>>,
+    pub(super) timeout: Duration,
     /// The URL without its password, for messages.
     pub(super) shown: String,
-    /// Scrubbed from every message, in case a server or library echoes it.
-    password: Option<String>,
+    /// Scrubbed from every message, in case a server or library echoes them.
+    pub(super) secrets: Vec<String>,
+    /// The node the last connection reached (Sentinel, Cluster), for messages.
+    node: Mutex<Option<String>>,
     /// The last call that timed out: when, and its message. Calls within one timeout of it fail
     /// at once with that message, so a frozen server costs a command one timeout, not one per
     /// call it makes (a long-lived TUI tries again after that).
@@ -23,13 +41,17 @@ pub(super) struct Conn {
 
 impl Conn {
     pub(super) fn open(config: &RedisConfig) -> Result<Self, StoreError> {
-        let shown = redact_url(&config.url);
-        let bad_url = || {
+        let shown = super::redact_url(&config.url);
+        let bad_url = |why: &str| {
             StoreError::Config(format!(
-                "the Redis URL {shown} is not valid: expected redis://[USER][:PASSWORD@]HOST[:PORT][/DB] or rediss://... (TLS)"
+                "the Redis URL {shown} is not valid{why}: expected {FORMS}"
             ))
         };
-        let mut info: redis::ConnectionInfo = config.url.parse().map_err(|_| bad_url())?;
+        let many = topology::parse(&config.url).map_err(|why| bad_url(&format!(" ({why})")))?;
+        let mut info: redis::ConnectionInfo = match &many {
+            Some(t) => t.info.clone(),
+            None => config.url.parse().map_err(|_| bad_url(""))?,
+        };
         // No CLIENT SETINFO after connecting: one round trip less, and a frozen server then
         // costs a command one timeout rather than one per handshake command.
         let mut settings = info.redis_settings().clone().set_skip_set_lib_name();
@@ -40,49 +62,63 @@ impl Conn {
                 info = info.set_redis_settings(settings.clone());
             }
         }
-        let password = settings
-            .password()
+        let sentinel_password = config.sentinel_password.as_ref().map(|p| p.expose());
+        let secrets = [settings.password(), sentinel_password]
+            .into_iter()
+            .flatten()
             .filter(|p| !p.is_empty())
-            .map(str::to_string);
-        let client = match &config.ca_file {
-            None => Client::open(info).map_err(|_| bad_url())?,
-            Some(path) => {
-                if !matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
-                    return Err(StoreError::Config(format!(
-                        "PANCRED_REDIS_CA_FILE is set, but {shown} is not a rediss:// (TLS) URL"
-                    )));
+            .map(str::to_string)
+            .collect();
+        let tls = match &many {
+            Some(t) => t.tls,
+            None => matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }),
+        };
+        let certs = match &config.ca_file {
+            None => None,
+            Some(_) if !tls => {
+                return Err(StoreError::Config(format!(
+                    "PANCRED_REDIS_CA_FILE is set, but {shown} is not a rediss:// (TLS) URL"
+                )))
+            }
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                StoreError::Config(format!(
+                    "cannot read the CA file {} (PANCRED_REDIS_CA_FILE): {e}",
+                    path.display()
+                ))
+            })?),
+        };
+        let bad_ca = |e: redis::RedisError| match &config.ca_file {
+            Some(path) => StoreError::Config(format!(
+                "the CA file {} (PANCRED_REDIS_CA_FILE) holds no usable PEM certificate: {e}",
+                path.display()
+            )),
+            None => bad_url(""),
+        };
+        let target = match many {
+            None => Target::One(route::client(info, certs.as_deref()).map_err(bad_ca)?),
+            Some(mut t) => {
+                t.info = info;
+                if let Some(pem) = &certs {
+                    // The certificates are read once, here, so a bad file is reported at once.
+                    route::client(t.info.clone(), Some(pem)).map_err(bad_ca)?;
                 }
-                let pem = std::fs::read(path).map_err(|e| {
-                    StoreError::Config(format!(
-                        "cannot read the CA file {} (PANCRED_REDIS_CA_FILE): {e}",
-                        path.display()
-                    ))
-                })?;
-                let certs = redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem),
-                };
-                Client::build_with_tls(info, certs).map_err(|e| {
-                    StoreError::Config(format!(
-                        "the CA file {} (PANCRED_REDIS_CA_FILE) holds no usable PEM certificate: {e}",
-                        path.display()
-                    ))
-                })?
+                Target::Many(Route::new(t, certs, sentinel_password))
             }
         };
         Ok(Conn {
-            client,
-            conn: Mutex::new(None),
+            target,
+            live: Mutex::new(None),
             timeout: config.timeout,
             shown,
-            password,
+            secrets,
+            node: Mutex::new(None),
             stalled: Mutex::new(None),
         })
     }
 
-    fn slot(&self) -> MutexGuard<'_, Option<Connection>> {
+    fn slot(&self) -> MutexGuard<'_, Option<Live>> {
         // A panic mid-command at worst leaves a connection in an unknown state; `with` drops it on error.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Drops the connection: the next call connects afresh.
@@ -90,40 +126,88 @@ impl Conn {
         *self.slot() = None;
     }
 
+    /// The deployment, when it is not one server.
+    pub(super) fn route(&self) -> Option<&Route> {
+        match &self.target {
+            Target::One(_) => None,
+            Target::Many(r) => Some(r),
+        }
+    }
+
+    /// The node the last connection reached (Sentinel, Cluster).
+    pub(super) fn node_reached(&self) -> Option<String> {
+        self.node.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Where calls go, for messages: the URL, and for Sentinel or Cluster the topology and the
+    /// node last reached.
+    pub(super) fn at(&self) -> String {
+        let Some(route) = self.route() else {
+            return self.shown.clone();
+        };
+        let node = self.node.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match node {
+            Some(n) => format!("{} ({}, node {n})", self.shown, route.topology.name()),
+            None => format!("{} ({})", self.shown, route.topology.name()),
+        }
+    }
+
     /// Runs `f` on the connection, connecting first if needed. After an I/O error the connection
-    /// is dropped, so the next call reconnects.
+    /// is dropped, so the next call reconnects. In a Sentinel or Cluster deployment, a failure a
+    /// failover or a redirect explains sends `f` again on a new connection to the node now
+    /// serving, within the timeout (at least once): `f` must be safe to run twice.
     pub(super) fn with<T>(
         &self,
         doing: &str,
-        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+        mut f: impl FnMut(&mut Connection) -> RedisResult<T>,
     ) -> Result<T, StoreError> {
         if let Some(text) = self.still_stalled() {
             return Err(StoreError::Unavailable(text));
         }
         let started = Instant::now();
         let mut slot = self.slot();
-        let (doing, result) = match slot.as_mut().filter(|c| c.is_open()) {
-            Some(conn) => (doing, f(conn)),
-            None => match self.connect() {
-                Ok(conn) => (doing, f(slot.insert(conn))),
-                Err(e) => ("connecting", Err(e)),
-            },
-        };
-        match result {
-            Ok(v) => Ok(v),
-            Err(e) if e.is_timeout() => {
+        let mut tries = 0u32;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            tries += 1;
+            let (doing, result) = match slot.as_mut().filter(|l| l.conn.is_open()) {
+                Some(live) => (doing, f(&mut live.conn)),
+                None => match self.connect() {
+                    Ok(live) => (doing, f(&mut slot.insert(live).conn)),
+                    Err(e) => ("connecting", Err(e)),
+                },
+            };
+            if slot.as_ref().is_some_and(|l| l.one_shot) {
+                *slot = None;
+            }
+            let e = match result {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            if e.is_timeout() {
                 *slot = None;
                 let text = self.timeout_text(doing, &e, started.elapsed());
                 *self.stalled.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some((Instant::now(), text.clone()));
-                Err(StoreError::Unavailable(text))
+                return Err(StoreError::Unavailable(text));
             }
-            Err(e) => {
-                if e.is_io_error() || e.is_unrecoverable_error() {
+            if let Some(route) = self.route() {
+                let redirect = e.redirect_node().is_some();
+                if route.after_error(&e) && (tries < 2 || started.elapsed() + pause < self.timeout)
+                {
                     *slot = None;
+                    if !redirect {
+                        // A failover takes a moment: the sentinels and the cluster learn of it.
+                        std::thread::sleep(pause);
+                        pause = (pause * 2).min(Duration::from_millis(400));
+                    }
+                    continue;
                 }
-                Err(self.error(doing, e))
             }
+            if e.is_io_error() || e.is_unrecoverable_error() {
+                *slot = None;
+            }
+            return Err(self.error(doing, e));
         }
     }
 
@@ -136,142 +220,42 @@ impl Conn {
         }
     }
 
-    fn connect(&self) -> redis::RedisResult<Connection> {
-        let conn = self.client.get_connection_with_timeout(self.timeout)?;
-        conn.set_read_timeout(Some(self.timeout))?;
-        conn.set_write_timeout(Some(self.timeout))?;
-        Ok(conn)
+    fn connect(&self) -> RedisResult<Live> {
+        match &self.target {
+            Target::One(client) => Ok(Live {
+                conn: route::open(client, self.timeout)?,
+                one_shot: false,
+            }),
+            Target::Many(route) => {
+                let reached = route.connect(self.timeout)?;
+                *self.node.lock().unwrap_or_else(|e| e.into_inner()) = Some(reached.node);
+                Ok(Live {
+                    conn: reached.conn,
+                    one_shot: reached.one_shot,
+                })
+            }
+        }
     }
+}
 
-    /// What a timeout means, with the time it really took.
-    fn timeout_text(&self, doing: &str, e: &RedisError, took: Duration) -> String {
-        // A write sent to a frozen server sits in its socket: it is applied if the server
-        // resumes. Say so rather than claim it failed for good.
-        let write = ["writing", "removing", "renaming", "setting"]
-            .iter()
-            .any(|w| doing.starts_with(w));
-        let pending = if write {
-            "; the write was sent and may still be applied if the server resumes, so check with \
-             `pancred list` once it answers"
-        } else {
-            ""
+impl Conn {
+    /// Runs `f` on the connection the last call used, never on a new one (a `WAIT` counts the
+    /// writes of its own connection): an error when that connection is gone.
+    pub(super) fn on_current<T>(
+        &self,
+        doing: &str,
+        f: impl FnOnce(&mut Connection) -> RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let mut slot = self.slot();
+        let Some(live) = slot.as_mut().filter(|l| l.conn.is_open()) else {
+            return Err(StoreError::Unavailable(format!(
+                "the connection to Redis at {} closed after the write, before {doing}",
+                self.at()
+            )));
         };
-        format!(
-            "Redis at {} did not answer within {} ms while {doing} (gave up after {} ms: {}){pending}; is the server up and reachable?",
-            self.shown,
-            self.timeout.as_millis(),
-            took.as_millis(),
-            self.scrub(&e.to_string())
-        )
-    }
-
-    /// A Redis error as a store error: unreachable and refused logins are `Unavailable` (the
-    /// store cannot be used at all), the rest `Backend`.
-    pub(super) fn error(&self, doing: &str, e: RedisError) -> StoreError {
-        let text = self.scrub(&e.to_string());
-        let at = &self.shown;
-        if text.contains("certificate") {
-            StoreError::Unavailable(format!(
-                "Redis at {at} failed the TLS check while {doing}: {text}; for a server with a private CA, set PANCRED_REDIS_CA_FILE to its PEM certificate"
-            ))
-        } else if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() {
-            StoreError::Unavailable(format!(
-                "cannot reach Redis at {at} while {doing}: {text}; is the server up and reachable?"
-            ))
-        } else if e.code() == Some("NOPERM") {
-            // Logged in, but the ACL user may not run this command or touch this key.
-            StoreError::Unavailable(format!(
-                "Redis at {at} denied permission while {doing}: {text}; the server's ACL does not \
-                 allow the user logged in this command or key (it needs the keys under the \
-                 store's prefix, PANCRED_REDIS_PREFIX, and the @read, @write and @scripting \
-                 commands): grant them with ACL SETUSER, or log in as another user"
-            ))
-        } else if e.kind() == ErrorKind::AuthenticationFailed
-            || matches!(e.code(), Some("WRONGPASS" | "NOAUTH"))
-        {
-            StoreError::Unavailable(format!(
-                "Redis at {at} refused access while {doing}: {text}; check the password (in the URL, or REDISCLI_AUTH)"
-            ))
-        } else {
-            StoreError::Backend(format!("Redis at {at}: {doing}: {text}"))
-        }
-    }
-
-    pub(super) fn scrub(&self, text: &str) -> String {
-        match &self.password {
-            Some(p) => text.replace(p.as_str(), crate::secret::MASK),
-            None => text.to_string(),
-        }
-    }
-}
-
-/// The URL as it may be shown: any password replaced by `******`; unparseable URLs are not shown.
-/// A lone userinfo (`redis://PASSWORD@host`, as redis-cli reads it) is masked too: it is a
-/// password more often than a user name.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            if u.password().is_some() {
-                let _ = u.set_password(Some(crate::secret::MASK));
-            } else if !u.username().is_empty() {
-                let _ = u.set_username(crate::secret::MASK);
-            }
-            // redis+unix:// and unix:// carry the password in the query (`pass=`, `password=`).
-            if u.query().is_some() {
-                let pairs: Vec<(String, String)> = u
-                    .query_pairs()
-                    .map(|(k, v)| {
-                        let secret = matches!(k.to_ascii_lowercase().as_str(), "pass" | "password");
-                        let v = if secret {
-                            crate::secret::MASK.to_string()
-                        } else {
-                            v.into_owned()
-                        };
-                        (k.into_owned(), v)
-                    })
-                    .collect();
-                u.query_pairs_mut().clear().extend_pairs(pairs);
-            }
-            u.to_string()
-        }
-        Err(_) => "(unparseable URL, not shown)".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction_hides_only_the_password() {
-        assert_eq!(
-            redact_url("redis://:s3cret@127.0.0.1:6379/2"),
-            "redis://:******@127.0.0.1:6379/2"
-        );
-        assert_eq!(
-            redact_url("rediss://alice:s3cret@cache.example:6380/"),
-            "rediss://alice:******@cache.example:6380/"
-        );
-        assert_eq!(
-            redact_url("redis://127.0.0.1:6379/"),
-            "redis://127.0.0.1:6379/"
-        );
-        assert!(!redact_url("redis://:pw@[::1").contains("pw"));
-        assert_eq!(
-            redact_url("redis://s3cret@127.0.0.1:6379/"),
-            "redis://******@127.0.0.1:6379/"
-        );
-        for url in [
-            "redis+unix:///run/redis.sock?db=2&pass=s3cret",
-            "unix:///run/redis.sock?password=s3cret&db=2",
-            "redis+unix:///run/redis.sock?user=app&PASS=s3cret",
-        ] {
-            let shown = redact_url(url);
-            assert!(!shown.contains("s3cret"), "{shown}");
-            assert!(
-                shown.contains("db=2") || shown.contains("user=app"),
-                "{shown}"
-            );
-        }
+        f(&mut live.conn).map_err(|e| {
+            *slot = None;
+            self.error(doing, e)
+        })
     }
 }

@@ -1,8 +1,11 @@
-//! `pancred doctor`'s Redis checks: the server answers, its eviction policy, its replication
-//! role. Each call is bounded by [`crate::check::TIMEOUT`] (or the configured timeout, if shorter).
+//! `pancred doctor`'s Redis checks: the server answers, the topology (for Sentinel: the master
+//! the sentinels name; for Cluster: the node serving the store's hash slot), its eviction policy,
+//! its replication role and replicas. Each call is bounded by [`crate::check::TIMEOUT`] (or the configured timeout, if shorter).
 
 use super::conn::Conn;
 use super::policy;
+use super::route::{host_port, Route};
+use super::topology::Kind;
 use super::RedisConfig;
 use crate::check::{Check, TIMEOUT};
 use crate::env::RedisSettings;
@@ -33,11 +36,112 @@ pub fn diagnose(url: Option<&str>, settings: &RedisSettings) -> Vec<Check> {
             format!("start the server at {shown}, or correct PANCRED_REDIS_URL (and the password in REDISCLI_AUTH)"),
         )];
     }
-    vec![
-        Check::ok("redis", format!("{shown} answers")),
-        eviction(&conn, &config),
-        replication(&conn),
-    ]
+    let mut checks = vec![Check::ok("redis", format!("{shown} answers"))];
+    if let Some(route) = conn.route() {
+        checks.push(topology(&conn, route, &config));
+    }
+    checks.push(eviction(&conn, &config));
+    checks.push(replication(&conn));
+    checks
+}
+
+/// Sentinel: how many sentinels answer and name the same master. Cluster: the cluster's state
+/// and the node serving the store's hash slot. The store's connection then is on that node.
+fn topology(conn: &Conn, route: &Route, config: &RedisConfig) -> Check {
+    const NAME: &str = "redis-topology";
+    match &route.topology.kind {
+        Kind::Sentinel { master } => {
+            let mut named = Vec::new();
+            for (host, port) in &route.topology.nodes {
+                let at = host_port(host, *port);
+                named.push(
+                    match route.ask_sentinel(host, *port, master, conn.timeout) {
+                        Ok(Some(v)) => (at, Ok(host_port(&v.host, v.port))),
+                        Ok(None) => (at, Err("knows no such master".to_string())),
+                        Err(e) => (at, Err(conn.scrub(&e.to_string()))),
+                    },
+                );
+            }
+            let masters: Vec<&String> = named.iter().filter_map(|(_, m)| m.as_ref().ok()).collect();
+            let detail = named
+                .iter()
+                .map(|(at, m)| match m {
+                    Ok(m) => format!("{at} names {m}"),
+                    Err(e) => format!("{at}: {e}"),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let master = crate::text::Safe(master.as_str());
+            match masters.first() {
+                Some(first) if masters.iter().all(|m| m == first) => {
+                    let how = format!(
+                        "Redis Sentinel: master '{master}' at {first}, named by {} of {} sentinels ({detail})",
+                        masters.len(),
+                        named.len()
+                    );
+                    match masters.len() * 2 > named.len() {
+                        true => Check::ok(NAME, how),
+                        false => Check::warn(
+                            NAME,
+                            how,
+                            "start the sentinels that do not answer: a failover needs a majority of them",
+                        ),
+                    }
+                }
+                Some(_) => Check::warn(
+                    NAME,
+                    format!(
+                        "Redis Sentinel: the sentinels disagree on master '{master}' ({detail})"
+                    ),
+                    "a failover may be under way: run doctor again in a moment",
+                ),
+                None => Check::fail(
+                    NAME,
+                    format!("Redis Sentinel: no sentinel names master '{master}' ({detail})"),
+                    "start the sentinels, or correct the master name in PANCRED_REDIS_URL",
+                ),
+            }
+        }
+        Kind::Cluster => {
+            let key = format!("{}version", super::topology::cluster_prefix(&config.prefix));
+            let found = conn.with("finding the node of the store's keys", |c| {
+                let slot: i64 = redis::cmd("CLUSTER").arg("KEYSLOT").arg(&key).query(c)?;
+                // A read of a store key: a node that does not serve its slot answers MOVED.
+                redis::cmd("EXISTS").arg(&key).query::<i64>(c)?;
+                let info: String = redis::cmd("CLUSTER").arg("INFO").query(c)?;
+                Ok((slot, info))
+            });
+            match found {
+                Ok((slot, info)) => {
+                    let state = info
+                        .lines()
+                        .find_map(|l| l.strip_prefix("cluster_state:"))
+                        .map(str::trim)
+                        .unwrap_or("unknown")
+                        .to_string();
+                    let how = format!(
+                        "Redis Cluster: the store's keys ({}*) are in slot {slot}, served by {}; cluster_state {}",
+                        super::topology::cluster_prefix(&config.prefix),
+                        conn.at(),
+                        crate::text::Safe(state.as_str())
+                    );
+                    match state.as_str() {
+                        "ok" => Check::ok(NAME, how),
+                        _ => Check::fail(
+                            NAME,
+                            how,
+                            "bring the cluster's failed nodes back (redis-cli --cluster check)",
+                        ),
+                    }
+                }
+                Err(e) => Check::fail(
+                    NAME,
+                    e.to_string(),
+                    "check the cluster (redis-cli --cluster check HOST:PORT)",
+                ),
+            }
+        }
+    }
 }
 
 fn eviction(conn: &Conn, config: &RedisConfig) -> Check {

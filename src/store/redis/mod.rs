@@ -10,85 +10,31 @@
 //!   watcher learns of any change with one GET;
 //! - `{prefix}lock:{name}`: the refresh lock (see `lock.rs`).
 
+mod config;
 mod conn;
 mod diagnose;
+mod durable;
 mod lock;
+mod message;
 mod policy;
+mod route;
 mod scripts;
+mod topology;
 
-pub use conn::redact_url;
+pub use config::RedisConfig;
 pub use diagnose::diagnose;
+pub use message::redact_url;
 
 use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;
-use crate::secret::Secret;
 use conn::Conn;
 use scripts::{REMOVE, RENAME, SET_DEFAULT, UPSERT};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub const DEFAULT_PREFIX: &str = "pancred:";
 pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// How to reach the server and lay out the keys.
-#[derive(Debug, Clone)]
-pub struct RedisConfig {
-    /// `redis://[USER][:PASSWORD@]HOST[:PORT][/DB]`, `rediss://...` for TLS.
-    pub url: String,
-    pub prefix: String,
-    /// How long a refresh lock outlives a holder that died.
-    pub lock_ttl: Duration,
-    /// Connect, read and write timeout for each Redis call.
-    pub timeout: Duration,
-    /// Used when the URL has no password (`REDISCLI_AUTH`, as redis-cli does).
-    pub password: Option<Secret>,
-    /// PEM root certificates to trust for `rediss://` instead of the public web roots
-    /// (a private CA).
-    pub ca_file: Option<PathBuf>,
-    /// Use a server that may evict any key (`PANCRED_REDIS_ALLOW_EVICTION=1`).
-    pub allow_eviction: bool,
-}
-
-impl RedisConfig {
-    pub fn new(url: impl Into<String>) -> Self {
-        RedisConfig {
-            url: url.into(),
-            prefix: DEFAULT_PREFIX.into(),
-            lock_ttl: DEFAULT_LOCK_TTL,
-            timeout: DEFAULT_TIMEOUT,
-            password: None,
-            ca_file: None,
-            allow_eviction: false,
-        }
-    }
-
-    /// The URL given (`--redis-url`, `PANCRED_REDIS_URL`) with the other settings (see
-    /// [`crate::env`]: `PANCRED_REDIS_PREFIX`, `PANCRED_REDIS_LOCK_TTL_MS`,
-    /// `PANCRED_REDIS_TIMEOUT_MS`, `PANCRED_REDIS_CA_FILE`, `PANCRED_REDIS_ALLOW_EVICTION`,
-    /// `REDISCLI_AUTH`).
-    pub fn from_settings(
-        url: Option<&str>,
-        settings: &crate::env::RedisSettings,
-    ) -> Result<Self, StoreError> {
-        let url = url.filter(|u| !u.is_empty()).ok_or_else(|| {
-            StoreError::Config(
-                "the redis store needs a server: pass --redis-url redis://HOST:PORT/ or set PANCRED_REDIS_URL".into(),
-            )
-        })?;
-        let mut config = RedisConfig::new(url);
-        if let Some(p) = &settings.prefix {
-            config.prefix = p.clone();
-        }
-        config.lock_ttl = settings.lock_ttl.unwrap_or(config.lock_ttl);
-        config.timeout = settings.timeout.unwrap_or(config.timeout);
-        config.password = settings.password.clone();
-        config.ca_file = settings.ca_file.clone();
-        config.allow_eviction = settings.allow_eviction;
-        Ok(config)
-    }
-}
 
 pub struct RedisStore {
     conn: Arc<Conn>,
@@ -100,9 +46,15 @@ impl RedisStore {
     /// Connects now, so an unreachable server or a refused password is reported at once.
     pub fn connect(config: &RedisConfig) -> Result<Self, StoreError> {
         super::lease::check_ttl("PANCRED_REDIS_LOCK_TTL_MS", config.lock_ttl, lock::TICK)?;
+        let conn = Conn::open(config)?;
+        // One hash slot holds every key of a cluster store, so each script's keys sit on one node.
+        let prefix = match conn.route().map(|r| &r.topology.kind) {
+            Some(topology::Kind::Cluster) => topology::cluster_prefix(&config.prefix),
+            _ => config.prefix.clone(),
+        };
         let store = RedisStore {
-            conn: Arc::new(Conn::open(config)?),
-            prefix: config.prefix.clone(),
+            conn: Arc::new(conn),
+            prefix,
             lock_ttl: config.lock_ttl,
         };
         policy::check(&store.conn, config.allow_eviction)?;
@@ -234,7 +186,7 @@ impl Store for RedisStore {
                 .key(self.index_key())
                 .key(format!("{}seq", self.prefix))
                 .key(self.version_key())
-                .arg(json)
+                .arg(&json)
                 .arg(&profile.profile)
                 .invoke::<i64>(c)
         })?;
@@ -274,7 +226,7 @@ impl Store for RedisStore {
                 .key(self.default_key())
                 .key(self.version_key())
                 .arg(&current)
-                .arg(json)
+                .arg(&json)
                 .arg(old)
                 .arg(new)
                 .invoke(c)
@@ -313,6 +265,13 @@ impl Store for RedisStore {
         Ok(Some(v.unwrap_or(0)))
     }
 
+    /// Every replica of the master has the write (`WAIT`, see `durable.rs`).
+    fn confirm_write(&self) -> Result<(), StoreError> {
+        self.conn
+            .confirm("the new tokens")?
+            .map_err(durable::Unsafe::into_error)
+    }
+
     fn lock_can_lapse(&self) -> bool {
         true
     }
@@ -325,7 +284,7 @@ impl Store for RedisStore {
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let lock = super::lease::acquire(
-            Arc::new(lock::Server(self.conn.clone())),
+            Arc::new(lock::Server::new(self.conn.clone(), self.lock_ttl)),
             format!("{}lock:{name}", self.prefix),
             format!("profile '{name}' in {}", self.location()),
             self.lock_ttl,
@@ -336,56 +295,5 @@ impl Store for RedisStore {
 
     fn reset(&self) {
         self.conn.reset();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings(vars: &[(&str, &str)]) -> crate::env::RedisSettings {
-        let env = crate::env::Env::from_pairs(vars.iter().copied());
-        crate::env::Settings::from_env(&env).unwrap().redis
-    }
-
-    #[test]
-    fn config_from_env() {
-        let c = RedisConfig::from_settings(
-            Some("redis://127.0.0.1:1/"),
-            &settings(&[
-                ("PANCRED_REDIS_PREFIX", "team-a:"),
-                ("PANCRED_REDIS_LOCK_TTL_MS", "1500"),
-                ("REDISCLI_AUTH", "pw"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.prefix, "team-a:");
-        assert_eq!(c.lock_ttl, Duration::from_millis(1500));
-        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
-        assert_eq!(c.password.as_ref().map(Secret::expose), Some("pw"));
-
-        let d = RedisConfig::from_settings(Some("redis://h/"), &settings(&[])).unwrap();
-        assert_eq!(d.prefix, DEFAULT_PREFIX);
-        assert_eq!(d.lock_ttl, DEFAULT_LOCK_TTL);
-    }
-
-    #[test]
-    fn no_url_is_a_config_error() {
-        for url in [None, Some("")] {
-            let r = RedisConfig::from_settings(url, &settings(&[]));
-            assert!(matches!(r, Err(StoreError::Config(_))), "{url:?}");
-        }
-    }
-
-    #[test]
-    fn a_bad_url_never_echoes_its_password() {
-        for url in ["http://:hunter2@127.0.0.1/", "redis//:hunter2@nowhere"] {
-            let err = match Conn::open(&RedisConfig::new(url)) {
-                Err(e) => e,
-                Ok(_) => panic!("{url} was accepted"),
-            };
-            assert!(matches!(err, StoreError::Config(_)), "{url}: {err}");
-            assert!(!err.to_string().contains("hunter2"), "{err}");
-        }
     }
 }

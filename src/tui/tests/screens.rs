@@ -138,7 +138,10 @@ fn new_profile_form_with_errors() {
     app.update(Action::New);
     app.update(Action::NextField);
     app.update(Action::Toggle(' '));
-    for _ in 0..10 {
+    let redirect_uri = crate::profile::fields::form_fields()
+        .position(|f| f.name == "redirect_uri")
+        .unwrap();
+    for _ in 1..redirect_uri {
         app.update(Action::NextField);
     }
     for c in "http://example.com/cb".chars() {

@@ -198,6 +198,9 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     if let Some(exp) = s.expires_at {
         kv(&mut out, app, width, "expires", Span::raw(format_utc(exp)));
     }
+    if let Some(b) = s.token_binding {
+        kv(&mut out, app, width, "bound to", Span::raw(b.describe()));
+    }
     if let Some(used) = s.lifetime_used(app.now) {
         let bar_w = width.saturating_sub(LABEL + 8).clamp(4, 30);
         out.push(Line::from(vec![

@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-const LABEL: usize = 15;
+// The longest form field name (client_key_file) and a space.
+const LABEL: usize = 16;
 
 pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
