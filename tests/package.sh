@@ -23,7 +23,8 @@ for f in ./usr/bin/pancred ./usr/bin/pancred-full \
   ./usr/share/man/man1/pancred-doctor.1.gz ./usr/share/man/man1/pancred-full.1.gz \
   ./usr/share/bash-completion/completions/pancred ./usr/share/zsh/vendor-completions/_pancred \
   ./usr/share/fish/vendor_completions.d/pancred.fish \
-  ./usr/share/doc/pancred/README.md ./usr/share/doc/pancred/copyright; do
+  ./usr/share/doc/pancred/README.md ./usr/share/doc/pancred/docs/stores.md \
+  ./usr/share/doc/pancred/copyright; do
   echo "$contents" | grep -qx "$f" || fail "$f missing from the package:
 $contents"
 done
