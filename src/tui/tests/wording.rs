@@ -149,3 +149,29 @@ fn the_list_and_the_detail_pane_use_the_cli_s_words() {
     let missing = format!("token_url       {} ", crate::summary::NOT_SET);
     assert!(screen.contains(&missing), "{screen}");
 }
+
+/// A long label keeps a short value (an unset one: `-`) on its own row.
+#[test]
+fn a_long_label_keeps_a_short_value_beside_it() {
+    let mut profiles = super::profiles();
+    for p in &mut profiles {
+        if p.profile == "expired" {
+            p.dialect = crate::profile::Dialect::OAuth2;
+        }
+    }
+    let mut app = app();
+    app.set_profiles(profiles, Some("valid".into()));
+    app.select(0);
+    let screen = screen_at(&app, 120, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("device_authorization_url"))
+        .unwrap();
+    assert!(
+        row.contains(&format!(
+            "device_authorization_url {}",
+            crate::summary::NOT_SET
+        )),
+        "{row}"
+    );
+}

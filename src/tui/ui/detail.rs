@@ -58,8 +58,17 @@ pub(super) fn kv(
     let room = width.saturating_sub(LABEL + 2).max(8);
     let key = safe(key);
     let mut chunks = wrap(&safe(&value.content), room).into_iter();
-    // A label wider than its column (`device_authorization_url`) has the row to itself.
-    if cells_of(&key) > LABEL {
+    // A label wider than its column (`device_authorization_url`) has the row to itself, unless a
+    // short value fits beside it.
+    let long = cells_of(&key) > LABEL;
+    let all: Vec<String> = chunks.clone().collect();
+    if long && all.len() == 1 && cells_of(&key) + 3 + cells_of(&all[0]) <= width {
+        chunks.next();
+        out.push(Line::from(vec![
+            Span::styled(format!(" {key} "), app.theme.label()),
+            Span::styled(all[0].clone(), value.style),
+        ]));
+    } else if long {
         out.push(Line::styled(format!(" {key}"), app.theme.label()));
     } else {
         let first = chunks.next().unwrap_or_default();
