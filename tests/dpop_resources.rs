@@ -144,3 +144,63 @@ fn exec_serve_answers_proofs_the_provider_accepts() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(r.stdout.trim(), r#""token_type":"DPoP" 200"#, "{}", r.all());
 }
+
+/// Under `exec --serve`, `pancred dpop-proof` asks the endpoint: the command gets a proof the
+/// provider accepts (through the socket, then the URL) though its own environment leads to no
+/// store at all.
+#[test]
+fn dpop_proof_under_serve_asks_the_endpoint() {
+    let Some(oidc) = start(false) else { return };
+    if !common::have_program("curl") {
+        return;
+    }
+    let sb = Sandbox::new();
+    login(&oidc, &sb, "srv");
+    let url = format!("{}/me", oidc.issuer);
+    let script = r#"
+        export HOME=/nonexistent PAN_CREDENTIALS_DBFILE=/nonexistent/credentials.json
+        tok=$(pancred token) || exit 3
+        proof=$(pancred dpop-proof --method GET --url "$URL") || exit 4
+        echo "proof=$proof" >&2
+        curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: DPoP $tok" -H "DPoP: $proof" "$URL"
+        # The same through PANCRED_TOKEN_URL and its bearer.
+        unset PANCRED_TOKEN_SOCKET
+        proof=$(pancred dpop-proof --method GET --url "$URL") || exit 5
+        curl -s -o /dev/null -w '%{http_code}' -H "Authorization: DPoP $tok" -H "DPoP: $proof" "$URL"
+    "#;
+    let bindir = std::path::Path::new(common::bin()).parent().unwrap();
+    let path = format!("{}:{}", bindir.display(), std::env::var("PATH").unwrap());
+    let r: Run = sb
+        .cmd(&[
+            "--profile",
+            "srv",
+            "exec",
+            "--serve",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ])
+        .env("URL", &url)
+        .env("PATH", path)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout.trim(), "200 200", "{}", r.all());
+    // Signed with the profile's key (the one the token is bound to), for this request.
+    let proof = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("proof="))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    assert!(verifies(&proof), "{proof}");
+    let claims = part(&proof, 1);
+    assert_eq!(
+        (claims["htm"].as_str(), claims["htu"].as_str()),
+        (Some("GET"), Some(url.as_str()))
+    );
+    assert!(claims["ath"].is_string(), "{claims}");
+}

@@ -121,6 +121,13 @@ fn edit_during_a_rotation(tag: &str, edit: impl Fn(&Tmux), saved_as: &str) {
         doc["refresh_token"], rotated,
         "the form wrote a spent token"
     );
+    if tag == "save" {
+        let scope = doc["scope"].as_str().unwrap_or_default();
+        assert!(
+            scope.ends_with(" email"),
+            "the edit was not saved: {scope:?}"
+        );
+    }
     tmux.keys(&["q"]);
     tmux.wait("pancred to exit", |s| s.contains("EXIT=0"));
     assert_grant_alive(&oidc, &sb, saved_as);
@@ -134,8 +141,11 @@ fn a_tui_form_save_after_a_rotation_keeps_the_rotated_token() {
     edit_during_a_rotation(
         "save",
         |tmux| {
-            // Down to the scope field (the 12th), append to it.
-            for _ in 0..11 {
+            // Down to the scope field, append to it.
+            let scope = pancred::profile::fields::form_fields()
+                .position(|f| f.name == "scope")
+                .unwrap();
+            for _ in 0..scope {
                 tmux.keys(&["Tab"]);
             }
             tmux.keys(&["-l", " email"]);

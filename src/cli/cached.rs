@@ -115,8 +115,11 @@ pub fn answer(ctx: &Context, command: &Command, open: Opener) -> Option<i32> {
 }
 
 /// The token of the `exec --serve` endpoint this process was given (`PANCRED_TOKEN_SOCKET`, else
-/// `PANCRED_TOKEN_URL`), unless the command line asks for another profile or store.
-fn from_endpoint(ctx: &Context) -> Option<Result<endpoint_client::Answer, crate::Error>> {
+/// `PANCRED_TOKEN_URL`), unless the command line asks for another profile or store. `None`: the
+/// store answers. (`dpop-proof` asks it too before it asks the same endpoint for a proof.)
+pub(super) fn from_endpoint(
+    ctx: &Context,
+) -> Option<Result<endpoint_client::Answer, crate::Error>> {
     let g = &ctx.global;
     if g.store.is_some() || g.credentials_file.is_some() || ctx.has_explicit_credentials() {
         return None;

@@ -2,6 +2,7 @@
 //! `curl -H "Authorization: DPoP $(pancred token)" -H "DPoP: $(pancred dpop-proof --method GET --url URL)" URL`.
 
 use super::context::Context;
+use super::endpoint_client;
 use super::interrupt::run_guarded;
 use super::oauth_cmds::engine;
 use super::output::print_line;
@@ -23,6 +24,17 @@ pub fn dpop_proof(ctx: &Context, a: &ProofArgs) -> Result<(), Error> {
         )));
     }
     crate::oauth::dpop::htu(a.url).map_err(|e| Error::Usage(e.to_string()))?;
+    // Under `exec --serve` (and no other profile or store asked for): its pancred holds the key
+    // and signs. A proof for the token endpoint (no token) is the store's.
+    if !a.no_token {
+        if let Some(served) = super::cached::from_endpoint(ctx) {
+            served?;
+            let endpoint = &ctx.settings.endpoint;
+            if let Some(proof) = endpoint_client::fetch_proof(endpoint, a.method, a.url, a.nonce) {
+                return print_line(&proof?);
+            }
+        }
+    }
     let (engine, name) = engine(ctx)?;
     let proof = run_guarded(&engine, async {
         let key = engine.dpop_key(&name).await?;

@@ -37,24 +37,57 @@ struct Body {
 
 /// The endpoint's token when one is set: the socket first, else the URL with its bearer.
 pub fn fetch(endpoint: &EndpointSettings) -> Option<Result<Answer, Error>> {
-    let (label, result) = if let Some(socket) = &endpoint.socket {
-        (
-            format!("the token endpoint {}", socket.display()),
-            from_socket(socket),
-        )
-    } else {
-        let url = endpoint.url.as_deref()?;
-        (
-            format!("the token endpoint {url}"),
-            from_url(url, endpoint.auth.as_ref()),
-        )
-    };
+    let (label, result) = ask(endpoint, None)?;
     Some(
         result
             .map_err(|e| e.at(&label))
             .and_then(|(status, body)| read_answer(&label, status, &body)),
     )
 }
+
+/// A DPoP proof for one request (`GET /dpop-proof?method=M&url=U[&nonce=N]`, see
+/// `serve_proof.rs`), signed by the endpoint's pancred with the key it holds.
+pub fn fetch_proof(
+    endpoint: &EndpointSettings,
+    method: &str,
+    url: &str,
+    nonce: Option<&str>,
+) -> Option<Result<String, Error>> {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("method", method).append_pair("url", url);
+    if let Some(nonce) = nonce {
+        query.append_pair("nonce", nonce);
+    }
+    let target = format!("{}?{}", super::serve_proof::PATH, query.finish());
+    let (label, result) = ask(endpoint, Some(&target))?;
+    Some(
+        result
+            .map_err(|e| e.at(&label))
+            .and_then(|(status, body)| read_proof(&label, status, &body)),
+    )
+}
+
+/// The endpoint's label and its answer to `target` (`None`: its token).
+fn ask(
+    endpoint: &EndpointSettings,
+    target: Option<&str>,
+) -> Option<(String, Result<Reply, Failure>)> {
+    Some(if let Some(socket) = &endpoint.socket {
+        (
+            format!("the token endpoint {}", socket.display()),
+            from_socket(socket, target.unwrap_or("/token")),
+        )
+    } else {
+        let url = endpoint.url.as_deref()?;
+        (
+            format!("the token endpoint {url}"),
+            from_url(url, target, endpoint.auth.as_ref()),
+        )
+    })
+}
+
+/// An answer's status and body.
+type Reply = (u16, Vec<u8>);
 
 enum Failure {
     Io(std::io::Error),
@@ -80,21 +113,29 @@ impl From<std::io::Error> for Failure {
 }
 
 #[cfg(unix)]
-fn from_socket(path: &std::path::Path) -> Result<(u16, Vec<u8>), Failure> {
+fn from_socket(path: &std::path::Path, target: &str) -> Result<(u16, Vec<u8>), Failure> {
     let mut stream = std::os::unix::net::UnixStream::connect(path)?;
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
-    exchange(&mut stream, "GET /token HTTP/1.0\r\nHost: pancred\r\n\r\n")
+    exchange(
+        &mut stream,
+        &format!("GET {target} HTTP/1.0\r\nHost: pancred\r\n\r\n"),
+    )
 }
 
 #[cfg(not(unix))]
-fn from_socket(_path: &std::path::Path) -> Result<(u16, Vec<u8>), Failure> {
+fn from_socket(_path: &std::path::Path, _target: &str) -> Result<(u16, Vec<u8>), Failure> {
     Err(Failure::Refused(
         "Unix sockets are not available here".into(),
     ))
 }
 
-fn from_url(url: &str, auth: Option<&Secret>) -> Result<(u16, Vec<u8>), Failure> {
+/// `target`: a path and query on the URL's host (`None`: the URL's own).
+fn from_url(
+    url: &str,
+    target: Option<&str>,
+    auth: Option<&Secret>,
+) -> Result<(u16, Vec<u8>), Failure> {
     let parsed = url::Url::parse(url).map_err(|_| Failure::Refused("not a URL".into()))?;
     let host = parsed
         .host()
@@ -115,9 +156,10 @@ fn from_url(url: &str, auth: Option<&Secret>) -> Result<(u16, Vec<u8>), Failure>
     let mut stream = std::net::TcpStream::connect_timeout(addr, TIMEOUT)?;
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
-    let path = match parsed.query() {
-        Some(q) => format!("{}?{q}", parsed.path()),
-        None => parsed.path().to_string(),
+    let path = match (target, parsed.query()) {
+        (Some(t), _) => t.to_string(),
+        (None, Some(q)) => format!("{}?{q}", parsed.path()),
+        (None, None) => parsed.path().to_string(),
     };
     let request = format!(
         "GET {path} HTTP/1.0\r\nHost: pancred\r\nAuthorization: Bearer {}\r\n\r\n",
@@ -162,23 +204,49 @@ fn read_answer(label: &str, status: u16, body: &[u8]) -> Result<Answer, Error> {
             expires_at,
             profile,
         }),
-        (
-            _,
-            Some(Body {
-                error: Some(error),
-                error_description,
-                ..
-            }),
-        ) if status != 200 => Err(Error::Provider(OAuthError::Refused {
-            endpoint: label.to_string(),
-            status,
-            error,
-            description: error_description,
-        })),
+        (_, Some(Body { error: Some(_), .. })) if status != 200 => {
+            Err(refusal(label, status, body))
+        }
         _ => Err(Error::Other(format!(
             "{}: an answer without a usable token (HTTP {status})",
             crate::text::Safe(label)
         ))),
+    }
+}
+
+/// A proof answered: one line of base64url segments; else the endpoint's error.
+fn read_proof(label: &str, status: u16, body: &[u8]) -> Result<String, Error> {
+    if status != 200 {
+        return Err(refusal(label, status, body));
+    }
+    let proof = std::str::from_utf8(body).unwrap_or_default().trim();
+    let jws = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if proof.is_empty() || !proof.chars().all(jws) {
+        return Err(Error::Other(format!(
+            "{}: an answer without a usable proof (HTTP {status})",
+            crate::text::Safe(label)
+        )));
+    }
+    Ok(proof.to_string())
+}
+
+/// The endpoint's refusal: its JSON `error` when it sent one.
+fn refusal(label: &str, status: u16, body: &[u8]) -> Error {
+    match serde_json::from_slice::<Body>(body) {
+        Ok(Body {
+            error: Some(error),
+            error_description,
+            ..
+        }) => Error::Provider(OAuthError::Refused {
+            endpoint: label.to_string(),
+            status,
+            error,
+            description: error_description,
+        }),
+        _ => Error::Other(format!(
+            "{}: refused (HTTP {status})",
+            crate::text::Safe(label)
+        )),
     }
 }
 
@@ -219,7 +287,7 @@ mod tests {
             "http://10.0.0.1/t",
         ] {
             assert!(
-                matches!(from_url(url, Some(&auth)), Err(Failure::Refused(_))),
+                matches!(from_url(url, None, Some(&auth)), Err(Failure::Refused(_))),
                 "{url}"
             );
         }

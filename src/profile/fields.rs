@@ -172,13 +172,55 @@ pub const FIELDS: &[FieldSpec] = &[
         "oauth2: only authorization_code needs a login",
     ),
     // Inputs of the jwt_bearer and token_exchange grants.
-    f("assertion_file", Kind::Text, OAuth2, Init, ""),
-    f("assertion_command", Kind::Text, OAuth2, Init, ""),
-    f("subject_token_file", Kind::Text, OAuth2, Init, ""),
-    f("subject_token_command", Kind::Text, OAuth2, Init, ""),
-    f("subject_token_type", Kind::Text, OAuth2, Init, ""),
-    f("audience", Kind::Text, OAuth2, Init, ""),
-    f("resource", Kind::Text, OAuth2, Init, ""),
+    f(
+        "assertion_file",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "jwt_bearer: a file holding the assertion (a JWT)",
+    ),
+    f(
+        "assertion_command",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "jwt_bearer: a command printing the assertion",
+    ),
+    f(
+        "subject_token_file",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "token_exchange: a file holding the subject token",
+    ),
+    f(
+        "subject_token_command",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "token_exchange: a command printing the subject token",
+    ),
+    f(
+        "subject_token_type",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "token_exchange: e.g. urn:ietf:params:oauth:token-type:jwt",
+    ),
+    f(
+        "audience",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "jwt_bearer, token_exchange: the audience asked for",
+    ),
+    f(
+        "resource",
+        Kind::Text,
+        OAuth2,
+        Form,
+        "jwt_bearer, token_exchange: the resource asked for",
+    ),
     f(
         "issuer",
         Kind::Url,
@@ -211,8 +253,20 @@ pub const FIELDS: &[FieldSpec] = &[
     f("device_authorization_url", Kind::Url, OAuth2, Init, ""),
     f("git_hosts", Kind::List, Both, Init, ""),
     f("auth_params", Kind::Object, Both, Init, ""),
-    f("cache_token", Kind::Bool, Both, Init, ""),
-    f("keep_fresh", Kind::Bool, Both, Init, ""),
+    f(
+        "cache_token",
+        Kind::Bool,
+        Both,
+        Form,
+        "keep the access token in the store; Space to change",
+    ),
+    f(
+        "keep_fresh",
+        Kind::Bool,
+        Both,
+        Form,
+        "the TUI refreshes it before it expires; Space to change",
+    ),
     f("expires_at", Kind::Number, Both, Init, ""),
     f("allow_insecure_http", Kind::Bool, Both, Init, ""),
     f("pkce_verifier", Kind::Secret, OAuth2, Internal, ""),
@@ -229,7 +283,13 @@ pub const FIELDS: &[FieldSpec] = &[
     f("identity", Kind::Object, Both, Init, ""),
     // RFC 9449 DPoP: the key pair is created under the profile's lock before the first token
     // request, and kept with the secrets.
-    f("dpop", Kind::Bool, OAuth2, Init, ""),
+    f(
+        "dpop",
+        Kind::Bool,
+        OAuth2,
+        Form,
+        "oauth2: tokens bound to a key (DPoP); Space to change",
+    ),
     f("dpop_key", Kind::Secret, OAuth2, Internal, ""),
     f("token_type", Kind::Text, OAuth2, Internal, ""),
 ];
@@ -262,6 +322,17 @@ pub fn form_fields() -> impl Iterator<Item = &'static FieldSpec> {
 }
 
 impl Profile {
+    /// A flag (a [`Kind::Bool`] field) by name, its default when unset.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        match name {
+            "cache_token" => Some(self.cache_token),
+            "keep_fresh" => Some(self.keep_fresh),
+            "allow_insecure_http" => Some(self.allow_insecure_http),
+            "dpop" => Some(self.dpop),
+            _ => None,
+        }
+    }
+
     /// A secret field by name.
     pub fn secret(&self, name: &str) -> Option<&crate::Secret> {
         match name {
@@ -385,6 +456,16 @@ impl ClientAuth {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_flag_is_read_by_name() {
+        let p = Profile::new("x");
+        for spec in FIELDS.iter().filter(|f| f.kind == Kind::Bool) {
+            let default = p.to_json().get(spec.name).and_then(Value::as_bool);
+            assert!(p.flag(spec.name).is_some(), "{}", spec.name);
+            assert!(default.is_none() || default == p.flag(spec.name));
+        }
+    }
 
     #[test]
     fn the_table_names_every_field_of_the_struct() {

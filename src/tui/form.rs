@@ -11,6 +11,15 @@ pub enum FieldKind {
     /// Typed characters show as dots; empty on edit keeps the stored value.
     Secret,
     Choice(&'static [&'static str]),
+    /// On or off (`true`/`false`): Space or ←/→ flips it.
+    Bool,
+}
+
+impl FieldKind {
+    /// Picked, not typed: Space and ←/→ change it, typing does nothing.
+    pub fn is_picked(self) -> bool {
+        matches!(self, FieldKind::Choice(_) | FieldKind::Bool)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +38,8 @@ pub struct Form {
     pub focus: usize,
     /// Names already taken (a new or renamed profile may not reuse one).
     pub taken: Vec<String>,
+    /// The first row shown when the rows do not all fit (kept by drawing: [`Form::rows_shown`]).
+    pub scroll: std::cell::Cell<usize>,
 }
 
 /// What a valid form asks the engine to do.
@@ -62,6 +73,11 @@ impl Form {
                         p.stored_text(spec.name),
                         spec.hint,
                     ),
+                    fields::Kind::Bool => (
+                        FieldKind::Bool,
+                        p.flag(spec.name).unwrap_or_default().to_string(),
+                        spec.hint,
+                    ),
                     _ => (FieldKind::Text, p.stored_text(spec.name), spec.hint),
                 };
                 Field {
@@ -78,7 +94,23 @@ impl Form {
             fields,
             focus: 0,
             taken,
+            scroll: Default::default(),
         }
+    }
+
+    /// The rows `height` lines show: the focused one always, the view moving only as far as
+    /// the focus leaves it.
+    pub fn rows_shown(&self, height: usize) -> std::ops::Range<usize> {
+        let n = self.fields.len();
+        let height = height.clamp(1, n.max(1));
+        let mut top = self.scroll.get().min(n.saturating_sub(height));
+        if self.focus < top {
+            top = self.focus;
+        } else if self.focus >= top + height {
+            top = self.focus + 1 - height;
+        }
+        self.scroll.set(top);
+        top..top + height
     }
 
     pub fn is_new(&self) -> bool {
@@ -100,8 +132,8 @@ impl Form {
     pub fn type_char(&mut self, c: char) {
         let f = self.focused();
         match f.kind {
-            FieldKind::Choice(_) if c == ' ' => self.cycle(),
-            FieldKind::Choice(_) => {}
+            k if k.is_picked() && c == ' ' => self.cycle(),
+            k if k.is_picked() => {}
             _ if c.is_control() => {}
             _ => {
                 f.value.push(c);
@@ -119,7 +151,7 @@ impl Form {
 
     pub fn backspace(&mut self) {
         let f = self.focused();
-        if !matches!(f.kind, FieldKind::Choice(_)) {
+        if !f.kind.is_picked() {
             f.value.pop();
             f.error = None;
         }
@@ -127,16 +159,20 @@ impl Form {
 
     pub fn clear(&mut self) {
         let f = self.focused();
-        if !matches!(f.kind, FieldKind::Choice(_)) {
+        if !f.kind.is_picked() {
             f.value.clear();
         }
     }
 
     pub fn cycle(&mut self) {
         let f = self.focused();
-        if let FieldKind::Choice(options) = f.kind {
-            let i = options.iter().position(|o| *o == f.value).unwrap_or(0);
-            f.value = options[(i + 1) % options.len()].to_string();
+        match f.kind {
+            FieldKind::Choice(options) => {
+                let i = options.iter().position(|o| *o == f.value).unwrap_or(0);
+                f.value = options[(i + 1) % options.len()].to_string();
+            }
+            FieldKind::Bool => f.value = (f.value != "true").to_string(),
+            _ => {}
         }
     }
 
@@ -201,6 +237,13 @@ impl Form {
             match f.kind {
                 // An empty secret keeps what is stored; a typed one replaces it.
                 FieldKind::Secret if typed.is_empty() => {}
+                // A flag is written when it differs from the profile's (a new one's: the default).
+                FieldKind::Bool => {
+                    let on = typed == "true";
+                    if before.flag(f.key) != Some(on) {
+                        patch.set.insert(f.key.to_string(), Value::Bool(on));
+                    }
+                }
                 _ if typed == before.stored_text(f.key) && self.original.is_some() => {}
                 _ if typed.is_empty() => patch.unset.push(f.key.to_string()),
                 _ => {

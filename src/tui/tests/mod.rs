@@ -3,6 +3,7 @@
 mod banner;
 mod device;
 mod flows;
+mod form_rows;
 mod key_table;
 mod keys;
 mod live;

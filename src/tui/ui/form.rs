@@ -8,21 +8,47 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-// The longest form field name (client_key_file) and a space.
-const LABEL: usize = 16;
-
 pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let mut lines = Vec::with_capacity(form.fields.len() * 2 + 4);
-    lines.push(Line::raw(""));
-    for (i, f) in form.fields.iter().enumerate() {
+    // Over the panes, below the title line and above the status and key lines, so that what
+    // the status line says about the form stays in view.
+    let area = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(3),
+        ..area
+    };
+    // Borders, a line above the rows, and two below (a blank and the keys).
+    let rows = form.rows_shown(usize::from(area.height).saturating_sub(5));
+    let more = |n: usize, arrow: &str| match n {
+        0 => Line::raw(""),
+        n => Line::from(Span::styled(format!("   {arrow} {n} more"), t.dim())),
+    };
+    // The longest field name and a space.
+    let label = form
+        .fields
+        .iter()
+        .map(|f| f.key.len())
+        .max()
+        .unwrap_or_default()
+        + 1;
+    let mut lines = Vec::with_capacity(rows.len() + 4);
+    lines.push(more(rows.start, "↑"));
+    for (i, f) in form
+        .fields
+        .iter()
+        .enumerate()
+        .take(rows.end)
+        .skip(rows.start)
+    {
         let focused = i == form.focus;
         let shown = match f.kind {
             FieldKind::Secret => "•".repeat(f.value.chars().count()),
             FieldKind::Choice(_) => format!("‹ {} ›", f.value),
+            FieldKind::Bool if f.value == "true" => "[x]".into(),
+            FieldKind::Bool => "[ ]".into(),
             FieldKind::Text => f.value.clone(),
         };
-        let cursor = if focused && !matches!(f.kind, FieldKind::Choice(_)) {
+        let cursor = if focused && !f.kind.is_picked() {
             "▏"
         } else {
             ""
@@ -30,7 +56,7 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
         let marker = if focused { "▶" } else { " " };
         let mut spans = vec![
             Span::styled(format!(" {marker} "), t.key()),
-            Span::styled(format!("{:<LABEL$}", f.key), t.label()),
+            Span::styled(format!("{:<label$}", f.key), t.label()),
             Span::styled(
                 format!("{shown}{cursor}"),
                 if focused {
@@ -49,7 +75,7 @@ pub fn render(app: &App, form: &Form, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::from(spans));
     }
-    lines.push(Line::raw(""));
+    lines.push(more(form.fields.len() - rows.end, "↓"));
     lines.push(super::status::dialog_keys(app));
     let title = match &form.original {
         None => "New profile".to_string(),
