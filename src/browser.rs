@@ -12,15 +12,20 @@ pub enum Chatter {
     Silent,
 }
 
-/// Opens `url`; on failure says why, so the caller can tell the person to open it by hand.
-/// The URL is an argument on purpose: it holds only the state and the PKCE challenge, no secret.
-pub fn open(url: &str) -> Result<String, String> {
-    match browser_list() {
-        Some(list) => open_with(&list, url, Chatter::Stderr),
-        _ => open::that_detached(url)
-            .map(|()| "the desktop's default browser".to_string())
-            .map_err(|e| format!("no browser could be started ({e})")),
+/// Opens `url` with `$BROWSER`, else, in a desktop session (`desktop`; macOS and Windows always
+/// are), with the desktop's opener; on failure says why in a few words (the URL is already on
+/// screen), so the caller can tell the person to open it by hand. The URL is an argument on
+/// purpose: it holds only the state and the PKCE challenge, no secret.
+pub fn open(url: &str, desktop: bool) -> Result<String, String> {
+    if let Some(list) = browser_list() {
+        return open_with(&list, url, Chatter::Stderr);
     }
+    if !(desktop || cfg!(any(target_os = "macos", windows))) {
+        return Err("no browser here (no desktop session, and $BROWSER is not set)".into());
+    }
+    open::that_detached(url)
+        .map(|()| "the desktop's default browser".to_string())
+        .map_err(|_| "the desktop's opener could not start a browser".to_string())
 }
 
 /// `$BROWSER`, when set to something.

@@ -559,10 +559,33 @@ pub fn help_list() -> String {
         } else {
             format!(" [default: {}]", v.default)
         };
-        out.push_str(&format!("  {:width$}  {}{default}\n", v.name, v.help));
+        // Wrapped here, under its own column, so an 80-column terminal shows an even table
+        // (clap leaves the footer as it is).
+        let text = format!("{}{default}", v.help);
+        let indent = 2 + width + 2;
+        let mut line = format!("  {:width$}  ", v.name);
+        let mut fresh = true;
+        for piece in text.split(' ') {
+            if !fresh && line.chars().count() + 1 + piece.chars().count() > HELP_WIDTH {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = " ".repeat(indent);
+                fresh = true;
+            }
+            if !fresh {
+                line.push(' ');
+            }
+            line.push_str(piece);
+            fresh = false;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out.trim_end().to_string()
 }
+
+/// The environment list fits a terminal this wide.
+const HELP_WIDTH: usize = 79;
 
 #[cfg(test)]
 #[path = "env_tests.rs"]

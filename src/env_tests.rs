@@ -114,8 +114,26 @@ fn every_name_is_in_the_table_once() {
 }
 
 #[test]
+fn the_help_list_fits_80_columns_under_its_own_column() {
+    let help = help_list();
+    let column = help
+        .lines()
+        .nth(1)
+        .and_then(|l| l.find("profile to use"))
+        .unwrap();
+    for line in help.lines().skip(1) {
+        assert!(line.chars().count() < 80, "too wide: {line}");
+        // A wrapped description continues under its column, never at the left edge.
+        let indent = line.len() - line.trim_start().len();
+        assert!(indent == 2 || indent == column, "uneven: {line}");
+    }
+}
+
+#[test]
 fn the_help_list_shows_every_listed_variable_with_its_default() {
     let help = help_list();
+    // (A long default may wrap onto the next line.)
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
     for v in TABLE {
         let row = help
             .lines()
@@ -123,7 +141,7 @@ fn the_help_list_shows_every_listed_variable_with_its_default() {
         assert_eq!(row, v.listed, "{}", v.name);
         if v.listed && !v.default.is_empty() {
             assert!(
-                help.contains(&format!("[default: {}]", v.default)),
+                flat.contains(&format!("[default: {}]", v.default)),
                 "{}",
                 v.name
             );

@@ -11,7 +11,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// Exit 3.
-    #[error("Missing one or more required credentials for profile '{}': {}", Safe(profile), missing.join(", "))]
+    #[error("missing one or more required credentials for profile '{}': {}", Safe(profile), missing.join(", "))]
     PartialCredentials {
         profile: String,
         missing: Vec<&'static str>,

@@ -35,6 +35,23 @@ pub fn claim_seconds(claims: &Map<String, Value>, name: &str) -> Option<i64> {
     crate::seconds::from_json(claims.get(name)?)
 }
 
+/// Claims that hold a time (unix seconds): shown as a date.
+const TIME_CLAIMS: [&str; 5] = ["exp", "iat", "nbf", "auth_time", "updated_at"];
+
+/// A claim as the CLI's `show`, the TUI's detail pane and its inspection all show it: a time as
+/// `2026-11-29 17:08:57 UTC`, anything else as [`claim_text`] renders it.
+pub fn claim_display(claims: &Map<String, Value>, name: &str) -> String {
+    let Some(value) = claims.get(name) else {
+        return String::new();
+    };
+    TIME_CLAIMS
+        .contains(&name)
+        .then(|| claim_seconds(claims, name))
+        .flatten()
+        .map(crate::clock::format_utc)
+        .unwrap_or_else(|| claim_text(value))
+}
+
 /// Renders a claim for display: strings bare, arrays joined by spaces, others as JSON.
 pub fn claim_text(value: &Value) -> String {
     match value {

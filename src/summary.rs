@@ -9,6 +9,9 @@ use crate::seconds;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+/// How a setting or secret that is not there is shown, by the CLI and the TUI alike.
+pub const NOT_SET: &str = "-";
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProfileSummary {
     pub profile: String,

@@ -131,3 +131,39 @@ mod tests {
         assert_eq!(cells("a\u{1b}[2J"), "a\\e[2J");
     }
 }
+
+/// `pancred --profile NAME SUB`, the name quoted for a shell when it needs it: advice names the
+/// profile it is about, whatever the default is (following it must not act on another one).
+pub fn pancred_command(profile: &str, sub: &str) -> String {
+    let plain = !profile.is_empty()
+        && profile
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-+@:".contains(&b));
+    let name = if plain {
+        profile.to_string()
+    } else {
+        format!("'{}'", profile.replace('\'', "'\\''"))
+    };
+    format!("pancred --profile {} {sub}", Safe(&name))
+}
+
+/// `1 profile`, `2 profiles`: a count with its noun (regular plurals only).
+pub fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+#[cfg(test)]
+mod command_tests {
+    #[test]
+    fn advice_names_the_profile_quoted_for_a_shell() {
+        use super::pancred_command as c;
+        assert_eq!(c("lab", "login"), "pancred --profile lab login");
+        assert_eq!(c("my lab", "remove"), "pancred --profile 'my lab' remove");
+        assert_eq!(super::count(1, "profile"), "1 profile");
+        assert_eq!(super::count(0, "problem"), "0 problems");
+    }
+}

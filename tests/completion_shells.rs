@@ -8,7 +8,7 @@
 mod common;
 
 use common::tmux::Tmux;
-use common::{bin, have_program, Sandbox};
+use common::{bin, have_program, Run, Sandbox};
 use std::path::Path;
 use std::time::Duration;
 
@@ -170,5 +170,50 @@ fn zsh_completes_hostile_names_quoted() {
 fn fish_completes_hostile_names_quoted() {
     if have_program("tmux") && have_program("fish") {
         completes_quoted_in(&SHELLS[2]);
+    }
+}
+
+/// The install lines the README gives work as pasted in a new account's HOME, where the
+/// completion folders do not exist yet; and so do those of `pancred completions --help`.
+#[test]
+fn the_readme_install_lines_work_in_a_fresh_home() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `pancred completions SHELL`"))
+        .expect("the completions row");
+    let install = &row[row.find("Install:").expect("install lines")..];
+    let lines: Vec<&str> = install.split('`').skip(1).step_by(2).collect();
+    let help = Sandbox::new().run(&["completions", "--help"]).stdout;
+    let from_help: Vec<String> = help
+        .lines()
+        .filter_map(|l| {
+            l.split_once(": ")
+                .filter(|(s, _)| ["bash", "fish"].contains(s))
+        })
+        .map(|(_, cmd)| cmd.to_string())
+        .collect();
+    assert_eq!(from_help.len(), 2, "{help}");
+    let bindir = Path::new(bin()).parent().unwrap();
+    for line in lines
+        .iter()
+        .map(|l| l.to_string())
+        .chain(from_help)
+        .filter(|l| l.contains("completions bash") || l.contains("completions fish"))
+    {
+        let sb = Sandbox::new();
+        let mut c = sb.program("bash");
+        c.args(["-c", &line])
+            .env("PATH", format!("{}:/usr/bin:/bin", bindir.display()));
+        let r: Run = c.output().unwrap().into();
+        assert_eq!(r.code, 0, "{line}: {}", r.all());
+        let target = line
+            .rsplit("> ")
+            .next()
+            .unwrap()
+            .replace('~', &sb.home.display().to_string());
+        let script = std::fs::read_to_string(&target).unwrap();
+        assert!(script.contains("PANCRED_COMPLETE"), "{line}: {script}");
     }
 }

@@ -150,7 +150,8 @@ fn login_over_ssh_suggests_device_when_the_provider_has_it() {
         .env("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22");
     let mut login = Login::spawn(cmd, false);
     login.wait_for("the device hint", |l| {
-        l.contains("`pancred login --device`").then_some(())
+        l.contains("`pancred --profile dev login --device`")
+            .then_some(())
     });
     login.interrupt();
     let (status, _, _) = login.finish();

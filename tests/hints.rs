@@ -64,6 +64,31 @@ fn a_refused_client_gets_what_to_check() {
         r.stderr
     );
     assert!(!r.all().contains("not-the-secret"), "{}", r.all());
+    // A plain secret: form-encoding does not change it, so no word about client_secret_post.
+    assert!(!r.stderr.contains("client_secret_post}"), "{}", r.stderr);
+    assert!(!r.stderr.contains("form-encodes"), "{}", r.stderr);
+}
+
+#[test]
+fn a_refused_secret_that_form_encoding_changes_suggests_client_secret_post() {
+    let provider = Provider::start(SandboxConfig::default()).unwrap();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "lab", "dialect": "oauth2", "issuer": provider.url(""),
+               "client_id": demo::OAUTH2_CLIENT, "client_secret": "s3cr+t/with=signs",
+               "refresh_token": "rt-whatever"}),
+    );
+    let r: Run = sb.run(&["--profile", "lab", "refresh"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(r.stderr.contains("form-encodes"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("{\"client_auth\": \"client_secret_post\"}"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains("s3cr+t"), "{}", r.all());
 }
 
 #[test]
@@ -132,4 +157,92 @@ fn exec_without_the_double_dash_says_where_the_command_goes() {
     // Other usage errors get no such hint.
     let r = sb.run(&["token", "extra"]);
     assert!(!r.stderr.contains("hint: put the command"), "{}", r.stderr);
+}
+
+#[test]
+fn answering_no_is_a_calm_cancel_not_an_error() {
+    let sb = Sandbox::new();
+    init(&sb, json!({"profile": "work", "client_id": "c"}));
+    let r = sb.run_with_input(&["--profile", "work", "remove"], "n\n");
+    assert_eq!(r.code, 130, "{}", r.all());
+    assert!(r.stderr.contains("Nothing deleted."), "{}", r.stderr);
+    assert!(r.stderr.contains("pancred: cancelled"), "{}", r.stderr);
+    assert!(!r.stderr.contains("error"), "{}", r.stderr);
+    // The profile is still there.
+    assert_eq!(sb.run(&["--profile", "work", "show"]).code, 0);
+}
+
+#[test]
+fn a_mistyped_use_is_not_told_to_run_use() {
+    let sb = Sandbox::new();
+    init(&sb, json!({"profile": "sandbox", "client_id": "c"}));
+    let r = sb.run(&["use", "sandbx"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("did you mean 'sandbox'?"), "{}", r.stderr);
+    assert!(!r.stderr.contains("`pancred use NAME`"), "{}", r.stderr);
+    // Elsewhere the hint still offers both ways.
+    let r = sb.run(&["--profile", "sandbx", "show"]);
+    assert!(r.stderr.contains("`pancred use NAME`"), "{}", r.stderr);
+}
+
+/// Where no browser can open (no desktop, no `$BROWSER`), `login` says so in a few words instead
+/// of repeating its URL inside a launcher's debug text, and `login --device` does not try.
+#[test]
+fn no_browser_here_is_said_briefly_and_the_device_login_does_not_try() {
+    let provider = Provider::start(SandboxConfig::default()).unwrap();
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "lab", "dialect": "oauth2", "issuer": provider.url(""),
+               "client_id": demo::PUBLIC_CLIENT, "client_auth": "none",
+               "scope": "openid offline_access"}),
+    );
+    let run = |args: &[&str]| -> Run {
+        let mut c = sb.cmd(args);
+        c.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+        c.output().unwrap().into()
+    };
+    let r = run(&["--profile", "lab", "login", "--timeout", "1"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(
+        r.stderr.matches("code_challenge=").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("no browser here"), "{}", r.stderr);
+    assert!(!r.stderr.contains("ExitStatus"), "{}", r.stderr);
+    let r = run(&["--profile", "lab", "login", "--device", "--timeout", "1"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("enter the code"), "{}", r.stderr);
+    assert!(!r.stderr.contains("browser"), "{}", r.stderr);
+}
+
+/// The client secret stays in the pancloud file after an import (pancloud reads it there), and
+/// import says so instead of leaving it to be found.
+#[test]
+fn import_says_the_client_secret_stays_in_the_file() {
+    let sb = Sandbox::new();
+    let file = sb.path().join("pc.json");
+    let doc = json!({"profiles": {
+        "1": {"profile": "lab", "client_id": "c", "client_secret": "cs-in-file", "refresh_token": "rt"},
+        "2": {"profile": "pub", "client_id": "c", "refresh_token": "rt2"}}});
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let mut c = sb.cmd(&["import", "--from", file.to_str().unwrap()]);
+    c.env("PANCRED_STORE", "sqlite")
+        .env("PANCRED_SQLITE_PATH", sb.path().join("db.sqlite3"));
+    let r: Run = c.output().unwrap().into();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout, "moved lab\nmoved pub\n", "{}", r.all());
+    assert!(r.stderr.contains("Imported 2 profiles"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the client secret of 'lab' is still in"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("'pub' is still"), "{}", r.stderr);
+    assert!(!r.all().contains("cs-in-file"), "{}", r.all());
+    let left: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(left["profiles"]["1"]["client_secret"], "cs-in-file");
 }

@@ -49,6 +49,21 @@ fn assert_falls_back_and_keyring_fails(sb: &Sandbox, bus: &str) {
         w.stderr
     );
     assert!(w.stderr.contains("--store file"), "{}", w.stderr);
+    // One line, even inside `$(pancred token)`: the whole story is in `pancred doctor`.
+    let warning: Vec<&str> = w
+        .stderr
+        .lines()
+        .filter(|l| l.contains("no usable OS keyring"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{}", w.stderr);
+    assert!(warning[0].contains("`pancred doctor`"), "{}", w.stderr);
+    let path = sb.creds.display().to_string();
+    assert!(warning[0].replace(&path, "").len() < 240, "{}", warning[0]);
+    assert!(
+        !w.stderr.lines().any(|l| l.starts_with("  ")),
+        "{}",
+        w.stderr
+    );
     // The fallback is the pancloud file, and it says so on every command.
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&sb.creds).unwrap()).unwrap();
     assert_eq!(doc["profiles"]["1"]["client_secret"], "cs-fallback");
@@ -181,11 +196,59 @@ fn the_keyutils_fallback_advises_a_session_keyring() {
         "{}",
         r.stderr
     );
-    assert!(
-        r.stderr
-            .contains("keyctl session - CMD`), then run `pancred import`"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("session keyring"), "{}", r.stderr);
     assert!(!r.stderr.contains("Secret Service"), "{}", r.stderr);
+    // The fix is `pancred doctor`'s, and it is about the kernel keyring too.
+    let mut c = sb.program("keyctl");
+    c.args([
+        "session",
+        &format!("_uid_ses.{}", uid.trim()),
+        common::bin(),
+        "doctor",
+    ])
+    .env_remove("PANCRED_STORE")
+    .env("PANCRED_KEYRING", "keyutils")
+    .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let d: Run = c.output().unwrap().into();
+    assert!(d.all().contains("keyctl session"), "{}", d.all());
+}
+
+/// A session bus that starts gnome-keyring by itself (D-Bus activation) gives a Secret Service
+/// with no default collection (no `login` keyring): the warning names that, and `pancred doctor`
+/// gives the command that makes one.
+#[test]
+fn an_activated_keyring_without_a_login_collection_is_named() {
+    if !["dbus-run-session", "gnome-keyring-daemon"]
+        .iter()
+        .all(|p| common::have_program(p))
+    {
+        return;
+    }
+    let sb = Sandbox::new();
+    let (data, run) = (sb.path().join("data"), sb.path().join("run"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let script = r#"
+        timeout 20 "$PANCRED" list >/dev/null 2>"$OUT/auto.err"; echo "auto: $?"
+        timeout 20 "$PANCRED" doctor >"$OUT/doctor.out" 2>&1; echo "doctor: $?"
+    "#;
+    // (The daemon D-Bus started ends with its bus.)
+    let mut c = sb.program("timeout");
+    c.args(["120", "dbus-run-session", "--", "sh", "-c", script])
+        .env_remove("PANCRED_STORE")
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_RUNTIME_DIR", &run)
+        .env("PAN_CREDENTIALS_DBFILE", &sb.creds)
+        .env("PANCRED", common::bin())
+        .env("OUT", sb.path());
+    let out: Run = c.output().expect("run dbus-run-session").into();
+    let auto_err = std::fs::read_to_string(sb.path().join("auto.err")).unwrap_or_default();
+    let doctor = std::fs::read_to_string(sb.path().join("doctor.out")).unwrap_or_default();
+    assert!(out.stdout.contains("auto: 0"), "{}\n{auto_err}", out.all());
+    assert!(
+        auto_err.contains("the Secret Service has no default collection"),
+        "{auto_err}"
+    );
+    assert!(doctor.contains("--replace --unlock"), "{doctor}");
 }

@@ -57,7 +57,12 @@ fn a_redirect_pancred_cannot_serve_is_bad_input() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("pancred exchange --code"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`pancred --profile default exchange --code CODE`"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(stored(&sb), before);
 }
 

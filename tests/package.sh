@@ -1,11 +1,14 @@
 #!/bin/sh
 # The Debian package and the release tarball, as a user gets them: packaging/deb.sh builds them
-# (PANCRED_SKIP_BUILD=1 reuses target/release), then this checks the package's contents with
-# dpkg-deb -c, unpacks it into a scratch root (dpkg -x), runs pancred --version, a cached
-# `token` and `list` from there, renders a man page with man -l, completes a subcommand with the
-# packaged bash completion, checks the checksums and the Homebrew formula's syntax, and runs
-# lintian (errors fail; the warnings left are explained in the README).
-# tests/run.sh runs it when PANCRED_TEST_PACKAGE=1 (the release build takes minutes).
+# (PANCRED_SKIP_BUILD=1 reuses the build there is; PANCRED_PACKAGE_PROFILE=dev packages the debug
+# build), then this checks the package's contents with dpkg-deb -c, installs it with `dpkg -i`
+# into a clean root (`dpkg --root`: its own empty dpkg database, so the machine's is untouched),
+# runs pancred --version, a cached `token` and `list` from there, renders a man page with man -l,
+# completes a subcommand with the packaged bash completion, removes the package again, checks the
+# checksums and the Homebrew formula's syntax, and runs lintian (errors fail; the warnings left
+# are explained in the README).
+# tests/run.sh runs it on the debug build every time (seconds) and on a release build when
+# PANCRED_TEST_PACKAGE=1 (minutes).
 set -eu
 cd "$(dirname "$0")/.."
 fail() { echo "package test: $*" >&2; exit 1; }
@@ -20,7 +23,8 @@ for f in ./usr/bin/pancred ./usr/bin/pancred-full \
   ./usr/share/man/man1/pancred-doctor.1.gz ./usr/share/man/man1/pancred-full.1.gz \
   ./usr/share/bash-completion/completions/pancred ./usr/share/zsh/vendor-completions/_pancred \
   ./usr/share/fish/vendor_completions.d/pancred.fish \
-  ./usr/share/doc/pancred/README.md ./usr/share/doc/pancred/copyright; do
+  ./usr/share/doc/pancred/README.md ./usr/share/doc/pancred/docs/stores.md \
+  ./usr/share/doc/pancred/copyright; do
   echo "$contents" | grep -qx "$f" || fail "$f missing from the package:
 $contents"
 done
@@ -30,7 +34,14 @@ EOT
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-dpkg -x "$deb" "$root"
+# A clean root with an empty dpkg database; its libc is the machine's (not in that database).
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+: >"$root/var/lib/dpkg/status"
+: >"$root/var/lib/dpkg/available"
+dpkg_root() { dpkg --root="$root" --log=/dev/null --force-script-chrootless "$@"; }
+dpkg_root --force-depends -i "$deb" >/dev/null 2>&1 || fail "dpkg -i into $root"
+dpkg_root -s pancred | grep -q "^Status: install ok installed" || fail "dpkg -s: not installed"
+dpkg_root -L pancred | grep -qx /usr/share/man/man1/pancred-token.1.gz || fail "dpkg -L"
 bin="$root/usr/bin"
 "$bin/pancred" --version | grep -q "^pancred " || fail "pancred --version"
 
@@ -58,6 +69,9 @@ completed=$(PATH="$bin:$PATH" bash -c '
   _clap_complete_pancred pancred doc pancred
   printf "%s\n" "${COMPREPLY[@]}"' sh "$root/usr/share/bash-completion/completions/pancred")
 echo "$completed" | grep -qx "doctor" || fail "bash completion of 'doc': $completed"
+
+dpkg_root -r pancred >/dev/null 2>&1 || fail "dpkg -r"
+[ ! -e "$bin/pancred" ] && [ ! -e "$root/usr/share/man/man1/pancred.1.gz" ] || fail "dpkg -r left files"
 
 (cd target/dist && sha256sum -c --quiet SHA256SUMS) || fail "checksums"
 tar -tzf target/dist/pancred-*-linux.tar.gz | grep -q "/bin/pancred-full$" || fail "tarball contents"

@@ -207,12 +207,11 @@ fn prefixes_keep_fleets_apart() {
     let sb = Sandbox::new();
     for (prefix, id) in [(&p1, "id-one"), (&p2, "id-two")] {
         let f = init_file(&sb, "d.json", &json!({"client_id": id}));
-        assert_eq!(
-            rrun(&sb, &url, prefix, &["init", "--from", &f, "--write"]).code,
-            0
-        );
+        // (Not `default`: a profile of that name is the default until another is chosen.)
+        let args = ["init", "--from", &f, "--write", "--profile", "lab"];
+        assert_eq!(rrun(&sb, &url, prefix, &args).code, 0);
     }
-    assert_eq!(rrun(&sb, &url, &p2, &["use", "default"]).code, 0);
+    assert_eq!(rrun(&sb, &url, &p2, &["use", "lab"]).code, 0);
     let one = list_json(&sb, &url, &p1);
     let two = list_json(&sb, &url, &p2);
     assert_eq!((one.len(), two.len()), (1, 1));
@@ -222,7 +221,10 @@ fn prefixes_keep_fleets_apart() {
         (&one[0]["default"], &two[0]["default"]),
         (&json!(false), &json!(true))
     );
-    assert_eq!(rrun(&sb, &url, &p1, &["remove", "--yes"]).code, 0);
+    assert_eq!(
+        rrun(&sb, &url, &p1, &["remove", "--yes", "--profile", "lab"]).code,
+        0
+    );
     assert!(list_json(&sb, &url, &p1).is_empty());
     assert_eq!(list_json(&sb, &url, &p2)[0]["client_id"], "id-two");
 }

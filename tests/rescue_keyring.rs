@@ -234,10 +234,7 @@ fn keyring_locked_during_the_refresh_keeps_the_tokens_in_the_rescue_file() {
     oidc.set_token_delay(0);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains("are not safe in the"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("are not safe in the"), "{stderr}");
     let rescue = sb.home.join(".local/state/pancred/rescue");
     assert!(stderr.contains(&rescue.display().to_string()), "{stderr}");
     let token = String::from_utf8_lossy(&out.stdout);

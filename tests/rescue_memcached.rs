@@ -131,7 +131,7 @@ fn an_import_into_a_full_memcached_counts_what_it_kept_and_warns() {
         .len();
     assert!(kept < 60, "the server was meant to evict ({kept} kept)");
     assert!(
-        r.stderr.contains(&format!("Imported {kept} profile(s)")),
+        r.stderr.contains(&format!("Imported {kept} profile")),
         "{kept} kept: {}",
         r.stderr
     );

@@ -174,10 +174,7 @@ fn redis_frozen_during_the_refresh_keeps_the_tokens_in_the_rescue_file() {
     let stderr = s.printed_a_token(out);
     let files = s.rescue_files();
     assert_eq!(files.len(), 1, "{stderr}");
-    assert!(
-        stderr.contains("are not safe in the"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("are not safe in the"), "{stderr}");
     assert!(
         stderr.contains(&files[0].display().to_string()),
         "says where: {stderr}"

@@ -95,7 +95,7 @@ fn device_login_in_the_tui_refused_then_approved_at_the_sandbox() {
     assert!(answer(port, &second, "approve").contains("Approved"));
     let done = tmux.wait("the login reported", |s| {
         s.contains(&format!(
-            "Authorized '{PROFILE}' with the device code: tokens saved"
+            "Authorized '{PROFILE}' with the device code: token valid"
         ))
     });
     let r = row(&done, PROFILE).unwrap_or_default();

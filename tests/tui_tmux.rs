@@ -259,3 +259,38 @@ fn sigterm_and_sighup_restore_the_terminal() {
         );
     }
 }
+
+/// At 80x24 with no OS keyring (no session bus): the fallback banner is read whole (its advice
+/// included) and every profile is still listed.
+#[test]
+fn at_80x24_the_keyring_banner_is_whole_and_hides_no_profile() {
+    if !have_program("tmux") {
+        return;
+    }
+    let sb = Sandbox::new();
+    write_store(&sb);
+    let tmux = Tmux::new("tui-banner");
+    let cmd = format!(
+        "env -i PATH=/usr/bin:/bin TERM=xterm-256color HOME={home} \
+         DBUS_SESSION_BUS_ADDRESS=unix:path={home}/no-bus PAN_CREDENTIALS_DBFILE={creds} {bin}; \
+         sleep 60",
+        home = sb.home.display(),
+        creds = sb.creds.display(),
+        bin = common::bin()
+    );
+    tmux.start(80, 24, &cmd);
+    let screen = tmux.wait("the banner and the profiles", |s| {
+        s.contains("Profiles (3)") && s.contains("silences this.")
+    });
+    assert!(screen.contains("no usable OS keyring"), "{screen}");
+    assert!(screen.contains("doctor` says how to fix it"), "{screen}");
+    // The title is not cut by the header's right side.
+    assert!(screen.starts_with(" pancred "), "{screen}");
+    for name in ["valid", "expiring", "expired"] {
+        assert!(
+            screen.lines().any(|l| l.contains(&format!(" {name} "))),
+            "{name} hidden:\n{screen}"
+        );
+    }
+    tmux.keys(&["q"]);
+}

@@ -253,7 +253,7 @@ With --serve, CMD also gets PANCRED_TOKEN_SOCKET (a Unix socket: GET /token answ
     ContextRules(ContextAction),
     /// Print the script that registers pancred's shell completion (profile names included)
     #[command(
-        after_help = "bash: pancred completions bash > ~/.local/share/bash-completion/completions/pancred\nzsh: echo 'source <(pancred completions zsh)' >> ~/.zshrc\nfish: pancred completions fish > ~/.config/fish/completions/pancred.fish\nThe script calls pancred back for each completion, so new profiles complete at once."
+        after_help = "bash: mkdir -p ~/.local/share/bash-completion/completions && pancred completions bash > ~/.local/share/bash-completion/completions/pancred\nzsh: echo 'source <(pancred completions zsh)' >> ~/.zshrc\nfish: mkdir -p ~/.config/fish/completions && pancred completions fish > ~/.config/fish/completions/pancred.fish\nThe script calls pancred back for each completion, so new profiles complete at once."
     )]
     Completions { shell: clap_complete::Shell },
     /// Serve a local authorization server to try pancred against (loopback only; Ctrl-C stops it)

@@ -22,16 +22,21 @@ pub fn device_login(ctx: &Context, args: DeviceArgs) -> Result<(), Error> {
     let (engine, name) = engine(ctx)?;
     block_on_multi(async {
         tokio::select! {
-            result = flow(&engine, &name, &args) => result,
+            result = flow(&engine, &name, &args, ctx.settings.desktop) => result,
             _ = super::login::interrupted() => Err(Error::Cancelled),
         }
     })
 }
 
-async fn flow(engine: &crate::Engine, name: &str, args: &DeviceArgs) -> Result<(), Error> {
+async fn flow(
+    engine: &crate::Engine,
+    name: &str,
+    args: &DeviceArgs,
+    desktop: bool,
+) -> Result<(), Error> {
     let mut login = engine.start_device_login(name).await?;
     login.new_identity = args.new_identity;
-    announce(name, &login, engine.clock().now(), args);
+    announce(name, &login, engine.clock().now(), args, desktop);
     let polling = engine.finish_device_login(&login);
     let result = match args.timeout {
         Some(secs) => tokio::time::timeout(Duration::from_secs(secs), polling)
@@ -48,14 +53,17 @@ async fn flow(engine: &crate::Engine, name: &str, args: &DeviceArgs) -> Result<(
             Ok(())
         }
         Err(e @ Error::Provider(crate::oauth::OAuthError::DeviceCodeExpired)) => {
-            eprintln!("pancred: start again with `pancred login --device` for a new code");
+            eprintln!(
+                "pancred: start again with `{}` for a new code",
+                super::hints::command_for(name, "login --device")
+            );
             Err(e)
         }
         Err(e) => Err(e),
     }
 }
 
-fn announce(name: &str, login: &DeviceLogin, now: i64, args: &DeviceArgs) {
+fn announce(name: &str, login: &DeviceLogin, now: i64, args: &DeviceArgs, desktop: bool) {
     // The same words as the TUI's countdown: a code that lives 5 s says 5s, not "1 min".
     let left = crate::clock::format_span(crate::seconds::left(login.expires_at, now).max(0));
     // The provider's words (its code, its URLs) are shown escaped, as all outside text is.
@@ -76,10 +84,11 @@ fn announce(name: &str, login: &DeviceLogin, now: i64, args: &DeviceArgs) {
             eprintln!("{qr}");
         }
     }
+    // A device login is for machines without a browser: one is tried only where one can open
+    // (`$BROWSER`, a desktop), and no failure is reported where none was expected.
     if !args.no_browser {
-        match browser::open(login.uri_to_open()) {
-            Ok(how) => eprintln!("pancred: opened with {how}"),
-            Err(why) => eprintln!("pancred: {why}; open the URL above yourself"),
+        if let Ok(how) = browser::open(login.uri_to_open(), desktop) {
+            eprintln!("pancred: opened with {how}");
         }
     }
     eprintln!(

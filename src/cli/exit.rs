@@ -55,6 +55,11 @@ pub fn exit_code(e: &Error) -> i32 {
 /// The error line on stderr. Outside text inside the error (names, the provider's words) is
 /// escaped; pancred's own line breaks stay.
 pub fn report(e: &Error) {
+    // A "no" (or Ctrl-C) is the user's choice, not a failure: a calm line, still exit 130.
+    if matches!(e, Error::Cancelled) {
+        eprintln!("pancred: cancelled");
+        return;
+    }
     eprintln!(
         "pancred: error: {}",
         crate::text::safe_lines(&e.to_string())
@@ -82,6 +87,8 @@ mod tests {
     #[case(Error::Other("x".into()), 1)]
     fn each_kind_has_its_code(#[case] e: Error, #[case] code: i32) {
         assert_eq!(exit_code(&e), code, "{e:?}");
+        // After "pancred: error: " a message goes on in lower case, as the others do.
+        assert!(!e.to_string().starts_with(char::is_uppercase), "{e}");
         assert!(
             EXIT_CODES.iter().any(|(c, _)| *c == code),
             "{code} is not in the table"

@@ -28,16 +28,16 @@ const CREDENTIALS: &[&str] = &[
 /// The global options each subcommand uses.
 fn uses(subcommand: &str) -> Vec<&'static str> {
     let groups: &[&[&str]] = match subcommand {
+        // The leeway decides a token's state ("expiring") and when a refresh is due, so only
+        // the commands that show a state or hand out a token list it.
         "list" => &[STORE, LEEWAY],
-        "init" => &[STORE, PROFILE, LEEWAY],
-        "generate" | "remove" | "doctor" => &[STORE, PROFILE],
+        "generate" | "remove" | "doctor" | "init" => &[STORE, PROFILE],
         "use" | "rename" | "import" | "export" => &[STORE],
         "token" | "exec" | "git-credential" | "kubectl-credential" => {
             &[STORE, PROFILE, LEEWAY, CREDENTIALS, LOGIN]
         }
-        "show" | "auth-url" | "login" | "exchange" | "refresh" | "revoke" => {
-            &[STORE, PROFILE, LEEWAY, CREDENTIALS]
-        }
+        "show" => &[STORE, PROFILE, LEEWAY, CREDENTIALS],
+        "auth-url" | "login" | "exchange" | "refresh" | "revoke" => &[STORE, PROFILE, CREDENTIALS],
         "demo" => &[LEEWAY],
         _ => &[],
     };
@@ -159,6 +159,12 @@ mod tests {
         let token = help_of("token");
         for flag in ["--profile", "--store", "--client-secret-file", "--leeway"] {
             assert!(token.contains(flag), "token --help lacks {flag}");
+        }
+        for sub in ["revoke", "login", "refresh", "init", "auth-url", "exchange"] {
+            assert!(
+                !help_of(sub).contains("--leeway"),
+                "{sub} --help lists --leeway"
+            );
         }
         let use_help = help_of("use");
         assert!(use_help.contains("--store") && !use_help.contains("--refresh-token-file"));

@@ -2,13 +2,14 @@
 //! the command that helps. Only names and settings are shown, never a secret.
 
 use super::context::Context;
-use crate::profile::Dialect;
+use crate::profile::{ClientAuth, Dialect};
 use crate::text::Safe;
 use crate::Error;
 
-/// Prints the hints for `e`, if any.
-pub fn after(ctx: &Context, e: &Error) {
-    for line in hints(ctx, e) {
+/// Prints the hints for `e`, if any; `choosing_default`: the command was `use`, so the hint
+/// does not suggest it again.
+pub fn after(ctx: &Context, e: &Error, choosing_default: bool) {
+    for line in hints(ctx, e, choosing_default) {
         eprintln!("hint: {line}");
     }
     if let Error::NoSuchProfile { profile, .. } = e {
@@ -16,7 +17,7 @@ pub fn after(ctx: &Context, e: &Error) {
     }
 }
 
-fn hints(ctx: &Context, e: &Error) -> Vec<String> {
+fn hints(ctx: &Context, e: &Error, choosing_default: bool) -> Vec<String> {
     // Only a store that is open already is asked: a hint never opens one (or waits for one).
     let Some(store) = ctx.opened_store() else {
         return Vec::new();
@@ -41,9 +42,13 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
             if let Some(near) = closest(profile, &names) {
                 out.push(format!("did you mean '{}'?", Safe(near)));
             }
+            let how = if choosing_default {
+                ""
+            } else {
+                " Pick one with --profile NAME, or make it the default with `pancred use NAME`."
+            };
             out.push(format!(
-                "the profiles here are: {}{more}. Pick one with --profile NAME, or make it the \
-                 default with `pancred use NAME`.",
+                "the profiles here are: {}{more}.{how}",
                 shown.join(", ")
             ));
             out
@@ -88,32 +93,39 @@ fn hints(ctx: &Context, e: &Error) -> Vec<String> {
                 .selection_with(super::context::Clue::Here, &|| Ok(store.default_profile()?))
                 .map(|s| s.name)
                 .unwrap_or_else(|_| crate::profile::DEFAULT_PROFILE.to_string());
-            vec![format!(
+            let mut out = vec![format!(
                 "the provider did not accept the client (invalid_client): check profile '{}''s \
                  client_id and client_secret against the provider's registration (`{}`), and \
                  its client_auth (client_secret_basic sends them in a header, \
                  client_secret_post in the body).",
                 Safe(&name),
                 command_for(&name, "show")
-            )]
+            )];
+            let stored = store.load(&name).ok().flatten();
+            let encoded = stored.as_ref().is_some_and(|p| {
+                p.client_auth == ClientAuth::ClientSecretBasic
+                    && p.client_secret
+                        .as_ref()
+                        .is_some_and(|s| crate::oauth::oauth2::basic_changes(s.expose()))
+            });
+            if encoded {
+                out.push(
+                    "its client secret holds characters that client_secret_basic form-encodes \
+                     (RFC 6749 §2.3.1), which some providers do not decode: try \
+                     {\"client_auth\": \"client_secret_post\"} (`pancred init --from FILE \
+                     --write`)."
+                        .to_string(),
+                );
+            }
+            out
         }
         _ => Vec::new(),
     }
 }
 
-/// `pancred --profile NAME SUB`, the name quoted for a shell when it needs it: a hint's command
-/// acts on the profile the error was about, whatever the default is.
+/// `pancred --profile NAME SUB` (see [`crate::text::pancred_command`]).
 pub(super) fn command_for(profile: &str, sub: &str) -> String {
-    let plain = !profile.is_empty()
-        && profile
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-+@:".contains(&b));
-    let name = if plain {
-        profile.to_string()
-    } else {
-        format!("'{}'", profile.replace('\'', "'\\''"))
-    };
-    format!("pancred --profile {} {sub}", Safe(&name))
+    crate::text::pancred_command(profile, sub)
 }
 
 /// The profile name nearest to `wanted` (a typo: at most a third of its letters off, and at

@@ -61,7 +61,7 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<(), Error> {
     runtime.block_on(async {
         // Everything, the listener included, is dropped when Ctrl-C wins: the port is freed.
         tokio::select! {
-            result = flow(&engine, &name, &redirect, &args, pastes, ctx.settings.over_ssh) => result,
+            result = flow(&engine, &name, &redirect, &args, pastes, ctx.settings.over_ssh, ctx.settings.desktop) => result,
             _ = interrupted() => Err(Error::Cancelled),
         }
     })
@@ -74,13 +74,15 @@ async fn flow(
     args: &LoginArgs,
     pastes: Option<mpsc::UnboundedReceiver<String>>,
     over_ssh: bool,
+    desktop: bool,
 ) -> Result<(), Error> {
     let listener = Listener::bind(redirect, args.port)
         .await
         .map_err(|e| match e {
             LoopbackError::NotLoopback { .. } => Error::Usage(format!(
-                "{e}. Use `pancred auth-url`, then `pancred exchange --code CODE` with the code the \
-                 provider redirects to"
+                "{e}. Use `{}`, then `{} --code CODE` with the code the provider redirects to",
+                super::hints::command_for(name, "auth-url"),
+                super::hints::command_for(name, "exchange"),
             )),
             e => e.into(),
         })?;
@@ -95,7 +97,7 @@ async fn flow(
         args,
         pastes.is_some(),
         device,
-        over_ssh,
+        (over_ssh, desktop),
     );
     let timeout = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_TIMEOUT));
     let callback = wait_or_paste(listener, &pending, timeout, pastes).await?;
@@ -122,7 +124,7 @@ fn announce(
     args: &LoginArgs,
     can_paste: bool,
     device_supported: bool,
-    over_ssh: bool,
+    (over_ssh, desktop): (bool, bool),
 ) {
     eprintln!(
         "pancred: to authorize profile '{}', open this URL in a browser:\n\n    {}\n",
@@ -130,7 +132,7 @@ fn announce(
         Safe(&pending.url)
     );
     if !args.no_browser {
-        match browser::open(&pending.url) {
+        match browser::open(&pending.url, desktop) {
             Ok(how) => eprintln!("pancred: opened with {how}"),
             Err(why) => eprintln!("pancred: {why}; open the URL above yourself"),
         }
@@ -149,7 +151,8 @@ fn announce(
             if device_supported {
                 eprintln!(
                     "pancred: this provider also supports device login, which needs no tunnel: \
-                     Ctrl-C, then `pancred login --device`\n"
+                     Ctrl-C, then `{}`\n",
+                    super::hints::command_for(name, "login --device")
                 );
             }
         }

@@ -72,6 +72,8 @@ pub fn run() -> i32 {
             return code;
         }
     }
+    // After `use NAME` the hint for a missing profile does not suggest `use` again.
+    let choosing_default = matches!(cli.command, Some(Command::Use { .. }));
     let result = match cli.command {
         Some(_) if cli.keep_fresh => Err(Error::Usage(
             "--keep-fresh is for the TUI: run `pancred --keep-fresh` with no command".into(),
@@ -93,7 +95,7 @@ pub fn run() -> i32 {
         Ok(code) => code,
         Err(e) => {
             report(&e);
-            hints::after(&ctx, &e);
+            hints::after(&ctx, &e, choosing_default);
             exit_code(&e)
         }
     }

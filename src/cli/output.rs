@@ -57,7 +57,7 @@ fn presence(has: bool) -> &'static str {
     if has {
         MASK
     } else {
-        "-"
+        crate::summary::NOT_SET
     }
 }
 
@@ -73,7 +73,9 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str, chosen_by: Option
         ("time left", s.time_left()),
         (
             "expires at",
-            s.expires_at.map(format_utc).unwrap_or_else(|| "-".into()),
+            s.expires_at
+                .map(format_utc)
+                .unwrap_or_else(|| crate::summary::NOT_SET.into()),
         ),
     ];
     if let Some(by) = chosen_by {
@@ -90,12 +92,14 @@ pub fn show_text(p: &Profile, s: &ProfileSummary, store: &str, chosen_by: Option
         let value = if f.is_secret() {
             presence(p.secret(f.name).is_some()).to_string()
         } else {
-            p.setting_text(f.name).unwrap_or_else(|| "-".into())
+            p.setting_text(f.name)
+                .unwrap_or_else(|| crate::summary::NOT_SET.into())
         };
         lines.push((f.name, value));
     }
-    for (k, v) in &s.claims {
-        lines.push((k.as_str(), crate::jwt::claim_text(v)));
+    // Times as dates, as the TUI shows them.
+    for k in s.claims.keys() {
+        lines.push((k.as_str(), crate::jwt::claim_display(&s.claims, k)));
     }
     let w = lines
         .iter()
@@ -143,7 +147,9 @@ fn source_rows(r: &Resolved) -> Vec<(&'static str, String, &'static str)> {
         Source::Environment => vec![
             (
                 "client_id",
-                c.client_id.clone().unwrap_or_else(|| "-".into()),
+                c.client_id
+                    .clone()
+                    .unwrap_or_else(|| crate::summary::NOT_SET.into()),
                 env::CLIENT_ID,
             ),
             (
@@ -165,7 +171,9 @@ fn source_rows(r: &Resolved) -> Vec<(&'static str, String, &'static str)> {
         Source::Explicit => vec![
             (
                 "client_id",
-                c.client_id.clone().unwrap_or_else(|| "-".into()),
+                c.client_id
+                    .clone()
+                    .unwrap_or_else(|| crate::summary::NOT_SET.into()),
                 "--client-id",
             ),
             (

@@ -11,7 +11,7 @@ use crate::Error;
 pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
     let engine = ctx.engine()?;
     let store = engine.store();
-    let default = store.default_profile()?;
+    let default = Some(crate::profile::default_name(store.default_profile()?));
     let now = ctx.now();
     let profiles = store.list()?;
     // A profile whose secrets could not be read is listed with its settings; say why, for it only.
@@ -61,7 +61,7 @@ pub fn show(ctx: &Context, json: bool) -> Result<(), Error> {
     let Some(profile) = store.load(&selection.name)? else {
         return Err(super::context::missing(&engine, selection.name));
     };
-    let is_default = store.default_profile()?.as_deref() == Some(&profile.profile);
+    let is_default = crate::profile::default_name(store.default_profile()?) == profile.profile;
     let summary = ProfileSummary::new(&profile, is_default, ctx.now(), ctx.global.leeway);
     let resolved = ctx.resolve(Some(&profile))?;
     if json {

@@ -129,3 +129,26 @@ pub fn demo(ctx: &Context, port: u16, log: Option<&Path>) -> Result<(), Error> {
     handle.shutdown();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    /// The lines `pancred sandbox` asks the user to paste are the README's, word for word.
+    #[test]
+    fn the_sandbox_prints_the_readme_s_commands() {
+        let handle = super::start(super::SandboxConfig {
+            port: 0,
+            ..Default::default()
+        })
+        .unwrap();
+        let printed = super::banner(&handle).replace(handle.base_url(), "http://127.0.0.1:8439");
+        handle.shutdown();
+        let from = printed.find("cat > sandbox.json").unwrap();
+        let to = printed[from..].find("\n\n").unwrap() + from;
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&printed[from..to]),
+            "{}",
+            &printed[from..to]
+        );
+    }
+}

@@ -7,7 +7,7 @@ use super::output::print_text;
 use crate::config::block_on;
 use crate::engine::{ImportMode, Imported};
 use crate::store::StoreView;
-use crate::text::Safe;
+use crate::text::{count, Safe};
 use crate::Error;
 use std::path::Path;
 
@@ -60,7 +60,13 @@ pub fn import(ctx: &Context, from: Option<&Path>, copy: bool, replace: bool) -> 
     let here = format!("the {} store ({})", store.kind(), store.location());
     let there = path.display().to_string();
     report(
-        &mut out, "Imported", "imported", &there, &here, copy, &store,
+        &mut out,
+        "Imported",
+        STATUS_WORDS[3],
+        &there,
+        &here,
+        copy,
+        &store,
     )?;
     if evicts && !copy {
         eprintln!(
@@ -73,6 +79,22 @@ pub fn import(ctx: &Context, from: Option<&Path>, copy: bool, replace: bool) -> 
             "Their tokens now live only in {here}; {there} keeps the settings, without tokens.\n\
              Programs that read the file (pancloud) get tokens from pancred: `pancred exec -- CMD` \
              hands them PAN_ACCESS_TOKEN; `pancred export --to {there}` moves the tokens back."
+        );
+    }
+    // A client secret is a setting to pancloud, so it stays in the file: say so, once.
+    let file = StoreView::file(&path);
+    let secrets_left: Vec<String> = out
+        .copied
+        .iter()
+        .filter(|(n, _)| matches!(file.load(n), Ok(Some(p)) if p.client_secret.is_some()))
+        .map(|(n, _)| format!("'{}'", Safe(n)))
+        .collect();
+    if !secrets_left.is_empty() && store.kind() != "file" {
+        eprintln!(
+            "note: the client secret of {} is still in {there} in plain text (pancloud reads it \
+             there; the file is private to you, 0600); if only pancred uses it, remove it from \
+             the file by hand.",
+            secrets_left.join(", ")
         );
     }
     Ok(())
@@ -92,7 +114,15 @@ pub fn export(ctx: &Context, to: &Path, copy: bool, replace: bool) -> Result<(),
     let here = format!("the {} store ({})", store.kind(), store.location());
     let there = to.display().to_string();
     let file = StoreView::file(to);
-    report(&mut out, "Exported", "exported", &here, &there, copy, &file)?;
+    report(
+        &mut out,
+        "Exported",
+        STATUS_WORDS[4],
+        &here,
+        &there,
+        copy,
+        &file,
+    )?;
     if !out.moved.is_empty() {
         eprintln!(
             "Their tokens now live only in {there} (pancloud reads it; so does \
@@ -112,10 +142,19 @@ fn other_tables(path: &Path) -> Option<String> {
         .filter(|(name, _)| name.as_str() != crate::store::file::TABLE)
         .filter_map(|(name, t)| Some((name, t.as_object()?.len())))
         .filter(|(_, n)| *n > 0)
-        .map(|(name, n)| format!("\"{}\" ({n} documents)", Safe(name)))
+        .map(|(name, n)| format!("\"{}\" ({})", Safe(name), count(n, "document")))
         .collect();
     (!tables.is_empty()).then(|| tables.join(", "))
 }
+
+/// What each profile's line on stdout says happened to it (the README lists them).
+pub const STATUS_WORDS: [&str; 5] = [
+    "moved",
+    "moved, replacing",
+    "replaced",
+    "imported",
+    "exported",
+];
 
 /// One line per profile on stdout, then what happened on stderr.
 fn report(
@@ -134,9 +173,9 @@ fn report(
     let mut lines = String::new();
     for (name, existed) in &out.copied {
         let verb = match (out.moved.contains(name), *existed) {
-            (true, true) => "moved, replacing",
-            (true, false) => "moved",
-            (false, true) => "replaced",
+            (true, true) => STATUS_WORDS[1],
+            (true, false) => STATUS_WORDS[0],
+            (false, true) => STATUS_WORDS[2],
             (false, false) => plain,
         };
         lines.push_str(&format!("{verb} {}\n", Safe(name)));
@@ -154,15 +193,15 @@ fn report(
     if let Some((name, e)) = out.failed.take() {
         // Say exactly how far it got: what is done stays done, the rest was not tried.
         eprintln!(
-            "{done} {} of {} profile(s) from {from} before profile '{}' failed; the others were not tried.",
+            "{done} {} of {} from {from} before profile '{}' failed; the others were not tried.",
             out.copied.len(),
-            out.total,
+            count(out.total, "profile"),
             Safe(&name),
         );
         return Err(e);
     }
     let kept = out.copied.len() - out.gone.len();
-    eprintln!("{done} {kept} profile(s) from {from} into {to}.");
+    eprintln!("{done} {} from {from} into {to}.", count(kept, "profile"));
     if !out.gone.is_empty() {
         let moved = out.gone.iter().filter(|n| out.moved.contains(n)).count();
         let left = if moved == 0 {
@@ -195,4 +234,18 @@ fn report(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_readme_names_every_status_word() {
+        let readme = include_str!("../../README.md");
+        for word in super::STATUS_WORDS {
+            assert!(
+                readme.contains(&format!("`{word}`")),
+                "README lacks `{word}`"
+            );
+        }
+    }
 }

@@ -3,8 +3,7 @@
 //! provider or the profile has no such thing, so a face can say so plainly.
 
 use super::Engine;
-use crate::clock::format_utc;
-use crate::jwt::{claim_seconds, claim_text, claims};
+use crate::jwt::claims;
 use crate::oauth::{discovery, inspect};
 use crate::profile::{Dialect, Profile};
 use crate::Result;
@@ -26,12 +25,7 @@ const INTROSPECTION_FIRST: [&str; 4] = ["active", "scope", "client_id", "exp"];
 
 /// `(name, text)` pairs of a JSON object: `first` in that order, then the rest by name.
 pub fn fields(map: &Map<String, Value>, first: &[&str]) -> Fields {
-    let text = |k: &str, v: &Value| match k {
-        "exp" | "iat" | "nbf" | "auth_time" | "updated_at" => claim_seconds(map, k)
-            .map(format_utc)
-            .unwrap_or_else(|| claim_text(v)),
-        _ => claim_text(v),
-    };
+    let text = |k: &str, _: &Value| crate::jwt::claim_display(map, k);
     let mut out: Fields = first
         .iter()
         .filter_map(|k| map.get(*k).map(|v| (k.to_string(), text(k, v))))
@@ -52,6 +46,17 @@ pub fn id_token_claims(p: &Profile) -> Offered<Fields> {
         Some(None) => Offered::No("the stored ID token is not a readable JWT".into()),
         None if p.dialect == Dialect::Pancloud => {
             Offered::No("pancloud-dialect profiles get no ID token".into())
+        }
+        None if p
+            .scope
+            .as_deref()
+            .is_some_and(|s| s.split_whitespace().any(|w| w == "openid")) =>
+        {
+            Offered::No(
+                "no ID token stored: the profile asks for the openid scope, but none came with \
+                 its tokens (they predate it, or the provider sent none); authorize again"
+                    .into(),
+            )
         }
         None => Offered::No(
             "no ID token: the provider gave none (ask for the openid scope, then authorize again)"
@@ -145,5 +150,27 @@ impl Engine {
         let mut out = vec![("token".to_string(), which.to_string())];
         out.extend(fields(&map, &INTROSPECTION_FIRST));
         Ok(Offered::Yes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openid_advice_is_given_only_to_a_profile_without_openid() {
+        let mut p = Profile::new("lab");
+        p.dialect = Dialect::OAuth2;
+        p.scope = Some("profile offline_access".into());
+        let Offered::No(why) = id_token_claims(&p) else {
+            panic!()
+        };
+        assert!(why.contains("ask for the openid scope"), "{why}");
+        p.scope = Some("openid offline_access".into());
+        let Offered::No(why) = id_token_claims(&p) else {
+            panic!()
+        };
+        assert!(!why.contains("ask for the openid scope"), "{why}");
+        assert!(why.contains("authorize again"), "{why}");
     }
 }

@@ -302,8 +302,9 @@ impl Engine {
             Err(why) => Err(Error::Other(format!(
                 "the provider issued new tokens for profile '{name}', but the store did not take them \
                  ({failure}) and neither did the rescue file {} ({why}); the new refresh token is \
-                 lost: authorize again with `pancred login`",
-                path.map(|p| p.display().to_string()).unwrap_or_default()
+                 lost: authorize again with `{}`",
+                path.map(|p| p.display().to_string()).unwrap_or_default(),
+                crate::text::pancred_command(&name, "login")
             ))),
         }
     }

@@ -92,8 +92,18 @@ fn client_id(p: &Profile) -> Result<&str, OAuthError> {
 }
 
 /// RFC 6749 section 2.3.1: id and secret are form-encoded before the Basic encoding.
+fn basic_encoded(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Whether client_secret_basic sends `secret` changed by that form-encoding: providers that skip
+/// the decoding RFC 6749 asks for then refuse it, and `client_secret_post` is the way around.
+pub fn basic_changes(secret: &str) -> bool {
+    basic_encoded(secret) != secret
+}
+
 fn basic_header(id: &str, secret: &str) -> String {
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let enc = basic_encoded;
     format!(
         "Basic {}",
         STANDARD.encode(format!("{}:{}", enc(id), enc(secret)))

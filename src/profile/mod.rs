@@ -17,6 +17,12 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 pub const DEFAULT_PROFILE: &str = "default";
+
+/// The profile used when none is named: the store's default (`pancred use NAME`), else
+/// `default`. `list`, `show` and the TUI mark this one.
+pub fn default_name(stored: Option<String>) -> String {
+    stored.unwrap_or_else(|| DEFAULT_PROFILE.to_string())
+}
 pub const PANCLOUD_AUTH_BASE_URL: &str =
     "https://identity.paloaltonetworks.com/as/authorization.oauth2";
 pub const PANCLOUD_API_BASE_URL: &str = "https://api.paloaltonetworks.com";

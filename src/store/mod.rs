@@ -4,6 +4,8 @@
 // are defined and used here.
 #![allow(clippy::disallowed_methods)]
 
+mod fallback;
+pub use fallback::fallback_warning;
 pub mod change;
 pub mod file;
 #[cfg(feature = "keyring")]
@@ -400,20 +402,7 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
             }),
             Err(e) => {
                 let store = file()?;
-                let make_usable = match config.keyring {
-                    crate::env::KeyringChoice::KeyUtils => {
-                        "run pancred inside a session keyring (`keyctl session - CMD`)"
-                    }
-                    crate::env::KeyringChoice::SecretService => {
-                        "start a Secret Service (e.g. gnome-keyring) in this session and unlock it"
-                    }
-                };
-                let warning = format!(
-                    "no usable OS keyring ({e}); secrets are kept in the file {}.\n  \
-                     To keep them in the keyring, {make_usable}, then run `pancred import`;\n  \
-                     to use the file store without this warning, pass --store file or set PANCRED_STORE=file.",
-                    store.location()
-                );
+                let warning = fallback_warning(&e.to_string(), &store.location());
                 Ok(Opened {
                     store,
                     warning: Some(warning),

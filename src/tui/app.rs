@@ -174,6 +174,8 @@ pub struct App {
     pub theme: Theme,
     /// The pancloud file the import dialog offers first.
     pub pancloud_file: String,
+    /// A browser can open from here (`$BROWSER`, or a desktop session): else `^o` says so.
+    pub browser_here: bool,
     /// The `exec --serve` endpoints running now (the activity pane lists them).
     pub endpoints: Vec<crate::endpoints::Note>,
     /// Select this profile when the next load brings it (after a save or an import).
@@ -210,6 +212,7 @@ impl App {
             spinner: 0,
             theme: Theme::colored(),
             pancloud_file: String::new(),
+            browser_here: true,
             endpoints: Vec::new(),
             follow: None,
             keep_fresh: Default::default(),

@@ -3,6 +3,7 @@
 //! screen's state (`authorize.rs`) and the status line in step.
 
 use super::action::Action;
+use super::activity::Kind;
 use super::app::{App, Mode};
 use super::authorize::{AuthPhase, Method};
 use super::effect::Effect;
@@ -63,7 +64,28 @@ impl App {
     }
 
     pub(super) fn on_device(&mut self, event: EngineEvent) -> Vec<Effect> {
-        let store = self.store_label.clone();
+        // Device logins are in the activity pane as browser logins are.
+        match &event {
+            EngineEvent::DeviceStarted(name, Ok(shown)) => self.log(
+                Kind::AuthStarted,
+                format!(
+                    "'{name}': device login started at {}",
+                    crate::text::Safe(&shown.verification_uri)
+                ),
+            ),
+            EngineEvent::DeviceFinished(name, Ok(p)) => {
+                let left = self.token_note(p);
+                self.log(
+                    Kind::AuthDone,
+                    format!("'{name}' authorized with the device code: {left}"),
+                );
+            }
+            EngineEvent::DeviceFinished(name, Err(e)) => self.log(
+                Kind::AuthRefused,
+                format!("'{name}' device login: {}", failure(e)),
+            ),
+            _ => {}
+        }
         let Mode::Authorize(auth) = &mut self.mode else {
             // The screen was closed: a late answer changes nothing shown, but a login that
             // finished was stored all the same, so the list shows it.
@@ -105,9 +127,7 @@ impl App {
                 if here {
                     self.mode = Mode::Normal;
                 }
-                self.success(format!(
-                    "Authorized '{name}' with the device code: tokens saved in {store}; {left}"
-                ));
+                self.success(format!("Authorized '{name}' with the device code: {left}"));
             }
             EngineEvent::DeviceFinished(name, Err(e))
                 if auth.profile == name && auth.method == Method::Device =>

@@ -36,7 +36,7 @@ pub enum EngineEvent {
     Saved(String, Result<(), Error>),
     Deleted(String, Result<bool, Error>),
     /// Profile names imported, each with whether it replaced one.
-    Imported(Result<Vec<(String, bool)>, Error>),
+    Imported(Result<ImportDone, Error>),
     AuthorizationStarted(String, Result<Started, Error>),
     /// The loopback listener received the browser's redirect.
     CallbackReceived(String, Result<crate::Secret, String>),
@@ -115,4 +115,13 @@ pub fn spawn_ticker(
             }
         }
     })
+}
+
+/// What an import did, as the TUI tells it.
+#[derive(Debug, Default)]
+pub struct ImportDone {
+    /// Each profile imported, and whether it replaced one of the same name.
+    pub names: Vec<(String, bool)>,
+    /// The file is the store itself: its profiles are here already.
+    pub already_here: bool,
 }

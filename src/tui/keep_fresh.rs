@@ -152,7 +152,8 @@ impl App {
         );
         self.error(format!(
             "Keep fresh: the provider no longer accepts the refresh token of '{name}'; it is not \
-             sent again: authorize again (a, or `pancred login`)"
+             sent again: authorize again (a, or `{}`)",
+            crate::text::pancred_command(name, "login")
         ));
         self.keep_fresh.waiting.insert(
             name.to_string(),

@@ -159,6 +159,8 @@ async fn main_loop(
     app.theme = crate::tui::ui::theme::Theme {
         color: options.color,
     };
+    app.browser_here =
+        options.open_browser && (crate::browser::browser_list().is_some() || options.desktop);
     app.pancloud_file = options
         .pancloud_file
         .clone()

@@ -23,7 +23,8 @@ impl App {
                 self.log_reload(&profiles, default.as_deref());
                 self.set_profiles(profiles, default);
                 if answer {
-                    self.success(format!("Reloaded {n} profile(s) from the store"));
+                    let n = crate::text::count(n, "profile");
+                    self.success(format!("Reloaded {n} from the store"));
                 }
                 return self.keep_fresh_due();
             }
@@ -119,14 +120,23 @@ impl App {
                     Err(e) => self.error(format!("Cannot delete '{name}': {e}")),
                 }
             }
-            EngineEvent::Imported(Ok(names)) if names.is_empty() => {
+            EngineEvent::Imported(Ok(done)) if done.already_here => {
+                self.info("That file is this store itself: its profiles are here already");
+            }
+            EngineEvent::Imported(Ok(done)) if done.names.is_empty() => {
                 self.info("That file holds no profiles; nothing imported");
             }
-            EngineEvent::Imported(Ok(names)) => {
+            EngineEvent::Imported(Ok(done)) => {
+                let names = done.names;
                 let replaced = names.iter().filter(|(_, r)| *r).count();
                 let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+                let profiles = if names.len() == 1 {
+                    "profile"
+                } else {
+                    "profiles"
+                };
                 self.success(format!(
-                    "Imported {} profile(s): {}{}",
+                    "Moved {} {profiles} into the store (their tokens left the file): {}{}",
                     names.len(),
                     list.join(", "),
                     if replaced > 0 {

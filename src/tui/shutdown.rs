@@ -71,7 +71,11 @@ pub fn decide(in_flight: &[String], quit_asked: bool, finishing: &mut bool) -> D
             ))
         }
         (true, true, false) => Decision::Forced(format!(
-            "pancred: quit during the refresh of {names}: if the provider issued a new refresh token, it is lost and the profile must be authorized again (`pancred login`)"
+            "pancred: quit during the refresh of {names}: if the provider issued a new refresh token, it is lost and the profile must be authorized again (`{}`)",
+            match in_flight {
+                [one] => crate::text::pancred_command(one, "login"),
+                _ => "pancred --profile NAME login".to_string(),
+            }
         )),
         _ => Decision::Stay,
     }

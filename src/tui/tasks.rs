@@ -59,7 +59,10 @@ impl Runner {
         let (engine, tx) = (self.engine.clone(), self.tx.clone());
         match effect {
             Effect::Load => self.blocking(
-                |s| Ok((s.list()?, s.default_profile()?)),
+                |s| {
+                    let default = crate::profile::default_name(s.default_profile()?);
+                    Ok((s.list()?, Some(default)))
+                },
                 EngineEvent::Loaded,
             ),
             Effect::Refresh(name) => {
@@ -132,7 +135,10 @@ impl Runner {
                         .await
                         .and_then(|out| match out.failed {
                             Some((_, e)) => Err(e),
-                            None => Ok(out.copied),
+                            None => Ok(super::event::ImportDone {
+                                names: out.copied,
+                                already_here: out.already_here,
+                            }),
                         });
                     Self::send(&tx, EngineEvent::Imported(res));
                 });

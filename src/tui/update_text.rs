@@ -98,7 +98,8 @@ impl App {
             Action::Quit => self.quit = true,
             Action::OpenBrowser => {
                 if let Some(p) = &auth.pending {
-                    return vec![Effect::OpenBrowser(p.url.clone())];
+                    let url = p.url.clone();
+                    return self.open_browser(url);
                 }
             }
             Action::CopyUrl => {
@@ -150,7 +151,10 @@ impl App {
                 self.quit = true;
                 vec![]
             }
-            Action::OpenBrowser => uri.map(Effect::OpenBrowser).into_iter().collect(),
+            Action::OpenBrowser => match uri {
+                Some(u) => self.open_browser(u),
+                None => vec![],
+            },
             Action::CopyUrl => match uri {
                 Some(u) => {
                     self.success("Sent the verification URL to the terminal's clipboard (OSC 52)");
@@ -183,5 +187,21 @@ fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), crate::files::home_dir()) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(path),
+    }
+}
+
+impl App {
+    /// `^o`: the browser where one can open; elsewhere a line saying so and what to do instead.
+    fn open_browser(&mut self, url: String) -> Vec<Effect> {
+        if self.browser_here {
+            self.info("Opening the browser…");
+            return vec![Effect::OpenBrowser(url)];
+        }
+        let copy = super::keys::key_for(super::keys::Context::Authorize, &Action::CopyUrl);
+        self.error(format!(
+            "No browser can open here (no desktop session, $BROWSER not set): {copy} copies the \
+             URL whole, to open it elsewhere"
+        ));
+        vec![]
     }
 }

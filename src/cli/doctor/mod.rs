@@ -100,7 +100,7 @@ fn render(checks: &[Check]) -> String {
         .count();
     out.push_str(&match problems {
         0 => "All well.\n".to_string(),
-        n => format!("{n} problem(s) to fix.\n"),
+        n => format!("{} to fix.\n", crate::text::count(n, "problem")),
     });
     out
 }
@@ -117,7 +117,7 @@ mod tests {
         ]);
         assert_eq!(
             text,
-            "ok    store: file\nwarn  clock: ahead\n      fix: sync it\n1 problem(s) to fix.\n"
+            "ok    store: file\nwarn  clock: ahead\n      fix: sync it\n1 problem to fix.\n"
         );
     }
 }

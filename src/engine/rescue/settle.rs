@@ -100,13 +100,13 @@ impl Engine {
                  eviction, a restart without persistence): that is not a removal. Its newest \
                  tokens stay in {}. Bring the profile back (`pancred import --from FILE` or \
                  `pancred init --from FILE --write --profile {}`) and pancred stores them into it \
-                 in the same write, whatever refresh token comes back with it; `pancred remove {}` \
-                 drops them.",
+                 in the same write, whatever refresh token comes back with it; `{}` drops \
+                 them.",
                 Safe(profile),
                 self.store.kind(),
                 path.display(),
                 Safe(profile),
-                Safe(profile),
+                crate::text::pancred_command(profile, "remove"),
             )),
             Fate::Superseded(why) => {
                 let aside = set_aside_path(&path, self.now());

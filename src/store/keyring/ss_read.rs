@@ -55,6 +55,15 @@ impl Reader {
             std::thread::sleep(std::time::Duration::from_millis(wait_ms));
             reply = ask();
         }
+        // Still gone: gnome-keyring started by D-Bus without a `login` keyring has no default
+        // collection at all (only `session`), which the advice must name.
+        if matches!(&reply, Err(e) if e.to_string().contains("Object does not exist")) {
+            return Err(StoreError::Unavailable(
+                "the Secret Service has no default collection (a keyring daemon started without \
+                 its login keyring); `pancred doctor` says how to make one"
+                    .into(),
+            ));
+        }
         let reply = reply.map_err(|e| failed("checking whether the keyring is locked", e))?;
         let locked: OwnedValue = reply
             .body()
@@ -62,8 +71,7 @@ impl Reader {
             .map_err(|e| failed("checking whether the keyring is locked", e))?;
         if bool::try_from(&*locked).unwrap_or(true) {
             return Err(StoreError::Unavailable(
-                "the Secret Service refused access (its default collection is locked); unlock it"
-                    .into(),
+                "the Secret Service's default collection is locked; unlock it".into(),
             ));
         }
         Ok(Reader { conn })

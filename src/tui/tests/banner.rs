@@ -5,29 +5,52 @@ use crate::tui::ui;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-const WARNING: &str = "no usable OS keyring (the Secret Service did not answer within 3 s); secrets \
-are kept in the file /home/me/.config/pancloud/credentials.json.\n  To keep them in the keyring, \
-start a Secret Service (e.g. gnome-keyring) in this session and unlock it, then run `pancred import`;\n  \
-to use the file store without this warning, pass --store file or set PANCRED_STORE=file.";
+fn warning() -> String {
+    crate::store::fallback_warning(
+        "the OS keyring did not answer within 3s while connecting to the Secret Service; it may \
+         be locked",
+        "/home/me/.config/pancloud/credentials.json",
+    )
+}
 
 #[test]
 fn the_keyring_banner_wraps_so_its_advice_is_visible() {
     let mut app = app();
     app.size = (100, 30);
-    app.banner = Some(WARNING.to_string());
+    app.banner = Some(warning());
     let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
     t.draw(|f| ui::render(&app, f)).unwrap();
     let screen = t.backend().to_string();
     // The end of the advice is on screen, not cut at the window's edge.
     assert!(screen.contains("PANCRED_STORE=file"), "{screen}");
-    assert!(screen.contains("pancred import"), "{screen}");
+    assert!(screen.contains("pancred doctor"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+/// At 80x24, the smallest usual terminal, the banner is read whole and every profile is listed.
+#[test]
+fn at_80x24_the_banner_is_whole_and_hides_no_profile() {
+    let mut app = app();
+    app.size = (80, 24);
+    app.banner = Some(warning());
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| ui::render(&app, f)).unwrap();
+    let screen = t.backend().to_string();
+    assert!(screen.contains("silences this."), "{screen}");
+    assert!(screen.contains("pancred doctor"), "{screen}");
+    for name in ["expired", "expiring", "new-client", "valid"] {
+        assert!(
+            screen.contains(&format!(" {name} ")),
+            "{name} hidden: {screen}"
+        );
+    }
 }
 
 #[test]
 fn a_narrow_list_keeps_the_names_and_the_whole_time_left() {
     let mut app = app();
-    for (width, name_cells) in [(44u16, 8usize), (30, 8)] {
+    // (At 30 columns NAME has 8 cells: a longer name shows 7 and `…`.)
+    for (width, name_cells) in [(44u16, 8usize), (30, 7)] {
         app.size = (width, 20);
         let mut t = Terminal::new(TestBackend::new(width, 20)).unwrap();
         t.draw(|f| ui::render(&app, f)).unwrap();

@@ -151,12 +151,18 @@ fn approval_saves_through_the_engine_and_the_status_line_says_so() {
     assert_eq!(app.mode.name(), "normal");
     let status = app.status.clone().unwrap();
     assert_eq!(status.level, Level::Success);
+    // The same words as a browser login; no store label ("memory: nothing is saved" read as if
+    // the tokens were lost).
     assert_eq!(
         status.text,
-        format!(
-            "Authorized 'expiring' with the device code: tokens saved in {}; token valid for 1h 00m",
-            super::STORE
-        )
+        "Authorized 'expiring' with the device code: token valid for 1h 00m"
+    );
+    // The activity pane has the device login too.
+    let events: Vec<String> = app.activity.latest().map(|e| e.text.clone()).collect();
+    assert_eq!(
+        events.first().map(String::as_str),
+        Some("'expiring' authorized with the device code: token valid for 1h 00m"),
+        "{events:?}"
     );
 }
 
@@ -251,4 +257,23 @@ fn the_device_screen_draws_in_any_terminal() {
         ));
         draw(&app);
     }
+}
+
+/// `^o` where no browser can open says so, and how to get the URL out whole.
+#[test]
+fn open_without_a_browser_says_so() {
+    let mut app = on_device_screen();
+    let fx = app.update(Action::OpenBrowser);
+    assert!(matches!(fx.as_slice(), [Effect::OpenBrowser(_)]), "{fx:?}");
+    app.browser_here = false;
+    let fx = app.update(Action::OpenBrowser);
+    assert!(fx.is_empty(), "{fx:?}");
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.level, Level::Error);
+    assert!(
+        status.text.starts_with("No browser can open here"),
+        "{}",
+        status.text
+    );
+    assert!(status.text.contains("^y copies the URL"), "{}", status.text);
 }

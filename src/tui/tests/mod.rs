@@ -9,6 +9,7 @@ mod keys;
 mod live;
 mod panes;
 mod screens;
+mod wording;
 
 use super::app::App;
 use super::ui::theme::Theme;

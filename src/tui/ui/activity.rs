@@ -75,9 +75,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 _ => t.success(),
             };
             // A long text continues under itself, not under the time.
-            let text: Vec<char> = safe(&text).chars().collect();
-            for (i, chunk) in text.chunks(room).enumerate() {
-                let chunk: String = chunk.iter().collect();
+            for (i, chunk) in super::detail::wrap(&safe(&text), room)
+                .into_iter()
+                .enumerate()
+            {
                 out.push(if i == 0 {
                     Line::from(vec![
                         Span::styled(format!(" {when:<8} "), t.dim()),

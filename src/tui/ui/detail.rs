@@ -2,7 +2,6 @@
 //! claims and how much of its lifetime is used. A secret shows only when revealed.
 
 use crate::clock::format_utc;
-use crate::jwt::{claim_seconds, claim_text};
 use crate::profile::fields;
 use crate::secret::MASK;
 use crate::text::safe;
@@ -13,7 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use ratatui::Frame;
 
-const LABEL: usize = 19;
+/// The label column: the usual labels fit; a longer one (`developer_token_url`) has its own row.
+const LABEL: usize = 15;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -57,18 +57,66 @@ pub(super) fn kv(
 ) {
     let room = width.saturating_sub(LABEL + 2).max(8);
     let key = safe(key);
-    let mut chunks = by_cells(&safe(&value.content), room).into_iter();
-    let first = chunks.next().unwrap_or_default();
-    out.push(Line::from(vec![
-        Span::styled(format!(" {key:<LABEL$} "), app.theme.label()),
-        Span::styled(first, value.style),
-    ]));
+    let mut chunks = wrap(&safe(&value.content), room).into_iter();
+    // A label wider than its column (`device_authorization_url`) has the row to itself, unless a
+    // short value fits beside it.
+    let long = cells_of(&key) > LABEL;
+    let all: Vec<String> = chunks.clone().collect();
+    if long && all.len() == 1 && cells_of(&key) + 3 + cells_of(&all[0]) <= width {
+        chunks.next();
+        out.push(Line::from(vec![
+            Span::styled(format!(" {key} "), app.theme.label()),
+            Span::styled(all[0].clone(), value.style),
+        ]));
+    } else if long {
+        out.push(Line::styled(format!(" {key}"), app.theme.label()));
+    } else {
+        let first = chunks.next().unwrap_or_default();
+        out.push(Line::from(vec![
+            Span::styled(format!(" {key:<LABEL$} "), app.theme.label()),
+            Span::styled(first, value.style),
+        ]));
+    }
     for rest in chunks {
         out.push(Line::from(vec![
             Span::raw(" ".repeat(LABEL + 2)),
             Span::styled(rest, value.style),
         ]));
     }
+}
+
+/// `text` in lines of at most `room` terminal cells, broken between words; a word longer than a
+/// line (a URL, a token) is broken after its last `/`, `?`, `&`, `.`, `-`... that fits, else
+/// where the line is full.
+pub fn wrap(text: &str, room: usize) -> Vec<String> {
+    let room = room.max(2);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (used, w) = (cells_of(&line), cells_of(word));
+        if used > 0 && used + 1 + w <= room {
+            line.push(' ');
+            line.push_str(word);
+            continue;
+        }
+        if used > 0 {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut rest = word;
+        while cells_of(rest) > room {
+            let full = by_cells(rest, room).swap_remove(0).len();
+            let soft = rest[..full]
+                .rfind(|c| "/?&=.-_:,;".contains(c))
+                .map(|i| i + 1)
+                .filter(|&i| i > full / 2);
+            let cut = soft.unwrap_or(full).max(1);
+            out.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        line.push_str(rest);
+    }
+    out.push(line);
+    out
 }
 
 /// `text` cut into pieces of at most `room` terminal cells (a CJK character takes two), so a
@@ -95,7 +143,7 @@ pub fn by_cells(text: &str, room: usize) -> Vec<String> {
 fn opt(app: &App, v: Option<&str>) -> Span<'static> {
     match v {
         Some(s) if !s.is_empty() => Span::raw(s.to_string()),
-        _ => Span::styled("—", app.theme.dim()),
+        _ => Span::styled(crate::summary::NOT_SET, app.theme.dim()),
     }
 }
 
@@ -118,18 +166,20 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     let s = &e.summary;
     let state = e.state(app.now, app.leeway);
     let mut out = Vec::with_capacity(40);
-    let mut token = vec![
-        Span::styled(format!(" {:<LABEL$} ", "token"), t.label()),
-        Span::styled(state.as_str(), t.state(state)),
-    ];
-    if s.has_access_token {
-        token.push(Span::raw(" · "));
-        token.push(Span::styled(
-            e.summary.time_left_at(app.now),
-            t.state(state),
-        ));
-    }
-    out.push(Line::from(token));
+    // "expired 2m 19s ago", not "expired · expired 2m 19s ago": the state once.
+    let left = e.summary.time_left_at(app.now);
+    let token = match (s.has_access_token, left.starts_with(state.as_str())) {
+        (false, _) => state.as_str().to_string(),
+        (true, true) => left,
+        (true, false) => format!("{} · {left}", state.as_str()),
+    };
+    kv(
+        &mut out,
+        app,
+        width,
+        "token",
+        Span::styled(token, t.state(state)),
+    );
     if let Some(b) = app.keep_fresh.waiting.get(e.name()) {
         let wait = b.next_at.saturating_sub(app.now);
         let next = if wait > 0 {
@@ -182,7 +232,7 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
             match (e.profile.secret(f.name), revealed) {
                 (Some(secret), true) => Span::styled(secret.expose().to_string(), t.revealed()),
                 (Some(_), false) => Span::raw(MASK),
-                (None, _) => Span::styled("— not stored", t.dim()),
+                (None, _) => Span::styled(crate::summary::NOT_SET, t.dim()),
             }
         } else {
             opt(app, e.profile.setting_text(f.name).as_deref())
@@ -204,15 +254,15 @@ fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
 
     if !s.claims.is_empty() {
         out.push(section(app, "Access token claims", width));
-        for (k, v) in &s.claims {
-            let text = match k.as_str() {
-                "iat" | "exp" | "nbf" => claim_seconds(&s.claims, k)
-                    .map(format_utc)
-                    .unwrap_or_else(|| claim_text(v)),
-                _ => claim_text(v),
-            };
+        for k in s.claims.keys() {
+            let text = crate::jwt::claim_display(&s.claims, k);
             kv(&mut out, app, width, k, Span::styled(text, Style::new()));
         }
     }
     out
+}
+
+/// Terminal cells `text` takes.
+fn cells_of(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }

@@ -143,7 +143,8 @@ pub fn input(app: &App, input: &InputBox, frame: &mut Frame, area: Rect) {
     let (title, prompt) = match input.kind {
         InputKind::Import => (
             "Import a pancloud file",
-            " Copy every profile of this pancloud credentials file into the store:",
+            " Move every profile of this pancloud credentials file into the store (the tokens \
+             leave the file; its settings stay):",
         ),
     };
     let lines = vec![

@@ -47,16 +47,22 @@ fn part(
 ) {
     let t = &app.theme;
     out.push(section(app, title, width));
-    let note = |text: String, style| Line::from(Span::styled(format!(" {}", safe(&text)), style));
+    // A message wraps between words, as values do.
+    let note = |out: &mut Vec<Line<'static>>, text: String, style| {
+        for piece in super::detail::wrap(&safe(&text), width.saturating_sub(2)) {
+            out.push(Line::from(Span::styled(format!(" {piece}"), style)));
+        }
+    };
     match answer {
-        None => out.push(note(
+        None => note(
+            out,
             format!("{} asking the provider…", super::spinner(app)),
             t.info(),
-        )),
-        Some(Err(e)) => out.push(note(format!("failed: {e}"), t.error())),
-        Some(Ok(Offered::No(why))) => out.push(note(why.clone(), t.dim())),
+        ),
+        Some(Err(e)) => note(out, format!("failed: {e}"), t.error()),
+        Some(Ok(Offered::No(why))) => note(out, why.clone(), t.dim()),
         Some(Ok(Offered::Yes(fields))) if fields.is_empty() => {
-            out.push(note("the provider answered with no fields".into(), t.dim()))
+            note(out, "the provider answered with no fields".into(), t.dim())
         }
         Some(Ok(Offered::Yes(fields))) => {
             for (k, v) in fields {

@@ -21,14 +21,7 @@ fn columns(width: u16) -> Vec<(usize, Constraint)> {
         (3, Constraint::Length(12)),
         (4, Constraint::Length(TIME_LEFT_WIDTH)),
     ];
-    let fixed = |cols: &[(usize, Constraint)]| -> u16 {
-        cols.iter()
-            .map(|(_, c)| match c {
-                Constraint::Length(n) => *n + 1,
-                _ => 1,
-            })
-            .sum()
-    };
+    let fixed = |cols: &[(usize, Constraint)]| fixed_cells(cols);
     let mut cols = all.to_vec();
     for drop in [2, 3] {
         if width >= fixed(&cols) + 8 {
@@ -42,6 +35,27 @@ fn columns(width: u16) -> Vec<(usize, Constraint)> {
         cols = vec![all[0], all[1], (4, Constraint::Length(room))];
     }
     cols
+}
+
+/// The cells every column but NAME takes, spacing included.
+fn fixed_cells(cols: &[(usize, Constraint)]) -> u16 {
+    cols.iter()
+        .map(|(_, c)| match c {
+            Constraint::Length(n) => *n + 1,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// A name as wide as NAME's `room` at most: a longer one ends with `…`, so a cut is seen.
+fn fit_name(name: &str, room: usize) -> String {
+    let name = cells(name);
+    if unicode_width::UnicodeWidthStr::width(name.as_ref()) <= room {
+        return name.into_owned();
+    }
+    let mut out = super::detail::by_cells(&name, room.saturating_sub(1).max(1)).swap_remove(0);
+    out.push('…');
+    out
 }
 
 /// "expired 10m 03s ago" (19) and "expired 23h 59m ago" fit.
@@ -84,7 +98,8 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
     let cols = columns(areas.list_rows.width);
     let widths: Vec<Constraint> = cols.iter().map(|(_, c)| *c).collect();
     let header = Row::new(pick(
-        &["", "NAME", "DIALECT", "STATE", "TIME LEFT"].map(Cell::from),
+        // The CLI's `list` headings.
+        &["", "PROFILE", "DIALECT", "STATE", "TIME LEFT"].map(Cell::from),
         &cols,
     ))
     .style(t.dim().add_modifier(Modifier::BOLD));
@@ -118,6 +133,8 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
         );
         return;
     }
+    // (fixed_cells counts a space after every column; the last has none.)
+    let name_room = usize::from((rows_area.width + 1).saturating_sub(fixed_cells(&cols)));
     // Only the visible window is built, so a frame costs the same with ten profiles or ten thousand.
     let end = (app.offset + rows_area.height as usize).min(app.view.len());
     let rows = app.view[app.offset..end]
@@ -125,12 +142,18 @@ pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
         .enumerate()
         .map(|(i, &idx)| {
             let selected = app.offset + i == app.selected;
-            row(app, &app.entries[idx], selected, &cols)
+            row(app, &app.entries[idx], selected, &cols, name_room)
         });
     frame.render_widget(Table::new(rows, widths).column_spacing(1), rows_area);
 }
 
-fn row<'a>(app: &App, e: &'a Entry, selected: bool, cols: &[(usize, Constraint)]) -> Row<'a> {
+fn row<'a>(
+    app: &App,
+    e: &'a Entry,
+    selected: bool,
+    cols: &[(usize, Constraint)],
+    name_room: usize,
+) -> Row<'a> {
     let t = &app.theme;
     let state = e.state(app.now, app.leeway);
     let state_cell = match app.is_busy(e.name()) {
@@ -154,7 +177,7 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool, cols: &[(usize, Constraint)]
     ]);
     let cells = [
         Cell::from(mark),
-        Cell::from(cells(e.name())),
+        Cell::from(fit_name(e.name(), name_room)),
         Cell::from(Span::styled(e.summary.dialect.as_str(), t.dim())),
         state_cell,
         Cell::from(Span::styled(
@@ -167,5 +190,15 @@ fn row<'a>(app: &App, e: &'a Entry, selected: bool, cols: &[(usize, Constraint)]
         row.style(t.selected())
     } else {
         row.style(Style::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cut_name_ends_with_an_ellipsis() {
+        assert_eq!(super::fit_name("production-eu-west", 10), "productio…");
+        assert_eq!(super::fit_name("lab", 10), "lab");
+        assert_eq!(super::fit_name("exactly-10", 10), "exactly-10");
     }
 }

@@ -39,8 +39,11 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     }
     if app.keep_fresh.on {
         right.push(Span::styled("keep fresh on ", t.success()));
-        right.push(Span::styled("· ", t.dim()));
+    } else {
+        // Said when off too: tokens then expire unless something asks for them.
+        right.push(Span::styled("keep fresh off ", t.dim()));
     }
+    right.push(Span::styled("· ", t.dim()));
     right.extend([
         Span::styled(format!("sort: {} ", app.sort.label()), t.dim()),
         Span::styled(
