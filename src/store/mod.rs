@@ -298,24 +298,11 @@ pub fn open_file(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
 }
 
 /// What the small `pancred` executable opens: the file store ([`open_file`]), else the Secret
-/// Service keyring store's cached view ([`open_cached_keyring`]), else Redis
-/// ([`open_cached_redis`]); `None` for every other store, which it hands over at once.
+/// Service keyring store's cached view ([`open_cached_keyring`]); `None` for every other store,
+/// which it hands over at once. (Redis is not read here: its client brings TLS into the small
+/// executable, and every store's cached answer then starts slower; see CONTRIBUTING.md.)
 pub fn open_cached(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
-    open_file(config)
-        .or_else(|| open_cached_keyring(config))
-        .or_else(|| open_cached_redis(config))
-}
-
-/// The Redis store itself, as every path opens it: the small executable reads a cached token
-/// from Redis as the whole program does (one connection, one read), rather than starting the
-/// whole program to make the same read.
-pub fn open_cached_redis(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
-    #[cfg(feature = "redis")]
-    if config.kind == StoreKind::Redis {
-        return Some(open_redis(config));
-    }
-    let _ = config;
-    None
+    open_file(config).or_else(|| open_cached_keyring(config))
 }
 
 #[cfg(feature = "redis")]
