@@ -141,11 +141,11 @@ fn remove_and_default_profile() {
     let again = rrun(&sb, &url, &prefix, &["remove", "--yes", "--profile", "b"]);
     assert_eq!(again.code, 1);
     assert_eq!(names(&list_json(&sb, &url, &prefix)), ["a", "c"]);
-    // A profile stored again after removal comes back at the end.
+    // A profile stored again after removal is listed again, in name order as every list is.
     let f = init_file(&sb, "b2.json", &json!({"client_id": "b2"}));
     let args = ["init", "--from", &f, "--write", "--profile", "b"];
     assert_eq!(rrun(&sb, &url, &prefix, &args).code, 0);
-    assert_eq!(names(&list_json(&sb, &url, &prefix)), ["a", "c", "b"]);
+    assert_eq!(names(&list_json(&sb, &url, &prefix)), ["a", "b", "c"]);
 }
 
 #[test]

@@ -13,7 +13,8 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Error> {
     let store = engine.store();
     let default = Some(crate::profile::default_name(store.default_profile()?));
     let now = ctx.now();
-    let profiles = store.list()?;
+    let mut profiles = store.list()?;
+    profiles.sort_by(|a, b| crate::profile::name::shown_order(&a.profile, &b.profile));
     // A profile whose secrets could not be read is listed with its settings; say why, for it only.
     for p in &profiles {
         if let Some(why) = p

@@ -6,6 +6,7 @@ pub mod name;
 use crate::jwt;
 
 pub mod binding;
+mod by_name;
 pub mod fields;
 pub mod identity;
 mod inputs;

@@ -50,6 +50,11 @@ pub fn check_write<E>(
     }
 }
 
+/// The order profiles are shown in, by `pancred list` and the TUI's name sort alike.
+pub fn shown_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.cmp(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -261,7 +261,9 @@ impl App {
             .collect();
         let entries = &self.entries;
         match self.sort {
-            Sort::Name => view.sort_by(|&a, &b| entries[a].name().cmp(entries[b].name())),
+            Sort::Name => view.sort_by(|&a, &b| {
+                crate::profile::name::shown_order(entries[a].name(), entries[b].name())
+            }),
             Sort::TimeLeft => view.sort_by(|&a, &b| {
                 let key = |i: usize| {
                     let s = &entries[i].summary;

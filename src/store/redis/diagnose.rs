@@ -217,7 +217,16 @@ fn replication(conn: &Conn) -> Check {
                 NAME,
                 "primary, no replicas: the credentials live on this one server",
             ),
-            n => Check::ok(NAME, format!("primary with {n} connected replica(s)")),
+            n => match n.parse::<usize>() {
+                Ok(n) => Check::ok(
+                    NAME,
+                    format!(
+                        "primary with {} connected",
+                        crate::text::count(n, "replica")
+                    ),
+                ),
+                Err(_) => Check::ok(NAME, format!("primary ({n} connected replicas)")),
+            },
         },
         other => Check::skip(
             NAME,
