@@ -74,3 +74,33 @@ fn show_writes_a_token_s_times_as_dates_as_the_tui_does() {
         serde_json::from_str(&sb.run(&["--profile", "lab", "show", "--json"]).stdout).unwrap();
     assert_eq!(j["expires_at"], exp);
 }
+
+/// An unset value is `null` in JSON, never an empty string, and `list` gives the profiles by name
+/// as the TUI sorts them.
+#[test]
+fn json_says_null_for_what_is_unset_and_list_is_by_name() {
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        json!({"profile": "zeta", "dialect": "oauth2", "client_id": "c",
+               "token_url": "https://idp.example/token"}),
+    );
+    init(&sb, json!({"profile": "alpha", "client_id": "c"}));
+    let show: Value =
+        serde_json::from_str(&sb.run(&["--profile", "zeta", "show", "--json"]).stdout).unwrap();
+    let empty: Vec<&String> = show
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v.as_str() == Some(""))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(empty.is_empty(), "empty strings for {empty:?}: {show}");
+    assert!(show["auth_base_url"].is_null(), "{show}");
+    let list: Vec<Value> = serde_json::from_str(&sb.run(&["list", "--json"]).stdout).unwrap();
+    let names: Vec<&str> = list
+        .iter()
+        .map(|r| r["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha", "zeta"]);
+}
