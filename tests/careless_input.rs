@@ -88,7 +88,10 @@ fn list_show_and_errors_escape_what_came_from_outside() {
         .iter()
         .map(|p| p["profile"].as_str().unwrap())
         .collect();
-    assert_eq!(got, names);
+    // (`list` gives them by name.)
+    let mut by_name = names.to_vec();
+    by_name.sort();
+    assert_eq!(got, by_name);
     let show: Value =
         serde_json::from_str(&sb.run(&["--profile", names[1], "show", "--json"]).stdout).unwrap();
     assert_eq!(show["client_id"], format!("cid{CLEAR}"));
