@@ -4,7 +4,7 @@
 //! command's output, or GitHub Actions' OIDC endpoint.
 
 use super::discovery::Endpoints;
-use super::oauth2::{build, target};
+use super::oauth2::token_request;
 use super::{Caller, OAuthError, TokenResponse};
 use crate::env::ActionsOidc;
 use crate::profile::Profile;
@@ -70,13 +70,7 @@ pub async fn jwt_bearer(
         ("assertion", assertion.expose().to_string()),
     ];
     push_scope_and_resource(&mut form, p);
-    let url = endpoints.token()?;
-    c.token_call(
-        url,
-        p.allow_insecure_http,
-        build(p, target(Some(endpoints), url), form)?,
-    )
-    .await
+    token_request(c, endpoints, p, form).await
 }
 
 /// RFC 8693: a token for the profile's subject token, for its `audience`, `resource`, `scope`.
@@ -110,13 +104,7 @@ pub async fn token_exchange(
         form.push(("audience", a.to_string()));
     }
     push_scope_and_resource(&mut form, p);
-    let url = endpoints.token()?;
-    c.token_call(
-        url,
-        p.allow_insecure_http,
-        build(p, target(Some(endpoints), url), form)?,
-    )
-    .await
+    token_request(c, endpoints, p, form).await
 }
 
 fn push_scope_and_resource(form: &mut Vec<(&'static str, String)>, p: &Profile) {

@@ -151,6 +151,23 @@ fn authenticate(
     }
 }
 
+/// A grant's form posted to the token endpoint, with the client's authentication (every grant
+/// of this dialect makes its token request through here).
+pub(super) async fn token_request(
+    c: &Caller,
+    endpoints: &Endpoints,
+    p: &Profile,
+    form: Vec<(&'static str, String)>,
+) -> Result<TokenResponse, OAuthError> {
+    let url = endpoints.token()?;
+    c.token_call(
+        url,
+        p.allow_insecure_http,
+        build(p, target(Some(endpoints), url), form)?,
+    )
+    .await
+}
+
 /// Where a request to `url` goes, for its client authentication: the token endpoint is the
 /// audience of client assertions (OpenID Connect Core §9), else the endpoint called.
 pub(super) fn target<'a>(endpoints: Option<&'a Endpoints>, url: &'a str) -> Target<'a> {
@@ -193,13 +210,7 @@ pub async fn exchange(
     if let Some(v) = verifier {
         form.push(("code_verifier", v.expose().to_string()));
     }
-    let url = endpoints.token()?;
-    c.token_call(
-        url,
-        p.allow_insecure_http,
-        build(p, target(Some(endpoints), url), form)?,
-    )
-    .await
+    token_request(c, endpoints, p, form).await
 }
 
 pub async fn refresh(
@@ -215,13 +226,7 @@ pub async fn refresh(
         ("grant_type", "refresh_token".to_string()),
         ("refresh_token", rt.expose().to_string()),
     ];
-    let url = endpoints.token()?;
-    c.token_call(
-        url,
-        p.allow_insecure_http,
-        build(p, target(Some(endpoints), url), form)?,
-    )
-    .await
+    token_request(c, endpoints, p, form).await
 }
 
 /// RFC 6749 section 4.4: a token for the client itself, asked with the profile's scope.
@@ -234,13 +239,7 @@ pub async fn client_credentials(
     if let Some(scope) = p.scope.as_deref().filter(|s| !s.trim().is_empty()) {
         form.push(("scope", scope.to_string()));
     }
-    let url = endpoints.token()?;
-    c.token_call(
-        url,
-        p.allow_insecure_http,
-        build(p, target(Some(endpoints), url), form)?,
-    )
-    .await
+    token_request(c, endpoints, p, form).await
 }
 
 /// RFC 7009: `hint` is `access_token` or `refresh_token`; a 200 with an empty body is success.
