@@ -5,8 +5,9 @@
 
 mod common;
 
+use common::front::{handed_over, run, Vars};
 use common::oidc::init;
-use common::{have_program, jwt, now, Run, Sandbox};
+use common::{have_program, jwt, now, Sandbox};
 use serde_json::json;
 use std::path::Path;
 use std::process::Stdio;
@@ -24,40 +25,6 @@ fn cached(sb: &Sandbox, name: &str, extra: serde_json::Value) -> String {
     }
     init(sb, &doc);
     token
-}
-
-/// Variables set for one run.
-type Vars<'a> = &'a [(&'a str, &'a str)];
-
-/// Runs `program` with the sandbox's environment, `input` on stdin.
-fn run(sb: &Sandbox, program: &str, args: &[&str], env: Vars, input: &str) -> Run {
-    let mut c = sb.program(program);
-    c.args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("run pancred");
-    let _ = std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes());
-    child.wait_with_output().unwrap().into()
-}
-
-/// Whether `pancred ARGS` ran the whole program (an `execve` of pancred-full under strace).
-fn handed_over(sb: &Sandbox, args: &[&str], env: Vars, input: &str) -> (Run, bool) {
-    let log = sb.path().join("execve.log");
-    let mut all = vec![
-        "-f",
-        "-qq",
-        "-e",
-        "trace=execve",
-        "-o",
-        log.to_str().unwrap(),
-    ];
-    all.push(common::bin());
-    all.extend_from_slice(args);
-    let r = run(sb, "strace", &all, env, input);
-    let text = std::fs::read_to_string(&log).expect("the strace log");
-    (r, text.contains("pancred-full\""))
 }
 
 #[test]
@@ -150,109 +117,6 @@ fn a_cached_token_is_answered_by_the_small_program_and_the_rest_by_the_whole() {
         r.all()
     );
     set_mode(&sb.creds, 0o600);
-}
-
-/// On the Redis store the small program hands the command over (the whole program reads Redis),
-/// and a profile removed through another program is never answered from anywhere.
-#[test]
-fn a_redis_token_is_the_whole_programs_and_a_removed_profile_is_never_answered() {
-    if !have_program("strace") {
-        return;
-    }
-    let Some(url) = common::external("PANCRED_TEST_REDIS_URL") else {
-        return;
-    };
-    let sb = Sandbox::new();
-    let prefix = format!("front-{}-{}:", std::process::id(), now());
-    let env: Vars = &[
-        ("PANCRED_STORE", "redis"),
-        ("PANCRED_REDIS_URL", &url),
-        ("PANCRED_REDIS_PREFIX", &prefix),
-    ];
-    let token = jwt(&json!({"exp": now() + 3600, "sub": "fleet"}));
-    let doc = json!({"profile": "fleet", "dialect": "oauth2", "client_id": "c",
-        "client_secret": "s", "refresh_token": "r", "token_url": "http://127.0.0.1:1/token",
-        "access_token": token});
-    let f = sb.path().join("fleet.json");
-    #[allow(clippy::disallowed_methods)] // the test's own input file
-    std::fs::write(&f, doc.to_string()).unwrap();
-    let r = run(
-        &sb,
-        FULL,
-        &["init", "--from", f.to_str().unwrap(), "--write"],
-        env,
-        "",
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
-
-    for args in [
-        &["--profile", "fleet", "token"][..],
-        &["--profile", "fleet", "exec", "--", "true"],
-    ] {
-        let (r, full) = handed_over(&sb, args, env, "");
-        assert_eq!(r.code, 0, "{args:?}: {}", r.all());
-        assert!(full, "{args:?} was not handed over: {}", r.all());
-    }
-    assert_eq!(
-        run(
-            &sb,
-            common::bin(),
-            &["--profile", "fleet", "token"],
-            env,
-            ""
-        )
-        .stdout
-        .trim(),
-        token
-    );
-
-    let r = run(
-        &sb,
-        FULL,
-        &["--profile", "fleet", "remove", "--yes"],
-        env,
-        "",
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
-    let r = run(
-        &sb,
-        common::bin(),
-        &["--profile", "fleet", "token"],
-        env,
-        "",
-    );
-    assert_ne!(r.code, 0, "{}", r.all());
-    assert!(
-        !r.stdout.contains(&token),
-        "a removed profile's token was served"
-    );
-}
-
-/// A Redis server that accepts connections and never answers costs a cached token one timeout,
-/// with the error that names the server, not one timeout in each program.
-#[test]
-fn a_frozen_redis_costs_one_timeout() {
-    let frozen = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("redis://{}/", frozen.local_addr().unwrap());
-    let sb = Sandbox::new();
-    let env: Vars = &[
-        ("PANCRED_STORE", "redis"),
-        ("PANCRED_REDIS_URL", &url),
-        ("PANCRED_REDIS_TIMEOUT_MS", "1500"),
-    ];
-    for program in [common::bin(), FULL] {
-        let started = std::time::Instant::now();
-        let r = run(&sb, program, &["--profile", "fleet", "token"], env, "");
-        let took = started.elapsed();
-        assert_eq!(r.code, 5, "{}", r.all());
-        assert!(r.stderr.contains("did not answer"), "{}", r.all());
-        assert!(
-            took < std::time::Duration::from_millis(2900),
-            "{program}: {took:?} for one 1.5 s timeout: {}",
-            r.all()
-        );
-    }
-    drop(frozen);
 }
 
 fn set_mode(path: &Path, mode: u32) {

@@ -265,3 +265,49 @@ fn every_command_that_hands_out_a_rescued_token_stores_it_first() {
         s.refreshes = s.oidc.refreshes();
     }
 }
+
+/// While refreshed tokens wait in the rescue file, the small `pancred` (which reads a plain Redis
+/// itself) never serves the token Redis holds, even one that looks good: it names the store as
+/// the Redis store does, finds the rescue and leaves the command to the whole program, which
+/// stores the rescued tokens first and serves the rescued access token.
+#[test]
+fn a_waiting_rescue_is_found_by_the_small_program_too() {
+    let Some(s) = Setup::start(&[]) else {
+        return;
+    };
+    let key = format!("{PREFIX}profile:svc");
+    let before: String = redis::cmd("GET")
+        .arg(&key)
+        .query(&mut s.redis.raw())
+        .unwrap();
+    let child = s.token_in_flight(1000, Some(3000));
+    s.redis.signal("STOP");
+    let out = child.wait_with_output().unwrap();
+    let rescued = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    s.printed_a_token(out);
+    assert_eq!(s.rescue_files().len(), 1);
+    s.redis.signal("CONT");
+    std::thread::sleep(Duration::from_millis(200));
+    // Redis holds the spent refresh token beside an access token that looks good for an hour.
+    let mut doc: serde_json::Value = serde_json::from_str(&before).unwrap();
+    let planted = common::jwt(&serde_json::json!({"exp": common::now() + 3600, "sub": "stale"}));
+    doc["access_token"] = planted.clone().into();
+    doc["expires_at"] = (common::now() + 3600).into();
+    let () = redis::cmd("SET")
+        .arg(&key)
+        .arg(doc.to_string())
+        .query(&mut s.redis.raw())
+        .unwrap();
+
+    let r = rrun(&s.sb, &s.url, PREFIX, &["token", "--profile", "svc"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_ne!(
+        r.stdout.trim(),
+        planted,
+        "the store's token was served over the rescue"
+    );
+    assert_eq!(r.stdout.trim(), rescued);
+    assert!(s.rescue_files().is_empty(), "{}", r.stderr);
+    // And the grant lives on: the rescued refresh token is the one in the store.
+    s.grant_alive();
+}

@@ -298,11 +298,31 @@ pub fn open_file(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
 }
 
 /// What the small `pancred` executable opens: the file store ([`open_file`]), else the Secret
-/// Service keyring store's cached view ([`open_cached_keyring`]); `None` for every other store,
-/// which it hands over at once. (Redis is not read here: its client brings TLS into the small
-/// executable, and every store's cached answer then starts slower; see CONTRIBUTING.md.)
+/// Service keyring store's cached view ([`open_cached_keyring`]), else a plain Redis server's
+/// reader ([`open_cached_redis`]); `None` for every other store, which it hands over at once.
 pub fn open_cached(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
-    open_file(config).or_else(|| open_cached_keyring(config))
+    open_file(config)
+        .or_else(|| open_cached_keyring(config))
+        .or_else(|| open_cached_redis(config))
+}
+
+/// The Redis store as the small executable reads it: a plain `redis://` server (or a Unix
+/// socket) through [`redis::PlainReader`], a client without TLS that shares the store's rules;
+/// `None` for TLS, Sentinel and Cluster URLs and for settings the store would refuse, which the
+/// whole program opens.
+pub fn open_cached_redis(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
+    #[cfg(feature = "redis")]
+    if config.kind == StoreKind::Redis {
+        let cfg =
+            self::redis::RedisConfig::from_settings(config.redis_url.as_deref(), &config.redis)
+                .ok()?;
+        return Some(self::redis::open_plain(&cfg)?.map(|reader| Opened {
+            store: Arc::new(reader),
+            warning: None,
+        }));
+    }
+    let _ = config;
+    None
 }
 
 #[cfg(feature = "redis")]

@@ -9,6 +9,7 @@ compile_error!("a test using tests/common needs `#![cfg(feature = \"cli\")]` at 
 pub mod context;
 pub mod doctor;
 pub mod dpop;
+pub mod front;
 pub mod git;
 #[cfg(feature = "keyring")]
 pub mod keyring;

@@ -70,6 +70,12 @@ impl RedisConfig {
         config.allow_eviction = settings.allow_eviction;
         Ok(config)
     }
+
+    /// The password to log in with: the URL's own (`in_url`), else `REDISCLI_AUTH`, as
+    /// redis-cli does. Both Redis readers log in with it.
+    pub(super) fn login_password<'a>(&'a self, in_url: Option<&'a str>) -> Option<&'a str> {
+        in_url.or(self.password.as_ref().map(Secret::expose))
+    }
 }
 
 #[cfg(test)]

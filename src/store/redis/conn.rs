@@ -57,8 +57,8 @@ impl Conn {
         let mut settings = info.redis_settings().clone().set_skip_set_lib_name();
         info = info.set_redis_settings(settings.clone());
         if settings.password().is_none() {
-            if let Some(p) = &config.password {
-                settings = settings.set_password(p.expose());
+            if let Some(p) = config.login_password(None) {
+                settings = settings.set_password(p);
                 info = info.set_redis_settings(settings.clone());
             }
         }

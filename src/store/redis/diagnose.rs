@@ -103,7 +103,8 @@ fn topology(conn: &Conn, route: &Route, config: &RedisConfig) -> Check {
             }
         }
         Kind::Cluster => {
-            let key = format!("{}version", super::topology::cluster_prefix(&config.prefix));
+            let layout = super::layout::Layout::new(&config.prefix, true);
+            let key = layout.version();
             let found = conn.with("finding the node of the store's keys", |c| {
                 let slot: i64 = redis::cmd("CLUSTER").arg("KEYSLOT").arg(&key).query(c)?;
                 // A read of a store key: a node that does not serve its slot answers MOVED.
@@ -121,7 +122,7 @@ fn topology(conn: &Conn, route: &Route, config: &RedisConfig) -> Check {
                         .to_string();
                     let how = format!(
                         "Redis Cluster: the store's keys ({}*) are in slot {slot}, served by {}; cluster_state {}",
-                        super::topology::cluster_prefix(&config.prefix),
+                        layout.prefix(),
                         conn.at(),
                         crate::text::Safe(state.as_str())
                     );

@@ -9,23 +9,12 @@ use std::time::Duration;
 impl Conn {
     /// What a timeout means, with the time it really took.
     pub(super) fn timeout_text(&self, doing: &str, e: &RedisError, took: Duration) -> String {
-        // A write sent to a frozen server sits in its socket: it is applied if the server
-        // resumes. Say so rather than claim it failed for good.
-        let write = ["writing", "removing", "renaming", "setting"]
-            .iter()
-            .any(|w| doing.starts_with(w));
-        let pending = if write {
-            "; the write was sent and may still be applied if the server resumes, so check with \
-             `pancred list` once it answers"
-        } else {
-            ""
-        };
-        format!(
-            "Redis at {} did not answer within {} ms while {doing} (gave up after {} ms: {}){pending}; is the server up and reachable?",
-            self.at(),
-            self.timeout.as_millis(),
-            took.as_millis(),
-            self.scrub(&e.to_string())
+        timeout_text(
+            &self.at(),
+            self.timeout,
+            doing,
+            &self.scrub(&e.to_string()),
+            took,
         )
     }
 
@@ -62,9 +51,7 @@ impl Conn {
                 "Redis at {at} has no master that takes the store's keys while {doing}: {text}; {fix}"
             ))
         } else if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() {
-            StoreError::Unavailable(format!(
-                "cannot reach Redis at {at} while {doing}: {text}; is the server up and reachable?"
-            ))
+            unreachable(at, doing, &text)
         } else if e.code() == Some("NOPERM") {
             // Logged in, but the ACL user may not run this command or touch this key.
             StoreError::Unavailable(format!(
@@ -75,6 +62,8 @@ impl Conn {
             ))
         } else if e.kind() == ErrorKind::AuthenticationFailed
             || matches!(e.code(), Some("WRONGPASS" | "NOAUTH"))
+            // (A refused SELECT carries the server's NOAUTH only in its text.)
+            || text.contains("Authentication required")
         {
             StoreError::Unavailable(format!(
                 "Redis at {at} refused access while {doing}: {text}; check the password (in the URL, or REDISCLI_AUTH)"
@@ -89,6 +78,40 @@ impl Conn {
             t.replace(p.as_str(), crate::secret::MASK)
         })
     }
+}
+
+/// What a call that timed out means (`at`: where it went; `why`: what the system said; `took`:
+/// how long it really waited). Both Redis readers say it.
+pub(super) fn timeout_text(
+    at: &str,
+    timeout: Duration,
+    doing: &str,
+    why: &str,
+    took: Duration,
+) -> String {
+    // A write sent to a frozen server sits in its socket: it is applied if the server resumes.
+    // Say so rather than claim it failed for good.
+    let write = ["writing", "removing", "renaming", "setting"]
+        .iter()
+        .any(|w| doing.starts_with(w));
+    let pending = if write {
+        "; the write was sent and may still be applied if the server resumes, so check with \
+         `pancred list` once it answers"
+    } else {
+        ""
+    };
+    format!(
+        "Redis at {at} did not answer within {} ms while {doing} (gave up after {} ms: {why}){pending}; is the server up and reachable?",
+        timeout.as_millis(),
+        took.as_millis(),
+    )
+}
+
+/// A server that cannot be reached (refused, reset, no route): the store cannot be used at all.
+pub(super) fn unreachable(at: &str, doing: &str, why: &str) -> StoreError {
+    StoreError::Unavailable(format!(
+        "cannot reach Redis at {at} while {doing}: {why}; is the server up and reachable?"
+    ))
 }
 
 /// The URL as it may be shown: any password replaced by `******`; unparseable URLs are not shown.

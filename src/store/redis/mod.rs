@@ -1,6 +1,6 @@
 //! A Redis server shared by many machines: one set of profiles, one refresh lock per profile.
 //!
-//! Keys, all under a configurable prefix (default `pancred:`):
+//! Keys, all under a configurable prefix (default `pancred:`), named in `layout.rs`:
 //! - `{prefix}profile:{name}`: the profile as one JSON string (the same document as in the file
 //!   store), written with the index by one Lua script, so a reader sees a whole profile or none;
 //! - `{prefix}profiles`: sorted set of profile names, scored in the order they were first stored;
@@ -9,13 +9,18 @@
 //! - `{prefix}version`: bumped by every write (each script below, and the default), so a
 //!   watcher learns of any change with one GET;
 //! - `{prefix}lock:{name}`: the refresh lock (see `lock.rs`).
+//!
+//! The small executable reads a cached token from a plain `redis://` server itself (`plain/`:
+//! a client without TLS); every other form is this store's.
 
 mod config;
 mod conn;
 mod diagnose;
 mod durable;
+mod layout;
 mod lock;
 mod message;
+mod plain;
 mod policy;
 mod route;
 mod scripts;
@@ -24,10 +29,12 @@ mod topology;
 pub use config::RedisConfig;
 pub use diagnose::diagnose;
 pub use message::redact_url;
+pub use plain::{open_plain, PlainReader};
 
 use super::{ProfileLock, Store, StoreError};
 use crate::profile::Profile;
 use conn::Conn;
+use layout::Layout;
 use scripts::{REMOVE, RENAME, SET_DEFAULT, UPSERT};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,50 +43,44 @@ pub const DEFAULT_PREFIX: &str = "pancred:";
 pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A lock is a lease that expires when its holder cannot renew it.
+const LOCK_CAN_LAPSE: bool = true;
+/// A restart without persistence, a flush or a failover to a replica that lagged: pancred
+/// cannot tell from here whether this server keeps what it was given.
+const CAN_FORGET: bool = true;
+
+/// The settings every reader of the store checks before it is used.
+fn check_settings(config: &RedisConfig) -> Result<(), StoreError> {
+    super::lease::check_ttl("PANCRED_REDIS_LOCK_TTL_MS", config.lock_ttl, lock::TICK)
+}
+
 pub struct RedisStore {
     conn: Arc<Conn>,
-    prefix: String,
+    layout: Layout,
     lock_ttl: Duration,
 }
 
 impl RedisStore {
     /// Connects now, so an unreachable server or a refused password is reported at once.
     pub fn connect(config: &RedisConfig) -> Result<Self, StoreError> {
-        super::lease::check_ttl("PANCRED_REDIS_LOCK_TTL_MS", config.lock_ttl, lock::TICK)?;
+        check_settings(config)?;
         let conn = Conn::open(config)?;
-        // One hash slot holds every key of a cluster store, so each script's keys sit on one node.
-        let prefix = match conn.route().map(|r| &r.topology.kind) {
-            Some(topology::Kind::Cluster) => topology::cluster_prefix(&config.prefix),
-            _ => config.prefix.clone(),
-        };
+        let cluster = matches!(
+            conn.route().map(|r| &r.topology.kind),
+            Some(topology::Kind::Cluster)
+        );
         let store = RedisStore {
             conn: Arc::new(conn),
-            prefix,
+            layout: Layout::new(&config.prefix, cluster),
             lock_ttl: config.lock_ttl,
         };
         policy::check(&store.conn, config.allow_eviction)?;
         Ok(store)
     }
 
-    fn profile_key(&self, name: &str) -> String {
-        format!("{}profile:{name}", self.prefix)
-    }
-
-    fn index_key(&self) -> String {
-        format!("{}profiles", self.prefix)
-    }
-
-    fn default_key(&self) -> String {
-        format!("{}default", self.prefix)
-    }
-
-    fn version_key(&self) -> String {
-        format!("{}version", self.prefix)
-    }
-
     /// The profile's key when it exists but is not a string (MGET reads it as missing).
     fn wrong_type(&self, name: &str) -> Result<Option<StoreError>, StoreError> {
-        let key = self.profile_key(name);
+        let key = self.layout.profile(name);
         let kind: String = self.conn.with("reading profiles", |c| {
             redis::cmd("TYPE").arg(&key).query(c)
         })?;
@@ -92,23 +93,7 @@ impl RedisStore {
     }
 
     fn parse(&self, name: &str, json: &str) -> Result<Profile, StoreError> {
-        let corrupt = |what: String| StoreError::Corrupt {
-            location: format!("{} key {}", self.conn.shown, self.profile_key(name)),
-            what,
-        };
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            corrupt(format!(
-                "not a JSON profile ({e}); it was left as it is: fix it, or delete the key"
-            ))
-        })?;
-        let profile = Profile::from_json(value).map_err(corrupt)?;
-        if profile.profile != name {
-            return Err(corrupt(format!(
-                "holds profile '{}', not '{name}'",
-                profile.profile
-            )));
-        }
-        Ok(profile)
+        self.layout.parse(&self.conn.shown, name, json)
     }
 }
 
@@ -118,12 +103,12 @@ impl Store for RedisStore {
     }
 
     fn location(&self) -> String {
-        format!("{} (keys {}*)", self.conn.shown, self.prefix)
+        self.layout.location(&self.conn.shown)
     }
 
     fn load(&self, name: &str) -> Result<Option<Profile>, StoreError> {
         let json: Option<String> = self.conn.with("reading a profile", |c| {
-            redis::cmd("GET").arg(self.profile_key(name)).query(c)
+            redis::cmd("GET").arg(self.layout.profile(name)).query(c)
         })?;
         json.map(|j| self.parse(name, &j)).transpose()
     }
@@ -131,7 +116,7 @@ impl Store for RedisStore {
     fn profile_names(&self) -> Result<Vec<String>, StoreError> {
         self.conn.with("listing profiles", |c| {
             redis::cmd("ZRANGE")
-                .arg(self.index_key())
+                .arg(self.layout.index())
                 .arg(0)
                 .arg(-1)
                 .query(c)
@@ -143,7 +128,7 @@ impl Store for RedisStore {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<String> = names.iter().map(|n| self.profile_key(n)).collect();
+        let keys: Vec<String> = names.iter().map(|n| self.layout.profile(n)).collect();
         let values: Vec<Option<String>> = self.conn.with("reading profiles", |c| {
             redis::cmd("MGET").arg(&keys).query(c)
         })?;
@@ -182,10 +167,10 @@ impl Store for RedisStore {
             .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
         self.conn.with("writing a profile", |c| {
             redis::Script::new(UPSERT)
-                .key(self.profile_key(&profile.profile))
-                .key(self.index_key())
-                .key(format!("{}seq", self.prefix))
-                .key(self.version_key())
+                .key(self.layout.profile(&profile.profile))
+                .key(self.layout.index())
+                .key(self.layout.seq())
+                .key(self.layout.version())
                 .arg(&json)
                 .arg(&profile.profile)
                 .invoke::<i64>(c)
@@ -196,10 +181,10 @@ impl Store for RedisStore {
     fn remove(&self, name: &str) -> Result<bool, StoreError> {
         let n: i64 = self.conn.with("removing a profile", |c| {
             redis::Script::new(REMOVE)
-                .key(self.profile_key(name))
-                .key(self.index_key())
-                .key(self.default_key())
-                .key(self.version_key())
+                .key(self.layout.profile(name))
+                .key(self.layout.index())
+                .key(self.layout.default_profile())
+                .key(self.layout.version())
                 .arg(name)
                 .invoke(c)
         })?;
@@ -209,7 +194,7 @@ impl Store for RedisStore {
     /// One script renames the key, moves the index entry and the default pointer together.
     fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
         let current: Option<String> = self.conn.with("reading a profile", |c| {
-            redis::cmd("GET").arg(self.profile_key(old)).query(c)
+            redis::cmd("GET").arg(self.layout.profile(old)).query(c)
         })?;
         let Some(current) = current else {
             return Ok(false);
@@ -220,11 +205,11 @@ impl Store for RedisStore {
             .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
         let n: i64 = self.conn.with("renaming a profile", |c| {
             redis::Script::new(RENAME)
-                .key(self.profile_key(old))
-                .key(self.profile_key(new))
-                .key(self.index_key())
-                .key(self.default_key())
-                .key(self.version_key())
+                .key(self.layout.profile(old))
+                .key(self.layout.profile(new))
+                .key(self.layout.index())
+                .key(self.layout.default_profile())
+                .key(self.layout.version())
                 .arg(&current)
                 .arg(&json)
                 .arg(old)
@@ -242,15 +227,17 @@ impl Store for RedisStore {
 
     fn default_profile(&self) -> Result<Option<String>, StoreError> {
         self.conn.with("reading the default profile", |c| {
-            redis::cmd("GET").arg(self.default_key()).query(c)
+            redis::cmd("GET")
+                .arg(self.layout.default_profile())
+                .query(c)
         })
     }
 
     fn set_default_profile(&self, name: &str) -> Result<(), StoreError> {
         self.conn.with("setting the default profile", |c| {
             redis::Script::new(SET_DEFAULT)
-                .key(self.default_key())
-                .key(self.version_key())
+                .key(self.layout.default_profile())
+                .key(self.layout.version())
                 .arg(name)
                 .invoke::<i64>(c)
         })?;
@@ -260,7 +247,7 @@ impl Store for RedisStore {
     /// One GET of the version key that every write bumps (none yet: 0).
     fn change_token(&self) -> Result<Option<u64>, StoreError> {
         let v: Option<u64> = self.conn.with("reading the store's version", |c| {
-            redis::cmd("GET").arg(self.version_key()).query(c)
+            redis::cmd("GET").arg(self.layout.version()).query(c)
         })?;
         Ok(Some(v.unwrap_or(0)))
     }
@@ -273,19 +260,17 @@ impl Store for RedisStore {
     }
 
     fn lock_can_lapse(&self) -> bool {
-        true
+        LOCK_CAN_LAPSE
     }
 
-    /// A restart without persistence, a flush or a failover to a replica that lagged: pancred
-    /// cannot tell from here whether this server keeps what it was given.
     fn can_forget(&self) -> bool {
-        true
+        CAN_FORGET
     }
 
     fn lock(&self, name: &str, timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
         let lock = super::lease::acquire(
             Arc::new(lock::Server::new(self.conn.clone(), self.lock_ttl)),
-            format!("{}lock:{name}", self.prefix),
+            self.layout.lock(name),
             format!("profile '{name}' in {}", self.location()),
             self.lock_ttl,
             timeout,

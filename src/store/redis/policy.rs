@@ -22,11 +22,16 @@ pub(super) fn check(conn: &Conn, allow_eviction: bool) -> Result<(), StoreError>
             });
         }
     };
-    match eviction_policy(&pairs) {
+    judge(&pairs, allow_eviction, &conn.shown)
+}
+
+/// The store's answer to `CONFIG GET maxmemory*` (`shown`: the server, for the message): a
+/// server that may evict any key is refused unless that was allowed. Both Redis readers ask.
+pub(super) fn judge(pairs: &[String], allow_eviction: bool, shown: &str) -> Result<(), StoreError> {
+    match eviction_policy(pairs) {
         Some(policy) if !allow_eviction => Err(StoreError::Config(format!(
-            "Redis at {} may evict any key when full (maxmemory-policy {policy}): stored credentials \
-             could vanish. {FIX}",
-            conn.shown
+            "Redis at {shown} may evict any key when full (maxmemory-policy {policy}): stored \
+             credentials could vanish. {FIX}"
         ))),
         _ => Ok(()),
     }
