@@ -173,6 +173,10 @@ if [ -x "$FULL" ]; then
   cmds+=("$FULL --store keyring --profile bench token"
     "$FULL --store redis --redis-url $REDIS_URL --profile bench token")
 fi
+for pair in ${PANCRED_COMPARE:-}; do
+  names+=("pancred token (redis, ${pair%%=*})")
+  cmds+=("${pair#*=} --store redis --redis-url $REDIS_URL --profile bench token")
+done
 n=${#names[@]}
 PY=${PANCRED_TEST_PYTHON:-$ROOT/target/test-env/pancloud-venv/bin/python}
 PEER_READ="from pancloud import Credentials; print(Credentials(profile='bench', storage_params={'dbfile': '$PAN_CREDENTIALS_DBFILE'}).access_token)"
