@@ -100,6 +100,26 @@ impl Setup {
         assert_eq!(self.count("refresh"), self.refreshes + 3);
     }
 
+    /// A refresh whose write meets a frozen server, so its tokens wait in the rescue file; the
+    /// server thawed after. Returns the profile's document as it was before the refresh, and the
+    /// access token the refresh printed.
+    fn refresh_into_the_rescue_file(&self) -> (String, String) {
+        let before: String = redis::cmd("GET")
+            .arg(format!("{PREFIX}profile:svc"))
+            .query(&mut self.redis.raw())
+            .unwrap();
+        let child = self.token_in_flight(1000, Some(3000));
+        self.redis.signal("STOP");
+        let out = child.wait_with_output().unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        self.printed_a_token(out);
+        assert_eq!(self.rescue_files().len(), 1);
+        self.redis.signal("CONT");
+        // The write sent to the frozen server may land when it thaws.
+        std::thread::sleep(Duration::from_millis(200));
+        (before, printed)
+    }
+
     fn rescue_files(&self) -> Vec<std::path::PathBuf> {
         let dir = self.sb.home.join(".local/state/pancred/rescue");
         match std::fs::read_dir(dir) {
@@ -218,21 +238,10 @@ fn every_command_that_hands_out_a_rescued_token_stores_it_first() {
         (&["--profile", "svc", "exec", "--", "true"], ""),
     ];
     for (args, input) in commands {
-        // A refresh whose write meets a frozen server: its tokens go to the rescue file.
         let key = format!("{PREFIX}profile:svc");
-        let before: String = redis::cmd("GET")
-            .arg(&key)
-            .query(&mut s.redis.raw())
-            .unwrap();
-        let child = s.token_in_flight(1000, Some(3000));
-        s.redis.signal("STOP");
-        let out = child.wait_with_output().unwrap();
-        s.printed_a_token(out);
-        assert_eq!(s.rescue_files().len(), 1, "{args:?}");
-        s.redis.signal("CONT");
-        // The write sent to the frozen server may land when it thaws: put the profile back as
-        // it was, as if it never had.
-        std::thread::sleep(Duration::from_millis(200));
+        let (before, _) = s.refresh_into_the_rescue_file();
+        // The write may have landed when the server thawed: put the profile back as it was, as
+        // if it never had.
         let () = redis::cmd("SET")
             .arg(&key)
             .arg(&before)
@@ -276,18 +285,7 @@ fn a_waiting_rescue_is_found_by_the_small_program_too() {
         return;
     };
     let key = format!("{PREFIX}profile:svc");
-    let before: String = redis::cmd("GET")
-        .arg(&key)
-        .query(&mut s.redis.raw())
-        .unwrap();
-    let child = s.token_in_flight(1000, Some(3000));
-    s.redis.signal("STOP");
-    let out = child.wait_with_output().unwrap();
-    let rescued = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    s.printed_a_token(out);
-    assert_eq!(s.rescue_files().len(), 1);
-    s.redis.signal("CONT");
-    std::thread::sleep(Duration::from_millis(200));
+    let (before, rescued) = s.refresh_into_the_rescue_file();
     // Redis holds the spent refresh token beside an access token that looks good for an hour.
     let mut doc: serde_json::Value = serde_json::from_str(&before).unwrap();
     let planted = common::jwt(&serde_json::json!({"exp": common::now() + 3600, "sub": "stale"}));

@@ -4,6 +4,41 @@
 // are defined and used here.
 #![allow(clippy::disallowed_methods)]
 
+/// The write methods of a store's read-only view (what the small executable reads through):
+/// each refuses with the view's own `read_only()` error. Written once, so no view can let a
+/// write through. (Defined before the modules that use it: they see it by textual scope.)
+#[cfg(any(feature = "keyring", feature = "redis"))]
+macro_rules! refuse_writes {
+    () => {
+        fn upsert(
+            &self,
+            _profile: &$crate::profile::Profile,
+        ) -> Result<(), $crate::store::StoreError> {
+            Err(self.read_only())
+        }
+
+        fn remove(&self, _name: &str) -> Result<bool, $crate::store::StoreError> {
+            Err(self.read_only())
+        }
+
+        fn set_default_profile(&self, _name: &str) -> Result<(), $crate::store::StoreError> {
+            Err(self.read_only())
+        }
+
+        fn lock(
+            &self,
+            _name: &str,
+            _timeout: std::time::Duration,
+        ) -> Result<Box<dyn $crate::store::ProfileLock>, $crate::store::StoreError> {
+            Err(self.read_only())
+        }
+
+        fn rename(&self, _old: &str, _new: &str) -> Result<bool, $crate::store::StoreError> {
+            Err(self.read_only())
+        }
+    };
+}
+
 mod fallback;
 pub use fallback::fallback_warning;
 pub mod change;

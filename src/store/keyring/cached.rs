@@ -11,10 +11,9 @@ use super::meta::MetaFile;
 use super::token_cache::TokenCache;
 use super::{describe_location, Backend, SECRETS_KEY, UNREADABLE_KEY};
 use crate::profile::Profile;
-use crate::store::{ProfileLock, Store, StoreError};
+use crate::store::{Store, StoreError};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
-use std::time::Duration;
 
 pub struct CachedTokens {
     meta: MetaFile,
@@ -51,6 +50,8 @@ impl CachedTokens {
 }
 
 impl Store for CachedTokens {
+    refuse_writes!();
+
     fn kind(&self) -> &'static str {
         "keyring"
     }
@@ -77,27 +78,7 @@ impl Store for CachedTokens {
         self.meta.names()
     }
 
-    fn upsert(&self, _profile: &Profile) -> Result<(), StoreError> {
-        Err(self.read_only())
-    }
-
-    fn remove(&self, _name: &str) -> Result<bool, StoreError> {
-        Err(self.read_only())
-    }
-
     fn default_profile(&self) -> Result<Option<String>, StoreError> {
         Ok(self.meta.read()?.default_profile().map(str::to_string))
-    }
-
-    fn set_default_profile(&self, _name: &str) -> Result<(), StoreError> {
-        Err(self.read_only())
-    }
-
-    fn lock(&self, _name: &str, _timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
-        Err(self.read_only())
-    }
-
-    fn rename(&self, _old: &str, _new: &str) -> Result<bool, StoreError> {
-        Err(self.read_only())
     }
 }

@@ -18,10 +18,9 @@ mod session;
 use super::layout::Layout;
 use super::RedisConfig;
 use crate::profile::Profile;
-use crate::store::{ProfileLock, Store, StoreError};
+use crate::store::{Store, StoreError};
 use resp::Reply;
 use session::Session;
-use std::time::Duration;
 
 pub struct PlainReader {
     session: Session,
@@ -75,6 +74,8 @@ impl PlainReader {
 }
 
 impl Store for PlainReader {
+    refuse_writes!();
+
     fn kind(&self) -> &'static str {
         "redis"
     }
@@ -115,31 +116,11 @@ impl Store for PlainReader {
         }
     }
 
-    fn upsert(&self, _profile: &Profile) -> Result<(), StoreError> {
-        Err(self.read_only())
-    }
-
-    fn remove(&self, _name: &str) -> Result<bool, StoreError> {
-        Err(self.read_only())
-    }
-
     fn default_profile(&self) -> Result<Option<String>, StoreError> {
         self.get(
             "reading the default profile",
             &self.layout.default_profile(),
         )
-    }
-
-    fn set_default_profile(&self, _name: &str) -> Result<(), StoreError> {
-        Err(self.read_only())
-    }
-
-    fn lock(&self, _name: &str, _timeout: Duration) -> Result<Box<dyn ProfileLock>, StoreError> {
-        Err(self.read_only())
-    }
-
-    fn rename(&self, _old: &str, _new: &str) -> Result<bool, StoreError> {
-        Err(self.read_only())
     }
 
     fn lock_can_lapse(&self) -> bool {
