@@ -30,6 +30,7 @@ mod prompt;
 mod quick_args;
 mod sandbox_cmds;
 mod serve;
+mod serve_files;
 mod serve_proof;
 mod setup;
 mod transfer;

@@ -36,6 +36,12 @@ pub(crate) trait LeaseServer: Send + Sync + 'static {
     fn reset(&self);
     /// Called once when the item is found taken (Redis gives a key without expiry one).
     fn found_taken(&self, _key: &str, _ttl: Duration) {}
+    /// The outage `take` is waiting through, if its last `Ok(false)` meant "the server cannot be
+    /// reached for now" rather than "another holds it" (a failover): a waiter that runs out of
+    /// time then reports the outage, not a lock held by someone else.
+    fn outage(&self) -> Option<StoreError> {
+        None
+    }
     /// How coarse the server's expiry clock is: an item may expire this much before its TTL.
     fn tick(&self) -> Duration;
     /// The renewing thread's name.
@@ -107,6 +113,9 @@ pub(crate) fn acquire(
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
+            if let Some(outage) = server.outage() {
+                return Err(outage);
+            }
             return Err(StoreError::LockTimeout {
                 waited: timeout,
                 what: format!(
@@ -162,6 +171,54 @@ fn renew_while_held(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server whose lock is taken by another, or which is in an outage that `take` waits
+    /// through.
+    struct Busy {
+        outage: bool,
+    }
+
+    impl LeaseServer for Busy {
+        fn take(&self, _: &str, _: &str, _: Duration) -> Result<bool, StoreError> {
+            Ok(false)
+        }
+        fn renew(&self, _: &str, _: &str, _: Duration) -> Result<bool, StoreError> {
+            Ok(false)
+        }
+        fn release(&self, _: &str, _: &str) {}
+        fn reset(&self) {}
+        fn outage(&self) -> Option<StoreError> {
+            self.outage
+                .then(|| StoreError::Unavailable("cannot reach the server".into()))
+        }
+        fn tick(&self) -> Duration {
+            Duration::from_millis(1)
+        }
+        fn thread_name(&self) -> &'static str {
+            "test-lease"
+        }
+    }
+
+    #[test]
+    fn a_waiter_out_of_time_blames_an_outage_not_a_holder() {
+        let wait = |outage| {
+            acquire(
+                Arc::new(Busy { outage }),
+                "k".into(),
+                "profile 'p'".into(),
+                Duration::from_secs(30),
+                Duration::from_millis(60),
+            )
+            .err()
+            .unwrap()
+        };
+        assert!(matches!(wait(false), StoreError::LockTimeout { .. }));
+        assert!(
+            matches!(wait(true), StoreError::Unavailable(ref m) if m.contains("cannot reach")),
+            "{}",
+            wait(true)
+        );
+    }
 
     #[test]
     fn a_ttl_the_clock_cannot_hold_is_refused() {

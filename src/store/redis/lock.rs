@@ -56,8 +56,9 @@ fn millis(ttl: Duration) -> u64 {
 
 pub(super) struct Server {
     conn: Arc<Conn>,
-    /// Since when taking the lock has failed with an unreachable deployment (Sentinel, Cluster).
-    outage: Mutex<Option<Instant>>,
+    /// Since when taking the lock has failed with an unreachable deployment (Sentinel, Cluster),
+    /// and the last failure's message.
+    outage: Mutex<Option<(Instant, String)>>,
     /// The lock's TTL: how long a release is tried through a failover.
     ttl: Duration,
 }
@@ -91,7 +92,9 @@ impl LeaseServer for Server {
             // waited through like a lock held, for up to the lock's TTL (which is meant to
             // outlast a failover), within the lock timeout.
             Err(StoreError::Unavailable(text)) if self.conn.route().is_some() => {
-                if outage.get_or_insert_with(Instant::now).elapsed() < ttl {
+                let since = outage.get_or_insert_with(|| (Instant::now(), String::new()));
+                if since.0.elapsed() < ttl {
+                    since.1 = text;
                     self.conn.reset();
                     return Ok(false);
                 }
@@ -167,6 +170,13 @@ impl LeaseServer for Server {
                 .arg(millis(ttl))
                 .invoke::<i64>(c)
         });
+    }
+
+    fn outage(&self) -> Option<StoreError> {
+        let outage = self.outage.lock().unwrap_or_else(|e| e.into_inner());
+        outage
+            .as_ref()
+            .map(|(_, text)| StoreError::Unavailable(text.clone()))
     }
 
     fn tick(&self) -> Duration {
