@@ -39,6 +39,59 @@ fn a_repositorys_remote_picks_its_owners_profile() {
     assert_eq!(doc["chosen_by"]["pattern"], "github.com/beta", "{doc}");
 }
 
+/// A remote written as a shorthand that `url.<base>.insteadOf` rewrites, in a file the user's
+/// `~/.gitconfig` includes and in one it includes only for repositories under a folder: the
+/// profile is chosen by the URL git itself fetches from (`git ls-remote --get-url`).
+#[test]
+fn a_remote_is_seen_as_git_rewrites_it() {
+    if !have_program("git") {
+        return;
+    }
+    let w = world();
+    let home = &w.sb.home;
+    let work = w.folder("work");
+    std::fs::write(
+        home.join(".gitconfig"),
+        format!(
+            "[include]\n\tpath = .gitconfig-short\n[includeIf \"gitdir:{}/\"]\n\tpath = ~/.gitconfig-work\n",
+            work.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".gitconfig-short"),
+        "[url \"https://github.com/\"]\n\tinsteadOf = gh:\n",
+    )
+    .unwrap();
+    // At work, the longer shorthand means another owner.
+    std::fs::write(
+        home.join(".gitconfig-work"),
+        "[url \"https://github.com/acme/\"]\n\tinsteadOf = gh:beta/\n",
+    )
+    .unwrap();
+    let (mine, theirs) = (w.sb.path().join("own/tool"), work.join("tool"));
+    repository(&w, &mine, "gh:beta/tool");
+    repository(&w, &theirs, "gh:beta/tool");
+    w.rules(&json!([
+        {"git_remote": "github.com/acme", "profile": "acme"},
+        {"git_remote": "github.com/beta", "profile": "beta"},
+    ]));
+    for (dir, url, token) in [
+        (&mine, "https://github.com/beta/tool", &w.beta),
+        (&theirs, "https://github.com/acme/tool", &w.acme),
+    ] {
+        let git = w.run_in("git", dir, &["ls-remote", "--get-url", "origin"]);
+        assert_eq!(git.stdout.trim(), url, "git itself: {}", git.all());
+        for program in [bin(), FULL] {
+            assert_eq!(
+                &w.token_in(program, &dir.join("sub")),
+                token,
+                "{program} in {url}"
+            );
+        }
+    }
+}
+
 /// Real git against one HTTPS host serving `/acme/repo.git` and `/beta/repo.git`, each wanting
 /// its owner's token.
 struct GitWorld {

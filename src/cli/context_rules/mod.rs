@@ -12,9 +12,11 @@
 //! [`super::context::Context::selection`] asks [`choose`] when neither `--profile` nor
 //! `PANCRED_PROFILE` names a profile, before the store's default. The file is the user's own:
 //! one that another user may change is refused, as is one that does not parse (exit 2, naming
-//! the file and the line). Reading it costs one small file, and a repository's `.git/config`
-//! when a `git_remote` rule needs the current folder's remote: no process is started.
+//! the file and the line). Reading it costs one small file, and the git configuration files
+//! (the repository's, the user's, the system's, what they include) when a `git_remote` rule
+//! needs the current folder's remote: no process is started.
 
+mod gitconfig;
 mod kube;
 mod remote;
 
@@ -324,7 +326,7 @@ pub(crate) fn fuzz(input: &[u8]) {
     let _ = remote::from_url(&lossy);
     let _ = remote::pattern(&lossy);
     let _ = remote::from_request("https", &lossy, Some(&lossy));
-    remote::fuzz_config(&lossy);
+    gitconfig::fuzz(&lossy);
 }
 
 #[cfg(test)]

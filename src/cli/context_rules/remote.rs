@@ -3,12 +3,9 @@
 //! `credential.useHttpPath`, `path`), or from the current folder's repository, read from its
 //! files (`.git/config`, `HEAD`) without running git.
 
-use crate::files::read_regular;
+use super::gitconfig::{read_text, GitConfig};
 use crate::rules::host_port::host_and_port;
 use std::path::{Path, PathBuf};
-
-/// The most a repository's `config` may hold for pancred to read it here.
-const MAX_GIT_CONFIG: u64 = 1024 * 1024;
 
 /// A remote, or a rule's pattern of one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,36 +120,26 @@ pub fn from_url(url: &str) -> Option<Remote> {
 }
 
 /// The remote of the repository the current folder is in: the current branch's
-/// (`branch.NAME.remote`), else `origin`, else the first one configured. `None` outside a
-/// repository, or when its files cannot be read.
+/// (`branch.NAME.remote`), else `origin`, else the first one configured, its URL rewritten by
+/// `url.<base>.insteadOf` as git rewrites it. `None` outside a repository, or when its files
+/// cannot be read.
 pub fn of_folder(cwd: &Path) -> Option<Remote> {
     let (git_dir, common_dir) = find_git_dir(cwd)?;
-    let config = read_text(&common_dir.join("config"))?;
+    let config = GitConfig::of_repo(&git_dir, &common_dir);
     let head = read_text(&git_dir.join("HEAD")).unwrap_or_default();
     let branch = head.trim().strip_prefix("ref: refs/heads/");
-    let entries = config_entries(&config);
-    let value = |section: &str, sub: &str, key: &str| {
-        entries
-            .iter()
-            .find(|(s, b, k, _)| s == section && b == sub && k == key)
-            .map(|e| e.3.clone())
-    };
     let remote = branch
-        .and_then(|b| value("branch", b, "remote"))
-        .filter(|r| r != ".")
-        .or_else(|| value("remote", "origin", "url").map(|_| "origin".to_string()))
+        .and_then(|b| config.get("branch", b, "remote"))
+        .filter(|r| *r != ".")
+        .or_else(|| config.get("remote", "origin", "url").map(|_| "origin"))
         .or_else(|| {
-            entries
+            config
+                .entries()
                 .iter()
-                .find(|(s, _, k, _)| s == "remote" && k == "url")
-                .map(|e| e.1.clone())
+                .find(|e| e.section == "remote" && e.key == "url")
+                .map(|e| e.sub.as_str())
         })?;
-    from_url(&value("remote", &remote, "url")?)
-}
-
-fn read_text(path: &Path) -> Option<String> {
-    let bytes = read_regular(path, MAX_GIT_CONFIG).ok()??;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    from_url(&config.rewrite(config.get("remote", remote, "url")?))
 }
 
 /// The repository's own folder and its common folder (where `config` is; another for a linked
@@ -177,63 +164,6 @@ fn find_git_dir(cwd: &Path) -> Option<(PathBuf, PathBuf)> {
         return Some((git_dir, common));
     }
     None
-}
-
-/// `(section, subsection, key, value)` for each `key = value` of a git config file, section and
-/// key in lowercase (as git compares them), the subsection as written.
-fn config_entries(text: &str) -> Vec<(String, String, String, String)> {
-    let mut out = Vec::new();
-    let (mut section, mut sub) = (String::new(), String::new());
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(head) = line.strip_prefix('[') {
-            let Some((head, _)) = head.split_once(']') else {
-                continue;
-            };
-            match head.split_once(char::is_whitespace) {
-                Some((s, rest)) => {
-                    section = s.to_ascii_lowercase();
-                    sub = rest.trim().trim_matches('"').replace("\\\"", "\"");
-                }
-                None => match head.split_once('.') {
-                    // The old `[section.sub]` form.
-                    Some((s, b)) => (section, sub) = (s.to_ascii_lowercase(), b.to_string()),
-                    None => (section, sub) = (head.to_ascii_lowercase(), String::new()),
-                },
-            }
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        out.push((
-            section.clone(),
-            sub.clone(),
-            key.trim().to_ascii_lowercase(),
-            config_value(value),
-        ));
-    }
-    out
-}
-
-/// The config reader on any text, for the crate's fuzzer.
-#[cfg(test)]
-pub(super) fn fuzz_config(text: &str) {
-    let _ = config_entries(text);
-}
-
-/// A config value: quotes removed, a comment after it dropped.
-fn config_value(raw: &str) -> String {
-    let (mut out, mut quoted, mut chars) = (String::new(), false, raw.trim().chars());
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => quoted = !quoted,
-            '\\' => out.extend(chars.next()),
-            '#' | ';' if !quoted => break,
-            c => out.push(c),
-        }
-    }
-    out.trim_end().to_string()
 }
 
 #[cfg(test)]
