@@ -13,7 +13,7 @@
 #   4. perf stat (task-clock, page faults; where perf may count) and peak RSS (/usr/bin/time).
 #   5. The same cached path on the keyring store (gnome-keyring on a private D-Bus, as
 #      tests/run.sh starts it; `pancred` reads the access token's copy in the kernel keyring,
-#      timed beside the file store and oidc-token) and on a Redis server on a free port; `kubectl-credential`,
+#      timed beside the file store and oidc-token), on a Redis server and a memcached on free ports; `kubectl-credential`,
 #      `exec -- /bin/true` and `git-credential get` (through `sh -c`, beside `oidc-token` run the
 #      same way: hyperfine 1.15 cannot feed stdin otherwise); and
 #      `pancred-full` (the whole program, which `pancred` runs for everything it does not answer
@@ -39,6 +39,7 @@ if [ -z "${PANCRED_BENCH_INSIDE:-}" ]; then
   command -v hyperfine >/dev/null || need+=(hyperfine)
   [ -x /usr/bin/time ] || need+=(time)
   command -v redis-server >/dev/null || need+=(redis-server)
+  command -v memcached >/dev/null || need+=(memcached)
   command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring dbus dbus-x11)
   command -v perf >/dev/null || need+=(linux-perf)
   if ((${#need[@]})); then
@@ -123,17 +124,24 @@ for t in "$PANCRED_TOKEN" "$AGENT_TOKEN"; do
 done
 [ "$PANCRED_TOKEN" != "$AGENT_TOKEN" ] || { echo "both printed the same token" >&2; exit 1; }
 
-# --- the other stores: the same profile copied into the keyring and into Redis ----------------------
+# --- the other stores: the same profile copied into the keyring, Redis and memcached ---------------
 REDIS_PORT=$(free_port)
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
   --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
 for _ in $(seq 50); do [ -s "$WORK/redis.pid" ] && break; sleep 0.1; done
 PIDS+=("$(cat "$WORK/redis.pid")")
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT/
+MEMCACHED_PORT=$(free_port)
+memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -d -P "$WORK/memcached.pid" $([ "$(id -u)" = 0 ] && echo -u root)
+for _ in $(seq 50); do [ -s "$WORK/memcached.pid" ] && break; sleep 0.1; done
+PIDS+=("$(cat "$WORK/memcached.pid")")
+MEMCACHED_URL=memcache://127.0.0.1:$MEMCACHED_PORT
 "$BIN" --store keyring import --copy --from "$PAN_CREDENTIALS_DBFILE" >/dev/null 2>&1
 "$BIN" --store redis --redis-url "$REDIS_URL" import --copy --from "$PAN_CREDENTIALS_DBFILE" >/dev/null 2>&1
 [ "$("$BIN" --store keyring --profile bench token)" = "$PANCRED_TOKEN" ]
 [ "$("$BIN" --store redis --redis-url "$REDIS_URL" --profile bench token)" = "$PANCRED_TOKEN" ]
+"$BIN" --store memcached --memcached-url "$MEMCACHED_URL" import --copy --from "$PAN_CREDENTIALS_DBFILE" >/dev/null 2>&1
+[ "$("$BIN" --store memcached --memcached-url "$MEMCACHED_URL" --profile bench token)" = "$PANCRED_TOKEN" ]
 # Whether the small program answers the keyring row itself (its copy in the kernel keyring).
 if command -v strace >/dev/null &&
   strace -f -qq -e trace=execve "$BIN" --store keyring --profile bench token 2>&1 >/dev/null |
@@ -166,12 +174,14 @@ for pair in ${PANCRED_COMPARE:-}; do
   cmds+=("${pair#*=} --profile bench token")
 done
 first=${#names[@]}
-names+=("pancred token (redis)")
-cmds+=("$BIN --store redis --redis-url $REDIS_URL --profile bench token")
+names+=("pancred token (redis)" "pancred token (memcached)")
+cmds+=("$BIN --store redis --redis-url $REDIS_URL --profile bench token"
+  "$BIN --store memcached --memcached-url $MEMCACHED_URL --profile bench token")
 if [ -x "$FULL" ]; then
-  names+=("pancred-full token (keyring)" "pancred-full token (redis)")
+  names+=("pancred-full token (keyring)" "pancred-full token (redis)" "pancred-full token (memcached)")
   cmds+=("$FULL --store keyring --profile bench token"
-    "$FULL --store redis --redis-url $REDIS_URL --profile bench token")
+    "$FULL --store redis --redis-url $REDIS_URL --profile bench token"
+    "$FULL --store memcached --memcached-url $MEMCACHED_URL --profile bench token")
 fi
 for pair in ${PANCRED_COMPARE:-}; do
   names+=("pancred token (redis, ${pair%%=*})")
@@ -260,6 +270,9 @@ if k:
     print("pancred token (keyring) / pancred token (file): %.2fx (goal: at most 1.5x)" % (k / p))
 if r and fr:
     print("pancred token (redis) / pancred-full token (redis): %.2fx (goal: at most 1.0x)" % (r / fr))
+m, fm = med.get("pancred token (memcached)"), med.get("pancred-full token (memcached)")
+if m and fm:
+    print("pancred token (memcached) / pancred-full token (memcached): %.2fx" % (m / fm))
 g, ga = med.get("pancred git-credential get (file, through sh)"), med.get("oidc-token (oidc-agent, through sh)")
 if g and ga:
     print("pancred git-credential get / oidc-token, both through sh: %.2fx" % (g / ga))

@@ -52,7 +52,8 @@ pub mod memcached;
 pub mod memory;
 mod open;
 pub use open::{
-    open, open_cached, open_cached_keyring, open_cached_redis, open_file, Opened, StoreConfig,
+    open, open_cached, open_cached_keyring, open_cached_memcached, open_cached_redis, open_file,
+    Opened, StoreConfig,
 };
 #[cfg(feature = "redis")]
 pub mod redis;

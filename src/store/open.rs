@@ -100,11 +100,37 @@ pub fn open_file(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
 
 /// What the small `pancred` executable opens: the file store ([`open_file`]), else the Secret
 /// Service keyring store's cached view ([`open_cached_keyring`]), else a plain Redis server's
-/// reader ([`open_cached_redis`]); `None` for every other store, which it hands over at once.
+/// reader ([`open_cached_redis`]), else the memcached store itself ([`open_cached_memcached`]);
+/// `None` for every other store, which it hands over at once.
 pub fn open_cached(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
     open_file(config)
         .or_else(|| open_cached_keyring(config))
         .or_else(|| open_cached_redis(config))
+        .or_else(|| open_cached_memcached(config))
+}
+
+/// The memcached store, as every path opens it: its protocol is built in (plain TCP, no TLS), so
+/// the small executable links the store itself and reads a cached token as the whole program
+/// does.
+pub fn open_cached_memcached(config: &StoreConfig) -> Option<Result<Opened, StoreError>> {
+    #[cfg(feature = "memcached")]
+    if config.kind == StoreKind::Memcached {
+        return Some(open_memcached(config));
+    }
+    let _ = config;
+    None
+}
+
+#[cfg(feature = "memcached")]
+fn open_memcached(config: &StoreConfig) -> Result<Opened, StoreError> {
+    let cfg = memcached::MemcachedConfig::from_settings(
+        config.memcached_url.as_deref(),
+        &config.memcached,
+    )?;
+    Ok(Opened {
+        store: Arc::new(memcached::MemcachedStore::connect(&cfg)?),
+        warning: None,
+    })
 }
 
 /// The Redis store as the small executable reads it: a plain `redis://` server (or a Unix
@@ -220,16 +246,7 @@ fn open_kind(config: &StoreConfig) -> Result<Opened, StoreError> {
         #[cfg(feature = "redis")]
         StoreKind::Redis => open_redis(config),
         #[cfg(feature = "memcached")]
-        StoreKind::Memcached => {
-            let cfg = memcached::MemcachedConfig::from_settings(
-                config.memcached_url.as_deref(),
-                &config.memcached,
-            )?;
-            Ok(Opened {
-                store: Arc::new(memcached::MemcachedStore::connect(&cfg)?),
-                warning: None,
-            })
-        }
+        StoreKind::Memcached => open_memcached(config),
         #[cfg(feature = "sqlite")]
         StoreKind::Sqlite => {
             let path = match &config.sqlite_path {

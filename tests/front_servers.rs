@@ -1,8 +1,9 @@
-//! The small `pancred` on the Redis store: it reads a cached token from a plain server itself
-//! (a client of its own, without TLS), with the Redis store's rules (keys, login, database,
-//! eviction refusal, the words for a server that cannot be reached), and hands every other form
-//! and every refusal to the whole program, which says what is wrong.
-#![cfg(all(feature = "cli", feature = "redis"))]
+//! The small `pancred` on the server stores. Redis: it reads a cached token from a plain server
+//! itself (a client of its own, without TLS), with the Redis store's rules (keys, login,
+//! database, eviction refusal, the words for a server that cannot be reached), and hands every
+//! other form and every refusal to the whole program, which says what is wrong. memcached: it
+//! opens the memcached store itself (plain TCP, built in).
+#![cfg(all(feature = "cli", feature = "redis", feature = "memcached"))]
 
 mod common;
 mod redis_support;
@@ -347,4 +348,78 @@ fn a_hostile_server_costs_an_error_never_a_panic() {
         assert!(started.elapsed() < Duration::from_secs(10), "{}", r.all());
         drop(served);
     }
+}
+
+/// On memcached the small program reads the cached token through the memcached store itself; a
+/// token that needs a refresh, a missing profile and a removed one are the whole program's.
+#[test]
+fn the_small_program_answers_from_memcached_itself() {
+    if !have_program("strace") {
+        return;
+    }
+    let Some(url) = common::external("PANCRED_TEST_MEMCACHED_URL") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let prefix = prefix();
+    let env: Vars = &[
+        ("PANCRED_STORE", "memcached"),
+        ("PANCRED_MEMCACHED_URL", &url),
+        ("PANCRED_MEMCACHED_PREFIX", &prefix),
+    ];
+    let token = store(&sb, env, "cache");
+    for args in [
+        &["--profile", "cache", "token"][..],
+        &[
+            "--profile",
+            "cache",
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"$PANCRED_ACCESS_TOKEN\"",
+        ],
+    ] {
+        let (r, full) = handed_over(&sb, args, env, "");
+        assert_eq!(r.code, 0, "{args:?}: {}", r.all());
+        assert_eq!(r.stdout.trim(), token, "{args:?}");
+        assert!(!full, "{args:?} ran the whole program: {}", r.all());
+    }
+    let (_, full) = handed_over(
+        &sb,
+        &["--profile", "cache", "--leeway", "7200", "token"],
+        env,
+        "",
+    );
+    assert!(full, "a token that needs a refresh was answered");
+    let r = run(
+        &sb,
+        FULL,
+        &["--profile", "cache", "remove", "--yes"],
+        env,
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let (r, full) = handed_over(&sb, &["--profile", "cache", "token"], env, "");
+    assert!(full && r.code != 0, "{}", r.all());
+    assert!(
+        !r.stdout.contains(&token),
+        "a removed profile's token was served"
+    );
+
+    // A memcached that is gone: said at once by the small program, in the store's words.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone_url = format!("memcache://{}", gone.local_addr().unwrap());
+    drop(gone);
+    let vars: Vars = &[
+        ("PANCRED_STORE", "memcached"),
+        ("PANCRED_MEMCACHED_URL", &gone_url),
+    ];
+    let (r, full) = handed_over(&sb, &["--profile", "cache", "token"], vars, "");
+    assert_eq!(r.code, 5, "{}", r.all());
+    assert!(
+        !full,
+        "an unreachable memcached was handed over: {}",
+        r.all()
+    );
 }
