@@ -4,7 +4,8 @@
 //! and most of the time the stored token is still good. `pancred` (the small executable) and
 //! `pancred-full` (the whole program) both call [`answer`] first; they differ only in what opens
 //! the store: `pancred` opens the cached stores ([`crate::store::open_cached`]: the file store,
-//! the keyring's kernel-keyring copy, a plain Redis server's reader), `pancred-full` every store. `None` means "the
+//! the keyring's kernel-keyring copy, a plain Redis server's reader, the memcached store),
+//! `pancred-full` every store. `None` means "the
 //! whole command is needed" (a refresh, an error to report, a login, anything but the four plain
 //! commands): `pancred` then runs `pancred-full`, which goes on past this point. A store that
 //! cannot be reached is reported here, by both programs alike.
