@@ -108,3 +108,159 @@ fn bursts_through_node_failovers_lose_no_rotated_token() {
     );
     assert!(said.contains("primary with 1 replica connected"), "{said}");
 }
+
+/// The store's hash slot migrated to another master (`redis-cli --cluster reshard` does the
+/// same steps): while the slot is half moved, a read of a moved key follows `ASK` to the new
+/// node and a multi-key write waits through `TRYAGAIN` until the move is done, then follows
+/// `MOVED`. Nothing is lost, and every key ends on the new master.
+#[test]
+fn a_slot_migrated_under_the_store_loses_nothing() {
+    let Some(set) = ClusterSet::start() else {
+        return;
+    };
+    let url = set.url();
+    let prefix = unique_prefix("migrate");
+    let tagged = format!("{{{}}}:", prefix.trim_end_matches(':'));
+    let sb = Sandbox::new();
+    let token = common::jwt(&serde_json::json!({"exp": common::now() + 3600, "sub": "svc"}));
+    let f = init_file(
+        &sb,
+        "svc.json",
+        &serde_json::json!({"profile": "svc", "dialect": "oauth2", "client_id": "c",
+            "token_url": "http://127.0.0.1:1/token", "access_token": token}),
+    );
+    let r = rrun(&sb, &url, &prefix, &["init", "--from", &f, "--write"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    let version = format!("{tagged}version");
+    let (from, _) = set.serving(&version);
+    let conn = |port: u16| {
+        set.nodes
+            .iter()
+            .find(|n| n.port == port)
+            .and_then(|n| n.conn())
+            .unwrap()
+    };
+    let masters: Vec<u16> = set
+        .nodes
+        .iter()
+        .filter(|n| {
+            let role = redis_support::ha::info_field(&mut n.conn().unwrap(), "replication", "role");
+            role.as_deref() == Some("master")
+        })
+        .map(|n| n.port)
+        .collect();
+    let to = *masters.iter().find(|p| **p != from).unwrap();
+    let id = |port: u16| -> String {
+        redis::cmd("CLUSTER")
+            .arg("MYID")
+            .query(&mut conn(port))
+            .unwrap()
+    };
+    let (from_id, to_id) = (id(from), id(to));
+    let slot: i64 = redis::cmd("CLUSTER")
+        .arg("KEYSLOT")
+        .arg(&version)
+        .query(&mut conn(from))
+        .unwrap();
+    let setslot = |port: u16, how: &str, node: &str| {
+        let () = redis::cmd("CLUSTER")
+            .arg("SETSLOT")
+            .arg(slot)
+            .arg(how)
+            .arg(node)
+            .query(&mut conn(port))
+            .unwrap();
+    };
+    let migrate = |keys: &[String]| {
+        let () = redis::cmd("MIGRATE")
+            .arg("127.0.0.1")
+            .arg(to)
+            .arg("")
+            .arg(0)
+            .arg(5000)
+            .arg("KEYS")
+            .arg(keys)
+            .query(&mut conn(from))
+            .unwrap();
+    };
+    setslot(to, "IMPORTING", &from_id);
+    setslot(from, "MIGRATING", &to_id);
+    // The profile's key moves first: reading it meets ASK.
+    migrate(&[format!("{tagged}profile:svc")]);
+    let asked = || -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query(&mut conn(to))
+            .unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("cmdstat_asking:calls="))
+            .and_then(|rest| rest.split(',').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = asked();
+    let r = rrun(&sb, &url, &prefix, &["--profile", "svc", "token"]);
+    assert_eq!(r.code, 0, "a read during the migration: {}", r.all());
+    assert_eq!(r.stdout.trim(), token);
+    assert!(
+        asked() > before,
+        "the read did not follow ASK to the new node"
+    );
+
+    // A write of keys on both sides waits (TRYAGAIN) until the move is done.
+    let f2 = init_file(
+        &sb,
+        "svc2.json",
+        &serde_json::json!({"profile": "svc2", "dialect": "oauth2", "client_id": "c2"}),
+    );
+    let mut writer = redis_support::rcmd(&sb, &url, &prefix, &["init", "--from", &f2, "--write"])
+        .env("PANCRED_REDIS_TIMEOUT_MS", "8000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        writer.try_wait().unwrap().is_none(),
+        "the write did not wait for the move to finish"
+    );
+    let left: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{tagged}*"))
+        .query(&mut conn(from))
+        .unwrap();
+    if !left.is_empty() {
+        migrate(&left);
+    }
+    for port in &masters {
+        setslot(*port, "NODE", &to_id);
+    }
+    let out = writer.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the write across the migration: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let list = rrun(&sb, &url, &prefix, &["list", "--json"]);
+    assert_eq!(list.code, 0, "{}", list.all());
+    let v: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["svc", "svc2"]);
+    let r = rrun(&sb, &url, &prefix, &["--profile", "svc", "token"]);
+    assert_eq!(r.stdout.trim(), token, "{}", r.all());
+    assert_eq!(
+        set.serving(&version).0,
+        to,
+        "the slot is served by the new master"
+    );
+    let moved: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{tagged}*"))
+        .query(&mut conn(to))
+        .unwrap();
+    assert!(moved.len() >= 5, "{moved:?}");
+}
