@@ -232,3 +232,39 @@ fn servers_that_never_answer_cost_a_bounded_wait() {
         checks["memcached"]
     );
 }
+
+/// Whether the small `pancred` answers a cached token itself, as the function it calls says:
+/// yes for the file store and a plain Redis, no for a Sentinel URL (the whole program's).
+#[test]
+fn doctor_says_whether_the_small_program_answers_from_the_store() {
+    let sb = Sandbox::new();
+    let (_, checks) = report(doctor(&sb));
+    let detail = |checks: &Value| {
+        checks["cached-answer"]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(status(&checks, "cached-answer"), "ok", "{checks}");
+    assert!(
+        detail(&checks).contains("answers a valid cached token itself, from the file store"),
+        "{checks}"
+    );
+    let Some(url) = common::external("PANCRED_TEST_REDIS_URL") else {
+        return;
+    };
+    let mut c = doctor(&sb);
+    c.env("PANCRED_STORE", "redis")
+        .env("PANCRED_REDIS_URL", &url);
+    let (_, checks) = report(c);
+    assert!(
+        detail(&checks).contains("itself, from the redis store"),
+        "{checks}"
+    );
+    let mut c = doctor(&sb);
+    c.env("PANCRED_STORE", "redis")
+        .env("PANCRED_REDIS_URL", "redis+sentinel://127.0.0.1:1/mymaster")
+        .env("PANCRED_REDIS_TIMEOUT_MS", "300");
+    let (_, checks) = report(c);
+    assert!(detail(&checks).contains("to `pancred-full`"), "{checks}");
+}

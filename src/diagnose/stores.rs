@@ -32,7 +32,32 @@ pub fn stores(config: &StoreConfig) -> Vec<Check> {
     checks.extend(redis(config));
     #[cfg(feature = "memcached")]
     checks.push(memcached(config));
+    checks.push(cached_answer(config));
     checks
+}
+
+/// Whether the small `pancred` answers a valid cached token from this store itself (the path
+/// kubectl and git take on every request), asked of the very function it calls
+/// ([`crate::store::open_cached`]).
+fn cached_answer(config: &StoreConfig) -> Check {
+    const NAME: &str = "cached-answer";
+    match crate::store::open_cached(config) {
+        Some(Ok(opened)) => Check::ok(
+            NAME,
+            format!(
+                "`pancred` answers a valid cached token itself, from the {} store at {}",
+                opened.store.kind(),
+                opened.store.location()
+            ),
+        ),
+        Some(Err(e)) => Check::skip(NAME, format!("the store did not open: {e}")),
+        None => Check::ok(
+            NAME,
+            "`pancred` hands every command on this store (or this form of its URL) to \
+             `pancred-full`: one more process start for each kubectl or git request (the stores \
+             it reads itself are in docs/install.md)",
+        ),
+    }
 }
 
 /// The selected store, and whether it is the file store (chosen, or `auto`'s fallback).
