@@ -92,6 +92,76 @@ pub fn expire(sb: &Sandbox, url: &str, prefix: &str, name: &str) {
     );
 }
 
+/// A fresh CA (`ca.pem`) and a certificate for 127.0.0.1 signed by it (`server.pem`,
+/// `server.key`) in `dir`, made by the openssl command: `(cert, key, ca)`.
+pub fn tls_files(dir: &Path) -> Option<(String, String, String)> {
+    if !crate::common::have_program("openssl") {
+        return None;
+    }
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let steps: [Vec<String>; 3] = [
+        [
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", &p("ca.key"), "-out", &p("ca.pem")],
+            &["-days", "2", "-subj", "/CN=pancred test CA"],
+            &["-addext", "basicConstraints=critical,CA:TRUE"],
+            &["-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ]
+        .concat()
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        [
+            &["req"][..],
+            &ec,
+            &["-keyout", &p("server.key"), "-out", &p("server.csr")],
+            &["-subj", "/CN=127.0.0.1"],
+        ]
+        .concat()
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        [
+            "x509",
+            "-req",
+            "-in",
+            &p("server.csr"),
+            "-CA",
+            &p("ca.pem"),
+            "-CAkey",
+            &p("ca.key"),
+            "-CAcreateserial",
+            "-out",
+            &p("server.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            &p("ext.cnf"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    ];
+    for args in steps {
+        let out = Command::new("openssl").args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Some((p("server.pem"), p("server.key"), p("ca.pem")))
+}
+
 /// A `redis-server` of the test's own on a free loopback port; killed when dropped.
 pub struct OwnRedis {
     pub child: Child,
@@ -119,71 +189,7 @@ impl OwnRedis {
     /// A TLS-only server (`rediss://`) whose certificate for 127.0.0.1 is signed by a fresh CA;
     /// returns it with the CA's PEM file. Keys and certificates come from the openssl command.
     pub fn start_tls(dir: &Path) -> Option<(Self, PathBuf)> {
-        if !crate::common::have_program("openssl") {
-            return None;
-        }
-        let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
-        std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-        ];
-        let steps: [Vec<String>; 3] = [
-            [
-                &["req", "-x509"][..],
-                &ec,
-                &["-keyout", &p("ca.key"), "-out", &p("ca.pem")],
-                &["-days", "2", "-subj", "/CN=pancred test CA"],
-                &["-addext", "basicConstraints=critical,CA:TRUE"],
-                &["-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-            ]
-            .concat()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-            [
-                &["req"][..],
-                &ec,
-                &["-keyout", &p("server.key"), "-out", &p("server.csr")],
-                &["-subj", "/CN=127.0.0.1"],
-            ]
-            .concat()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-            [
-                "x509",
-                "-req",
-                "-in",
-                &p("server.csr"),
-                "-CA",
-                &p("ca.pem"),
-                "-CAkey",
-                &p("ca.key"),
-                "-CAcreateserial",
-                "-out",
-                &p("server.pem"),
-                "-days",
-                "2",
-                "-extfile",
-                &p("ext.cnf"),
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        ];
-        for args in steps {
-            let out = Command::new("openssl").args(&args).output().unwrap();
-            assert!(
-                out.status.success(),
-                "openssl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let (cert, key, ca) = (p("server.pem"), p("server.key"), p("ca.pem"));
+        let (cert, key, ca) = tls_files(dir)?;
         let tls = [
             "--tls-cert-file",
             &cert,

@@ -100,7 +100,9 @@ impl Conn {
                 t.info = info;
                 if let Some(pem) = &certs {
                     // The certificates are read once, here, so a bad file is reported at once.
-                    route::client(t.info.clone(), Some(pem)).map_err(bad_ca)?;
+                    // (Checked on a node's TLS address: the placeholder in `info` has none.)
+                    let (host, port) = t.nodes.first().cloned().unwrap_or_default();
+                    route::client(t.at(&host, port), Some(pem)).map_err(bad_ca)?;
                 }
                 Target::Many(Route::new(t, certs, sentinel_password))
             }

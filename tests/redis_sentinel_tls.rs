@@ -1,0 +1,206 @@
+//! The redis store on a TLS-only Sentinel deployment (`rediss+sentinel://`): a primary and a
+//! replica that speak only TLS (replication too), and a sentinel that speaks only TLS, all with
+//! certificates from a private CA (`PANCRED_REDIS_CA_FILE`). A token is read and profiles written
+//! before and after `SENTINEL FAILOVER`, and doctor names the master the sentinel names.
+#![cfg(all(feature = "cli", feature = "redis"))]
+#![allow(clippy::disallowed_methods)] // (a test sets up its files and stores as it likes)
+
+mod common;
+mod redis_support;
+
+use common::{jwt, now, Sandbox};
+use redis_support::ha::{free_port, program, wait_for, MASTER};
+use redis_support::{init_file, rcmd, tls_files};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+
+/// `redis-cli` over TLS to the node at `port`.
+fn cli(ca: &str, port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args([
+            "--tls",
+            "--cacert",
+            ca,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .args(args)
+        .output()
+        .expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A server process, killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `program ARGS` and waits until the node at `port` answers PING over TLS.
+fn spawn(program: &str, args: Vec<String>, ca: &str, port: u16) -> Proc {
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start a redis process");
+    let proc = Proc(child);
+    wait_for(&format!("127.0.0.1:{port} to answer over TLS"), || {
+        cli(ca, port, &["PING"]).trim() == "PONG"
+    });
+    proc
+}
+
+#[test]
+fn a_tls_sentinel_deployment_serves_and_fails_over() {
+    let Some(server) = common::external("PANCRED_TEST_REDIS_SERVER") else {
+        return;
+    };
+    let (Some(sentinel), Some(_)) = (program("redis-sentinel"), program("redis-cli")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cert, key, ca)) = tls_files(dir.path()) else {
+        return;
+    };
+    let tls = |port: u16, extra: &[&str]| -> Vec<String> {
+        let data = dir.path().join(port.to_string());
+        std::fs::create_dir_all(&data).unwrap();
+        let mut args: Vec<String> = [
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
+            "--tls-replication",
+            "yes",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--repl-diskless-sync-delay",
+            "0",
+            "--dir",
+            data.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let (primary, replica, watcher) = (free_port(), free_port(), free_port());
+    let _primary = spawn(&server, tls(primary, &[]), &ca, primary);
+    let p = primary.to_string();
+    let _replica = spawn(
+        &server,
+        tls(replica, &["--replicaof", "127.0.0.1", &p]),
+        &ca,
+        replica,
+    );
+    let conf = dir.path().join("sentinel.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "port 0\ntls-port {watcher}\nbind 127.0.0.1\ndir {}\n\
+             tls-cert-file {cert}\ntls-key-file {key}\ntls-ca-cert-file {ca}\n\
+             tls-auth-clients no\ntls-replication yes\n\
+             sentinel monitor {MASTER} 127.0.0.1 {primary} 1\n\
+             sentinel down-after-milliseconds {MASTER} 1000\n\
+             sentinel failover-timeout {MASTER} 2000\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let _sentinel = spawn(
+        &sentinel,
+        vec![conf.to_str().unwrap().to_string()],
+        &ca,
+        watcher,
+    );
+    let master_of = || {
+        cli(
+            &ca,
+            watcher,
+            &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER],
+        )
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse::<u16>().ok())
+    };
+    let replicas_known = || {
+        cli(&ca, watcher, &["SENTINEL", "REPLICAS", MASTER]).contains(&replica.to_string())
+            && cli(&ca, primary, &["INFO", "replication"]).contains("connected_slaves:1")
+    };
+    wait_for("the sentinel to see the primary and its replica", || {
+        master_of() == Some(primary) && replicas_known()
+    });
+
+    let sb = Sandbox::new();
+    let url = format!("rediss+sentinel://127.0.0.1:{watcher}/{MASTER}");
+    let run = |args: &[&str]| -> common::Run {
+        rcmd(&sb, &url, "tls:", args)
+            .env("PANCRED_REDIS_CA_FILE", &ca)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let token = jwt(&json!({"exp": now() + 3600, "sub": "svc"}));
+    for (name, doc) in [(
+        "svc",
+        json!({"profile": "svc", "dialect": "oauth2", "client_id": "c", "access_token": token}),
+    )] {
+        let f = init_file(&sb, &format!("{name}.json"), &doc);
+        let r = run(&["init", "--from", &f, "--write"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let r = run(&["--profile", "svc", "token"]);
+    assert_eq!(r.stdout.trim(), token, "{}", r.all());
+    // Without the CA the sentinel's certificate is refused, and the message says what to set.
+    let r: common::Run = rcmd(&sb, &url, "tls:", &["--profile", "svc", "token"])
+        .env("PANCRED_REDIS_TIMEOUT_MS", "1000")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 5, "{}", r.all());
+    assert!(r.stderr.contains("PANCRED_REDIS_CA_FILE"), "{}", r.all());
+
+    cli(&ca, watcher, &["SENTINEL", "FAILOVER", MASTER]);
+    wait_for("the replica to be the master", || {
+        master_of() == Some(replica)
+    });
+    let f = init_file(
+        &sb,
+        "svc2.json",
+        &json!({"profile": "svc2", "dialect": "oauth2", "client_id": "c2"}),
+    );
+    let r = run(&["init", "--from", &f, "--write"]);
+    assert_eq!(r.code, 0, "a write after the failover: {}", r.all());
+    let r = run(&["--profile", "svc", "token"]);
+    assert_eq!(r.stdout.trim(), token, "{}", r.all());
+    let r = run(&["list", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let names: Vec<&str> = rows.iter().filter_map(|p| p["profile"].as_str()).collect();
+    assert_eq!(names, ["svc", "svc2"], "{}", r.all());
+    let r = run(&["doctor"]);
+    assert!(
+        r.all().contains(&format!("127.0.0.1:{replica}")),
+        "doctor does not name the new master: {}",
+        r.all()
+    );
+}
