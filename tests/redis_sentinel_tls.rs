@@ -161,14 +161,13 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
             .into()
     };
     let token = jwt(&json!({"exp": now() + 3600, "sub": "svc"}));
-    for (name, doc) in [(
-        "svc",
-        json!({"profile": "svc", "dialect": "oauth2", "client_id": "c", "access_token": token}),
-    )] {
-        let f = init_file(&sb, &format!("{name}.json"), &doc);
-        let r = run(&["init", "--from", &f, "--write"]);
-        assert_eq!(r.code, 0, "{}", r.all());
-    }
+    let f = init_file(
+        &sb,
+        "svc.json",
+        &json!({"profile": "svc", "dialect": "oauth2", "client_id": "c", "access_token": token}),
+    );
+    let r = run(&["init", "--from", &f, "--write"]);
+    assert_eq!(r.code, 0, "{}", r.all());
     let r = run(&["--profile", "svc", "token"]);
     assert_eq!(r.stdout.trim(), token, "{}", r.all());
     // Without the CA the sentinel's certificate is refused, and the message says what to set.
