@@ -1,7 +1,9 @@
 //! The redis store on a TLS-only Sentinel deployment (`rediss+sentinel://`): a primary and a
 //! replica that speak only TLS (replication too), and a sentinel that speaks only TLS, all with
-//! certificates from a private CA (`PANCRED_REDIS_CA_FILE`). A token is read and profiles written
-//! before and after `SENTINEL FAILOVER`, and doctor names the master the sentinel names.
+//! certificates from a private CA (`PANCRED_REDIS_CA_FILE`), the servers and the sentinel each
+//! with a password of their own (`PANCRED_REDIS_SENTINEL_PASSWORD`). A token is read and profiles
+//! written before and after `SENTINEL FAILOVER`, doctor names the master the sentinel names, and
+//! no password is ever shown.
 #![cfg(all(feature = "cli", feature = "redis"))]
 #![allow(clippy::disallowed_methods)] // (a test sets up its files and stores as it likes)
 
@@ -14,8 +16,11 @@ use redis_support::{init_file, rcmd, tls_files};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 
-/// `redis-cli` over TLS to the node at `port`.
-fn cli(ca: &str, port: u16, args: &[&str]) -> String {
+const SERVER_PW: &str = "srv-pw-Tq81";
+const SENTINEL_PW: &str = "snt-pw-Zr42";
+
+/// `redis-cli` over TLS to the node at `port`, logged in with `password`.
+fn cli(ca: &str, port: u16, password: &str, args: &[&str]) -> String {
     let out = Command::new("redis-cli")
         .args([
             "--tls",
@@ -26,6 +31,7 @@ fn cli(ca: &str, port: u16, args: &[&str]) -> String {
             "-p",
             &port.to_string(),
         ])
+        .args(["--no-auth-warning", "-a", password])
         .args(args)
         .output()
         .expect("redis-cli");
@@ -43,7 +49,7 @@ impl Drop for Proc {
 }
 
 /// Starts `program ARGS` and waits until the node at `port` answers PING over TLS.
-fn spawn(program: &str, args: Vec<String>, ca: &str, port: u16) -> Proc {
+fn spawn(program: &str, args: Vec<String>, ca: &str, port: u16, password: &str) -> Proc {
     let child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -53,7 +59,7 @@ fn spawn(program: &str, args: Vec<String>, ca: &str, port: u16) -> Proc {
         .expect("start a redis process");
     let proc = Proc(child);
     wait_for(&format!("127.0.0.1:{port} to answer over TLS"), || {
-        cli(ca, port, &["PING"]).trim() == "PONG"
+        cli(ca, port, password, &["PING"]).trim() == "PONG"
     });
     proc
 }
@@ -96,6 +102,10 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
             "no",
             "--repl-diskless-sync-delay",
             "0",
+            "--requirepass",
+            SERVER_PW,
+            "--masterauth",
+            SERVER_PW,
             "--dir",
             data.to_str().unwrap(),
         ]
@@ -105,13 +115,14 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
         args
     };
     let (primary, replica, watcher) = (free_port(), free_port(), free_port());
-    let _primary = spawn(&server, tls(primary, &[]), &ca, primary);
+    let _primary = spawn(&server, tls(primary, &[]), &ca, primary, SERVER_PW);
     let p = primary.to_string();
     let _replica = spawn(
         &server,
         tls(replica, &["--replicaof", "127.0.0.1", &p]),
         &ca,
         replica,
+        SERVER_PW,
     );
     let conf = dir.path().join("sentinel.conf");
     std::fs::write(
@@ -119,7 +130,8 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
         format!(
             "port 0\ntls-port {watcher}\nbind 127.0.0.1\ndir {}\n\
              tls-cert-file {cert}\ntls-key-file {key}\ntls-ca-cert-file {ca}\n\
-             tls-auth-clients no\ntls-replication yes\n\
+             tls-auth-clients no\ntls-replication yes\nrequirepass {SENTINEL_PW}\n\
+             sentinel auth-pass {MASTER} {SERVER_PW}\n\
              sentinel monitor {MASTER} 127.0.0.1 {primary} 1\n\
              sentinel down-after-milliseconds {MASTER} 1000\n\
              sentinel failover-timeout {MASTER} 2000\n",
@@ -132,11 +144,13 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
         vec![conf.to_str().unwrap().to_string()],
         &ca,
         watcher,
+        SENTINEL_PW,
     );
     let master_of = || {
         cli(
             &ca,
             watcher,
+            SENTINEL_PW,
             &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER],
         )
         .lines()
@@ -144,21 +158,26 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
         .and_then(|l| l.trim().parse::<u16>().ok())
     };
     let replicas_known = || {
-        cli(&ca, watcher, &["SENTINEL", "REPLICAS", MASTER]).contains(&replica.to_string())
-            && cli(&ca, primary, &["INFO", "replication"]).contains("connected_slaves:1")
+        cli(&ca, watcher, SENTINEL_PW, &["SENTINEL", "REPLICAS", MASTER])
+            .contains(&replica.to_string())
+            && cli(&ca, primary, SERVER_PW, &["INFO", "replication"]).contains("connected_slaves:1")
     };
     wait_for("the sentinel to see the primary and its replica", || {
         master_of() == Some(primary) && replicas_known()
     });
 
     let sb = Sandbox::new();
-    let url = format!("rediss+sentinel://127.0.0.1:{watcher}/{MASTER}");
+    let url = format!("rediss+sentinel://:{SERVER_PW}@127.0.0.1:{watcher}/{MASTER}");
+    let said = std::cell::RefCell::new(String::new());
     let run = |args: &[&str]| -> common::Run {
-        rcmd(&sb, &url, "tls:", args)
+        let r: common::Run = rcmd(&sb, &url, "tls:", args)
             .env("PANCRED_REDIS_CA_FILE", &ca)
+            .env("PANCRED_REDIS_SENTINEL_PASSWORD", SENTINEL_PW)
             .output()
             .unwrap()
-            .into()
+            .into();
+        said.borrow_mut().push_str(&r.all());
+        r
     };
     let token = jwt(&json!({"exp": now() + 3600, "sub": "svc"}));
     let f = init_file(
@@ -178,8 +197,26 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
         .into();
     assert_eq!(r.code, 5, "{}", r.all());
     assert!(r.stderr.contains("PANCRED_REDIS_CA_FILE"), "{}", r.all());
+    said.borrow_mut().push_str(&r.all());
+    // A wrong sentinel password: refused, never shown.
+    let r: common::Run = rcmd(&sb, &url, "tls:", &["--profile", "svc", "token"])
+        .env("PANCRED_REDIS_CA_FILE", &ca)
+        .env("PANCRED_REDIS_SENTINEL_PASSWORD", "wrong-snt-pw")
+        .env("PANCRED_REDIS_TIMEOUT_MS", "1000")
+        .output()
+        .unwrap()
+        .into();
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.is_empty(), "{}", r.all());
+    assert!(!r.all().contains("wrong-snt-pw"), "{}", r.all());
+    assert!(
+        r.stderr.contains("refused access") && r.stderr.contains("PANCRED_REDIS_SENTINEL_PASSWORD"),
+        "{}",
+        r.all()
+    );
+    said.borrow_mut().push_str(&r.all());
 
-    cli(&ca, watcher, &["SENTINEL", "FAILOVER", MASTER]);
+    cli(&ca, watcher, SENTINEL_PW, &["SENTINEL", "FAILOVER", MASTER]);
     wait_for("the replica to be the master", || {
         master_of() == Some(replica)
     });
@@ -202,4 +239,8 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
         "doctor does not name the new master: {}",
         r.all()
     );
+    let said = said.into_inner();
+    for pw in [SERVER_PW, SENTINEL_PW] {
+        assert!(!said.contains(pw), "a password was shown: {said}");
+    }
 }

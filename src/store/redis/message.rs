@@ -65,8 +65,12 @@ impl Conn {
             // (A refused SELECT carries the server's NOAUTH only in its text.)
             || text.contains("Authentication required")
         {
+            let fix = match text.contains(super::route::SENTINEL_LOGIN_REFUSED) {
+                true => "check PANCRED_REDIS_SENTINEL_PASSWORD (the sentinels' own password; the URL's is the master's)",
+                false => "check the password (in the URL, or REDISCLI_AUTH)",
+            };
             StoreError::Unavailable(format!(
-                "Redis at {at} refused access while {doing}: {text}; check the password (in the URL, or REDISCLI_AUTH)"
+                "Redis at {at} refused access while {doing}: {text}; {fix}"
             ))
         } else {
             StoreError::Backend(format!("Redis at {at}: {doing}: {text}"))

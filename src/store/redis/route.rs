@@ -76,6 +76,9 @@ pub(super) fn open(client: &Client, timeout: Duration) -> RedisResult<Connection
     Ok(conn)
 }
 
+/// What an error says when every sentinel refused the login (their password is not the URL's).
+pub(super) const SENTINEL_LOGIN_REFUSED: &str = "every sentinel refused the login";
+
 /// A failure that a new connection may not have: worth one more try after re-resolving.
 fn refused(text: String) -> RedisError {
     std::io::Error::new(std::io::ErrorKind::ConnectionRefused, text).into()
@@ -154,6 +157,7 @@ impl Route {
         let mut failures = Vec::new();
         let mut best: Option<View> = None;
         let mut failing_over = false;
+        let mut logins_refused = 0;
         // All at once: a sentinel that does not answer costs one timeout, not one each.
         let answers: Vec<_> = std::thread::scope(|s| {
             let asks: Vec<_> = self
@@ -176,7 +180,13 @@ impl Route {
                     }
                 }
                 Ok(None) => failures.push(format!("{at}: knows no such master")),
-                Err(e) => failures.push(format!("{at}: {e}")),
+                Err(e) => {
+                    logins_refused += usize::from(
+                        e.kind() == ErrorKind::AuthenticationFailed
+                            || matches!(e.code(), Some("WRONGPASS" | "NOAUTH")),
+                    );
+                    failures.push(format!("{at}: {e}"));
+                }
             }
         }
         if let Some(mut view) = best {
@@ -188,10 +198,19 @@ impl Route {
             crate::text::Safe(master),
             failures.join("; ")
         );
-        match failures.iter().all(|f| f.ends_with("knows no such master")) {
-            true => Err((ErrorKind::MasterNameNotFoundBySentinel, "no master", text).into()),
-            false => Err(refused(text)),
+        if failures.iter().all(|f| f.ends_with("knows no such master")) {
+            return Err((ErrorKind::MasterNameNotFoundBySentinel, "no master", text).into());
         }
+        if logins_refused == failures.len() {
+            let text = format!("{SENTINEL_LOGIN_REFUSED}: {text}");
+            return Err((
+                ErrorKind::AuthenticationFailed,
+                "sentinel login refused",
+                text,
+            )
+                .into());
+        }
+        Err(refused(text))
     }
 
     /// What one sentinel says of the master (`None`: it knows no such master).
