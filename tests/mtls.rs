@@ -328,3 +328,67 @@ fn missing_unreadable_or_mismatched_files_are_named() {
     );
     assert_eq!(b.oidc.token_requests(), 0, "nothing was sent");
 }
+
+/// DPoP with mTLS client authentication: a client that proves itself with its certificate and
+/// whose tokens are bound to a DPoP key gets a token bound to pancred's key; a
+/// client whose tokens the provider binds to its certificate cannot have both, and the
+/// provider's refusal is said as it is, with nothing stored lost.
+#[test]
+fn dpop_with_mtls_client_authentication() {
+    let Some(b) = Bound::start() else { return };
+    let sb = Sandbox::new();
+    let profile = |name: &str, client: &str| {
+        let mut p = b.profile(
+            name,
+            client,
+            "self_signed_tls_client_auth",
+            "self-signed.pem",
+            "self-signed-key.pem",
+        );
+        p["grant"] = json!("client_credentials");
+        p["scope"] = json!("api:read");
+        p["dpop"] = json!(true);
+        p
+    };
+    init(&sb, &profile("both", "mtls-dpop"));
+    let r = b.run(&sb, &["--profile", "both", "token"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let token = r.stdout.trim().to_string();
+    let c = claims(&token);
+    assert!(c["cnf"]["jkt"].is_string(), "{c}");
+    // Bound to the key pancred proves with, not to the certificate.
+    let proof = b.run(
+        &sb,
+        &[
+            "--profile",
+            "both",
+            "dpop-proof",
+            "--method",
+            "GET",
+            "--url",
+            "https://x.example/",
+        ],
+    );
+    assert_eq!(proof.code, 0, "{}", proof.all());
+    let jwk = &common::dpop::part(proof.stdout.trim(), 0)["jwk"];
+    assert_eq!(
+        c["cnf"]["jkt"],
+        common::dpop::thumbprint(jwk).as_str(),
+        "{c}"
+    );
+    assert!(c["cnf"].get("x5t#S256").is_none(), "{c}");
+    let shown: Value =
+        serde_json::from_str(&b.run(&sb, &["--profile", "both", "show", "--json"]).stdout).unwrap();
+    assert_eq!(shown["token_binding"], "dpop", "{shown}");
+
+    init(&sb, &profile("cert-bound", "mtls-self-signed"));
+    let before = stored(&sb, "cert-bound");
+    let r = b.run(&sb, &["--profile", "cert-bound", "token"]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(
+        r.stderr.contains("multiple proof-of-possession mechanisms"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(stored(&sb, "cert-bound")["client_id"], before["client_id"]);
+}

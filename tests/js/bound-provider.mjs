@@ -83,6 +83,14 @@ function clients() {
       token_endpoint_auth_method: 'self_signed_tls_client_auth',
       jwks: { keys: [{ ...selfSigned.publicKey.export({ format: 'jwk' }), x5c: [selfSigned.raw.toString('base64')] }] },
     });
+    // Authenticated by its certificate, its tokens bound to a DPoP key instead.
+    list.push({
+      ...common,
+      client_id: 'mtls-dpop',
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      tls_client_certificate_bound_access_tokens: false,
+      jwks: { keys: [{ ...selfSigned.publicKey.export({ format: 'jwk' }), x5c: [selfSigned.raw.toString('base64')] }] },
+    });
   }
   return list;
 }
