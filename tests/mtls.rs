@@ -392,3 +392,73 @@ fn dpop_with_mtls_client_authentication() {
     );
     assert_eq!(stored(&sb, "cert-bound")["client_id"], before["client_id"]);
 }
+
+/// The library's `AuthorizedClient` on an mTLS profile presents the client certificate, so a
+/// certificate-bound token is accepted by the resource server. (The call runs in a child of this
+/// test, started with `SSL_CERT_FILE` naming the test CA, as a program of the user's would be.)
+#[test]
+fn the_library_client_presents_the_certificate() {
+    if let Ok(spec) = std::env::var("PANCRED_TEST_MTLS_LIBRARY_CALL") {
+        return library_call(&spec);
+    }
+    let Some(b) = Bound::start() else { return };
+    let sb = Sandbox::new();
+    init(
+        &sb,
+        &b.profile(
+            "m",
+            "mtls-client",
+            "tls_client_auth",
+            "client.pem",
+            "client-key.pem",
+        ),
+    );
+    let r = b.run(&sb, &["--profile", "m", "auth-url"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let (code, _) = b.oidc.authorize(r.stdout.trim(), REDIRECT);
+    let r = b.run(&sb, &["--profile", "m", "exchange", "--code", &code]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let doc = stored(&sb, "m");
+    let token = doc["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        b.userinfo(&token, None),
+        "401",
+        "the token is certificate-bound"
+    );
+    let spec = json!({"doc": doc, "url": format!("{}/me", b.tls_origin())});
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "the_library_client_presents_the_certificate",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("PANCRED_TEST_MTLS_LIBRARY_CALL", spec.to_string())
+        .env("SSL_CERT_FILE", b.file("ca.pem"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("status 200"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The child's part: the profile in a memory store, one request through `AuthorizedClient`.
+fn library_call(spec: &str) {
+    let spec: Value = serde_json::from_str(spec).unwrap();
+    let profile = pancred::Profile::from_json(spec["doc"].clone()).unwrap();
+    let store: pancred::SharedStore =
+        std::sync::Arc::new(pancred::store::memory::MemoryStore::with_profiles([
+            profile,
+        ]));
+    let engine = pancred::Engine::new(store).with_http_timeout(std::time::Duration::from_secs(30));
+    let client = pancred::authorized_client::AuthorizedClient::new(engine, "m").unwrap();
+    let url = spec["url"].as_str().unwrap().to_string();
+    let status = common::oidc::block(async {
+        let r = client.send(|h| h.get(&url)).await.unwrap();
+        r.status().as_u16()
+    });
+    println!("status {status}");
+    assert_eq!(status, 200);
+}
