@@ -150,27 +150,42 @@ fn applies(condition: &str, file: &Path, git_dir: &Path, home: Option<&Path>) ->
     }
 }
 
-/// A path glob: `*` and `?` within one segment, `**` across segments.
+/// The longest `includeIf` pattern and repository path compared (the match recurses once per
+/// byte); longer ones never match.
+const MAX_PATTERN: usize = 1024;
+
+/// A path glob: `*` and `?` within one segment, `**` across segments. Each (pattern, text)
+/// position is decided once, so any pattern costs at most the product of the two lengths.
 fn glob(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match p {
-            [] => t.is_empty(),
-            [b'*', b'*', b'/', rest @ ..] => {
-                // Zero or more whole segments.
-                go(rest, t)
-                    || t.iter()
-                        .enumerate()
-                        .any(|(i, &c)| c == b'/' && go(rest, &t[i + 1..]))
-            }
-            [b'*', b'*', rest @ ..] => (0..=t.len()).any(|i| go(rest, &t[i..])),
-            [b'*', rest @ ..] => (0..=t.len())
-                .take_while(|&i| i == 0 || t[i - 1] != b'/')
-                .any(|i| go(rest, &t[i..])),
-            [b'?', rest @ ..] => matches!(t, [c, ..] if *c != b'/') && go(rest, &t[1..]),
-            [c, rest @ ..] => matches!(t, [d, ..] if d == c) && go(rest, &t[1..]),
-        }
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    if p.len() > MAX_PATTERN || t.len() > MAX_PATTERN {
+        return false;
     }
-    go(pattern.as_bytes(), text.as_bytes())
+    let mut memo = vec![None; (p.len() + 1) * (t.len() + 1)];
+    go(p, t, 0, 0, &mut memo)
+}
+
+fn go(p: &[u8], t: &[u8], i: usize, j: usize, memo: &mut [Option<bool>]) -> bool {
+    let at = i * (t.len() + 1) + j;
+    if let Some(known) = memo[at] {
+        return known;
+    }
+    let answer = match &p[i..] {
+        [] => j == t.len(),
+        // Zero or more whole segments.
+        [b'*', b'*', b'/', ..] => {
+            go(p, t, i + 3, j, memo)
+                || (j..t.len()).any(|k| t[k] == b'/' && go(p, t, i + 3, k + 1, memo))
+        }
+        [b'*', b'*', ..] => (j..=t.len()).any(|k| go(p, t, i + 2, k, memo)),
+        [b'*', ..] => (j..=t.len())
+            .take_while(|&k| k == j || t[k - 1] != b'/')
+            .any(|k| go(p, t, i + 1, k, memo)),
+        [b'?', ..] => j < t.len() && t[j] != b'/' && go(p, t, i + 1, j + 1, memo),
+        [c, ..] => j < t.len() && t[j] == *c && go(p, t, i + 1, j + 1, memo),
+    };
+    memo[at] = Some(answer);
+    answer
 }
 
 /// Every `key = value` of a git config file, in order.
@@ -243,6 +258,16 @@ mod tests {
         assert!(!glob("/a/*/.git", "/a/b/c/.git"));
         assert!(glob("/a/**/.git", "/a/.git"));
         assert!(glob("/a/?/.git", "/a/b/.git"));
+    }
+
+    #[test]
+    fn a_pattern_of_many_stars_costs_no_more_than_its_length_times_the_paths() {
+        let stars = "*".repeat(100);
+        let path = format!("/{}", "a/".repeat(200));
+        let started = std::time::Instant::now();
+        assert!(!glob(&format!("{stars}x"), &path));
+        assert!(!glob(&format!("{}x", "**/".repeat(50)), &path));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
