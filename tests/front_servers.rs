@@ -38,6 +38,28 @@ fn store(sb: &Sandbox, env: Vars, name: &str) -> String {
     token
 }
 
+/// What is not the small program's on any store: a token that needs a refresh goes to the
+/// whole program, and a profile removed through it is never served again, by either program.
+fn refresh_and_removal_are_the_whole_programs(sb: &Sandbox, env: Vars, name: &str, token: &str) {
+    let (_, full) = handed_over(
+        sb,
+        &["--profile", name, "--leeway", "7200", "token"],
+        env,
+        "",
+    );
+    assert!(full, "a token that needs a refresh was answered");
+    let r = run(sb, FULL, &["--profile", name, "remove", "--yes"], env, "");
+    assert_eq!(r.code, 0, "{}", r.all());
+    for program in [common::bin(), FULL] {
+        let r = run(sb, program, &["--profile", name, "token"], env, "");
+        assert_ne!(r.code, 0, "{}", r.all());
+        assert!(
+            !r.stdout.contains(token),
+            "a removed profile's token was served"
+        );
+    }
+}
+
 fn prefix() -> String {
     format!(
         "front-{}-{}:",
@@ -115,34 +137,10 @@ fn the_small_program_answers_from_a_plain_redis_itself() {
         let (r, full) = handed_over(&sb, &["--profile", "fleet", "token"], &vars, "");
         assert!(full, "{what}: not handed over: {}", r.all());
     }
-    // A profile that is not there, and a token that needs a refresh.
+    // A profile that is not there; a token that needs a refresh; a removed profile.
     let (r, full) = handed_over(&sb, &["--profile", "nobody", "token"], env, "");
     assert!(full && r.code != 0, "{}", r.all());
-    let (_, full) = handed_over(
-        &sb,
-        &["--profile", "fleet", "--leeway", "7200", "token"],
-        env,
-        "",
-    );
-    assert!(full, "a token that needs a refresh was answered");
-
-    // Removed through the whole program: never answered, by either.
-    let r = run(
-        &sb,
-        FULL,
-        &["--profile", "fleet", "remove", "--yes"],
-        env,
-        "",
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
-    for program in [common::bin(), FULL] {
-        let r = run(&sb, program, &["--profile", "fleet", "token"], env, "");
-        assert_ne!(r.code, 0, "{}", r.all());
-        assert!(
-            !r.stdout.contains(&token),
-            "a removed profile's token was served"
-        );
-    }
+    refresh_and_removal_are_the_whole_programs(&sb, env, "fleet", &token);
 }
 
 /// A password (in the URL, or REDISCLI_AUTH), a database number and a Unix socket: the small
@@ -385,27 +383,7 @@ fn the_small_program_answers_from_memcached_itself() {
         assert_eq!(r.stdout.trim(), token, "{args:?}");
         assert!(!full, "{args:?} ran the whole program: {}", r.all());
     }
-    let (_, full) = handed_over(
-        &sb,
-        &["--profile", "cache", "--leeway", "7200", "token"],
-        env,
-        "",
-    );
-    assert!(full, "a token that needs a refresh was answered");
-    let r = run(
-        &sb,
-        FULL,
-        &["--profile", "cache", "remove", "--yes"],
-        env,
-        "",
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
-    let (r, full) = handed_over(&sb, &["--profile", "cache", "token"], env, "");
-    assert!(full && r.code != 0, "{}", r.all());
-    assert!(
-        !r.stdout.contains(&token),
-        "a removed profile's token was served"
-    );
+    refresh_and_removal_are_the_whole_programs(&sb, env, "cache", &token);
 
     // A memcached that is gone: said at once by the small program, in the store's words.
     let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -136,6 +136,26 @@ impl Bound {
         c
     }
 
+    /// Logs profile `m` (client `mtls-client`, `tls_client_auth`) in: auth-url, the provider's
+    /// forms, and the exchange over mTLS.
+    fn login_m(&self, sb: &Sandbox) {
+        init(
+            sb,
+            &self.profile(
+                "m",
+                "mtls-client",
+                "tls_client_auth",
+                "client.pem",
+                "client-key.pem",
+            ),
+        );
+        let r = self.run(sb, &["--profile", "m", "auth-url"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let (code, _) = self.oidc.authorize(r.stdout.trim(), REDIRECT);
+        let r = self.run(sb, &["--profile", "m", "exchange", "--code", &code]);
+        assert_eq!(r.code, 0, "exchange over mTLS: {}", r.all());
+    }
+
     fn run(&self, sb: &Sandbox, args: &[&str]) -> Run {
         self.cmd(sb, args).output().unwrap().into()
     }
@@ -182,21 +202,7 @@ fn claims(token: &str) -> Value {
 fn tls_client_auth_login_refresh_burst_and_revoke() {
     let Some(b) = Bound::start() else { return };
     let sb = Sandbox::new();
-    init(
-        &sb,
-        &b.profile(
-            "m",
-            "mtls-client",
-            "tls_client_auth",
-            "client.pem",
-            "client-key.pem",
-        ),
-    );
-    let r = b.run(&sb, &["--profile", "m", "auth-url"]);
-    assert_eq!(r.code, 0, "{}", r.all());
-    let (code, _) = b.oidc.authorize(r.stdout.trim(), REDIRECT);
-    let r = b.run(&sb, &["--profile", "m", "exchange", "--code", &code]);
-    assert_eq!(r.code, 0, "exchange over mTLS: {}", r.all());
+    b.login_m(&sb);
     let doc = stored(&sb, "m");
     assert!(doc.get("client_secret").is_none());
     let token = doc["access_token"].as_str().unwrap().to_string();
@@ -403,21 +409,7 @@ fn the_library_client_presents_the_certificate() {
     }
     let Some(b) = Bound::start() else { return };
     let sb = Sandbox::new();
-    init(
-        &sb,
-        &b.profile(
-            "m",
-            "mtls-client",
-            "tls_client_auth",
-            "client.pem",
-            "client-key.pem",
-        ),
-    );
-    let r = b.run(&sb, &["--profile", "m", "auth-url"]);
-    assert_eq!(r.code, 0, "{}", r.all());
-    let (code, _) = b.oidc.authorize(r.stdout.trim(), REDIRECT);
-    let r = b.run(&sb, &["--profile", "m", "exchange", "--code", &code]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    b.login_m(&sb);
     let doc = stored(&sb, "m");
     let token = doc["access_token"].as_str().unwrap().to_string();
     assert_eq!(

@@ -12,7 +12,7 @@ mod redis_support;
 
 use common::{jwt, now, Sandbox};
 use redis_support::ha::{free_port, program, wait_for, MASTER};
-use redis_support::{init_file, rcmd, tls_files};
+use redis_support::{init_file, rcmd, tls_files, tls_server_args};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 
@@ -86,14 +86,6 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
             "0",
             "--tls-port",
             &port.to_string(),
-            "--tls-cert-file",
-            &cert,
-            "--tls-key-file",
-            &key,
-            "--tls-ca-cert-file",
-            &ca,
-            "--tls-auth-clients",
-            "no",
             "--tls-replication",
             "yes",
             "--save",
@@ -111,6 +103,7 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
         ]
         .map(String::from)
         .to_vec();
+        args.extend(tls_server_args(&cert, &key, &ca));
         args.extend(extra.iter().map(|s| s.to_string()));
         args
     };

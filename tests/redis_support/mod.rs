@@ -162,6 +162,22 @@ pub fn tls_files(dir: &Path) -> Option<(String, String, String)> {
     Some((p("server.pem"), p("server.key"), p("ca.pem")))
 }
 
+/// A server's TLS arguments with these files (clients are not asked for certificates).
+pub fn tls_server_args(cert: &str, key: &str, ca: &str) -> Vec<String> {
+    [
+        "--tls-cert-file",
+        cert,
+        "--tls-key-file",
+        key,
+        "--tls-ca-cert-file",
+        ca,
+        "--tls-auth-clients",
+        "no",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// A `redis-server` of the test's own on a free loopback port; killed when dropped.
 pub struct OwnRedis {
     pub child: Child,
@@ -190,16 +206,8 @@ impl OwnRedis {
     /// returns it with the CA's PEM file. Keys and certificates come from the openssl command.
     pub fn start_tls(dir: &Path) -> Option<(Self, PathBuf)> {
         let (cert, key, ca) = tls_files(dir)?;
-        let tls = [
-            "--tls-cert-file",
-            &cert,
-            "--tls-key-file",
-            &key,
-            "--tls-ca-cert-file",
-            &ca,
-            "--tls-auth-clients",
-            "no",
-        ];
+        let args = tls_server_args(&cert, &key, &ca);
+        let tls: Vec<&str> = args.iter().map(String::as_str).collect();
         let server = Self::launch(&tls, true)?;
         Some((server, dir.join("ca.pem")))
     }
