@@ -14,8 +14,9 @@ pub(super) enum Reply {
     Array(Option<Vec<Reply>>),
 }
 
-/// The longest bulk string taken: Redis' own default limit (`proto-max-bulk-len`).
-const MAX_BULK: u64 = 512 << 20;
+/// The longest bulk string taken: no more than a whole file of profiles may hold
+/// ([`crate::files::MAX_DATA_FILE`]). A longer profile document is left to the whole program.
+const MAX_BULK: u64 = crate::files::MAX_DATA_FILE;
 /// The most elements in an array (a list of profile names).
 const MAX_ITEMS: u64 = 1 << 20;
 /// How deep arrays may nest (none of the replies read here nests).
@@ -162,7 +163,7 @@ mod tests {
             b"$2\r\nabcd\r\n",
             b"$99999999999999999999\r\n",
             b"$-2\r\n",
-            b"$536870913\r\n",
+            b"$16777217\r\n",
             b"*1048577\r\n",
             b"*9223372036854775807\r\n",
             b"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n",
@@ -178,6 +179,6 @@ mod tests {
         let long = vec![b'+'; (MAX_LINE + 10) as usize];
         assert!(parse(&long).is_err());
         // A length the server does not send is never allocated up front.
-        assert!(parse(b"$536870912\r\nabc").is_err());
+        assert!(parse(b"$16777216\r\nabc").is_err());
     }
 }
