@@ -93,3 +93,57 @@ fn a_master_name_the_sentinels_do_not_know_is_a_clear_error() {
     assert!(r.stderr.contains("no-such-master"), "{}", r.stderr);
     assert!(r.stderr.contains("master name"), "{}", r.stderr);
 }
+
+/// The TUI as a live dashboard on a Sentinel store: profiles added by other processes show up
+/// without a key, before and after the master fails over (the watcher follows the new master).
+#[test]
+fn the_tui_follows_the_store_through_a_failover() {
+    if !common::have_program("tmux") {
+        return;
+    }
+    let Some(set) = SentinelSet::start() else {
+        return;
+    };
+    let url = set.url();
+    let prefix = unique_prefix("sentinel-tui");
+    let sb = Sandbox::new();
+    let add = |name: &str| {
+        let token = common::jwt(&serde_json::json!({"exp": common::now() + 3600, "sub": name}));
+        let f = redis_support::init_file(
+            &sb,
+            &format!("{name}.json"),
+            &serde_json::json!({"profile": name, "dialect": "oauth2", "client_id": "c",
+                "access_token": token}),
+        );
+        let r = rrun(&sb, &url, &prefix, &["init", "--from", &f, "--write"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+    };
+    add("one");
+    let tmux = common::tmux::Tmux::new("sentinel-tui");
+    tmux.start(
+        120,
+        35,
+        &format!(
+            "env -i PATH=/usr/bin:/bin TERM=xterm-256color HOME={home} NO_COLOR=1 \
+             PANCRED_STORE=redis PANCRED_REDIS_URL={url} PANCRED_REDIS_PREFIX={prefix} {bin}; \
+             sleep 60",
+            home = sb.home.display(),
+            bin = common::bin()
+        ),
+    );
+    tmux.wait("the first profile", |s| s.contains("Profiles (1)"));
+    add("two");
+    tmux.wait_within("a profile added elsewhere", Duration::from_secs(3), |s| {
+        s.contains("Profiles (2)")
+    });
+    let before = set.wait_settled();
+    set.failover();
+    let after = set.wait_settled();
+    assert_ne!(before, after, "the master did not change");
+    add("three");
+    tmux.wait_within(
+        "a profile added after the failover",
+        Duration::from_secs(10),
+        |s| s.contains("Profiles (3)"),
+    );
+}
