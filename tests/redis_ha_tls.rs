@@ -1,4 +1,5 @@
-//! The redis store on a TLS-only Sentinel deployment (`rediss+sentinel://`): a primary and a
+//! The redis store on TLS-only Sentinel and Cluster deployments. Sentinel
+//! (`rediss+sentinel://`): a primary and a
 //! replica that speak only TLS (replication too), and a sentinel that speaks only TLS, all with
 //! certificates from a private CA (`PANCRED_REDIS_CA_FILE`), the servers and the sentinel each
 //! with a password of their own (`PANCRED_REDIS_SENTINEL_PASSWORD`). A token is read and profiles
@@ -64,6 +65,46 @@ fn spawn(program: &str, args: Vec<String>, ca: &str, port: u16, password: &str) 
     proc
 }
 
+/// A server's arguments: TLS only (`--port 0`), replication over TLS, the password, `extra`.
+fn server_args(
+    dir: &std::path::Path,
+    port: u16,
+    cert: &str,
+    key: &str,
+    ca: &str,
+    extra: &[&str],
+) -> Vec<String> {
+    let data = dir.join(port.to_string());
+    std::fs::create_dir_all(&data).unwrap();
+    let mut args: Vec<String> = [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--tls-port",
+        &port.to_string(),
+        "--tls-replication",
+        "yes",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--requirepass",
+        SERVER_PW,
+        "--masterauth",
+        SERVER_PW,
+        "--dir",
+        data.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(tls_server_args(cert, key, ca));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 #[test]
 fn a_tls_sentinel_deployment_serves_and_fails_over() {
     let Some(server) = common::external("PANCRED_TEST_REDIS_SERVER") else {
@@ -76,37 +117,7 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
     let Some((cert, key, ca)) = tls_files(dir.path()) else {
         return;
     };
-    let tls = |port: u16, extra: &[&str]| -> Vec<String> {
-        let data = dir.path().join(port.to_string());
-        std::fs::create_dir_all(&data).unwrap();
-        let mut args: Vec<String> = [
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--tls-port",
-            &port.to_string(),
-            "--tls-replication",
-            "yes",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--repl-diskless-sync-delay",
-            "0",
-            "--requirepass",
-            SERVER_PW,
-            "--masterauth",
-            SERVER_PW,
-            "--dir",
-            data.to_str().unwrap(),
-        ]
-        .map(String::from)
-        .to_vec();
-        args.extend(tls_server_args(&cert, &key, &ca));
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args
-    };
+    let tls = |port: u16, extra: &[&str]| server_args(dir.path(), port, &cert, &key, &ca, extra);
     let (primary, replica, watcher) = (free_port(), free_port(), free_port());
     let _primary = spawn(&server, tls(primary, &[]), &ca, primary, SERVER_PW);
     let p = primary.to_string();
@@ -236,4 +247,119 @@ fn a_tls_sentinel_deployment_serves_and_fails_over() {
     for pw in [SERVER_PW, SENTINEL_PW] {
         assert!(!said.contains(pw), "a password was shown: {said}");
     }
+}
+
+/// A TLS-only Cluster (`rediss+cluster://`, six nodes, the cluster bus over TLS too, a password,
+/// a private CA): profiles written and read, then every replica takes over its master (`CLUSTER
+/// FAILOVER`) and the store is read and written again.
+#[test]
+fn a_tls_cluster_serves_and_fails_over() {
+    let Some(server) = common::external("PANCRED_TEST_REDIS_SERVER") else {
+        return;
+    };
+    if program("redis-cli").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cert, key, ca)) = tls_files(dir.path()) else {
+        return;
+    };
+    let ports: Vec<u16> = (0..6).map(|_| free_port()).collect();
+    let _nodes: Vec<Proc> = ports
+        .iter()
+        .map(|&port| {
+            let conf = dir.path().join(format!("nodes-{port}.conf"));
+            let extra = [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                conf.to_str().unwrap(),
+                "--cluster-node-timeout",
+                "1000",
+                "--tls-cluster",
+                "yes",
+            ];
+            let args = server_args(dir.path(), port, &cert, &key, &ca, &extra);
+            spawn(&server, args, &ca, port, SERVER_PW)
+        })
+        .collect();
+    let out = Command::new("redis-cli")
+        .args([
+            "--tls",
+            "--cacert",
+            &ca,
+            "--no-auth-warning",
+            "-a",
+            SERVER_PW,
+        ])
+        .args(["--cluster", "create"])
+        .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
+        .args(["--cluster-replicas", "1", "--cluster-yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "redis-cli --cluster create: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let settled = || {
+        ports.iter().all(|&p| {
+            let info = cli(&ca, p, SERVER_PW, &["CLUSTER", "INFO"]);
+            let repl = cli(&ca, p, SERVER_PW, &["INFO", "replication"]);
+            info.contains("cluster_state:ok")
+                && (repl.contains("connected_slaves:1") || repl.contains("master_link_status:up"))
+        })
+    };
+    wait_for("the TLS cluster to be ok", settled);
+
+    let sb = Sandbox::new();
+    let seeds: Vec<String> = ports[..3]
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect();
+    let url = format!("rediss+cluster://:{SERVER_PW}@{}", seeds.join(","));
+    let run = |args: &[&str]| -> common::Run {
+        rcmd(&sb, &url, "tls:", args)
+            .env("PANCRED_REDIS_CA_FILE", &ca)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let token = jwt(&json!({"exp": now() + 3600, "sub": "svc"}));
+    let write = |name: &str, extra: Value| {
+        let mut doc = json!({"profile": name, "dialect": "oauth2", "client_id": "c"});
+        doc.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let f = init_file(&sb, &format!("{name}.json"), &doc);
+        let r = run(&["init", "--from", &f, "--write"]);
+        assert_eq!(r.code, 0, "{name}: {}", r.all());
+    };
+    write("svc", json!({"access_token": token}));
+    let r = run(&["--profile", "svc", "token"]);
+    assert_eq!(r.stdout.trim(), token, "{}", r.all());
+
+    let replicas: Vec<u16> = ports
+        .iter()
+        .copied()
+        .filter(|&p| cli(&ca, p, SERVER_PW, &["INFO", "replication"]).contains("role:slave"))
+        .collect();
+    assert_eq!(replicas.len(), 3);
+    for &p in &replicas {
+        cli(&ca, p, SERVER_PW, &["CLUSTER", "FAILOVER"]);
+    }
+    wait_for("every replica to be a master", || {
+        replicas
+            .iter()
+            .all(|&p| cli(&ca, p, SERVER_PW, &["INFO", "replication"]).contains("role:master"))
+    });
+    wait_for("the TLS cluster to settle again", settled);
+    write("svc2", json!({}));
+    let r = run(&["--profile", "svc", "token"]);
+    assert_eq!(r.stdout.trim(), token, "{}", r.all());
+    let r = run(&["list", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let names: Vec<&str> = rows.iter().filter_map(|p| p["profile"].as_str()).collect();
+    assert_eq!(names, ["svc", "svc2"], "{}", r.all());
+    assert!(!r.all().contains(SERVER_PW), "{}", r.all());
 }
