@@ -401,3 +401,43 @@ fn the_small_program_answers_from_memcached_itself() {
         r.all()
     );
 }
+
+/// A server that trickles its answer a byte at a time costs the call its timeout, not a timeout
+/// per byte.
+#[test]
+fn a_trickling_server_costs_one_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { break };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                // A status line that never ends.
+                while conn.write_all(b"+").is_ok() {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+    });
+    let sb = Sandbox::new();
+    let env: Vars = &[
+        ("PANCRED_STORE", "redis"),
+        ("PANCRED_REDIS_URL", &url),
+        ("PANCRED_REDIS_TIMEOUT_MS", "1000"),
+    ];
+    let started = Instant::now();
+    let r = run(&sb, common::bin(), &["--profile", "p", "token"], env, "");
+    let took = started.elapsed();
+    assert_eq!(r.code, 5, "{}", r.all());
+    assert!(
+        r.stderr.contains("did not answer within 1000 ms"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        took < Duration::from_millis(1900),
+        "{took:?} for one 1 s timeout"
+    );
+}

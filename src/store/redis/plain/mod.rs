@@ -14,6 +14,7 @@
 mod endpoint;
 mod resp;
 mod session;
+mod stream;
 
 use super::layout::Layout;
 use super::RedisConfig;

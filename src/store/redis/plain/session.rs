@@ -9,42 +9,13 @@
 
 use super::endpoint::{Addr, Endpoint};
 use super::resp::{self, Reply};
+use super::stream::Stream;
 use crate::store::redis::{message, policy};
 use crate::store::StoreError;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-enum Stream {
-    Tcp(TcpStream),
-    #[cfg(unix)]
-    Unix(std::os::unix::net::UnixStream),
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(buf),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 pub(super) struct Session {
     endpoint: Endpoint,
@@ -105,6 +76,7 @@ impl Session {
             }
         };
         resp::encode(&mut out, args);
+        conn.get_mut().until(started + self.timeout);
         let result = self.exchange(conn, &out, &setup, doing, started);
         if result.is_err() {
             *live = None;
@@ -209,18 +181,10 @@ impl Session {
                         }))
                     }
                 };
-                s.set_nodelay(true)?;
-                s.set_read_timeout(Some(self.timeout))?;
-                s.set_write_timeout(Some(self.timeout))?;
-                Stream::Tcp(s)
+                Stream::tcp(s)?
             }
             #[cfg(unix)]
-            Addr::Unix(path) => {
-                let s = std::os::unix::net::UnixStream::connect(path)?;
-                s.set_read_timeout(Some(self.timeout))?;
-                s.set_write_timeout(Some(self.timeout))?;
-                Stream::Unix(s)
-            }
+            Addr::Unix(path) => Stream::unix(std::os::unix::net::UnixStream::connect(path)?),
         };
         Ok(stream)
     }
