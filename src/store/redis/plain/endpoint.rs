@@ -4,6 +4,7 @@
 //! store's client would act on, a URL it would refuse) is not read here: the whole program
 //! opens it with the Redis store, which says what is wrong with it.
 
+use crate::secret::Secret;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,8 @@ pub(super) struct Endpoint {
     pub addr: Addr,
     pub db: i64,
     pub username: Option<String>,
-    pub password: Option<String>,
+    /// Masked when printed (`Debug`), as every secret is.
+    pub password: Option<Secret>,
 }
 
 /// Redis' port when the URL names none.
@@ -61,7 +63,7 @@ fn tcp(u: &url::Url) -> Option<Endpoint> {
         db,
         username: decoded(u.username())?,
         password: match u.password() {
-            Some(p) => Some(decoded(p)?.unwrap_or_default()),
+            Some(p) => Some(Secret::new(decoded(p)?.unwrap_or_default())),
             None => None,
         },
     })
@@ -104,7 +106,7 @@ fn unix(u: &url::Url) -> Option<Endpoint> {
             None => 0,
         },
         username,
-        password,
+        password: password.map(Secret::new),
     })
 }
 
@@ -144,7 +146,11 @@ mod tests {
             assert_eq!(ours.addr, addr, "{url}");
             assert_eq!(ours.db, r.db(), "{url}");
             assert_eq!(ours.username.as_deref(), r.username(), "{url}");
-            assert_eq!(ours.password.as_deref(), r.password(), "{url}");
+            assert_eq!(
+                ours.password.as_ref().map(Secret::expose),
+                r.password(),
+                "{url}"
+            );
         }
     }
 

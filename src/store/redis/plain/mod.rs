@@ -19,6 +19,7 @@ mod stream;
 use super::layout::Layout;
 use super::RedisConfig;
 use crate::profile::Profile;
+use crate::secret::Secret;
 use crate::store::{Store, StoreError};
 use resp::Reply;
 use session::Session;
@@ -39,8 +40,8 @@ pub fn open_plain(config: &RedisConfig) -> Option<Result<PlainReader, StoreError
         return Some(Err(e));
     }
     let password = config
-        .login_password(endpoint.password.as_deref())
-        .map(str::to_string);
+        .login_password(endpoint.password.as_ref().map(Secret::expose))
+        .map(Secret::new);
     Some(Ok(PlainReader {
         session: Session::new(
             endpoint,

@@ -10,6 +10,7 @@
 use super::endpoint::{Addr, Endpoint};
 use super::resp::{self, Reply};
 use super::stream::Stream;
+use crate::secret::Secret;
 use crate::store::redis::{message, policy};
 use crate::store::StoreError;
 use std::io::{self, BufReader, Write};
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 pub(super) struct Session {
     endpoint: Endpoint,
     /// The password to log in with (the URL's, else `REDISCLI_AUTH`).
-    password: Option<String>,
+    password: Option<Secret>,
     timeout: Duration,
     allow_eviction: bool,
     /// The URL without its password, for messages.
@@ -34,7 +35,7 @@ pub(super) struct Session {
 impl Session {
     pub(super) fn new(
         endpoint: Endpoint,
-        password: Option<String>,
+        password: Option<Secret>,
         timeout: Duration,
         allow_eviction: bool,
         shown: String,
@@ -92,7 +93,7 @@ impl Session {
             if let Some(user) = &self.endpoint.username {
                 auth.push(user.as_bytes());
             }
-            auth.push(pw.as_bytes());
+            auth.push(pw.expose().as_bytes());
             resp::encode(out, &auth);
             setup.push(Setup::Login);
         }
@@ -221,7 +222,12 @@ impl Session {
     }
 
     fn scrub(&self, text: &str) -> String {
-        match self.password.as_deref().filter(|p| !p.is_empty()) {
+        match self
+            .password
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|p| !p.is_empty())
+        {
             Some(p) => text.replace(p, crate::secret::MASK),
             None => text.to_string(),
         }
